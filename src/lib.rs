@@ -1,1 +1,20 @@
+//! clausec — a compiler for contract clauses.
+//!
+//! Pipeline (data flows one way): [`syntax`] (pest) → [`ast`] → [`check`]
+//! (names, units, readings; produces the typed [`model`]) → [`compile`]
+//! (flat automaton IR) → [`eval`]. The core never prints, reads files or
+//! exits; [`load`] is the one module that touches the disk and [`render`]
+//! the one that turns diagnostics into text.
 #![forbid(unsafe_code)]
+
+pub mod ast;
+pub mod diagnostic;
+pub mod model;
+pub mod source;
+pub mod syntax;
+pub mod vocab;
+pub mod check;
+pub mod cli;
+pub mod frontend;
+pub mod load;
+pub mod render;

@@ -1,0 +1,358 @@
+//! The syntax tree of a clause file, in clausec's own types.
+//!
+//! The parser (`syntax`) lowers pest's concrete tree into these types and
+//! nothing of pest survives past that point. Every node carries a [`Span`] so
+//! later stages can point at the exact words a diagnostic is about.
+//!
+//! Literal values whose validation can fail (durations, amounts, dates,
+//! instants) are kept as the text the author wrote: the checker turns them
+//! into typed values and reports every bad one, so lowering never fails on
+//! well-formed syntax and all problems surface in one run.
+
+use serde::Serialize;
+
+/// Index of a file in a [`crate::source::SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A name with the place it was written.
+#[derive(Clone, Debug, Serialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal, unescaped, with the place of the whole literal.
+#[derive(Clone, Debug, Serialize)]
+pub struct Str {
+    pub value: String,
+    pub span: Span,
+}
+
+/// A `§1.2.3` reference (the text without `§`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Section {
+    pub number: String,
+    pub span: Span,
+}
+
+/// One parsed file.
+#[derive(Clone, Debug, Serialize)]
+pub struct File {
+    pub id: FileId,
+    pub items: Vec<Item>,
+    /// Line comments, kept for the formatter: (byte offset, text without `//`).
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum Item {
+    Agreement(AgreementHeader),
+    Block(Block),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgreementHeader {
+    pub id: Ident,
+    pub title: Str,
+    pub fields: Vec<HeaderField>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum HeaderField {
+    Version(Str),
+    /// Text of a `YYYY-MM-DD` date.
+    Effective(Ident),
+    /// IANA zone name.
+    Zone(Ident),
+    Source(Str),
+    Calendar(Ident),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum BlockKind {
+    General,
+    Product { id: Ident, name: Str },
+}
+
+/// `general §N { … }` or `product id "name" §N { … }`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub section: Section,
+    pub items: Vec<BodyItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum BodyItem {
+    Billing(Vec<Ident>, Span),
+    Capabilities(Vec<Ident>, Span),
+    Resources(Vec<Ident>, Span),
+    Events(Vec<Ident>, Span),
+    Rule(Rule),
+    Money(MoneyTerm),
+    Ignore(Ignore),
+    Scenario(Scenario),
+}
+
+impl BodyItem {
+    pub fn span(&self) -> Span {
+        match self {
+            BodyItem::Billing(_, s)
+            | BodyItem::Capabilities(_, s)
+            | BodyItem::Resources(_, s)
+            | BodyItem::Events(_, s) => *s,
+            BodyItem::Rule(r) => r.span,
+            BodyItem::Money(m) => m.span,
+            BodyItem::Ignore(i) => i.span,
+            BodyItem::Scenario(s) => s.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Ignore {
+    pub section: Section,
+    pub reason: Str,
+    pub span: Span,
+}
+
+/// Which surface form a rule was written in (kept so `fmt` preserves it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum RuleForm {
+    Inline,
+    Block,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Rule {
+    pub trigger: Ident,
+    /// `[postpaid, prepaid]`; `None` means every declared mode.
+    pub billing: Option<Vec<Ident>>,
+    pub form: RuleForm,
+    pub steps: Vec<Step>,
+    pub cure: Option<Cure>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub label: Option<Ident>,
+    pub timing: Timing,
+    /// The second reading, `… or <timing>`.
+    pub alternative: Option<Timing>,
+    pub modality: Modality,
+    pub modality_span: Option<Span>,
+    pub actions: Vec<Action>,
+    pub cite: Option<Section>,
+    pub quote: Option<Str>,
+    pub note: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Modality {
+    Will,
+    May,
+    CustomerMay,
+    CustomerMust,
+}
+
+impl Modality {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Modality::Will => "will",
+            Modality::May => "may",
+            Modality::CustomerMay => "customer may",
+            Modality::CustomerMust => "customer must",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TimingKind {
+    AtOnce,
+    After,
+    Within,
+    Before,
+    /// `on calendar day N`
+    OnDay,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Timing {
+    pub kind: TimingKind,
+    /// Present for `after`, `within`, `before`.
+    pub duration: Option<DurationLit>,
+    /// Present for `on calendar day N` (text of N).
+    pub day: Option<Ident>,
+    pub from: Option<Ident>,
+    pub span: Span,
+}
+
+/// A duration as written: the number's text and the unit's text
+/// (`24` `h`, `15` `calendar days`). The checker validates both.
+#[derive(Clone, Debug, Serialize)]
+pub struct DurationLit {
+    pub count: String,
+    pub unit: String,
+    pub unit_span: Span,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    pub verb: Ident,
+    pub targets: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cure {
+    pub events: Vec<Ident>,
+    pub resume: Option<Resume>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum Resume {
+    All(Span),
+    Listed(Vec<Ident>),
+}
+
+/// `1000.00 CNY`.
+#[derive(Clone, Debug, Serialize)]
+pub struct AmountLit {
+    pub value: String,
+    pub currency: Ident,
+    pub span: Span,
+}
+
+/// `0.05% per day`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RateLit {
+    pub percent: String,
+    pub per: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MoneyTerm {
+    pub kind: MoneyKind,
+    pub modality: Modality,
+    pub cite: Option<Section>,
+    pub quote: Option<Str>,
+    pub note: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum MoneyKind {
+    LateFee {
+        rate: RateLit,
+        /// `arrears` or `next_day`.
+        from: Ident,
+        rounding: Option<Ident>,
+    },
+    LiabilityCapMonths {
+        months: Ident,
+    },
+    LiabilityCapService,
+    LiabilityCapAmount(AmountLit),
+    Refund {
+        /// `prorated by <unit>[, part_month by <unit>]`
+        by: Option<Ident>,
+        part_month_by: Option<Ident>,
+    },
+    RefundWindow {
+        duration: DurationLit,
+        from: Ident,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Scenario {
+    pub name: Str,
+    pub product: Ident,
+    pub billing: Option<Ident>,
+    pub reading: Option<Ident>,
+    pub events: Vec<ScenarioEvent>,
+    pub expects: Vec<Expect>,
+    /// Order of events and expectations as written, for the formatter:
+    /// `true` = next event, `false` = next expectation.
+    pub order: Vec<bool>,
+    pub span: Span,
+}
+
+/// An instant as written (`2024-06-01T10:00` or with an offset).
+#[derive(Clone, Debug, Serialize)]
+pub struct InstantLit {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioEvent {
+    pub at: InstantLit,
+    pub event: Ident,
+    pub amount: Option<AmountLit>,
+    pub note: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Expect {
+    pub kind: ExpectKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum ExpectKind {
+    /// `expect <instant> <action> [targets] (and …)`
+    Fired { at: InstantLit, actions: Vec<Action> },
+    /// `expect no <action> [targets] before <instant>`
+    NotFired { action: Action, before: InstantLit },
+    /// `expect at <instant> <subject> <state>`
+    State {
+        at: InstantLit,
+        subject: Ident,
+        state: Ident,
+    },
+    /// `expect at <instant> obligation <kind> <amount>`
+    Obligation {
+        at: InstantLit,
+        kind: Ident,
+        amount: AmountLit,
+    },
+    /// `expect at <instant> window <action> open`
+    Window { at: InstantLit, verb: Ident },
+}

@@ -1,0 +1,59 @@
+//! The command line. Parses arguments, reads files through [`crate::load`],
+//! runs the library and prints. Exit codes: 0 clean, 1 problems found in the
+//! input, 2 usage or IO errors.
+
+mod check;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "clausec", version, about = "A compiler for contract clauses")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check clause files and report every problem.
+    Check(check::CheckArgs),
+}
+
+/// Runs the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check::run(a),
+    }
+}
+
+/// Whether stderr/stdout should be coloured: only on a terminal, never with
+/// `NO_COLOR`.
+pub(crate) fn color_choice(stream_is_tty: bool) -> codespan_reporting::term::termcolor::ColorChoice {
+    use codespan_reporting::term::termcolor::ColorChoice;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if stream_is_tty && !no_color {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    }
+}
+
+/// Prints diagnostics to stderr for people.
+pub(crate) fn print_diagnostics(
+    map: &crate::source::SourceMap,
+    diags: &[crate::diagnostic::Diagnostic],
+) {
+    use codespan_reporting::term::termcolor::StandardStream;
+    use std::io::IsTerminal;
+    let mut err = StandardStream::stderr(color_choice(std::io::stderr().is_terminal()));
+    let _ = crate::render::emit(&mut err, map, diags);
+}

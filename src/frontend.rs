@@ -1,0 +1,54 @@
+//! The front end as one call: parse every file of a [`SourceMap`], then
+//! check them all. Used by the CLI and by library users.
+
+use crate::ast;
+use crate::check::{self, Checked};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::SourceMap;
+
+/// Parses every file; files that fail to parse are reported and skipped.
+pub fn parse_all(map: &SourceMap) -> (Vec<ast::File>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    for (id, f) in map.files() {
+        match crate::syntax::parse(id, &f.text) {
+            Ok(file) => files.push(file),
+            Err(d) => diags.push(d),
+        }
+    }
+    (files, diags)
+}
+
+/// Parses and checks everything in `map`. `load_diags` are problems the
+/// loader found (bad UTF-8, size); files they concern are not parsed again.
+pub fn front_end(map: &SourceMap, load_diags: Vec<Diagnostic>) -> Checked {
+    let skip: Vec<ast::FileId> = load_diags
+        .iter()
+        .filter_map(|d| d.primary.as_ref().map(|p| p.span.file))
+        .collect();
+    let mut diagnostics = load_diags;
+    if map.is_empty() {
+        diagnostics.push(
+            Diagnostic::new(Code::E0004, "no clause files found")
+                .help("name `.clause` files or directories that contain them"),
+        );
+        return Checked {
+            agreements: Vec::new(),
+            diagnostics,
+        };
+    }
+    let mut files = Vec::new();
+    for (id, f) in map.files() {
+        if skip.contains(&id) {
+            continue;
+        }
+        match crate::syntax::parse(id, &f.text) {
+            Ok(file) => files.push(file),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let mut checked = check::check(map, &files);
+    diagnostics.append(&mut checked.diagnostics);
+    checked.diagnostics = diagnostics;
+    checked
+}

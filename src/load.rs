@@ -1,0 +1,145 @@
+//! The one place that reads the disk: collects clause files (`*.clause`)
+//! from the paths a user names and the agreement texts their headers point
+//! to, into a [`SourceMap`]. Problems are returned as diagnostics, never
+//! printed.
+
+use crate::ast::{FileId, HeaderField, Item, Span};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{AgreementText, SourceFile, SourceMap};
+use crate::syntax::MAX_FILE_BYTES;
+use std::path::{Path, PathBuf};
+
+/// Error of the loader that belongs to no clause file (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read `{path}`: {message}")]
+    Io { path: String, message: String },
+}
+
+/// Clause files found under `paths` (files as given, directories walked
+/// recursively, sorted for determinism).
+pub fn find_clause_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| LoadError::Io {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if meta.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "clause") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Reads clause files into a source map. A file that is not UTF-8 or is too
+/// large becomes a diagnostic (with an empty text), so one bad file does not
+/// hide the problems of the others.
+pub fn load_files(files: &[PathBuf]) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
+    let mut map = SourceMap::new();
+    let mut diags = Vec::new();
+    for path in files {
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let name = path.display().to_string();
+        if bytes.len() > MAX_FILE_BYTES {
+            let id = map.add(SourceFile::new(name, Some(path.clone()), String::new()));
+            diags.push(
+                Diagnostic::new(
+                    Code::E0003,
+                    format!(
+                        "file too large: {} bytes, the limit is {MAX_FILE_BYTES} bytes",
+                        bytes.len()
+                    ),
+                )
+                .at(Span::new(id, 0, 0), "this file")
+                .help("split the agreement into one file per product"),
+            );
+            continue;
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                map.add(SourceFile::new(name, Some(path.clone()), text));
+            }
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+                let (line, col) = SourceFile::new("", None, prefix.clone()).line_col(valid);
+                let id = map.add(SourceFile::new(name, Some(path.clone()), prefix));
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0002,
+                        format!("file is not valid UTF-8: bad byte at line {line}, column {col}"),
+                    )
+                    .at(Span::new(id, valid, valid), "invalid UTF-8 starts here")
+                    .help("save the file as UTF-8"),
+                );
+            }
+        }
+    }
+    Ok((map, diags))
+}
+
+/// Loads the agreement texts named by `source` fields of the parsed headers.
+pub fn load_agreement_texts(map: &mut SourceMap, parsed: &[crate::ast::File]) {
+    let mut wanted: Vec<(FileId, String)> = Vec::new();
+    for f in parsed {
+        for item in &f.items {
+            if let Item::Agreement(h) = item {
+                for field in &h.fields {
+                    if let HeaderField::Source(s) = field {
+                        wanted.push((f.id, s.value.clone()));
+                    }
+                }
+            }
+        }
+    }
+    for (file, source) in wanted {
+        let path = map.resolve_source_path(file, &source);
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => AgreementText::Loaded(t),
+                Err(_) => AgreementText::Unreadable("not valid UTF-8".into()),
+            },
+            Err(e) => AgreementText::Unreadable(e.to_string()),
+        };
+        map.add_agreement_text(path, text);
+    }
+}
+
+/// Everything a command needs from disk: the clause files under `paths`
+/// and the agreement texts their headers name.
+pub fn load_all(paths: &[PathBuf]) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
+    let files = find_clause_files(paths)?;
+    let (mut map, diags) = load_files(&files)?;
+    let parsed: Vec<crate::ast::File> = map
+        .files()
+        .filter_map(|(id, f)| crate::syntax::parse(id, &f.text).ok())
+        .collect();
+    load_agreement_texts(&mut map, &parsed);
+    Ok((map, diags))
+}
