@@ -338,7 +338,10 @@ pub struct Expect {
 #[derive(Clone, Debug, Serialize)]
 pub enum ExpectKind {
     /// `expect <instant> <action> [targets] (and …)`
-    Fired { at: InstantLit, actions: Vec<Action> },
+    Fired {
+        at: InstantLit,
+        actions: Vec<Action>,
+    },
     /// `expect no <action> [targets] before <instant>`
     NotFired { action: Action, before: InstantLit },
     /// `expect at <instant> <subject> <state>`

@@ -8,13 +8,14 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod check;
+pub mod cli;
 pub mod diagnostic;
+pub mod fmt;
+pub mod frontend;
+pub mod load;
 pub mod model;
+pub mod render;
 pub mod source;
 pub mod syntax;
 pub mod vocab;
-pub mod check;
-pub mod cli;
-pub mod frontend;
-pub mod load;
-pub mod render;

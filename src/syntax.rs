@@ -34,7 +34,10 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
     }
     if text.trim().is_empty() || only_comments(text) {
         return Err(Diagnostic::new(Code::E0005, "empty clause file")
-            .at(Span::new(file, 0, text.len().min(1)), "nothing to compile here")
+            .at(
+                Span::new(file, 0, text.len().min(1)),
+                "nothing to compile here",
+            )
             .help("a clause file holds an `agreement` header, `general` terms or a `product`"));
     }
     let mut pairs =
@@ -180,7 +183,11 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         .find(|(_, c)| c.is_whitespace())
         .map_or(rest.len(), |(i, _)| i)
         .clamp(rest.chars().next().map_or(0, char::len_utf8), 40);
-    let found: String = rest.chars().take_while(|c| !c.is_whitespace()).take(24).collect();
+    let found: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(24)
+        .collect();
     let expected: Vec<&str> = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             let mut v: Vec<&str> = positives.iter().filter_map(rule_words).collect();
@@ -207,13 +214,18 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         Code::E0001,
         format!("expected {expected_text}, found {found_text}"),
     )
-    .at(Span::new(file, pos, pos + len), format!("expected {expected_text}"));
+    .at(
+        Span::new(file, pos, pos + len),
+        format!("expected {expected_text}"),
+    );
     if crate::vocab::ACTIONS.iter().any(|a| a.name == found) {
         d = d.help(format!(
             "`{found}` is an action; a step starts with its timing, e.g. `after 24h {found} …`"
         ));
     } else if is_reserved(&found) {
-        d = d.help(format!("`{found}` is a keyword and cannot be used as a name"));
+        d = d.help(format!(
+            "`{found}` is a keyword and cannot be used as a name"
+        ));
     }
     d
 }
@@ -221,10 +233,35 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
 fn is_reserved(word: &str) -> bool {
     matches!(
         word,
-        "agreement" | "general" | "product" | "billing" | "capabilities" | "resources" | "events"
-            | "on" | "after" | "before" | "within" | "at" | "from" | "or" | "will" | "may"
-            | "customer" | "and" | "until" | "then" | "quote" | "note" | "ignore" | "scenario"
-            | "expect" | "late_fee" | "liability_cap" | "refund_window" | "refund"
+        "agreement"
+            | "general"
+            | "product"
+            | "billing"
+            | "capabilities"
+            | "resources"
+            | "events"
+            | "on"
+            | "after"
+            | "before"
+            | "within"
+            | "at"
+            | "from"
+            | "or"
+            | "will"
+            | "may"
+            | "customer"
+            | "and"
+            | "until"
+            | "then"
+            | "quote"
+            | "note"
+            | "ignore"
+            | "scenario"
+            | "expect"
+            | "late_fee"
+            | "liability_cap"
+            | "refund_window"
+            | "refund"
     )
 }
 
@@ -410,7 +447,9 @@ impl Lower {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => trigger = Some(self.ident(c)),
-                Rule::billing_filter => billing = Some(c.into_inner().map(|b| self.ident(b)).collect()),
+                Rule::billing_filter => {
+                    billing = Some(c.into_inner().map(|b| self.ident(b)).collect())
+                }
                 Rule::rule_block | Rule::rule_inline => {
                     if c.as_rule() == Rule::rule_block {
                         form = RuleForm::Block;
@@ -665,7 +704,10 @@ impl Lower {
                 }
                 Rule::refund_basis => {
                     let mut it = c.into_inner();
-                    basis = (it.next().map(|i| self.ident(i)), it.next().map(|i| self.ident(i)));
+                    basis = (
+                        it.next().map(|i| self.ident(i)),
+                        it.next().map(|i| self.ident(i)),
+                    );
                 }
                 _ => {}
             }

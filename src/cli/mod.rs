@@ -3,6 +3,7 @@
 //! input, 2 usage or IO errors.
 
 mod check;
+mod fmt;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Check clause files and report every problem.
     Check(check::CheckArgs),
+    /// Rewrite clause files in the canonical layout.
+    Fmt(fmt::FmtArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -32,12 +35,15 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Fmt(a) => fmt::run(a),
     }
 }
 
 /// Whether stderr/stdout should be coloured: only on a terminal, never with
 /// `NO_COLOR`.
-pub(crate) fn color_choice(stream_is_tty: bool) -> codespan_reporting::term::termcolor::ColorChoice {
+pub(crate) fn color_choice(
+    stream_is_tty: bool,
+) -> codespan_reporting::term::termcolor::ColorChoice {
     use codespan_reporting::term::termcolor::ColorChoice;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if stream_is_tty && !no_color {

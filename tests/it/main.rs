@@ -1,1 +1,3 @@
-fn main(){}
+//! The integration test crate: one binary, one module per area.
+
+mod fmt_roundtrip;
