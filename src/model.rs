@@ -16,7 +16,10 @@ pub struct Agreement {
     pub id: String,
     pub title: String,
     pub version: String,
+    /// The stated effective date; 2000-01-01 when the text states none.
     pub effective: NaiveDate,
+    /// Whether the header gives `effective` (some texts state no date).
+    pub effective_stated: bool,
     pub zone: Tz,
     /// Name of the working-day calendar (`cn_mainland`).
     pub calendar: String,
@@ -38,6 +41,14 @@ impl Agreement {
 pub struct Terms {
     pub section: String,
     pub billing: Vec<Billing>,
+    /// Capabilities the general rules name; index 0 is `service`. General
+    /// rules' `Target::Capability(i)` index this list (map by name to a
+    /// product's own list).
+    pub capabilities: Vec<String>,
+    /// Resources the general rules name (`Target::Resource(i)` index this).
+    pub resources: Vec<String>,
+    /// Events declared in the general terms (visible to every product).
+    pub events: Vec<String>,
     pub rules: Vec<RuleM>,
     pub money: Vec<MoneyM>,
 }

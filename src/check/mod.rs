@@ -1,10 +1,27 @@
 //! Name resolution and checking: AST → [`crate::model::Agreement`].
-//! (Being written; this placeholder only groups files.)
+//!
+//! Files are grouped into agreements by the directory they were loaded from
+//! (files held in memory form one group). Each group needs exactly one
+//! `agreement` header; an in-memory group without one gets the default
+//! header [`header::ANONYMOUS`] so that a lone rule can be checked without
+//! boilerplate. The checker never stops at the first problem: every stage
+//! reports into a [`Sink`] and carries on with what it could make sense of,
+//! so one run lists every problem of every file.
 
-use crate::ast;
+mod blocks;
+mod header;
+mod literals;
+mod money;
+mod names;
+mod scenarios;
+mod steps;
+
+use crate::ast::{self, Span};
 use crate::diagnostic::Diagnostic;
-use crate::model::Agreement;
+use crate::model::{Agreement, Origin};
 use crate::source::SourceMap;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Result of checking a set of parsed files.
 #[derive(Debug, Default)]
@@ -13,8 +30,68 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Checks parsed files. Files are grouped into agreements by the directory
-/// they were loaded from (files held in memory form one group).
-pub fn check(_map: &SourceMap, _files: &[ast::File]) -> Checked {
-    Checked::default()
+/// Where diagnostics collect, plus what every stage needs to describe a place.
+pub(crate) struct Sink<'a> {
+    pub map: &'a SourceMap,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+    /// A model origin for a span.
+    pub fn origin(&self, span: Span) -> Origin {
+        Origin {
+            file: self.map.name(span.file).to_string(),
+            line: self.map.line(span),
+            span,
+        }
+    }
+}
+
+/// Which agreement a file belongs to: its directory, or `None` for files
+/// held in memory.
+fn group_key(map: &SourceMap, file: &ast::File) -> Option<PathBuf> {
+    map.get(file.id)
+        .and_then(|f| f.path.as_ref())
+        .map(|p| p.parent().map(PathBuf::from).unwrap_or_default())
+}
+
+/// Groups files into agreements, in the order their first file appears.
+pub fn group_files<'f>(map: &SourceMap, files: &'f [ast::File]) -> Vec<Vec<&'f ast::File>> {
+    let mut order: Vec<Option<PathBuf>> = Vec::new();
+    let mut groups: BTreeMap<Option<PathBuf>, Vec<&'f ast::File>> = BTreeMap::new();
+    for f in files {
+        let key = group_key(map, f);
+        if !groups.contains_key(&key) {
+            order.push(key.clone());
+        }
+        groups.entry(key).or_default().push(f);
+    }
+    order
+        .into_iter()
+        .filter_map(|k| groups.remove(&k))
+        .collect()
+}
+
+/// Checks parsed files: one [`Agreement`] per group that has a usable
+/// header, and every diagnostic of every file.
+pub fn check(map: &SourceMap, files: &[ast::File]) -> Checked {
+    let mut sink = Sink {
+        map,
+        diags: Vec::new(),
+    };
+    let mut agreements = Vec::new();
+    for group in group_files(map, files) {
+        let in_memory = group.first().is_some_and(|f| group_key(map, f).is_none());
+        let header = header::check_headers(&mut sink, &group, in_memory);
+        if let Some(a) = blocks::check_agreement(&mut sink, &group, header) {
+            agreements.push(a);
+        }
+    }
+    Checked {
+        agreements,
+        diagnostics: sink.diags,
+    }
 }

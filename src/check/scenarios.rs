@@ -1,0 +1,353 @@
+//! Scenarios: a product, a billing mode, a reading, dated events and
+//! expectations → [`ScenarioM`]. Instants without an offset are local time
+//! in the agreement's zone; events and expectations are resolved against
+//! the named product's declarations.
+
+use super::blocks::ProductScope;
+use super::names::{self, Scope};
+use super::{literals, Sink};
+use crate::ast::{self, ExpectKind, InstantLit};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{
+    CapabilityState, DataState, EventM, ExpectKindM, ExpectM, ResourceState, ScenarioM,
+    ServiceState, Target,
+};
+use crate::vocab::{Billing, Reading};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono_tz::Tz;
+
+/// What scenarios of one agreement resolve against.
+pub struct Env<'a> {
+    pub products: &'a [String],
+    pub scopes: &'a [ProductScope],
+    pub general_events: &'a [String],
+    pub zone: Tz,
+    pub calendar_years: Option<(i32, i32)>,
+}
+
+/// Kinds of obligation an expectation can be about.
+const OBLIGATIONS: &[&str] = &["late_fee", "refund", "liability_cap"];
+
+/// Checks one scenario; returns the index of its product and the model.
+pub fn check_scenario(sink: &mut Sink, env: &Env, s: &ast::Scenario) -> Option<(usize, ScenarioM)> {
+    let Some(index) = env.products.iter().position(|p| *p == s.product.name) else {
+        sink.push(
+            Diagnostic::new(Code::E0015, format!("unknown product `{}`", s.product.name))
+                .at(s.product.span, "no product of this agreement has this id")
+                .help("a scenario names a product declared in the same directory")
+                .suggest(&s.product.name, env.products.iter().map(String::as_str)),
+        );
+        return None;
+    };
+    let ps = env.scopes.get(index)?;
+    let scope = &ps.scope;
+    let billing = billing(sink, ps, s);
+    let reading = match &s.reading {
+        None => Some(Reading::default()),
+        Some(r) => {
+            let known = Reading::from_name(&r.name);
+            if known.is_none() {
+                sink.push(
+                    Diagnostic::new(Code::E0034, format!("unknown reading `{}`", r.name))
+                        .at(r.span, "not a reading")
+                        .help("write `reading customer-safe` or `reading earliest`")
+                        .suggest(&r.name, ["customer-safe", "earliest"]),
+                );
+            }
+            known
+        }
+    };
+    let mut events = Vec::new();
+    for e in &s.events {
+        let at = instant(sink, env, ps, &e.at);
+        let known = scope.check_event(sink, &e.event, env.general_events);
+        let amount = match &e.amount {
+            Some(a) => literals::amount(sink, a).map(|(v, _)| Some(v)),
+            None => Some(None),
+        };
+        if let (Some(at), true, Some(amount)) = (at, known, amount) {
+            events.push(EventM {
+                at,
+                event: e.event.name.clone(),
+                amount,
+            });
+        }
+    }
+    let mut expects = Vec::new();
+    for x in &s.expects {
+        for kind in expectation(sink, env, ps, x) {
+            expects.push(ExpectM {
+                kind,
+                origin: sink.origin(x.span),
+            });
+        }
+    }
+    Some((
+        index,
+        ScenarioM {
+            name: s.name.value.clone(),
+            product: s.product.name.clone(),
+            billing: billing?,
+            reading: reading?,
+            events,
+            expects,
+            origin: sink.origin(s.span),
+        },
+    ))
+}
+
+fn billing(sink: &mut Sink, ps: &ProductScope, s: &ast::Scenario) -> Option<Billing> {
+    let scope = &ps.scope;
+    match &s.billing {
+        Some(b) => {
+            let mode = names::billing_mode(sink, b)?;
+            if !scope.billing.contains(&mode) {
+                let mut d = Diagnostic::new(
+                    Code::E0014,
+                    format!(
+                        "billing mode `{}` is not declared by {}",
+                        b.name, scope.owner
+                    ),
+                )
+                .at(b.span, "the product is not sold this way")
+                .help("use one of the product's declared billing modes");
+                if let Some(decl) = scope.billing_span {
+                    d = d.also(decl, "declared billing modes");
+                }
+                sink.push(d.suggest(&b.name, scope.billing.iter().map(|b| b.name())));
+                return None;
+            }
+            Some(mode)
+        }
+        None => match scope.billing.as_slice() {
+            [one] => Some(*one),
+            _ => {
+                sink.push(
+                    Diagnostic::new(
+                        Code::E0034,
+                        format!("scenario for `{}` needs a billing mode", s.product.name),
+                    )
+                    .at(s.product.span, "which billing mode?")
+                    .also(ps.span, "the product")
+                    .help(format!(
+                        "write `for {} <mode>` with one of the product's declared modes",
+                        s.product.name
+                    )),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// An instant, also checked against the working-day calendar when the
+/// product's rules count workdays from it.
+fn instant(
+    sink: &mut Sink,
+    env: &Env,
+    ps: &ProductScope,
+    lit: &InstantLit,
+) -> Option<DateTime<Utc>> {
+    let at = literals::instant(sink, lit, env.zone)?;
+    if let (Some(reach), Some((lo, hi))) = (ps.workday_reach, env.calendar_years) {
+        let start = at.with_timezone(&env.zone).year();
+        let end = (at + Duration::minutes(reach))
+            .with_timezone(&env.zone)
+            .year();
+        if start < lo || end > hi {
+            sink.push(
+                Diagnostic::new(
+                    Code::E0025,
+                    format!("`{}` is outside the working-day calendar", lit.text),
+                )
+                .at(lit.span, format!("workdays are known for {lo}–{hi} only"))
+                .help(format!(
+                    "this product counts workdays; keep scenario instants so that every deadline falls within {lo}–{hi}"
+                )),
+            );
+            return None;
+        }
+    }
+    Some(at)
+}
+
+fn expectation(sink: &mut Sink, env: &Env, ps: &ProductScope, x: &ast::Expect) -> Vec<ExpectKindM> {
+    let scope = &ps.scope;
+    match &x.kind {
+        ExpectKind::Fired { at, actions } => {
+            let at = instant(sink, env, ps, at);
+            let resolved: Vec<_> = actions
+                .iter()
+                .filter_map(|a| {
+                    let verb = names::verb(sink, &a.verb)?;
+                    let targets = named_targets(sink, scope, verb, a);
+                    Some((verb, targets))
+                })
+                .collect();
+            let Some(at) = at else { return Vec::new() };
+            resolved
+                .into_iter()
+                .map(|(verb, targets)| ExpectKindM::Fired { at, verb, targets })
+                .collect()
+        }
+        ExpectKind::NotFired { action, before } => {
+            let before = instant(sink, env, ps, before);
+            let verb = names::verb(sink, &action.verb);
+            let targets = verb.map(|v| named_targets(sink, scope, v, action));
+            match (before, verb, targets) {
+                (Some(before), Some(verb), Some(targets)) => vec![ExpectKindM::NotFired {
+                    verb,
+                    targets,
+                    before,
+                }],
+                _ => Vec::new(),
+            }
+        }
+        ExpectKind::State { at, subject, state } => {
+            let at = instant(sink, env, ps, at);
+            let kind = state_expectation(sink, scope, subject, state);
+            match (at, kind) {
+                (Some(at), Some(k)) => vec![k(at)],
+                _ => Vec::new(),
+            }
+        }
+        ExpectKind::Obligation { at, kind, amount } => {
+            let at = instant(sink, env, ps, at);
+            if !OBLIGATIONS.contains(&kind.name.as_str()) {
+                sink.push(
+                    Diagnostic::new(Code::E0033, format!("unknown obligation `{}`", kind.name))
+                        .at(kind.span, "not an obligation kind")
+                        .help("obligations are `late_fee`, `refund`, `liability_cap`")
+                        .suggest(&kind.name, OBLIGATIONS.iter().copied()),
+                );
+                return Vec::new();
+            }
+            let amount = literals::amount(sink, amount);
+            match (at, amount) {
+                (Some(at), Some((amount, _))) => vec![ExpectKindM::Obligation {
+                    at,
+                    kind: kind.name.clone(),
+                    amount,
+                }],
+                _ => Vec::new(),
+            }
+        }
+        ExpectKind::Window { at, verb } => {
+            let at = instant(sink, env, ps, at);
+            let verb = names::verb(sink, verb);
+            match (at, verb) {
+                (Some(at), Some(verb)) => vec![ExpectKindM::Window { at, verb }],
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
+/// Targets as written in an expectation: none written means any target.
+fn named_targets(
+    sink: &mut Sink,
+    scope: &Scope,
+    verb: crate::vocab::Verb,
+    a: &ast::Action,
+) -> Vec<Target> {
+    if a.targets.is_empty() {
+        Vec::new()
+    } else {
+        scope.targets(sink, verb, a.verb.span, &a.targets)
+    }
+}
+
+type StateAt = Box<dyn Fn(DateTime<Utc>) -> ExpectKindM>;
+
+fn bad_state(sink: &mut Sink, what: &str, state: &ast::Ident, allowed: &[&str]) {
+    let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+    sink.push(
+        Diagnostic::new(
+            Code::E0033,
+            format!("`{}` is not a state of {what}", state.name),
+        )
+        .at(state.span, "unknown state")
+        .help(format!("states of {what}: {}", list.join(", ")))
+        .suggest(&state.name, allowed.iter().copied()),
+    );
+}
+
+fn parse_state<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
+/// `service active`, `compute suspended`, `data purged`, `instance released`.
+/// `data` names the declared resource `data` when there is one, and all of
+/// the product's data otherwise.
+fn state_expectation(
+    sink: &mut Sink,
+    scope: &Scope,
+    subject: &ast::Ident,
+    state: &ast::Ident,
+) -> Option<StateAt> {
+    let name = subject.name.as_str();
+    let s = state.name.as_str();
+    if name == names::SERVICE {
+        let Some(st) = parse_state::<ServiceState>(s) else {
+            bad_state(
+                sink,
+                "the service",
+                state,
+                &["active", "suspended", "stopped", "terminated"],
+            );
+            return None;
+        };
+        return Some(Box::new(move |at| ExpectKindM::Service { at, state: st }));
+    }
+    if let Some(i) = scope.capabilities.iter().position(|c| c == name) {
+        let Some(st) = parse_state::<CapabilityState>(s) else {
+            bad_state(
+                sink,
+                "a capability",
+                state,
+                &["active", "suspended", "forbidden", "read_only"],
+            );
+            return None;
+        };
+        let capability = names::index(i);
+        return Some(Box::new(move |at| ExpectKindM::Capability {
+            at,
+            capability,
+            state: st,
+        }));
+    }
+    if let Some(i) = scope.resources.iter().position(|c| c == name) {
+        let Some(st) = parse_state::<ResourceState>(s) else {
+            bad_state(
+                sink,
+                "a resource",
+                state,
+                &["retained", "released", "purged"],
+            );
+            return None;
+        };
+        let resource = names::index(i);
+        return Some(Box::new(move |at| ExpectKindM::Resource {
+            at,
+            resource,
+            state: st,
+        }));
+    }
+    if name == "data" {
+        let Some(st) = parse_state::<DataState>(s) else {
+            bad_state(sink, "data", state, &["retained", "purged"]);
+            return None;
+        };
+        return Some(Box::new(move |at| ExpectKindM::Data { at, state: st }));
+    }
+    sink.push(
+        Diagnostic::new(
+            Code::E0011,
+            format!("unknown capability or resource `{name}`"),
+        )
+        .at(subject.span, format!("not declared in {}", scope.owner))
+        .help("an expectation is about `service`, `data`, or a declared capability or resource")
+        .suggest(name, scope.subjects()),
+    );
+    None
+}

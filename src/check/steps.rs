@@ -1,0 +1,603 @@
+//! Rules and their steps: anchors, labels, timings, actions and cures, and
+//! the checks that need the whole rule — a timeline that goes backwards,
+//! contradicting actions at one instant, steps after `terminate`,
+//! irreversible actions without warning, missing citations and quotes.
+//!
+//! Absolute time is reasoned about with offset intervals: every step's
+//! instant lies within `[lo, hi]` minutes of the trigger, whatever the
+//! calendar does (a month is 28–31 days, `N calendar days` ends between
+//! `N-1` and `N` days later, workdays may span long holidays). A check only
+//! fires when it holds for every instant the intervals allow.
+
+use super::names::{self, Scope};
+use super::{literals, Sink};
+use crate::ast::{self, Modality, Span, TimingKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{
+    ActionM, Anchor, CureM, DurationM, ResumeM, RuleM, StepM, TimingKindM, TimingM, Unit,
+};
+use crate::vocab::{Billing, Verb};
+
+const DAY: i64 = 24 * 60;
+
+/// What a rule is checked against.
+pub struct RuleCtx<'s> {
+    pub scope: &'s Scope,
+    /// Events visible beyond the block's own (the general terms' events).
+    pub extra_events: &'s [String],
+    pub general: bool,
+    /// 1-based position of the rule in its block, for its stable name.
+    pub ordinal: usize,
+}
+
+/// Earliest and latest number of minutes a duration can span.
+pub fn minutes(d: DurationM) -> (i64, i64) {
+    let n = i64::from(d.count);
+    match d.unit {
+        Unit::Minutes => (n, n),
+        Unit::Hours => (n * 60, n * 60),
+        Unit::Days => (n * DAY, n * DAY),
+        Unit::CalendarDays => ((n - 1).max(0) * DAY, n.max(1) * DAY),
+        // Counted like calendar days, skipping weekends and holidays (the
+        // longest Chinese holiday with its weekends is under 10 days).
+        Unit::Workdays => ((n - 1).max(0) * DAY, (n + 2 * (n / 5 + 1) + 10) * DAY),
+        Unit::Months => (n * 28 * DAY, n * 31 * DAY),
+    }
+}
+
+/// Offsets of a timing given its anchor's offsets.
+fn offsets(t: &TimingM, anchor: (i64, i64)) -> (i64, i64) {
+    let (dlo, dhi) = minutes(t.duration);
+    match t.kind {
+        TimingKindM::At => anchor,
+        TimingKindM::After => (anchor.0 + dlo, anchor.1 + dhi),
+        TimingKindM::Within => (anchor.0, anchor.1 + dhi),
+        TimingKindM::Before => (anchor.0 - dhi, anchor.1 - dlo),
+        TimingKindM::OnDay => {
+            let n = i64::from(t.duration.count);
+            (anchor.0 + (n - 1).max(0) * DAY, anchor.1 + (n + 1) * DAY)
+        }
+    }
+}
+
+/// Verbs a customer may use (`customer may` / `customer must`).
+fn customer_verb(v: Verb) -> bool {
+    matches!(
+        v,
+        Verb::Pay | Verb::Renew | Verb::Claim | Verb::Terminate | Verb::Notify
+    )
+}
+
+/// Verbs that withdraw a capability (undone by `resume`).
+fn restricts(v: Verb) -> bool {
+    matches!(
+        v,
+        Verb::Suspend | Verb::Freeze | Verb::Forbid | Verb::Stop | Verb::ReadOnly
+    )
+}
+
+/// Verbs that count as a warning before an irreversible action.
+fn warns(v: Verb) -> bool {
+    matches!(
+        v,
+        Verb::Suspend | Verb::Stop | Verb::Notify | Verb::Freeze | Verb::Forbid | Verb::ReadOnly
+    )
+}
+
+/// A step as checked, with what the rule-wide checks need.
+struct Checked<'a> {
+    ast: &'a ast::Step,
+    model: StepM,
+    /// Verb spans, parallel to `model.actions`.
+    verb_spans: Vec<Span>,
+    offsets: (i64, i64),
+}
+
+pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
+    let scope = ctx.scope;
+    scope.check_event(sink, &rule.trigger, ctx.extra_events);
+    let billing = rule_billing(sink, scope, rule);
+    let name = {
+        let filter = rule.billing.as_ref().map_or(String::new(), |f| {
+            let modes: Vec<&str> = f.iter().map(|m| m.name.as_str()).collect();
+            format!(".{}", modes.join("+"))
+        });
+        format!(
+            "{}.{}{}#{}",
+            scope.id, rule.trigger.name, filter, ctx.ordinal
+        )
+    };
+
+    let labels = check_labels(sink, rule);
+    let mut steps: Vec<Checked> = Vec::new();
+    for (i, s) in rule.steps.iter().enumerate() {
+        let primary = timing_or_zero(timing(sink, &s.timing, i, &labels, &rule.trigger));
+        let alternative = s
+            .alternative
+            .as_ref()
+            .map(|t| timing_or_zero(timing(sink, t, i, &labels, &rule.trigger)));
+        let timing = primary;
+        let anchor_offsets = |a: Anchor, steps: &[Checked]| match a {
+            Anchor::Trigger => (0, 0),
+            Anchor::Step(j) => steps.get(j).map_or((0, 0), |c| c.offsets),
+        };
+        let mut off = offsets(&timing, anchor_offsets(timing.anchor, &steps));
+        if let Some(alt) = &alternative {
+            let o = offsets(alt, anchor_offsets(alt.anchor, &steps));
+            off = (off.0.min(o.0), off.1.max(o.1));
+        }
+        let (actions, verb_spans) = actions(sink, scope, s);
+        step_warnings(sink, s);
+        steps.push(Checked {
+            ast: s,
+            model: StepM {
+                label: s.label.as_ref().map(|l| l.name.clone()),
+                timing,
+                alternative,
+                modality: s.modality,
+                actions,
+                cite: s.cite.as_ref().map(|c| c.number.clone()),
+                quote: s.quote.as_ref().map(|q| q.value.clone()),
+                note: s.note.as_ref().map(|n| n.value.clone()),
+                origin: sink.origin(s.span),
+            },
+            verb_spans,
+            offsets: off,
+        });
+    }
+    backwards(sink, &steps);
+    contradictions(sink, &steps);
+    after_terminate(sink, &steps);
+    irreversible_without_warning(sink, &steps, &rule.trigger.name);
+    let cure = rule.cure.as_ref().map(|c| cure(sink, ctx, c));
+    RuleM {
+        name,
+        trigger: rule.trigger.name.clone(),
+        billing,
+        steps: steps.into_iter().map(|c| c.model).collect(),
+        cure,
+        general: ctx.general,
+        origin: sink.origin(rule.span),
+    }
+}
+
+/// Billing = filter ∩ declared, or the declared set without a filter.
+fn rule_billing(sink: &mut Sink, scope: &Scope, rule: &ast::Rule) -> Vec<Billing> {
+    let Some(filter) = &rule.billing else {
+        return if scope.billing.is_empty() {
+            Billing::ALL.to_vec()
+        } else {
+            scope.billing.clone()
+        };
+    };
+    let mut out = Vec::new();
+    for m in filter {
+        let Some(b) = names::billing_mode(sink, m) else {
+            continue;
+        };
+        if scope.billing_declared && !scope.billing.contains(&b) {
+            let mut d = Diagnostic::new(
+                Code::E0014,
+                format!(
+                    "billing mode `{}` is not declared by {}",
+                    m.name, scope.owner
+                ),
+            )
+            .at(m.span, "not a billing mode of this block")
+            .help(format!(
+                "add `{}` to the `billing` declaration or remove it from the filter",
+                m.name
+            ));
+            if let Some(decl) = scope.billing_span {
+                d = d.also(decl, "declared billing modes");
+            }
+            sink.push(d);
+            continue;
+        }
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    // Only reached after an error: keep the model's "never empty" promise.
+    if out.is_empty() {
+        out = if scope.billing.is_empty() {
+            Billing::ALL.to_vec()
+        } else {
+            scope.billing.clone()
+        };
+    }
+    out
+}
+
+/// Labels of the rule's steps by index; duplicates are E0023.
+fn check_labels(sink: &mut Sink, rule: &ast::Rule) -> Vec<Option<(String, Span)>> {
+    let mut out: Vec<Option<(String, Span)>> = Vec::new();
+    for s in &rule.steps {
+        let Some(l) = &s.label else {
+            out.push(None);
+            continue;
+        };
+        let first = out
+            .iter()
+            .flatten()
+            .find(|(n, _)| *n == l.name)
+            .map(|(_, sp)| *sp);
+        if let Some(first) = first {
+            sink.push(
+                Diagnostic::new(Code::E0023, format!("duplicate label `{}`", l.name))
+                    .at(l.span, "label used again")
+                    .also(first, "first used here")
+                    .help("labels name one step of a rule; rename one of them"),
+            );
+            out.push(None);
+        } else {
+            out.push(Some((l.name.clone(), l.span)));
+        }
+    }
+    out
+}
+
+fn timing_or_zero(t: Option<TimingM>) -> TimingM {
+    t.unwrap_or(TimingM {
+        kind: TimingKindM::At,
+        duration: DurationM::ZERO,
+        anchor: Anchor::Trigger,
+    })
+}
+
+fn timing(
+    sink: &mut Sink,
+    t: &ast::Timing,
+    i: usize,
+    labels: &[Option<(String, Span)>],
+    trigger: &ast::Ident,
+) -> Option<TimingM> {
+    let anchor = anchor(sink, t, i, labels, trigger);
+    let (kind, duration) = match t.kind {
+        TimingKind::AtOnce => (TimingKindM::At, Some(DurationM::ZERO)),
+        TimingKind::OnDay => {
+            let n = t.day.as_ref().and_then(|d| {
+                literals::whole_number(sink, &d.name, d.span, "a day number", 36_525)
+            });
+            (
+                TimingKindM::OnDay,
+                n.map(|count| DurationM {
+                    count,
+                    unit: Unit::CalendarDays,
+                }),
+            )
+        }
+        k => {
+            let kind = match k {
+                TimingKind::After => TimingKindM::After,
+                TimingKind::Within => TimingKindM::Within,
+                _ => TimingKindM::Before,
+            };
+            (
+                kind,
+                t.duration
+                    .as_ref()
+                    .and_then(|d| literals::duration(sink, d)),
+            )
+        }
+    };
+    Some(TimingM {
+        kind,
+        duration: duration?,
+        anchor: anchor?,
+    })
+}
+
+/// `from X`: the trigger or an earlier step's label; without `from` the
+/// previous step (the trigger for the first step and for `before`).
+fn anchor(
+    sink: &mut Sink,
+    t: &ast::Timing,
+    i: usize,
+    labels: &[Option<(String, Span)>],
+    trigger: &ast::Ident,
+) -> Option<Anchor> {
+    let Some(from) = &t.from else {
+        return Some(if i == 0 || t.kind == TimingKind::Before {
+            Anchor::Trigger
+        } else {
+            Anchor::Step(i - 1)
+        });
+    };
+    if from.name == trigger.name {
+        return Some(Anchor::Trigger);
+    }
+    let found = labels.iter().enumerate().find_map(|(j, l)| {
+        l.as_ref()
+            .filter(|(n, _)| *n == from.name)
+            .map(|(_, sp)| (j, *sp))
+    });
+    match found {
+        Some((j, _)) if j < i => Some(Anchor::Step(j)),
+        Some((j, label)) => {
+            let (msg, what) = if j == i {
+                (
+                    format!("step `{}` counts from itself", from.name),
+                    "a cycle",
+                )
+            } else {
+                (
+                    format!("anchor `{}` is a later step", from.name),
+                    "not yet happened here",
+                )
+            };
+            sink.push(
+                Diagnostic::new(Code::E0019, msg)
+                    .at(from.span, what)
+                    .also(label, "the step this names")
+                    .help(
+                        "a step counts from the trigger or from an earlier step; reorder the steps",
+                    ),
+            );
+            None
+        }
+        None => {
+            let candidates: Vec<&str> = std::iter::once(trigger.name.as_str())
+                .chain(
+                    labels[..i.min(labels.len())]
+                        .iter()
+                        .flatten()
+                        .map(|(n, _)| n.as_str()),
+                )
+                .collect();
+            sink.push(
+                Diagnostic::new(Code::E0013, format!("unknown anchor `{}`", from.name))
+                    .at(from.span, "not the trigger or an earlier step's label")
+                    .also(trigger.span, "the rule's trigger")
+                    .help(format!(
+                        "count from the trigger (`from {}`) or label an earlier step (`name: after …`)",
+                        trigger.name
+                    ))
+                    .suggest(&from.name, candidates),
+            );
+            None
+        }
+    }
+}
+
+fn actions(sink: &mut Sink, scope: &Scope, s: &ast::Step) -> (Vec<ActionM>, Vec<Span>) {
+    let customer = matches!(s.modality, Modality::CustomerMay | Modality::CustomerMust);
+    let mut out = Vec::new();
+    let mut spans = Vec::new();
+    for a in &s.actions {
+        let Some(verb) = names::verb(sink, &a.verb) else {
+            continue;
+        };
+        if verb.info().customer_only && !customer {
+            sink.push(
+                Diagnostic::new(Code::E0031, format!("`{}` is a customer verb", verb.name()))
+                    .at(a.verb.span, "only the customer does this")
+                    .help(format!(
+                        "write `customer must {0}` or `customer may {0}`",
+                        verb.name()
+                    )),
+            );
+        } else if customer && !customer_verb(verb) {
+            let mut d = Diagnostic::new(
+                Code::E0031,
+                format!("the customer cannot `{}`", verb.name()),
+            )
+            .at(a.verb.span, "a provider action")
+            .help("customer verbs are `pay`, `renew`, `claim`, `terminate`, `notify`; drop `customer` for a provider action");
+            if let Some(m) = s.modality_span {
+                d = d.also(m, "customer modality");
+            }
+            sink.push(d);
+        }
+        let targets = scope.targets(sink, verb, a.verb.span, &a.targets);
+        out.push(ActionM { verb, targets });
+        spans.push(a.verb.span);
+    }
+    (out, spans)
+}
+
+/// W0002 (no `§`), W0003 (no `quote`), W0005 (two readings, no `note`).
+fn step_warnings(sink: &mut Sink, s: &ast::Step) {
+    let head = s.actions.last().map_or(s.timing.span, |a| {
+        Span::new(s.span.file, s.span.start as usize, a.span.end as usize)
+    });
+    if s.cite.is_none() {
+        sink.push(
+            Diagnostic::new(Code::W0002, "step without citation")
+                .at(head, "which section says this?")
+                .help("add the section it encodes, e.g. `§16.1.2`"),
+        );
+    }
+    if s.quote.is_none() {
+        sink.push(
+            Diagnostic::new(Code::W0003, "step without quote")
+                .at(head, "no source words")
+                .help("add `quote \"…\"` with the words of the agreement this step encodes"),
+        );
+    }
+    if let (Some(alt), None) = (&s.alternative, &s.note) {
+        sink.push(
+            Diagnostic::new(Code::W0005, "two readings without a note")
+                .at(alt.span, "second reading")
+                .also(s.timing.span, "first reading")
+                .help("add `note \"…\"` saying why the text supports both"),
+        );
+    }
+}
+
+/// E0020: a step that is certainly earlier than a step written before it.
+/// `before` steps are exempt: they state their place relative to the
+/// trigger (notices ahead of expiry) and may be written in any order.
+fn backwards(sink: &mut Sink, steps: &[Checked]) {
+    for (k, later) in steps.iter().enumerate() {
+        if later.model.timing.kind == TimingKindM::Before {
+            continue;
+        }
+        let earlier = steps[..k].iter().find(|e| later.offsets.1 < e.offsets.0);
+        if let Some(e) = earlier {
+            sink.push(
+                Diagnostic::new(Code::E0020, "timeline goes backwards")
+                    .at(later.ast.timing.span, "this step happens earlier")
+                    .also(e.ast.timing.span, "than this step written before it")
+                    .help("anchor the step to the step it follows (`from <label>`) or reorder the steps"),
+            );
+        }
+    }
+}
+
+/// Whether two steps happen at the same instant for certain.
+fn same_instant(a: &Checked, b: &Checked, b_index: usize, a_index: usize) -> bool {
+    let exact = |c: &Checked| {
+        c.offsets.0 == c.offsets.1
+            && c.model.timing.kind != TimingKindM::Within
+            && c.model.alternative.is_none()
+    };
+    let at_once_from = |c: &Checked, other: usize| {
+        c.model.timing.kind == TimingKindM::At
+            && c.model.alternative.is_none()
+            && c.model.timing.anchor == Anchor::Step(other)
+    };
+    (exact(a) && exact(b) && a.offsets == b.offsets)
+        || at_once_from(b, a_index)
+        || at_once_from(a, b_index)
+}
+
+fn conflict(a: &ActionM, b: &ActionM) -> bool {
+    let billing = matches!(
+        (a.verb, b.verb),
+        (Verb::KeepBilling, Verb::StopBilling) | (Verb::StopBilling, Verb::KeepBilling)
+    );
+    let resume_vs = |r: &ActionM, x: &ActionM| {
+        r.verb == Verb::Resume
+            && restricts(x.verb)
+            && (r.targets.is_empty() || r.targets.iter().any(|t| x.targets.contains(t)))
+    };
+    billing || resume_vs(a, b) || resume_vs(b, a)
+}
+
+/// E0021: actions undoing each other at one instant.
+fn contradictions(sink: &mut Sink, steps: &[Checked]) {
+    let provider = |c: &Checked| matches!(c.model.modality, Modality::Will | Modality::May);
+    for (k, b) in steps.iter().enumerate() {
+        // inside one step
+        let acts = &b.model.actions;
+        for i in 0..acts.len() {
+            for j in (i + 1)..acts.len() {
+                if conflict(&acts[i], &acts[j]) {
+                    sink.push(contradiction(
+                        &acts[j],
+                        b.verb_spans[j],
+                        &acts[i],
+                        b.verb_spans[i],
+                    ));
+                }
+            }
+        }
+        // against earlier steps at the same instant
+        for (i, a) in steps[..k].iter().enumerate() {
+            if !(provider(a) && provider(b) && same_instant(a, b, k, i)) {
+                continue;
+            }
+            for (x, xs) in a.model.actions.iter().zip(&a.verb_spans) {
+                for (y, ys) in b.model.actions.iter().zip(&b.verb_spans) {
+                    if conflict(x, y) {
+                        sink.push(contradiction(y, *ys, x, *xs));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn contradiction(y: &ActionM, ys: Span, x: &ActionM, xs: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0021,
+        format!(
+            "`{}` and `{}` contradict each other at the same instant",
+            x.verb.name(),
+            y.verb.name()
+        ),
+    )
+    .at(ys, "this action")
+    .also(xs, "undoes or is undone by this one")
+    .help("put the two actions at different times, or keep only the one the text says")
+}
+
+/// W0004: steps that can only happen after a certain `terminate`.
+fn after_terminate(sink: &mut Sink, steps: &[Checked]) {
+    for (i, t) in steps.iter().enumerate() {
+        if t.model.modality != Modality::Will {
+            continue;
+        }
+        let Some(pos) = t
+            .model
+            .actions
+            .iter()
+            .position(|a| a.verb == Verb::Terminate)
+        else {
+            continue;
+        };
+        for later in &steps[i + 1..] {
+            if later.offsets.0 > t.offsets.1 {
+                sink.push(
+                    Diagnostic::new(Code::W0004, "step after `terminate` can never matter")
+                        .at(later.ast.timing.span, "happens after the agreement ended")
+                        .also(t.verb_spans[pos], "the agreement ends here")
+                        .help("move the step before `terminate`, or drop it if the text does not need it"),
+                );
+            }
+        }
+    }
+}
+
+/// W0001: `release`/`purge` with no earlier suspension, stop, notice,
+/// freeze or ban in the rule.
+fn irreversible_without_warning(sink: &mut Sink, steps: &[Checked], trigger: &str) {
+    if trigger == "provider_notice" {
+        return;
+    }
+    for (k, s) in steps.iter().enumerate() {
+        if !matches!(s.model.modality, Modality::Will | Modality::May) {
+            continue;
+        }
+        let warned = steps[..k]
+            .iter()
+            .any(|e| e.model.actions.iter().any(|a| warns(a.verb)));
+        if warned {
+            continue;
+        }
+        for (a, span) in s.model.actions.iter().zip(&s.verb_spans) {
+            if a.verb.is_irreversible() {
+                sink.push(
+                    Diagnostic::new(
+                        Code::W0001,
+                        format!("`{}` without an earlier warning step", a.verb.name()),
+                    )
+                    .at(*span, "irreversible")
+                    .help("the customer loses data with no earlier `suspend`, `stop`, `notify`, `freeze` or `forbid`; check the text says so"),
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn cure(sink: &mut Sink, ctx: &RuleCtx, c: &ast::Cure) -> CureM {
+    for e in &c.events {
+        ctx.scope.check_event(sink, e, ctx.extra_events);
+    }
+    let resume = match &c.resume {
+        None => ResumeM::Nothing,
+        Some(ast::Resume::All(_)) => ResumeM::All,
+        Some(ast::Resume::Listed(names)) => ResumeM::Listed(
+            names
+                .iter()
+                .filter_map(|n| ctx.scope.capability(sink, n))
+                .collect(),
+        ),
+    };
+    CureM {
+        events: c.events.iter().map(|e| e.name.clone()).collect(),
+        resume,
+    }
+}
