@@ -17,5 +17,6 @@ pub mod load;
 pub mod model;
 pub mod render;
 pub mod source;
+pub mod sourcetext;
 pub mod syntax;
 pub mod vocab;

@@ -13,6 +13,7 @@ mod header;
 mod literals;
 mod money;
 mod names;
+pub mod quotes;
 mod scenarios;
 mod steps;
 
