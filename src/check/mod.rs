@@ -91,8 +91,10 @@ pub fn check(map: &SourceMap, files: &[ast::File]) -> Checked {
             agreements.push(a);
         }
     }
+    let mut diagnostics = sink.diags;
+    diagnostics.extend(quotes::verify_quotes(map, files));
     Checked {
         agreements,
-        diagnostics: sink.diags,
+        diagnostics,
     }
 }

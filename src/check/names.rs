@@ -54,11 +54,20 @@ impl Scope {
             match item {
                 BodyItem::Billing(modes, span) => {
                     if let Some(first) = scope.billing_span {
-                        sink.push(duplicate("billing", *span, first, "declaration"));
+                        sink.push(
+                            Diagnostic::new(Code::E0035, "`billing` is declared twice")
+                                .at(*span, "declared again here")
+                                .also(first, "first declared here")
+                                .help("list every mode in one `billing` declaration"),
+                        );
                         continue;
                     }
                     scope.billing_declared = true;
-                    scope.billing_span = Some(*span);
+                    // from `billing` to the last mode (the item's own span
+                    // runs on over the whitespace after it)
+                    scope.billing_span = Some(modes.last().map_or(*span, |m| {
+                        Span::new(span.file, span.start as usize, m.span.end as usize)
+                    }));
                     for m in modes {
                         let Some(b) = billing_mode(sink, m) else {
                             continue;

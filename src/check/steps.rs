@@ -90,7 +90,9 @@ struct Checked<'a> {
     model: StepM,
     /// Verb spans, parallel to `model.actions`.
     verb_spans: Vec<Span>,
-    offsets: (i64, i64),
+    /// Offsets from the trigger; `None` when a timing could not be checked
+    /// (the rule-wide checks then leave the step alone).
+    offsets: Option<(i64, i64)>,
 }
 
 pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
@@ -111,21 +113,28 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
     let labels = check_labels(sink, rule);
     let mut steps: Vec<Checked> = Vec::new();
     for (i, s) in rule.steps.iter().enumerate() {
-        let primary = timing_or_zero(timing(sink, &s.timing, i, &labels, &rule.trigger));
-        let alternative = s
+        let primary = timing(sink, &s.timing, i, &labels, &rule.trigger);
+        let second = s
             .alternative
             .as_ref()
-            .map(|t| timing_or_zero(timing(sink, t, i, &labels, &rule.trigger)));
-        let timing = primary;
+            .map(|t| timing(sink, t, i, &labels, &rule.trigger));
         let anchor_offsets = |a: Anchor, steps: &[Checked]| match a {
-            Anchor::Trigger => (0, 0),
-            Anchor::Step(j) => steps.get(j).map_or((0, 0), |c| c.offsets),
+            Anchor::Trigger => Some((0, 0)),
+            Anchor::Step(j) => steps.get(j).and_then(|c| c.offsets),
         };
-        let mut off = offsets(&timing, anchor_offsets(timing.anchor, &steps));
-        if let Some(alt) = &alternative {
-            let o = offsets(alt, anchor_offsets(alt.anchor, &steps));
-            off = (off.0.min(o.0), off.1.max(o.1));
+        let at = |t: &Option<TimingM>, steps: &[Checked]| {
+            t.as_ref()
+                .and_then(|t| Some(offsets(t, anchor_offsets(t.anchor, steps)?)))
+        };
+        let mut off = at(&primary, &steps);
+        if let Some(alt) = &second {
+            off = match (off, at(alt, &steps)) {
+                (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+                _ => None,
+            };
         }
+        let timing = timing_or_zero(primary);
+        let alternative = second.map(timing_or_zero);
         let (actions, verb_spans) = actions(sink, scope, s);
         step_warnings(sink, s);
         steps.push(Checked {
@@ -433,7 +442,12 @@ fn backwards(sink: &mut Sink, steps: &[Checked]) {
         if later.model.timing.kind == TimingKindM::Before {
             continue;
         }
-        let earlier = steps[..k].iter().find(|e| later.offsets.1 < e.offsets.0);
+        let Some((_, hi)) = later.offsets else {
+            continue;
+        };
+        let earlier = steps[..k]
+            .iter()
+            .find(|e| e.offsets.is_some_and(|(lo, _)| hi < lo));
         if let Some(e) = earlier {
             sink.push(
                 Diagnostic::new(Code::E0020, "timeline goes backwards")
@@ -448,7 +462,7 @@ fn backwards(sink: &mut Sink, steps: &[Checked]) {
 /// Whether two steps happen at the same instant for certain.
 fn same_instant(a: &Checked, b: &Checked, b_index: usize, a_index: usize) -> bool {
     let exact = |c: &Checked| {
-        c.offsets.0 == c.offsets.1
+        c.offsets.is_some_and(|(lo, hi)| lo == hi)
             && c.model.timing.kind != TimingKindM::Within
             && c.model.alternative.is_none()
     };
@@ -537,8 +551,9 @@ fn after_terminate(sink: &mut Sink, steps: &[Checked]) {
         else {
             continue;
         };
+        let Some((_, end)) = t.offsets else { continue };
         for later in &steps[i + 1..] {
-            if later.offsets.0 > t.offsets.1 {
+            if later.offsets.is_some_and(|(lo, _)| lo > end) {
                 sink.push(
                     Diagnostic::new(Code::W0004, "step after `terminate` can never matter")
                         .at(later.ast.timing.span, "happens after the agreement ended")

@@ -1,4 +1,6 @@
 //! The integration test crate: one binary, one module per area.
 
+mod bad_input;
+mod diagnostics;
 mod fmt_roundtrip;
 mod quotes;
