@@ -8,9 +8,12 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod calendar;
 pub mod check;
 pub mod cli;
+pub mod compile;
 pub mod diagnostic;
+pub mod eval;
 pub mod fmt;
 pub mod frontend;
 pub mod load;

@@ -3,7 +3,10 @@
 //! input, 2 usage or IO errors.
 
 mod check;
+mod eval;
+mod explain;
 mod fmt;
+mod graph;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +24,12 @@ enum Command {
     Check(check::CheckArgs),
     /// Rewrite clause files in the canonical layout.
     Fmt(fmt::FmtArgs),
+    /// Evaluate an account's timeline: actions, pending steps, state, money.
+    Eval(eval::EvalArgs),
+    /// Explain an account's timeline for people, with citations.
+    Explain(explain::ExplainArgs),
+    /// Print a product's automaton as Graphviz DOT.
+    Graph(graph::GraphArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -36,6 +45,9 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Graph(a) => graph::run(a),
     }
 }
 

@@ -1,0 +1,34 @@
+//! `clausec explain`: the evaluation as a timeline for people.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub inputs: super::eval::Inputs,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Markdown,
+}
+
+pub fn run(a: ExplainArgs) -> ExitCode {
+    let loaded = match super::eval::load_and_evaluate(&a.inputs) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let style = if matches!(a.format, ExplainFormat::Markdown) {
+        crate::eval::explain::Style::Markdown
+    } else {
+        crate::eval::explain::Style::Text
+    };
+    print!(
+        "{}",
+        crate::eval::explain::explain(&loaded.machine, &loaded.events, &loaded.evaluation, style)
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,515 @@
+//! Running the IR: events, deadlines and status for one account.
+//!
+//! Order within an instant: deadlines due at or before an event's instant
+//! fire first (earliest first, ties in component order), then the event's
+//! edges in component order, then any deadline the event made due (`at
+//! once`, `before`). A `will terminate` step ends everything: nothing fires
+//! after it and further events are ignored.
+
+use super::money;
+use super::types::*;
+use crate::ast::Modality;
+use crate::calendar::Clock;
+use crate::compile::{
+    AnchorIr, Automaton, Effect, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
+};
+use crate::model::{CapabilityState, ResourceState, ServiceState, Target, TimingKindM};
+use crate::vocab::{Reading, Verb};
+
+/// Local capability state (3 bits); several map onto one output state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Cap {
+    Active = 0,
+    Suspended = 1,
+    Frozen = 2,
+    Forbidden = 3,
+    ReadOnly = 4,
+    Stopped = 5,
+}
+
+impl Cap {
+    pub fn from_bits(b: u64) -> Cap {
+        match b {
+            1 => Cap::Suspended,
+            2 => Cap::Frozen,
+            3 => Cap::Forbidden,
+            4 => Cap::ReadOnly,
+            5 => Cap::Stopped,
+            _ => Cap::Active,
+        }
+    }
+    pub fn public(self) -> CapabilityState {
+        match self {
+            Cap::Active => CapabilityState::Active,
+            Cap::Suspended | Cap::Frozen | Cap::Stopped => CapabilityState::Suspended,
+            Cap::Forbidden => CapabilityState::Forbidden,
+            Cap::ReadOnly => CapabilityState::ReadOnly,
+        }
+    }
+    /// The state a `will` verb puts a capability in.
+    pub fn after(verb: Verb) -> Option<Cap> {
+        Some(match verb {
+            Verb::Suspend => Cap::Suspended,
+            Verb::Freeze => Cap::Frozen,
+            Verb::Forbid => Cap::Forbidden,
+            Verb::ReadOnly => Cap::ReadOnly,
+            Verb::Stop => Cap::Stopped,
+            Verb::Resume => Cap::Active,
+            _ => return None,
+        })
+    }
+}
+
+/// Service state from the `service` capability and the terminated flag.
+pub fn service_state(terminated: bool, service: Cap) -> ServiceState {
+    if terminated {
+        ServiceState::Terminated
+    } else {
+        match service {
+            Cap::Stopped => ServiceState::Stopped,
+            Cap::Suspended | Cap::Frozen => ServiceState::Suspended,
+            _ => ServiceState::Active,
+        }
+    }
+}
+
+/// Where a step lands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub at: i64,
+    pub readings: Option<[i64; 2]>,
+    pub window: Option<[i64; 2]>,
+}
+
+/// One selected product × billing under one reading.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub ir: Automaton,
+    pub reading: Reading,
+    pub(crate) clock: Clock,
+}
+
+impl Machine {
+    pub fn new(ir: Automaton, reading: Reading) -> Result<Machine, crate::calendar::CalendarError> {
+        let clock = Clock::new(ir.zone)?;
+        Ok(Machine { ir, reading, clock })
+    }
+
+    /// A fresh account: every rule idle, everything active and retained.
+    pub fn new_account(&self) -> AccountState {
+        let mut slots = vec![UNSET; self.ir.slot_count].into_boxed_slice();
+        let m = self.ir.money_slots();
+        slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
+        slots[m.at(MoneySlots::ENDED)] = i64::MAX;
+        AccountState {
+            state: 0,
+            caps: 0,
+            resources: 0,
+            flags: 0,
+            now: i64::MIN,
+            next_due: i64::MAX,
+            slots,
+        }
+    }
+
+    /// An event by name (built-in or declared by the product).
+    pub fn event(&self, name: &str, at: i64) -> Result<Event, EvalError> {
+        let event = self
+            .ir
+            .event_id(name)
+            .ok_or_else(|| EvalError::UnknownEvent(name.to_string()))?;
+        Ok(Event {
+            at,
+            event,
+            amount: None,
+            until: None,
+        })
+    }
+
+    fn local(&self, st: &AccountState, rule: usize) -> StateId {
+        let r = &self.ir.rules[rule];
+        let mask = (1u64 << r.bits) - 1;
+        StateId(r.first_state.0 + ((st.state >> r.bit_offset) & mask) as u32)
+    }
+
+    fn set_local(&self, st: &mut AccountState, rule: usize, s: StateId) {
+        let r = &self.ir.rules[rule];
+        let mask = ((1u64 << r.bits) - 1) << r.bit_offset;
+        let v = u64::from(s.0 - r.first_state.0) << r.bit_offset;
+        st.state = (st.state & !mask) | v;
+    }
+
+    pub fn cap(&self, st: &AccountState, i: usize) -> Cap {
+        Cap::from_bits((st.caps >> (3 * i)) & 7)
+    }
+
+    fn set_cap(st: &mut AccountState, i: usize, c: Cap) {
+        let shift = 3 * i;
+        st.caps = (st.caps & !(7u64 << shift)) | ((c as u64) << shift);
+    }
+
+    pub fn resource(&self, st: &AccountState, i: usize) -> ResourceState {
+        match (st.resources >> (2 * i)) & 3 {
+            1 => ResourceState::Released,
+            2 => ResourceState::Purged,
+            _ => ResourceState::Retained,
+        }
+    }
+
+    fn set_resource(st: &mut AccountState, i: usize, r: ResourceState) {
+        let shift = 2 * i;
+        let v = match r {
+            ResourceState::Retained => 0,
+            ResourceState::Released => 1,
+            ResourceState::Purged => 2,
+        };
+        st.resources = (st.resources & !(3u32 << shift)) | (v << shift);
+    }
+
+    fn calendar_error(&self, step: StepIx, e: crate::calendar::CalendarError) -> EvalError {
+        let rule = self.ir.step(step).rule as usize;
+        EvalError::Calendar {
+            rule: self.ir.rules[rule].name.clone(),
+            source: e,
+        }
+    }
+
+    /// Places one timing given its anchor instant: (point, window).
+    fn place_one(
+        &self,
+        t: &TimingIr,
+        anchor: i64,
+    ) -> Result<(i64, Option<[i64; 2]>), crate::calendar::CalendarError> {
+        Ok(match t.kind {
+            TimingKindM::At => (anchor, None),
+            TimingKindM::After => (self.clock.add(anchor, t.duration)?, None),
+            TimingKindM::Before => (self.clock.sub(anchor, t.duration)?, None),
+            TimingKindM::Within => {
+                let end = self.clock.add(anchor, t.duration)?;
+                (anchor, Some([anchor, end]))
+            }
+            TimingKindM::OnDay => {
+                let (s, e) = self.clock.day_window(anchor, t.duration.count)?;
+                (s, Some([s, e]))
+            }
+        })
+    }
+
+    fn anchor_of(
+        &self,
+        slots: &[i64],
+        rule_slot: usize,
+        a: AnchorIr,
+        trigger: i64,
+    ) -> Result<i64, EvalError> {
+        match a {
+            AnchorIr::Trigger => Ok(trigger),
+            AnchorIr::Step(j) => Ok(self.place_with(slots, rule_slot, j, trigger)?.at),
+        }
+    }
+
+    fn place_with(
+        &self,
+        slots: &[i64],
+        rule_slot: usize,
+        step: StepIx,
+        trigger: i64,
+    ) -> Result<Placement, EvalError> {
+        let s = self.ir.step(step);
+        let late = self.reading == Reading::CustomerSafe && s.harmful;
+        let effective = |(p, w): (i64, Option<[i64; 2]>)| match w {
+            Some([start, end]) => (if late { end } else { start }, w),
+            None => (p, None),
+        };
+        let a = self.anchor_of(slots, rule_slot, s.timing.anchor, trigger)?;
+        let first = effective(
+            self.place_one(&s.timing, a)
+                .map_err(|e| self.calendar_error(step, e))?,
+        );
+        let Some(alt) = &s.alternative else {
+            return Ok(Placement {
+                at: first.0,
+                readings: None,
+                window: first.1,
+            });
+        };
+        let b = self.anchor_of(slots, rule_slot, alt.anchor, trigger)?;
+        let second = effective(
+            self.place_one(alt, b)
+                .map_err(|e| self.calendar_error(step, e))?,
+        );
+        let pick_second = if late {
+            second.0 > first.0
+        } else {
+            second.0 < first.0
+        };
+        let chosen = if pick_second { second } else { first };
+        Ok(Placement {
+            at: chosen.0,
+            readings: Some([first.0, second.0]),
+            window: chosen.1,
+        })
+    }
+
+    /// Where `step` lands for this account (its rule must have started).
+    pub fn place(&self, st: &AccountState, step: StepIx) -> Result<Placement, EvalError> {
+        let rule = self.ir.step(step).rule as usize;
+        let slot = self.ir.rules[rule].slot;
+        self.place_with(&st.slots, slot, step, st.slots[slot])
+    }
+
+    fn recompute_due(&self, st: &mut AccountState) -> Result<(), EvalError> {
+        let mut due = i64::MAX;
+        if st.flags & TERMINATED == 0 {
+            for r in 0..self.ir.rules.len() {
+                if let StateKind::Waiting(step) = self.ir.state(self.local(st, r)).kind {
+                    due = due.min(self.place(st, step)?.at);
+                }
+            }
+        }
+        st.next_due = due;
+        Ok(())
+    }
+
+    /// Fires every deadline due at or before `t`.
+    fn fire_due(
+        &self,
+        st: &mut AccountState,
+        t: i64,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), EvalError> {
+        while st.next_due <= t && st.flags & TERMINATED == 0 {
+            let mut best: Option<(i64, usize, StepIx, Placement)> = None;
+            for r in 0..self.ir.rules.len() {
+                if let StateKind::Waiting(step) = self.ir.state(self.local(st, r)).kind {
+                    let p = self.place(st, step)?;
+                    if best.as_ref().map_or(true, |b| p.at < b.0) {
+                        best = Some((p.at, r, step, p));
+                    }
+                }
+            }
+            let Some((_, r, step, p)) = best else { break };
+            let edge = self.ir.state(self.local(st, r)).on_deadline.clone();
+            let Some(edge) = edge else { break };
+            self.set_local(st, r, edge.target);
+            self.apply_step(st, step, p.at);
+            out.push(Fired {
+                at: p.at,
+                step,
+                readings: p.readings,
+                window: p.window,
+            });
+            st.now = st.now.max(p.at);
+            self.recompute_due(st)?;
+        }
+        Ok(())
+    }
+
+    fn targets_or_service(targets: &[Target]) -> impl Iterator<Item = usize> + '_ {
+        let service = targets.is_empty().then_some(0usize);
+        service
+            .into_iter()
+            .chain(targets.iter().filter_map(|t| match t {
+                Target::Capability(i) => Some(*i as usize),
+                Target::Resource(_) => None,
+            }))
+    }
+
+    /// State effects of a fired step (only `will` steps change state).
+    fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) {
+        let s = self.ir.step(step);
+        if s.modality != Modality::Will {
+            return;
+        }
+        for a in &s.actions {
+            match a.verb {
+                Verb::Release | Verb::Purge => {
+                    let to = if a.verb == Verb::Purge {
+                        ResourceState::Purged
+                    } else {
+                        ResourceState::Released
+                    };
+                    let all: Vec<usize> = if a.targets.is_empty() {
+                        (0..self.ir.resources.len()).collect()
+                    } else {
+                        a.targets
+                            .iter()
+                            .filter_map(|t| match t {
+                                Target::Resource(i) => Some(*i as usize),
+                                Target::Capability(_) => None,
+                            })
+                            .collect()
+                    };
+                    for i in all {
+                        if self.resource(st, i) != ResourceState::Purged {
+                            Self::set_resource(st, i, to);
+                        }
+                    }
+                }
+                Verb::Terminate => {
+                    st.flags |= TERMINATED;
+                    let ended = self.ir.money_slots().at(MoneySlots::ENDED);
+                    st.slots[ended] = st.slots[ended].min(at);
+                }
+                v => {
+                    if let Some(c) = Cap::after(v) {
+                        for i in Self::targets_or_service(&a.targets) {
+                            Self::set_cap(st, i, c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply_resume(&self, st: &mut AccountState, r: &ResumeIr) {
+        match r {
+            ResumeIr::Nothing => {}
+            ResumeIr::All => st.caps = 0,
+            ResumeIr::Listed(l) => {
+                for &i in l {
+                    Self::set_cap(st, i as usize, Cap::Active);
+                }
+            }
+        }
+    }
+
+    fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), EvalError> {
+        let m = self.ir.money_slots();
+        let name = self.ir.event_name(ev.event);
+        match name {
+            "arrears" => {
+                if let Some(lf) = &self.ir.money.late_fee {
+                    let open = st.slots[m.at(MoneySlots::LATE_START)] != UNSET
+                        && st.slots[m.at(MoneySlots::LATE_END)] == i64::MAX;
+                    if !open {
+                        let start = money::late_fee_start(&self.clock, lf.from, ev.at).map_err(
+                            |source| EvalError::Calendar {
+                                rule: "late_fee".into(),
+                                source,
+                            },
+                        )?;
+                        st.slots[m.at(MoneySlots::LATE_START)] = start;
+                        st.slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
+                        let [a, b] = money::to_slots(ev.amount.unwrap_or_default());
+                        st.slots[m.at(MoneySlots::LATE_AMOUNT)] = a;
+                        st.slots[m.at(MoneySlots::LATE_AMOUNT) + 1] = b;
+                        if ev.amount.is_some() {
+                            st.flags |= LATE_HAS_AMOUNT;
+                        } else {
+                            st.flags &= !LATE_HAS_AMOUNT;
+                        }
+                    }
+                }
+            }
+            "payment"
+                if st.slots[m.at(MoneySlots::LATE_START)] != UNSET
+                    && st.slots[m.at(MoneySlots::LATE_END)] == i64::MAX =>
+            {
+                st.slots[m.at(MoneySlots::LATE_END)] = ev.at;
+            }
+            "purchase" => {
+                st.slots[m.at(MoneySlots::PURCHASE_AT)] = ev.at;
+                let [a, b] = money::to_slots(ev.amount.unwrap_or_default());
+                st.slots[m.at(MoneySlots::PURCHASE_AMOUNT)] = a;
+                st.slots[m.at(MoneySlots::PURCHASE_AMOUNT) + 1] = b;
+                st.slots[m.at(MoneySlots::PURCHASE_UNTIL)] = ev.until.unwrap_or(UNSET);
+                if ev.amount.is_some() {
+                    st.flags |= PURCHASE_HAS_AMOUNT;
+                } else {
+                    st.flags &= !PURCHASE_HAS_AMOUNT;
+                }
+            }
+            "termination" => {
+                let k = m.at(MoneySlots::ENDED);
+                st.slots[k] = st.slots[k].min(ev.at);
+            }
+            "outage_start" => st.slots[m.at(MoneySlots::BREACH)] = ev.at,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Applies one event; returns the steps it (and the deadlines before it) fired.
+    pub fn step(&self, st: &mut AccountState, ev: &Event) -> Result<Vec<Fired>, EvalError> {
+        let mut out = Vec::new();
+        self.step_into(st, ev, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Machine::step`] appending to a caller's buffer (no allocation when
+    /// nothing fires).
+    pub fn step_into(
+        &self,
+        st: &mut AccountState,
+        ev: &Event,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), EvalError> {
+        if ev.at < st.now {
+            return Err(EvalError::OutOfOrder {
+                at: ev.at,
+                previous: st.now,
+            });
+        }
+        self.fire_due(st, ev.at, out)?;
+        st.now = ev.at;
+        if st.flags & TERMINATED != 0 {
+            return Ok(());
+        }
+        let Some(reacting) = self.ir.reacting.get(ev.event.0 as usize) else {
+            return self.money_event(st, ev);
+        };
+        // Check first that every rule this event starts can be placed, so an
+        // error leaves the account as it was.
+        for &r in reacting {
+            let r = r as usize;
+            let s = self.ir.state(self.local(st, r));
+            if let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) {
+                if e.effects.contains(&Effect::SetAnchor) {
+                    let rule = &self.ir.rules[r];
+                    for k in 0..rule.step_count {
+                        self.place_with(&st.slots, rule.slot, StepIx(rule.first_step + k), ev.at)?;
+                    }
+                }
+            }
+        }
+        self.money_event(st, ev)?;
+        let mut changed = false;
+        for &r in reacting {
+            let r = r as usize;
+            let s = self.ir.state(self.local(st, r));
+            let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) else {
+                continue;
+            };
+            let target = e.target;
+            for eff in &e.effects {
+                match eff {
+                    Effect::SetAnchor => st.slots[self.ir.rules[r].slot] = ev.at,
+                    Effect::Resume(res) => self.apply_resume(st, res),
+                    Effect::Fire(_) => {}
+                }
+            }
+            self.set_local(st, r, target);
+            changed = true;
+        }
+        if changed {
+            self.recompute_due(st)?;
+            self.fire_due(st, ev.at, out)?;
+        }
+        Ok(())
+    }
+
+    /// Fires every deadline up to `at`.
+    pub fn advance_to(&self, st: &mut AccountState, at: i64) -> Result<Vec<Fired>, EvalError> {
+        let mut out = Vec::new();
+        self.fire_due(st, at, &mut out)?;
+        st.now = st.now.max(at);
+        Ok(out)
+    }
+
+    /// The next instant something is due, if any.
+    pub fn next_deadline(&self, st: &AccountState) -> Option<i64> {
+        (st.next_due != i64::MAX && st.flags & TERMINATED == 0).then_some(st.next_due)
+    }
+}

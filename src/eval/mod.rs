@@ -1,0 +1,122 @@
+//! The library API: compile sources into a [`Program`], select a product ×
+//! billing mode as a [`Machine`], then either run one account incrementally
+//! ([`Machine::step`], [`Machine::advance_to`], [`Machine::next_deadline`],
+//! [`Machine::status`]) or evaluate a whole timeline at once
+//! ([`Machine::evaluate`]). Semantics: docs/semantics.md; API and JSON
+//! schema: docs/api.md.
+
+pub mod explain;
+mod machine;
+pub mod money;
+mod report;
+mod status;
+mod timeline;
+mod types;
+
+pub use machine::{Cap, Machine, Placement};
+pub use report::{
+    modality_name, ActionReport, ObligationReport, PendingReport, Report, WindowReport,
+};
+pub use timeline::{parse_events, parse_instant, TimelineError, TimelineEvent};
+pub use types::*;
+
+use crate::compile::CompileError;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Agreement;
+use crate::source::SourceMap;
+use crate::vocab::{Billing, Reading};
+
+/// Checked agreements ready to be compiled per product × billing.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub agreements: Vec<Agreement>,
+    /// Warnings of the front end (errors make [`Program::compile`] fail).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a product could not be selected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error("no agreement defines product `{0}`")]
+    UnknownProduct(String),
+    #[error(transparent)]
+    Calendar(#[from] crate::calendar::CalendarError),
+}
+
+impl Program {
+    /// Runs the front end over `map`; any error diagnostic → `Err` with all
+    /// diagnostics.
+    pub fn compile(map: &SourceMap) -> Result<Program, Vec<Diagnostic>> {
+        let checked = crate::frontend::front_end(map, Vec::new());
+        Self::from_checked(checked)
+    }
+
+    /// Compiles one clause text held in memory.
+    pub fn compile_str(name: &str, text: &str) -> Result<Program, Vec<Diagnostic>> {
+        let mut map = SourceMap::new();
+        map.add_str(name, text);
+        Self::compile(&map)
+    }
+
+    /// From the front end's result.
+    pub fn from_checked(checked: crate::check::Checked) -> Result<Program, Vec<Diagnostic>> {
+        if checked
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+        {
+            return Err(checked.diagnostics);
+        }
+        Ok(Program {
+            agreements: checked.agreements,
+            warnings: checked.diagnostics,
+        })
+    }
+
+    /// From already checked agreements.
+    pub fn from_agreements(agreements: Vec<Agreement>) -> Program {
+        Program {
+            agreements,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Every (agreement, product, billing) the program can run.
+    pub fn products(&self) -> Vec<(&str, &str, Billing)> {
+        self.agreements
+            .iter()
+            .flat_map(|a| {
+                a.products.iter().flat_map(move |p| {
+                    p.billing
+                        .iter()
+                        .map(move |b| (a.id.as_str(), p.id.as_str(), *b))
+                })
+            })
+            .collect()
+    }
+
+    /// Compiles `product` under `billing` (default: its first declared mode).
+    pub fn select(
+        &self,
+        product: &str,
+        billing: Option<Billing>,
+        reading: Reading,
+    ) -> Result<Machine, SelectError> {
+        let agreement = self
+            .agreements
+            .iter()
+            .find(|a| a.product(product).is_some())
+            .ok_or_else(|| SelectError::UnknownProduct(product.to_string()))?;
+        let billing = match billing {
+            Some(b) => b,
+            None => agreement
+                .product(product)
+                .and_then(|p| p.billing.first().copied())
+                .unwrap_or(Billing::Postpaid),
+        };
+        let ir = crate::compile::compile(agreement, product, billing)?;
+        Ok(Machine::new(ir, reading)?)
+    }
+}

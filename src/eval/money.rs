@@ -1,0 +1,156 @@
+//! Money arithmetic with `rust_decimal` (never floats): late fee, prorated
+//! refund, rounding. Pure functions of their inputs, shared by the automaton
+//! evaluator and the reference interpreter so both state the same rule once.
+
+use crate::calendar::{CalendarError, Clock};
+use crate::model::{DurationM, LateFeeStart, RatePeriod, Rounding, Unit};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Rounds to 0.01 (half-up, or down when the clause says `rounding down`).
+pub fn round(x: Decimal, rounding: Rounding) -> Decimal {
+    let strategy = match rounding {
+        Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+        Rounding::Down => RoundingStrategy::ToZero,
+    };
+    let mut r = x.round_dp_with_strategy(2, strategy);
+    r.rescale(2);
+    r
+}
+
+pub fn rounding_name(r: Rounding) -> &'static str {
+    match r {
+        Rounding::HalfUp => "half-up to 0.01",
+        Rounding::Down => "down to 0.01",
+    }
+}
+
+/// The instant a late fee starts to accrue.
+pub fn late_fee_start(
+    clock: &Clock,
+    from: LateFeeStart,
+    arrears_at: i64,
+) -> Result<i64, CalendarError> {
+    match from {
+        LateFeeStart::Arrears => Ok(arrears_at),
+        LateFeeStart::NextDay => {
+            let next = clock
+                .date(arrears_at)?
+                .succ_opt()
+                .ok_or(CalendarError::OutOfRange)?;
+            clock.midnight(next)
+        }
+    }
+}
+
+fn period_unit(per: RatePeriod) -> Unit {
+    match per {
+        RatePeriod::Hour => Unit::Hours,
+        RatePeriod::Day => Unit::Days,
+        RatePeriod::Month => Unit::Months,
+    }
+}
+
+/// principal × rate × whole periods from `start` to `end`, rounded.
+#[allow(clippy::too_many_arguments)]
+pub fn late_fee(
+    clock: &Clock,
+    principal: Decimal,
+    rate: Decimal,
+    per: RatePeriod,
+    rounding: Rounding,
+    start: i64,
+    end: i64,
+) -> Result<Option<Decimal>, CalendarError> {
+    let periods = clock.whole_periods(start, end, period_unit(per))?;
+    Ok(principal
+        .checked_mul(rate)
+        .and_then(|x| x.checked_mul(Decimal::from(periods)))
+        .map(|x| round(x, rounding)))
+}
+
+/// Started periods from `from` to `to` (a period begun counts whole).
+fn started(clock: &Clock, from: i64, to: i64, unit: Unit) -> Result<i64, CalendarError> {
+    if to <= from {
+        return Ok(0);
+    }
+    let whole = clock.whole_periods(from, to, unit)?;
+    let reached = clock.add(
+        from,
+        DurationM {
+            count: u32::try_from(whole).map_err(|_| CalendarError::OutOfRange)?,
+            unit,
+        },
+    )?;
+    Ok(if reached < to { whole + 1 } else { whole })
+}
+
+/// Refund of the unused part of a prepaid term `[bought, until)` ended at
+/// `ended`: by started months when the clause says `prorated by month`
+/// without `part_month by day`, otherwise by started days (24 h); the used
+/// part is charged, the rest refunded; rounded half-up.
+pub fn refund(
+    clock: &Clock,
+    amount: Decimal,
+    bought: i64,
+    until: i64,
+    ended: i64,
+    by_month_only: bool,
+) -> Result<Option<Decimal>, CalendarError> {
+    if !(bought <= ended && ended < until) {
+        return Ok(None);
+    }
+    let unit = if by_month_only {
+        Unit::Months
+    } else {
+        Unit::Days
+    };
+    let total = started(clock, bought, until, unit)?;
+    let used = started(clock, bought, ended, unit)?.min(total);
+    if total == 0 {
+        return Ok(None);
+    }
+    let unused = Decimal::from(total - used);
+    Ok(amount
+        .checked_mul(unused)
+        .and_then(|x| x.checked_div(Decimal::from(total)))
+        .map(|x| round(x, Rounding::HalfUp)))
+}
+
+/// Decimal ↔ two `i64` slots, exactly.
+pub fn to_slots(x: Decimal) -> [i64; 2] {
+    let b = x.serialize();
+    let mut lo = [0u8; 8];
+    let mut hi = [0u8; 8];
+    lo.copy_from_slice(&b[..8]);
+    hi.copy_from_slice(&b[8..]);
+    [i64::from_le_bytes(lo), i64::from_le_bytes(hi)]
+}
+
+pub fn from_slots(lo: i64, hi: i64) -> Decimal {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&lo.to_le_bytes());
+    b[8..].copy_from_slice(&hi.to_le_bytes());
+    Decimal::deserialize(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn decimal_survives_slots() {
+        for s in ["0", "120.00", "-3.14159", "79228162514264337593543950335"] {
+            let d = Decimal::from_str(s).expect("decimal");
+            let [a, b] = to_slots(d);
+            assert_eq!(from_slots(a, b), d);
+        }
+    }
+
+    #[test]
+    fn rounding_half_up_and_down() {
+        let d = Decimal::from_str("0.125").expect("decimal");
+        assert_eq!(round(d, Rounding::HalfUp).to_string(), "0.13");
+        assert_eq!(round(d, Rounding::Down).to_string(), "0.12");
+    }
+}

@@ -1,0 +1,283 @@
+//! The documented output shape (docs/api.md): an [`Evaluation`] with names,
+//! citations, quotes and RFC 3339 instants in the agreement's zone.
+
+use super::types::*;
+use super::Machine;
+use crate::ast::Modality;
+use crate::compile::StepIx;
+use crate::model::{DataState, ResourceState, Target};
+use crate::vocab::Verb;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub agreement: String,
+    pub product: String,
+    pub billing: String,
+    pub at: String,
+    pub reading: String,
+    pub actions: Vec<ActionReport>,
+    pub pending: Vec<PendingReport>,
+    pub windows: Vec<WindowReport>,
+    pub capabilities: BTreeMap<String, crate::model::CapabilityState>,
+    pub service: crate::model::ServiceState,
+    pub data: DataState,
+    pub resources: BTreeMap<String, ResourceState>,
+    /// Resources released or purged: never coming back.
+    pub irreversible: Vec<String>,
+    pub obligations: Vec<ObligationReport>,
+    pub rounding: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionReport {
+    pub at: String,
+    pub action: String,
+    pub targets: Vec<String>,
+    pub modality: String,
+    pub rule: String,
+    pub cite: Option<String>,
+    pub quote: Option<String>,
+    pub file: String,
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readings: Option<[String; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<[String; 2]>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PendingReport {
+    pub due: String,
+    pub action: String,
+    pub targets: Vec<String>,
+    pub cite: Option<String>,
+    pub cancelled_by: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowReport {
+    pub action: String,
+    pub modality: String,
+    pub start: String,
+    pub end: Option<String>,
+    pub rule: String,
+    pub cite: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ObligationReport {
+    pub party: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    pub cite: Option<String>,
+}
+
+pub fn modality_name(m: Modality) -> &'static str {
+    match m {
+        Modality::Will => "will",
+        Modality::May => "may",
+        Modality::CustomerMay => "customer_may",
+        Modality::CustomerMust => "customer_must",
+    }
+}
+
+impl Machine {
+    /// An instant as RFC 3339 in the agreement's zone.
+    pub fn format_instant(&self, at: i64) -> String {
+        chrono::DateTime::from_timestamp(at, 0)
+            .map(|t| {
+                t.with_timezone(&self.ir.zone)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            })
+            .unwrap_or_else(|| at.to_string())
+    }
+
+    /// Names of an action's targets (none = `service` / every resource).
+    pub fn target_names(&self, verb: Verb, targets: &[Target]) -> Vec<String> {
+        targets
+            .iter()
+            .map(|t| match t {
+                Target::Capability(i) => self.ir.capabilities.get(*i as usize),
+                Target::Resource(i) => self.ir.resources.get(*i as usize),
+            })
+            .map(|n| n.cloned().unwrap_or_else(|| "?".into()))
+            .chain(
+                (targets.is_empty() && matches!(verb, Verb::Suspend | Verb::Stop))
+                    .then(|| "service".to_string()),
+            )
+            .collect()
+    }
+
+    fn rule_name(&self, step: StepIx) -> String {
+        let s = self.ir.step(step);
+        self.ir.rules[s.rule as usize].name.clone()
+    }
+
+    /// One report entry per action of each fired step.
+    pub fn action_reports(&self, f: &Fired) -> Vec<ActionReport> {
+        let s = self.ir.step(f.step);
+        s.actions
+            .iter()
+            .map(|a| ActionReport {
+                at: self.format_instant(f.at),
+                action: a.verb.name().to_string(),
+                targets: self.target_names(a.verb, &a.targets),
+                modality: modality_name(s.modality).to_string(),
+                rule: self.rule_name(f.step),
+                cite: s.cite.clone(),
+                quote: s.quote.clone(),
+                file: s.file.clone(),
+                line: s.line,
+                readings: f
+                    .readings
+                    .map(|r| [self.format_instant(r[0]), self.format_instant(r[1])]),
+                window: f
+                    .window
+                    .map(|r| [self.format_instant(r[0]), self.format_instant(r[1])]),
+            })
+            .collect()
+    }
+
+    /// The documented JSON shape of an evaluation.
+    pub fn report(&self, e: &Evaluation) -> Report {
+        let st = &e.status;
+        let actions = e
+            .actions
+            .iter()
+            .flat_map(|f| self.action_reports(f))
+            .collect();
+        let pending = st
+            .pending
+            .iter()
+            .flat_map(|p| {
+                let s = self.ir.step(p.step);
+                let rule = &self.ir.rules[s.rule as usize];
+                s.actions.iter().map(move |a| PendingReport {
+                    due: self.format_instant(p.due),
+                    action: a.verb.name().to_string(),
+                    targets: self.target_names(a.verb, &a.targets),
+                    cite: s.cite.clone(),
+                    cancelled_by: rule
+                        .cures
+                        .iter()
+                        .map(|c| self.ir.event_name(*c).to_string())
+                        .collect(),
+                })
+            })
+            .collect();
+        let windows = st
+            .windows
+            .iter()
+            .flat_map(|w| {
+                let s = self.ir.step(w.step);
+                s.actions.iter().map(move |a| WindowReport {
+                    action: a.verb.name().to_string(),
+                    modality: modality_name(s.modality).to_string(),
+                    start: self.format_instant(w.start),
+                    end: w.end.map(|x| self.format_instant(x)),
+                    rule: self.rule_name(w.step),
+                    cite: s.cite.clone(),
+                })
+            })
+            .collect();
+        let capabilities = self
+            .ir
+            .capabilities
+            .iter()
+            .cloned()
+            .zip(st.capabilities.iter().copied())
+            .collect();
+        let resources: BTreeMap<String, ResourceState> = self
+            .ir
+            .resources
+            .iter()
+            .cloned()
+            .zip(st.resources.iter().copied())
+            .collect();
+        let irreversible = resources
+            .iter()
+            .filter(|(_, s)| **s != ResourceState::Retained)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let data = if st.resources.contains(&ResourceState::Purged) {
+            DataState::Purged
+        } else {
+            DataState::Retained
+        };
+        let obligations = st
+            .obligations
+            .iter()
+            .map(|o| {
+                let (party, kind, cite) = match o.kind {
+                    ObligationKind::Step(s) => {
+                        let st = self.ir.step(s);
+                        let kind = st.actions.first().map_or("obligation", |a| a.verb.name());
+                        ("customer", kind.to_string(), st.cite.clone())
+                    }
+                    ObligationKind::LateFee => (
+                        "customer",
+                        "late_fee".into(),
+                        self.ir
+                            .money
+                            .late_fee
+                            .as_ref()
+                            .and_then(|m| m.at.cite.clone()),
+                    ),
+                    ObligationKind::Refund => (
+                        "provider",
+                        "refund".into(),
+                        self.ir
+                            .money
+                            .refund
+                            .as_ref()
+                            .and_then(|m| m.at.cite.clone()),
+                    ),
+                    ObligationKind::LiabilityCap => (
+                        "provider",
+                        "liability_cap".into(),
+                        self.ir
+                            .money
+                            .liability_cap
+                            .as_ref()
+                            .and_then(|m| m.at.cite.clone()),
+                    ),
+                };
+                ObligationReport {
+                    party: party.into(),
+                    kind,
+                    amount: o.amount.map(|a| a.to_string()),
+                    until: o.until.map(|u| self.format_instant(u)),
+                    cite,
+                }
+            })
+            .collect();
+        let rounding = self
+            .ir
+            .money
+            .late_fee
+            .as_ref()
+            .map_or(crate::model::Rounding::HalfUp, |l| l.rounding);
+        Report {
+            agreement: self.ir.agreement.clone(),
+            product: self.ir.product.clone(),
+            billing: self.ir.billing.name().to_string(),
+            at: self.format_instant(e.at),
+            reading: e.reading.name().to_string(),
+            actions,
+            pending,
+            windows,
+            capabilities,
+            service: st.service,
+            data,
+            resources,
+            irreversible,
+            obligations,
+            rounding: super::money::rounding_name(rounding).to_string(),
+        }
+    }
+}
