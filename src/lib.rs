@@ -10,6 +10,7 @@
 pub mod ast;
 pub mod calendar;
 pub mod check;
+pub mod coverage;
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;

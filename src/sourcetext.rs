@@ -18,7 +18,9 @@
 //! of a text whose products are not bracketed. A citation is resolved inside
 //! the region of the block it is written in ([`SourceText::resolve`]).
 //! An article whose number and text repeat an earlier one (a text printed
-//! twice) is marked as a duplicate of it.
+//! twice) is marked as a duplicate of it. An article's own words end at the
+//! next heading or at a title line (`通用约定`, `目录`, `附件`), so the
+//! front matter of a crawled document is not counted into its last article.
 
 use std::ops::Range;
 
@@ -149,6 +151,17 @@ fn is_product_marker(line: &str) -> bool {
         && head.chars().count() <= 30
 }
 
+/// A short line of words without punctuation that is not a heading: a
+/// title such as `通用约定`, `目录`, `附件`, `法律适用及争议解决`.
+fn is_title(line: &str) -> bool {
+    let n = line.chars().count();
+    (1..=10).contains(&n)
+        && line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        && !line
+            .chars()
+            .any(|c| c.is_ascii_punctuation() || "，。；：、（）“”！？《》【】".contains(c))
+}
+
 fn is_descendant(number: &str, of: &str) -> bool {
     number.len() > of.len() && number.starts_with(of) && number.as_bytes()[of.len()] == b'.'
 }
@@ -162,6 +175,8 @@ impl SourceText {
         let mut region = Region::General;
         let mut has_named_products = false;
         let mut has_product_part = false;
+        // Starts of title lines (`通用约定`, `附件`): they end an article's own words.
+        let mut titles: Vec<usize> = Vec::new();
         for (i, line) in raw.split('\n').enumerate() {
             line_starts.push(norm.len());
             let n = normalise(line);
@@ -177,12 +192,19 @@ impl SourceText {
             } else if n == "附件" {
                 region = Region::Annex;
             }
+            if is_title(&n) {
+                titles.push(norm.len());
+            }
             norm.push_str(&n);
         }
         let end = norm.len();
         let mut articles: Vec<Article> = Vec::with_capacity(heads.len());
         for (i, (number, line, start, region)) in heads.iter().enumerate() {
-            let own_end = heads.get(i + 1).map_or(end, |h| h.2);
+            let next_title = titles.iter().copied().find(|&t| t > *start);
+            let own_end = heads
+                .get(i + 1)
+                .map_or(end, |h| h.2)
+                .min(next_title.unwrap_or(end));
             let whole_end = heads[i + 1..]
                 .iter()
                 .find(|h| h.3 != *region || !is_descendant(&h.0, number))

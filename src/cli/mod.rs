@@ -3,6 +3,7 @@
 //! input, 2 usage or IO errors.
 
 mod check;
+mod coverage;
 mod eval;
 mod explain;
 mod fmt;
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Check clause files and report every problem.
     Check(check::CheckArgs),
+    /// List the time- and money-bearing articles of each agreement's text and whether a clause cites them.
+    Coverage(coverage::CoverageArgs),
     /// Rewrite clause files in the canonical layout.
     Fmt(fmt::FmtArgs),
     /// Evaluate an account's timeline: actions, pending steps, state, money.
@@ -44,6 +47,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Coverage(a) => coverage::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),
