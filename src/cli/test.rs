@@ -1,0 +1,64 @@
+use crate::diagnostic::Severity;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Clause files or directories holding them.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Print every scenario, not only failures.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub fn run(args: TestArgs) -> ExitCode {
+    let (map, load_diags) = match crate::load::load_all(&args.paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let checked = crate::frontend::front_end(&map, load_diags);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        super::print_diagnostics(&map, &errors);
+        eprintln!(
+            "cannot run scenarios: {} error(s) in the clause files",
+            errors.len()
+        );
+        return ExitCode::from(1);
+    }
+    let program = crate::eval::Program::from_agreements(checked.agreements);
+    let outcomes = crate::scenario::run_all(&program);
+    let mut passed = 0usize;
+    let mut failed = 0usize;
+    for o in &outcomes {
+        if o.passed() {
+            passed += 1;
+            if args.verbose {
+                println!("ok   {}:{} {} · {}", o.file, o.line, o.product, o.name);
+            }
+        } else {
+            failed += 1;
+            println!("FAIL {}:{} {} · {}", o.file, o.line, o.product, o.name);
+            for f in &o.failures {
+                println!("  {}:{}", f.file, f.line);
+                println!("    expected: {}", f.expected);
+                println!("    actual:   {}", f.actual);
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
