@@ -8,6 +8,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod graph;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Print a product's automaton as Graphviz DOT.
     Graph(graph::GraphArgs),
+    /// Run the scenarios of clause files; ends with `N passed, N failed`.
+    Test(test::TestArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -47,6 +50,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Test(a) => test::run(a),
         Command::Coverage(a) => coverage::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Eval(a) => eval::run(a),

@@ -13,7 +13,7 @@ mod status;
 mod timeline;
 mod types;
 
-pub use machine::{Cap, Machine, Placement};
+pub use machine::{service_state, Cap, Machine, Placement};
 pub use report::{
     modality_name, ActionReport, ObligationReport, PendingReport, Report, WindowReport,
 };
