@@ -3,5 +3,7 @@
 mod bad_input;
 mod coverage;
 mod diagnostics;
+mod differential;
+mod explain;
 mod fmt_roundtrip;
 mod quotes;
