@@ -24,5 +24,6 @@ pub mod render;
 pub mod scenario;
 pub mod source;
 pub mod sourcetext;
+pub mod summary;
 pub mod syntax;
 pub mod vocab;

@@ -8,6 +8,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod graph;
+mod summary;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Check(check::CheckArgs),
     /// List the time- and money-bearing articles of each agreement's text and whether a clause cites them.
     Coverage(coverage::CoverageArgs),
+    /// Summarise each product's timeline per agreement (text or Markdown).
+    Summary(summary::SummaryArgs),
     /// Rewrite clause files in the canonical layout.
     Fmt(fmt::FmtArgs),
     /// Evaluate an account's timeline: actions, pending steps, state, money.
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Test(a) => test::run(a),
         Command::Coverage(a) => coverage::run(a),
+        Command::Summary(a) => summary::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),

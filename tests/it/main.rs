@@ -7,3 +7,4 @@ mod differential;
 mod explain;
 mod fmt_roundtrip;
 mod quotes;
+mod summary;

@@ -13,7 +13,8 @@ use std::path::PathBuf;
 
 fn verify_fixture(name: &str) -> String {
     let path = PathBuf::from("tests/ui").join(name);
-    let (map, load_diags) = clausec::load::load_all(&[path.clone()]).expect("fixture exists");
+    let (map, load_diags) =
+        clausec::load::load_all(std::slice::from_ref(&path)).expect("fixture exists");
     assert!(load_diags.is_empty(), "{name} failed to load");
     let (files, parse_diags) = clausec::frontend::parse_all(&map);
     assert!(

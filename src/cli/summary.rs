@@ -1,0 +1,52 @@
+//! `clausec summary`: per agreement, each product's timeline in one line
+//! per rule (see [`crate::summary`]). `docs/agreements.md` is this command's
+//! Markdown output for `clauses/` (written by `.ci/gen-docs`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct SummaryArgs {
+    /// Agreement directories (or a directory of agreements, like `clauses/`).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+}
+
+pub fn run(args: SummaryArgs) -> ExitCode {
+    let (map, load_diags) = match crate::load::load_all(&args.paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let checked = crate::frontend::front_end(&map, load_diags);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        super::print_diagnostics(&map, &errors);
+        eprintln!(
+            "error: the clauses have {} error(s); run `clausec check`",
+            errors.len()
+        );
+        return ExitCode::from(1);
+    }
+    match args.format {
+        Format::Text => print!("{}", crate::summary::text(&checked.agreements)),
+        Format::Markdown => print!("{}", crate::summary::markdown(&checked.agreements)),
+    }
+    ExitCode::SUCCESS
+}
