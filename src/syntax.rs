@@ -19,6 +19,9 @@ pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Parses one file. On a syntax error returns the diagnostic; the checker
 /// then carries on with the other files.
+// A diagnostic is a few hundred bytes and a parse error is the cold path:
+// boxing it would only add noise at every call site.
+#[allow(clippy::result_large_err)]
 pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::new(
