@@ -23,6 +23,7 @@ pub mod reference;
 pub mod render;
 pub mod scenario;
 pub mod source;
+pub mod stream;
 pub mod sourcetext;
 pub mod summary;
 pub mod syntax;

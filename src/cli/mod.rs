@@ -7,7 +7,9 @@ mod coverage;
 mod eval;
 mod explain;
 mod fmt;
+mod gen_events;
 mod graph;
+mod run;
 mod summary;
 mod test;
 
@@ -39,6 +41,10 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Run the scenarios of clause files; ends with `N passed, N failed`.
     Test(test::TestArgs),
+    /// Run the agreements over an NDJSON stream of account events, emitting every action as it falls due.
+    Run(run::RunArgs),
+    /// Write a deterministic synthetic event stream (NDJSON) for `run` and the benchmarks.
+    GenEvents(gen_events::GenEventsArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -60,6 +66,8 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Graph(a) => graph::run(a),
+        Command::Run(a) => run::run(a),
+        Command::GenEvents(a) => gen_events::run(a),
     }
 }
 

@@ -1,0 +1,85 @@
+//! The machines a stream needs, compiled on first use and numbered in the
+//! order the input first names them (so the numbering, and with it every
+//! tie-break, is the same whatever the thread count).
+
+use super::record::OutputFormat;
+use super::table::Layout;
+use crate::eval::{AccountState, Machine, Program};
+use crate::vocab::{Billing, Reading};
+use std::collections::HashMap;
+
+/// One compiled product × billing with what the stream keeps beside it.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub machine: Machine,
+    pub format: OutputFormat,
+    pub layout: Layout,
+    /// A fresh account, the template for scratch states and money slots.
+    pub fresh: AccountState,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    program: Program,
+    reading: Reading,
+    pub entries: Vec<Entry>,
+    by_name: HashMap<(String, Option<Billing>), u16>,
+}
+
+impl Catalog {
+    pub fn new(program: Program, reading: Reading) -> Catalog {
+        Catalog {
+            program,
+            reading,
+            entries: Vec::new(),
+            by_name: HashMap::new(),
+        }
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    pub fn reading(&self) -> Reading {
+        self.reading
+    }
+
+    /// The machine index for `product` under `billing`, compiling it the
+    /// first time.
+    pub fn resolve(&mut self, product: &str, billing: Option<Billing>) -> Result<u16, String> {
+        if let Some(i) = self.by_name.get(&(product.to_string(), billing)) {
+            return Ok(*i);
+        }
+        let machine = self
+            .program
+            .select(product, billing, self.reading)
+            .map_err(|e| e.to_string())?;
+        // `billing: None` and the explicit default mode share one machine.
+        let explicit = (product.to_string(), Some(machine.ir.billing));
+        let i = match self.by_name.get(&explicit) {
+            Some(i) => *i,
+            None => {
+                let i = u16::try_from(self.entries.len())
+                    .map_err(|_| "more than 65535 product × billing machines".to_string())?;
+                self.entries.push(Entry {
+                    format: OutputFormat::new(&machine),
+                    layout: Layout::new(&machine),
+                    fresh: machine.new_account(),
+                    machine,
+                });
+                self.by_name.insert(explicit, i);
+                i
+            }
+        };
+        self.by_name.insert((product.to_string(), billing), i);
+        Ok(i)
+    }
+
+    /// `(product, billing)` of every machine, by index (for checkpoints).
+    pub fn keys(&self) -> Vec<(String, Billing)> {
+        self.entries
+            .iter()
+            .map(|e| (e.machine.ir.product.clone(), e.machine.ir.billing))
+            .collect()
+    }
+}

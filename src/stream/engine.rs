@@ -1,0 +1,311 @@
+//! One shard's engine: its accounts' records, their deadlines and the events
+//! accepted but not yet applied, processed in time order up to a limit.
+//!
+//! Order: at one instant, deadlines fire before events (as in
+//! [`crate::eval::Machine::step`]); events of one instant apply in input line
+//! order. Each action is keyed by `(instant processed, account, machine,
+//! seq)` — the instant is the event's or the deadline's, which is also the
+//! action's `at` except for steps placed *before* their trigger — so the
+//! shard's output can be merged with other shards' into one deterministic
+//! order.
+
+use super::catalog::Catalog;
+use super::queue::{DeadlineQueue, Due};
+use super::table::{pack_time, unpack_time, Names, Table};
+use crate::eval::{AccountState, Event, Fired};
+use hashbrown::HashTable;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// An accepted event waiting for the watermark to pass it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingEvent {
+    pub at: i64,
+    pub line: u64,
+    pub machine: u16,
+    pub rec: u32,
+    pub event: Event,
+}
+
+impl PartialOrd for PendingEvent {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PendingEvent {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.line).cmp(&(other.at, other.line))
+    }
+}
+
+/// One output action with its merge key; `text` is a range of the shard's
+/// output buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Out {
+    pub instant: i64,
+    pub name: u32,
+    pub machine: u16,
+    pub seq: u32,
+    pub text: (u32, u32),
+}
+
+/// A problem found while applying (not parsing) an event or a deadline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyError {
+    /// The input line of the event; `None` for a deadline.
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub events: u64,
+    pub deadlines: u64,
+    pub actions: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Shard {
+    pub names: Names,
+    /// By machine index.
+    pub tables: Vec<Table>,
+    index: HashTable<u64>,
+    pub queue: DeadlineQueue,
+    pub pending: BinaryHeap<Reverse<PendingEvent>>,
+    scratch: Vec<Option<AccountState>>,
+    fired: Vec<Fired>,
+    pub out: Vec<Out>,
+    pub text: String,
+    pub errors: Vec<ApplyError>,
+    pub counters: Counters,
+}
+
+fn key_hash(name: &str, machine: u16) -> u64 {
+    super::mix64(super::hash_bytes(name.as_bytes()) ^ (u64::from(machine) << 48))
+}
+
+fn pack(machine: u16, rec: u32) -> u64 {
+    (u64::from(machine) << 32) | u64::from(rec)
+}
+
+impl Shard {
+    fn ensure_machine(&mut self, cat: &Catalog, machine: u16) {
+        let m = machine as usize;
+        while self.tables.len() <= m {
+            let layout = cat.entries[self.tables.len()].layout;
+            self.tables.push(Table::new(layout));
+        }
+        if self.scratch.len() <= m {
+            self.scratch.resize(m + 1, None);
+        }
+    }
+
+    /// The record of `account` under `machine`, created fresh if new.
+    pub fn record(&mut self, cat: &Catalog, account: &str, machine: u16) -> Result<u32, String> {
+        self.ensure_machine(cat, machine);
+        let h = key_hash(account, machine);
+        let (tables, names) = (&self.tables, &self.names);
+        let found = self.index.find(h, |&e| {
+            let (m, r) = ((e >> 32) as u16, e as u32);
+            m == machine && names.get(tables[m as usize].name(r)) == account
+        });
+        if let Some(e) = found {
+            return Ok(*e as u32);
+        }
+        let name = self.names.push(account)?;
+        let rec = self.tables[machine as usize].push(name);
+        self.insert_index(machine, rec);
+        Ok(rec)
+    }
+
+    fn insert_index(&mut self, machine: u16, rec: u32) {
+        let (tables, names) = (&self.tables, &self.names);
+        let h = key_hash(names.get(tables[machine as usize].name(rec)), machine);
+        self.index.insert_unique(h, pack(machine, rec), |&e| {
+            let (m, r) = ((e >> 32) as u16, e as u32);
+            key_hash(names.get(tables[m as usize].name(r)), m)
+        });
+    }
+
+    /// Rebuilds the account index after the tables were restored.
+    pub fn rebuild_index(&mut self) {
+        self.index = HashTable::new();
+        for m in 0..self.tables.len() {
+            for r in 0..self.tables[m].len() as u32 {
+                self.insert_index(m as u16, r);
+            }
+        }
+    }
+
+    /// Accepts an event for later application.
+    pub fn accept(&mut self, e: PendingEvent) {
+        self.pending.push(Reverse(e));
+    }
+
+    /// Applies every event before `event_limit` and fires every deadline
+    /// before `deadline_limit`, in time order.
+    pub fn advance(&mut self, cat: &Catalog, event_limit: i64, deadline_limit: i64) {
+        loop {
+            let td = self
+                .queue
+                .peek()
+                .map(|d| unpack_time(d.due))
+                .filter(|t| *t < deadline_limit);
+            let te = self
+                .pending
+                .peek()
+                .map(|p| p.0.at)
+                .filter(|t| *t < event_limit);
+            match (td, te) {
+                (Some(d), Some(e)) if d <= e => self.fire_deadline(cat),
+                (Some(_), None) => self.fire_deadline(cat),
+                (_, Some(_)) => self.apply_event(cat),
+                (None, None) => break,
+            }
+        }
+        let live: usize = self.tables.iter().map(Table::len).sum();
+        let tables = &self.tables;
+        self.queue
+            .compact_if(live, |d| tables[d.machine as usize].next_due(d.rec) == d.due);
+    }
+
+    fn scratch(&mut self, cat: &Catalog, machine: u16) -> AccountState {
+        self.scratch[machine as usize]
+            .take()
+            .unwrap_or_else(|| cat.entries[machine as usize].fresh.clone())
+    }
+
+    fn fire_deadline(&mut self, cat: &Catalog) {
+        let Some(d) = self.queue.pop() else { return };
+        if self.tables[d.machine as usize].next_due(d.rec) != d.due {
+            return; // stale: rescheduled or cured since
+        }
+        let entry = &cat.entries[d.machine as usize];
+        let mut st = self.scratch(cat, d.machine);
+        let table = &self.tables[d.machine as usize];
+        table.load(d.rec, &mut st, &entry.fresh);
+        let at = unpack_time(d.due);
+        self.counters.deadlines += 1;
+        let result = entry.machine.advance_to(&mut st, at);
+        match result {
+            Ok(fired) => {
+                self.fired.extend(fired);
+                self.commit(cat, d.machine, d.rec, at, &st, None);
+            }
+            Err(e) => {
+                let name = self.names.get(table.name(d.rec)).to_string();
+                self.errors.push(ApplyError {
+                    line: None,
+                    message: format!("account `{name}`: deadline at {at}: {e}"),
+                });
+            }
+        }
+        self.scratch[d.machine as usize] = Some(st);
+    }
+
+    fn apply_event(&mut self, cat: &Catalog) {
+        let Some(Reverse(p)) = self.pending.pop() else { return };
+        let entry = &cat.entries[p.machine as usize];
+        let mut st = self.scratch(cat, p.machine);
+        self.tables[p.machine as usize].load(p.rec, &mut st, &entry.fresh);
+        self.counters.events += 1;
+        self.fired.clear();
+        let result = entry.machine.step_into(&mut st, &p.event, &mut self.fired);
+        match result {
+            Ok(()) => self.commit(cat, p.machine, p.rec, p.at, &st, Some(p.line)),
+            Err(e) => self.errors.push(ApplyError {
+                line: Some(p.line),
+                message: e.to_string(),
+            }),
+        }
+        self.fired.clear();
+        self.scratch[p.machine as usize] = Some(st);
+    }
+
+    /// Stores the new state, queues its next deadline and formats what fired.
+    fn commit(
+        &mut self,
+        cat: &Catalog,
+        machine: u16,
+        rec: u32,
+        instant: i64,
+        st: &AccountState,
+        line: Option<u64>,
+    ) {
+        let table = &mut self.tables[machine as usize];
+        let before = table.next_due(rec);
+        if let Err(message) = table.store(rec, st) {
+            self.errors.push(ApplyError { line, message });
+            self.fired.clear();
+            return;
+        }
+        let after = table.next_due(rec);
+        if after != before && after != u32::MAX {
+            self.queue.push(Due {
+                due: after,
+                machine,
+                rec,
+            });
+        }
+        let name = table.name(rec);
+        let entry = &cat.entries[machine as usize];
+        let account = self.names.get(name);
+        for f in self.fired.drain(..) {
+            let start = self.text.len() as u32;
+            entry
+                .format
+                .write(&entry.machine, account, f.step.0, f.at, &mut self.text);
+            let end = self.text.len() as u32;
+            if end > start {
+                self.counters.actions += 1;
+                self.out.push(Out {
+                    instant,
+                    name,
+                    machine,
+                    seq: self.out.len() as u32,
+                    text: (start, end),
+                });
+            }
+        }
+    }
+
+    /// Sorts this batch's output by its merge key.
+    pub fn sort_output(&mut self) {
+        let names = &self.names;
+        self.out.sort_by(|a, b| {
+            (a.instant, names.get(a.name), a.machine, a.seq).cmp(&(
+                b.instant,
+                names.get(b.name),
+                b.machine,
+                b.seq,
+            ))
+        });
+    }
+
+    /// Clears the batch's output once written.
+    pub fn clear_output(&mut self) {
+        self.out.clear();
+        self.text.clear();
+    }
+
+    /// Heap bytes held (tables, names, index, queue, pending), for reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.tables.iter().map(|t| 4 * t.words.capacity()).sum::<usize>()
+            + self.names.heap_bytes()
+            + self.index.capacity() * (std::mem::size_of::<u64>() + 1)
+            + self.queue.heap_bytes()
+            + self.pending.capacity() * std::mem::size_of::<Reverse<PendingEvent>>()
+    }
+
+    /// Records held.
+    pub fn accounts(&self) -> usize {
+        self.tables.iter().map(Table::len).sum()
+    }
+}
+
+/// Whether `at` can be held by the table (checked when events are accepted
+/// so a bad instant is a line error, not a lost event later).
+pub fn representable(at: i64) -> Result<(), String> {
+    pack_time(at).map(|_| ())
+}

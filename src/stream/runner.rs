@@ -1,0 +1,264 @@
+//! The whole stream: parses batches of lines, keeps the watermark, routes
+//! events to shards, advances the shards in parallel and merges their
+//! output.
+//!
+//! Out-of-order tolerance: the watermark `W` is the latest `at` of the
+//! accepted lines so far. A line whose `at` is earlier than `W −
+//! max_lateness` is an error (reported with its line number, never applied
+//! silently out of order). Everything before the frontier `F = W −
+//! max_lateness` is final: after each batch the shards apply the events and
+//! fire the deadlines before `F`, and the output up to `F` is emitted. At
+//! the end of the input, the remaining events are applied and deadlines fire
+//! up to `--until` (or up to `W` without it). Whether a line is late depends
+//! only on the lines before it, not on how the input is cut into batches.
+
+use super::catalog::Catalog;
+use super::engine::{PendingEvent, Shard};
+use super::record::{parse_line, InputRecord};
+use rayon::prelude::*;
+
+/// What changes the result of a run (kept in checkpoints).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Seconds an event may be earlier than the latest instant seen.
+    pub max_lateness: i64,
+    /// Flush deadlines up to this instant at the end; later events are errors.
+    pub until: Option<i64>,
+    /// Number of shards (independent engines).
+    pub shards: usize,
+}
+
+/// A problem with one line (or, `line: None`, with a deadline).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineError {
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+/// The result of one batch: output lines (NDJSON, in order) and problems.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub output: String,
+    pub errors: Vec<LineError>,
+    pub actions: u64,
+}
+
+#[derive(Debug)]
+pub struct Runner {
+    pub catalog: Catalog,
+    pub shards: Vec<Shard>,
+    pub options: Options,
+    /// Latest accepted `at` (`i64::MIN` before the first).
+    pub watermark: i64,
+    /// Lines consumed (the next line is `lines + 1`).
+    pub lines: u64,
+    /// Hash of every consumed line, to recognise the same input on restart.
+    pub input_hash: u64,
+    /// Output actions emitted so far.
+    pub actions_out: u64,
+    /// Lines (and deadlines) reported as errors so far.
+    pub errors: u64,
+}
+
+type Routed<'a> = (usize, std::borrow::Cow<'a, str>, PendingEvent);
+
+impl Runner {
+    pub fn new(catalog: Catalog, options: Options) -> Runner {
+        let shards = (0..options.shards.max(1)).map(|_| Shard::default()).collect();
+        Runner {
+            catalog,
+            shards,
+            options,
+            watermark: i64::MIN,
+            lines: 0,
+            input_hash: 0,
+            actions_out: 0,
+            errors: 0,
+        }
+    }
+
+    /// Everything before this instant is final.
+    pub fn frontier(&self) -> i64 {
+        self.watermark.saturating_sub(self.options.max_lateness)
+    }
+
+    /// Folds one line into the input hash.
+    pub fn hash_line(h: u64, line_hash: u64) -> u64 {
+        super::mix64(h ^ line_hash).wrapping_add(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// Checks and resolves one parsed line into a routed event.
+    fn route<'a>(&mut self, line: u64, r: InputRecord<'a>) -> Result<Routed<'a>, String> {
+        let floor = self.frontier();
+        if r.at < floor {
+            return Err(format!(
+                "event at {} is more than {}s earlier than the latest instant seen; raise --max-lateness or sort the input",
+                r.at, self.options.max_lateness
+            ));
+        }
+        if let Some(u) = self.options.until {
+            if r.at > u {
+                return Err(format!("event at {} is after --until", r.at));
+            }
+        }
+        super::engine::representable(r.at)?;
+        let machine = self.catalog.resolve(&r.product, r.billing)?;
+        let m = &self.catalog.entries[machine as usize].machine;
+        let mut event = m.event(&r.event, r.at).map_err(|_| {
+            format!(
+                "unknown event `{}` for `{}`; known events: {}",
+                r.event,
+                r.product,
+                m.ir.events.join(", ")
+            )
+        })?;
+        event.amount = r.amount;
+        event.until = r.until;
+        self.watermark = self.watermark.max(r.at);
+        let shard = super::shard_of(&r.account, self.shards.len());
+        let pending = PendingEvent {
+            at: r.at,
+            line,
+            machine,
+            rec: 0,
+            event,
+        };
+        Ok((shard, r.account, pending))
+    }
+
+    /// Consumes the next lines. With `stop_on_error`, stops at the first bad
+    /// line: the lines before it are processed, the rest of the batch is not
+    /// consumed.
+    pub fn push<S: AsRef<str> + Sync>(&mut self, lines: &[S], stop_on_error: bool) -> Batch {
+        let parsed: Vec<(u64, Option<Result<InputRecord<'_>, String>>)> = lines
+            .par_iter()
+            .map(|l| {
+                let l = l.as_ref();
+                let h = super::hash_bytes(l.as_bytes());
+                let r = (!l.trim().is_empty()).then(|| parse_line(l));
+                (h, r)
+            })
+            .collect();
+        let mut errors = Vec::new();
+        let mut buckets: Vec<Vec<(std::borrow::Cow<'_, str>, PendingEvent)>> =
+            (0..self.shards.len()).map(|_| Vec::new()).collect();
+        for (h, r) in parsed {
+            self.lines += 1;
+            self.input_hash = Self::hash_line(self.input_hash, h);
+            let line = self.lines;
+            let routed = match r {
+                None => continue,
+                Some(r) => r.and_then(|r| self.route(line, r)),
+            };
+            match routed {
+                Ok((shard, account, p)) => buckets[shard].push((account, p)),
+                Err(message) => {
+                    errors.push(LineError {
+                        line: Some(line),
+                        message,
+                    });
+                    if stop_on_error {
+                        break;
+                    }
+                }
+            }
+        }
+        let f = self.frontier();
+        let catalog = &self.catalog;
+        self.shards
+            .par_iter_mut()
+            .zip(buckets)
+            .for_each(|(shard, bucket)| {
+                for (account, mut p) in bucket {
+                    match shard.record(catalog, &account, p.machine) {
+                        Ok(rec) => {
+                            p.rec = rec;
+                            shard.accept(p);
+                        }
+                        Err(message) => shard.errors.push(super::engine::ApplyError {
+                            line: Some(p.line),
+                            message,
+                        }),
+                    }
+                }
+                shard.advance(catalog, f, f);
+                shard.sort_output();
+            });
+        self.collect(errors)
+    }
+
+    /// The end of the input: applies what is left and fires deadlines up to
+    /// `--until` (or the watermark).
+    pub fn finish(&mut self) -> Batch {
+        let last = self.options.until.unwrap_or(self.watermark);
+        let limit = last.saturating_add(1);
+        let catalog = &self.catalog;
+        self.shards.par_iter_mut().for_each(|shard| {
+            shard.advance(catalog, i64::MAX, limit);
+            shard.sort_output();
+        });
+        self.collect(Vec::new())
+    }
+
+    /// Merges the shards' sorted outputs and errors into one batch.
+    fn collect(&mut self, mut errors: Vec<LineError>) -> Batch {
+        let mut output = String::new();
+        let mut heads = vec![0usize; self.shards.len()];
+        let mut actions = 0u64;
+        loop {
+            let mut best: Option<usize> = None;
+            for (i, s) in self.shards.iter().enumerate() {
+                let Some(o) = s.out.get(heads[i]) else { continue };
+                let better = match best {
+                    None => true,
+                    Some(b) => {
+                        let bs = &self.shards[b];
+                        let bo = &bs.out[heads[b]];
+                        (o.instant, s.names.get(o.name), o.machine, o.seq)
+                            < (bo.instant, bs.names.get(bo.name), bo.machine, bo.seq)
+                    }
+                };
+                if better {
+                    best = Some(i);
+                }
+            }
+            let Some(b) = best else { break };
+            let s = &self.shards[b];
+            let o = s.out[heads[b]];
+            let text = &s.text[o.text.0 as usize..o.text.1 as usize];
+            actions += text.bytes().filter(|b| *b == b'\n').count() as u64;
+            output.push_str(text);
+            heads[b] += 1;
+        }
+        for s in &mut self.shards {
+            s.clear_output();
+            errors.extend(s.errors.drain(..).map(|e| LineError {
+                line: e.line,
+                message: e.message,
+            }));
+        }
+        errors.sort_by_key(|e| e.line.unwrap_or(u64::MAX));
+        self.errors += errors.len() as u64;
+        self.actions_out += actions;
+        Batch {
+            output,
+            errors,
+            actions,
+        }
+    }
+
+    /// Accounts (records) held, over all shards.
+    pub fn accounts(&self) -> usize {
+        self.shards.iter().map(Shard::accounts).sum()
+    }
+
+    /// Heap bytes of the state (tables, names, index, queues).
+    pub fn state_bytes(&self) -> usize {
+        self.shards.iter().map(Shard::heap_bytes).sum()
+    }
+
+    /// Deadlines still queued (live or stale).
+    pub fn queued(&self) -> usize {
+        self.shards.iter().map(|s| s.queue.len()).sum()
+    }
+}

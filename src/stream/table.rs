@@ -1,0 +1,265 @@
+//! The compact per-account state table.
+//!
+//! [`AccountState`] is built for one account at a time: it owns a boxed
+//! slice of `i64` slots (rule anchors and money facts). Kept per account at
+//! the scale of millions that would cost an allocation and ~150 bytes each.
+//! A [`Table`] instead stores every (account, product × billing) as a fixed
+//! run of `u32` words in one `Vec`, laid out per machine by [`Layout`]:
+//!
+//! `[name, flags, now, next_due, state…, caps…, resources…, anchor per rule…]`
+//!
+//! Instants are `u32` seconds since 2000-01-01T00:00:00Z (+1, so 0 means
+//! "unset" and `u32::MAX` "never"), which covers 2000–2136; anything outside
+//! is an error, never a silent wrap. Only what decides actions is kept: the
+//! rules' local states, capability and resource states, the terminated flag
+//! and the rules' anchor instants. Money facts (late-fee principal, purchase
+//! amount) only feed `status` obligations, which `clausec eval` reports; the
+//! stream keeps none, so `run` emits actions, not money.
+
+use crate::eval::{AccountState, Machine, TERMINATED, UNSET};
+
+/// 2000-01-01T00:00:00Z.
+pub const EPOCH_BASE: i64 = 946_684_800;
+const NEVER: u32 = u32::MAX;
+
+/// An instant in table form.
+pub fn pack_time(t: i64) -> Result<u32, String> {
+    match t {
+        UNSET => Ok(0),
+        i64::MAX => Ok(NEVER),
+        t => {
+            let rel = t - EPOCH_BASE + 1;
+            if (1..i64::from(NEVER)).contains(&rel) {
+                Ok(rel as u32)
+            } else {
+                Err(format!(
+                    "instant {t} is outside the state table's range (2000-01-01 to 2136)"
+                ))
+            }
+        }
+    }
+}
+
+/// The inverse of [`pack_time`].
+pub fn unpack_time(w: u32) -> i64 {
+    match w {
+        0 => UNSET,
+        NEVER => i64::MAX,
+        w => i64::from(w) - 1 + EPOCH_BASE,
+    }
+}
+
+const NAME: usize = 0;
+const FLAGS: usize = 1;
+const NOW: usize = 2;
+const NEXT_DUE: usize = 3;
+const HEADER: usize = 4;
+
+/// Where each field of an [`AccountState`] sits in a record of one machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    rules: usize,
+    state_words: usize,
+    cap_words: usize,
+    res_words: usize,
+    /// Words per record.
+    pub words: usize,
+}
+
+fn words_for(bits: usize) -> usize {
+    bits.div_ceil(32)
+}
+
+impl Layout {
+    pub fn new(m: &Machine) -> Layout {
+        let state_bits = m
+            .ir
+            .rules
+            .iter()
+            .map(|r| (r.bit_offset + r.bits) as usize)
+            .max()
+            .unwrap_or(0);
+        let rules = m.ir.rules.len();
+        let state_words = words_for(state_bits);
+        let cap_words = words_for(3 * m.ir.capabilities.len());
+        let res_words = words_for(2 * m.ir.resources.len());
+        Layout {
+            rules,
+            state_words,
+            cap_words,
+            res_words,
+            words: HEADER + state_words + cap_words + res_words + rules,
+        }
+    }
+
+    /// Bytes per record.
+    pub fn bytes(&self) -> usize {
+        self.words * 4
+    }
+}
+
+fn get_u64(words: &[u32]) -> u64 {
+    words
+        .iter()
+        .enumerate()
+        .fold(0u64, |acc, (i, w)| acc | (u64::from(*w) << (32 * i)))
+}
+
+fn put_u64(v: u64, words: &mut [u32]) {
+    for (i, w) in words.iter_mut().enumerate() {
+        *w = (v >> (32 * i)) as u32;
+    }
+}
+
+/// Every record of one machine, `layout.words` words each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub layout: Layout,
+    pub words: Vec<u32>,
+}
+
+impl Table {
+    pub fn new(layout: Layout) -> Table {
+        Table {
+            layout,
+            words: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len() / self.layout.words.max(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    fn rec(&self, r: u32) -> &[u32] {
+        let w = self.layout.words;
+        &self.words[r as usize * w..(r as usize + 1) * w]
+    }
+
+    fn rec_mut(&mut self, r: u32) -> &mut [u32] {
+        let w = self.layout.words;
+        &mut self.words[r as usize * w..(r as usize + 1) * w]
+    }
+
+    /// Appends a fresh account (everything idle, active, retained).
+    pub fn push(&mut self, name: u32) -> u32 {
+        let r = self.len() as u32;
+        let start = self.words.len();
+        self.words.resize(start + self.layout.words, 0);
+        self.words[start + NAME] = name;
+        self.words[start + NEXT_DUE] = NEVER;
+        r
+    }
+
+    pub fn name(&self, r: u32) -> u32 {
+        self.rec(r)[NAME]
+    }
+
+    /// The record's earliest deadline in table form (`u32::MAX`: none).
+    pub fn next_due(&self, r: u32) -> u32 {
+        self.rec(r)[NEXT_DUE]
+    }
+
+    /// Loads record `r` into `st`, a scratch state of the same machine. Money
+    /// slots are reset to a fresh account's (`fresh`).
+    pub fn load(&self, r: u32, st: &mut AccountState, fresh: &AccountState) {
+        let l = self.layout;
+        let w = self.rec(r);
+        st.flags = w[FLAGS];
+        st.now = unpack_time(w[NOW]);
+        st.next_due = unpack_time(w[NEXT_DUE]);
+        let mut o = HEADER;
+        st.state = get_u64(&w[o..o + l.state_words]);
+        o += l.state_words;
+        st.caps = get_u64(&w[o..o + l.cap_words]);
+        o += l.cap_words;
+        st.resources = get_u64(&w[o..o + l.res_words]) as u32;
+        o += l.res_words;
+        st.slots.copy_from_slice(&fresh.slots);
+        for (k, a) in w[o..o + l.rules].iter().enumerate() {
+            st.slots[k] = unpack_time(*a);
+        }
+    }
+
+    /// Stores `st` into record `r`. On error (an instant out of range) the
+    /// record is left unchanged.
+    pub fn store(&mut self, r: u32, st: &AccountState) -> Result<(), String> {
+        let l = self.layout;
+        let now = pack_time(st.now)?;
+        let due = pack_time(st.next_due)?;
+        let mut anchors = [0u32; 64];
+        let n = l.rules.min(64);
+        for (k, a) in anchors.iter_mut().enumerate().take(n) {
+            *a = pack_time(st.slots[k])?;
+        }
+        if l.rules > 64 {
+            return Err("more than 64 rules in one product".into());
+        }
+        let w = self.rec_mut(r);
+        w[FLAGS] = st.flags & TERMINATED;
+        w[NOW] = now;
+        w[NEXT_DUE] = due;
+        let mut o = HEADER;
+        put_u64(st.state, &mut w[o..o + l.state_words]);
+        o += l.state_words;
+        put_u64(st.caps, &mut w[o..o + l.cap_words]);
+        o += l.cap_words;
+        put_u64(u64::from(st.resources), &mut w[o..o + l.res_words]);
+        o += l.res_words;
+        w[o..o + l.rules].copy_from_slice(&anchors[..n]);
+        Ok(())
+    }
+}
+
+/// Account names of one shard, end to end in one buffer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Names {
+    pub bytes: Vec<u8>,
+    pub ends: Vec<u32>,
+}
+
+impl Names {
+    pub fn push(&mut self, name: &str) -> Result<u32, String> {
+        let end = self.bytes.len() + name.len();
+        let end = u32::try_from(end).map_err(|_| "account names exceed 4 GiB in one shard")?;
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.ends.push(end);
+        Ok(self.ends.len() as u32 - 1)
+    }
+
+    pub fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends[i] as usize;
+        std::str::from_utf8(&self.bytes[start..end]).unwrap_or("?")
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + 4 * self.ends.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip_and_refuse_out_of_range() {
+        for t in [UNSET, i64::MAX, EPOCH_BASE, 1_717_207_200, EPOCH_BASE + i64::from(u32::MAX) - 2] {
+            assert_eq!(unpack_time(pack_time(t).expect("in range")), t);
+        }
+        assert!(pack_time(EPOCH_BASE - 1).is_err());
+        assert!(pack_time(EPOCH_BASE + i64::from(u32::MAX)).is_err());
+    }
+
+    #[test]
+    fn names_are_stored_end_to_end() {
+        let mut n = Names::default();
+        let a = n.push("acct-1").expect("fits");
+        let b = n.push("账户二").expect("fits");
+        assert_eq!((n.get(a), n.get(b)), ("acct-1", "账户二"));
+    }
+}
