@@ -101,6 +101,32 @@ pub struct RuleM {
     pub origin: Origin,
 }
 
+impl RuleM {
+    /// The verbs this rule's steps perform.
+    pub fn verbs(&self) -> impl Iterator<Item = Verb> + '_ {
+        self.steps
+            .iter()
+            .flat_map(|s| s.actions.iter().map(|a| a.verb))
+    }
+
+    /// Whether this general-terms rule is in force for `product` under
+    /// `billing`. The product's own terms prevail where they are
+    /// inconsistent with the general ones (“如遇不一致之处，以专用条款为准”):
+    /// a product rule on the same trigger and billing mode that performs any
+    /// of the same actions replaces the general rule. A product rule about
+    /// other actions leaves it in force, so e.g. the general renewal
+    /// deadline before expiry still applies to a product whose own expiry
+    /// rule only stops and releases.
+    pub fn general_applies(&self, product: &Product, billing: Billing) -> bool {
+        self.billing.contains(&billing)
+            && !product.rules.iter().any(|own| {
+                own.trigger == self.trigger
+                    && own.billing.contains(&billing)
+                    && own.verbs().any(|v| self.verbs().any(|g| g == v))
+            })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct StepM {
     pub label: Option<String>,

@@ -125,18 +125,11 @@ pub fn evaluate(
         return Err(EvalError::UnknownEvent(product.to_string()));
     };
     // Rule selection: product rules for the mode; general rules for the
-    // mode unless the product has one with the same trigger.
+    // mode unless a product rule on the same trigger performs the same
+    // actions.
     let mut rules: Vec<&RuleM> = Vec::new();
     if let Some(g) = &agreement.general {
-        for r in &g.rules {
-            let overridden = p
-                .rules
-                .iter()
-                .any(|o| o.trigger == r.trigger && o.billing.contains(&billing));
-            if r.billing.contains(&billing) && !overridden {
-                rules.push(r);
-            }
-        }
+        rules.extend(g.rules.iter().filter(|r| r.general_applies(p, billing)));
     }
     rules.extend(p.rules.iter().filter(|r| r.billing.contains(&billing)));
     let mut runs: Vec<Run> = Vec::new();

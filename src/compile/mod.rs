@@ -3,8 +3,9 @@
 //!
 //! Which rules apply: every product rule whose billing filter holds the
 //! mode, and every general rule whose filter holds it unless the product has
-//! a rule with the same trigger for that mode (专用条款 prevail over the
-//! general terms). Money terms likewise: a product's late fee, liability cap,
+//! a rule with the same trigger for that mode that performs any of the same
+//! actions (专用条款 prevail where inconsistent; see
+//! [`crate::model::RuleM::general_applies`]). Money terms likewise: a product's late fee, liability cap,
 //! refund or refund window replaces the general one of the same kind; among
 //! several of one kind the first written is used.
 //!
@@ -60,8 +61,7 @@ pub fn applicable_rules<'a>(
         .map(|g| {
             g.rules
                 .iter()
-                .filter(|r| r.billing.contains(&billing))
-                .filter(|r| !own.iter().any(|o| o.trigger == r.trigger))
+                .filter(|r| r.general_applies(product, billing))
                 .collect()
         })
         .unwrap_or_default();
