@@ -27,7 +27,12 @@ pub fn run(a: GenEventsArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let start = match a.start.as_deref().map(crate::eval::parse_instant).transpose() {
+    let start = match a
+        .start
+        .as_deref()
+        .map(crate::eval::parse_instant)
+        .transpose()
+    {
         Ok(s) => s.map_or(DEFAULT_START, |t| t.timestamp()),
         Err(m) => {
             eprintln!("error: --start: {m}");
@@ -36,7 +41,10 @@ pub fn run(a: GenEventsArgs) -> ExitCode {
     };
     let profiles = profiles(&program);
     if profiles.is_empty() {
-        eprintln!("error: no product of `{}` reacts to arrears or expiry", a.agreement_dir.display());
+        eprintln!(
+            "error: no product of `{}` reacts to arrears or expiry",
+            a.agreement_dir.display()
+        );
         return ExitCode::from(1);
     }
     let generator = Generator::new(profiles.clone(), a.accounts, a.days, a.seed, start);

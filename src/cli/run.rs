@@ -86,8 +86,8 @@ pub fn parse_seconds(s: &str) -> Result<i64, String> {
 
 /// Loads and checks an agreement directory; prints problems.
 pub fn load_program(dir: &Path) -> Result<Program, ExitCode> {
-    let (map, load_diags) =
-        crate::load::load_all(std::slice::from_ref(&dir.to_path_buf())).map_err(|e| {
+    let (map, load_diags) = crate::load::load_all(std::slice::from_ref(&dir.to_path_buf()))
+        .map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::from(2)
         })?;
@@ -178,7 +178,12 @@ pub fn run(a: RunArgs) -> ExitCode {
         Ok(_) => return fail("--max-lateness must not be negative"),
         Err(m) => return fail(format!("--max-lateness: {m}")),
     };
-    let until = match a.until.as_deref().map(crate::eval::parse_instant).transpose() {
+    let until = match a
+        .until
+        .as_deref()
+        .map(crate::eval::parse_instant)
+        .transpose()
+    {
         Ok(u) => u.map(|t| t.timestamp()),
         Err(m) => return fail(format!("--until: {m}")),
     };
@@ -234,7 +239,11 @@ pub fn run(a: RunArgs) -> ExitCode {
                 Ok(Some(l)) => {
                     h = Runner::hash_line(h, crate::stream::hash_bytes(l.as_bytes()));
                 }
-                Ok(None) => return fail("the input is shorter than the checkpoint says; is it the same input?"),
+                Ok(None) => {
+                    return fail(
+                        "the input is shorter than the checkpoint says; is it the same input?",
+                    )
+                }
                 Err(e) => return fail(e),
             }
         }
@@ -276,7 +285,12 @@ pub fn run(a: RunArgs) -> ExitCode {
                 if let Err(e) = sink.sync() {
                     return fail(e);
                 }
-                let bytes = checkpoint::encode(&runner, OutputMark { bytes: sink.written });
+                let bytes = checkpoint::encode(
+                    &runner,
+                    OutputMark {
+                        bytes: sink.written,
+                    },
+                );
                 if let Err(e) = write_checkpoint(cp, &bytes) {
                     return fail(format!("cannot write checkpoint `{}`: {e}", cp.display()));
                 }

@@ -15,8 +15,8 @@ use super::engine::{PendingEvent, Shard};
 use super::queue::Due;
 use super::runner::{Options, Runner};
 use super::table::Table;
-use crate::eval::Event;
 use crate::compile::EventId;
+use crate::eval::Event;
 use crate::vocab::Billing;
 use rust_decimal::Decimal;
 
@@ -198,7 +198,9 @@ pub fn decode(bytes: &[u8], mut catalog: Catalog, options: Options) -> Result<Re
     }
     let version = r.u32()?;
     if version != VERSION {
-        return Err(format!("checkpoint version {version}; this clausec reads {VERSION}"));
+        return Err(format!(
+            "checkpoint version {version}; this clausec reads {VERSION}"
+        ));
     }
     let max_lateness = r.i64()?;
     let until = read_opt_i64(&mut r)?;
@@ -245,7 +247,10 @@ fn read_shard(r: &mut R, catalog: &Catalog) -> Result<Shard, String> {
     s.names.bytes = r.bytes()?.to_vec();
     s.names.ends = r.words()?;
     if std::str::from_utf8(&s.names.bytes).is_err()
-        || s.names.ends.last().is_some_and(|e| *e as usize != s.names.bytes.len())
+        || s.names
+            .ends
+            .last()
+            .is_some_and(|e| *e as usize != s.names.bytes.len())
     {
         return Err(TRUNCATED.into());
     }

@@ -166,8 +166,9 @@ impl Shard {
         }
         let live: usize = self.tables.iter().map(Table::len).sum();
         let tables = &self.tables;
-        self.queue
-            .compact_if(live, |d| tables[d.machine as usize].next_due(d.rec) == d.due);
+        self.queue.compact_if(live, |d| {
+            tables[d.machine as usize].next_due(d.rec) == d.due
+        });
     }
 
     fn scratch(&mut self, cat: &Catalog, machine: u16) -> AccountState {
@@ -205,7 +206,9 @@ impl Shard {
     }
 
     fn apply_event(&mut self, cat: &Catalog) {
-        let Some(Reverse(p)) = self.pending.pop() else { return };
+        let Some(Reverse(p)) = self.pending.pop() else {
+            return;
+        };
         let entry = &cat.entries[p.machine as usize];
         let mut st = self.scratch(cat, p.machine);
         self.tables[p.machine as usize].load(p.rec, &mut st, &entry.fresh);
@@ -291,7 +294,10 @@ impl Shard {
 
     /// Heap bytes held (tables, names, index, queue, pending), for reports.
     pub fn heap_bytes(&self) -> usize {
-        self.tables.iter().map(|t| 4 * t.words.capacity()).sum::<usize>()
+        self.tables
+            .iter()
+            .map(|t| 4 * t.words.capacity())
+            .sum::<usize>()
             + self.names.heap_bytes()
             + self.index.capacity() * (std::mem::size_of::<u64>() + 1)
             + self.queue.heap_bytes()

@@ -49,8 +49,10 @@ impl DeadlineQueue {
     /// Drops the entries `live` rejects when they are more than half.
     pub fn compact_if(&mut self, live_count: usize, live: impl Fn(&Due) -> bool) {
         if self.heap.len() > 2 * live_count + 1024 {
-            let kept: Vec<Reverse<Due>> =
-                std::mem::take(&mut self.heap).into_iter().filter(|d| live(&d.0)).collect();
+            let kept: Vec<Reverse<Due>> = std::mem::take(&mut self.heap)
+                .into_iter()
+                .filter(|d| live(&d.0))
+                .collect();
             self.heap = BinaryHeap::from(kept);
         }
     }
@@ -75,8 +77,9 @@ mod tests {
         for (due, machine, rec) in [(5, 0, 1), (3, 1, 0), (3, 0, 9), (7, 0, 0)] {
             q.push(Due { due, machine, rec });
         }
-        let order: Vec<(u32, u16, u32)> =
-            std::iter::from_fn(|| q.pop()).map(|d| (d.due, d.machine, d.rec)).collect();
+        let order: Vec<(u32, u16, u32)> = std::iter::from_fn(|| q.pop())
+            .map(|d| (d.due, d.machine, d.rec))
+            .collect();
         assert_eq!(order, vec![(3, 0, 9), (3, 1, 0), (5, 0, 1), (7, 0, 0)]);
     }
 }

@@ -77,7 +77,11 @@ pub fn parse_line(line: &str) -> Result<InputRecord<'_>, String> {
     };
     Ok(InputRecord {
         at: instant(&raw.at, "at")?,
-        until: raw.until.as_deref().map(|u| instant(u, "until")).transpose()?,
+        until: raw
+            .until
+            .as_deref()
+            .map(|u| instant(u, "until"))
+            .transpose()?,
         account: raw.account,
         product: raw.product,
         billing,
@@ -107,30 +111,29 @@ impl OutputFormat {
             json_str(&m.ir.product),
             json_str(m.ir.billing.name())
         );
-        let tails = m
-            .ir
-            .steps
-            .iter()
-            .map(|s| {
-                s.actions
-                    .iter()
-                    .map(|a| {
-                        let targets: Vec<String> = m
-                            .target_names(a.verb, &a.targets)
-                            .iter()
-                            .map(|t| json_str(t))
-                            .collect();
-                        format!(
-                            "\",\"action\":{},\"targets\":[{}],\"modality\":{},\"cite\":{}}}",
-                            json_str(a.verb.name()),
-                            targets.join(","),
-                            json_str(crate::eval::modality_name(s.modality)),
-                            s.cite.as_deref().map_or("null".into(), json_str)
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
+        let tails =
+            m.ir.steps
+                .iter()
+                .map(|s| {
+                    s.actions
+                        .iter()
+                        .map(|a| {
+                            let targets: Vec<String> = m
+                                .target_names(a.verb, &a.targets)
+                                .iter()
+                                .map(|t| json_str(t))
+                                .collect();
+                            format!(
+                                "\",\"action\":{},\"targets\":[{}],\"modality\":{},\"cite\":{}}}",
+                                json_str(a.verb.name()),
+                                targets.join(","),
+                                json_str(crate::eval::modality_name(s.modality)),
+                                s.cite.as_deref().map_or("null".into(), json_str)
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
         OutputFormat { head, tails }
     }
 
@@ -168,8 +171,10 @@ mod tests {
         assert_eq!(r.account, "a1");
         assert_eq!(r.billing, Some(Billing::Postpaid));
         assert_eq!(r.at, 1_717_207_200);
-        let e = parse_line(r#"{"account":"a1","product":"x","at":"2024-06-01T10:00:00","event":"arrears"}"#)
-            .unwrap_err();
+        let e = parse_line(
+            r#"{"account":"a1","product":"x","at":"2024-06-01T10:00:00","event":"arrears"}"#,
+        )
+        .unwrap_err();
         assert!(e.contains("no offset"), "{e}");
         let e = parse_line(r#"{"account":"a1","product":"x","billing":"monthly","at":"2024-06-01T10:00:00Z","event":"arrears"}"#)
             .unwrap_err();

@@ -60,11 +60,17 @@ pub struct Runner {
     pub errors: u64,
 }
 
+fn utc(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339())
+}
+
 type Routed<'a> = (usize, std::borrow::Cow<'a, str>, PendingEvent);
 
 impl Runner {
     pub fn new(catalog: Catalog, options: Options) -> Runner {
-        let shards = (0..options.shards.max(1)).map(|_| Shard::default()).collect();
+        let shards = (0..options.shards.max(1))
+            .map(|_| Shard::default())
+            .collect();
         Runner {
             catalog,
             shards,
@@ -92,13 +98,15 @@ impl Runner {
         let floor = self.frontier();
         if r.at < floor {
             return Err(format!(
-                "event at {} is more than {}s earlier than the latest instant seen; raise --max-lateness or sort the input",
-                r.at, self.options.max_lateness
+                "event at {} is more than {}s earlier than the latest instant seen ({}); raise --max-lateness or sort the input",
+                utc(r.at),
+                self.options.max_lateness,
+                utc(self.watermark)
             ));
         }
         if let Some(u) = self.options.until {
             if r.at > u {
-                return Err(format!("event at {} is after --until", r.at));
+                return Err(format!("event at {} is after --until", utc(r.at)));
             }
         }
         super::engine::representable(r.at)?;
@@ -208,7 +216,9 @@ impl Runner {
         loop {
             let mut best: Option<usize> = None;
             for (i, s) in self.shards.iter().enumerate() {
-                let Some(o) = s.out.get(heads[i]) else { continue };
+                let Some(o) = s.out.get(heads[i]) else {
+                    continue;
+                };
                 let better = match best {
                     None => true,
                     Some(b) => {

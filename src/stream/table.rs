@@ -72,13 +72,12 @@ fn words_for(bits: usize) -> usize {
 
 impl Layout {
     pub fn new(m: &Machine) -> Layout {
-        let state_bits = m
-            .ir
-            .rules
-            .iter()
-            .map(|r| (r.bit_offset + r.bits) as usize)
-            .max()
-            .unwrap_or(0);
+        let state_bits =
+            m.ir.rules
+                .iter()
+                .map(|r| (r.bit_offset + r.bits) as usize)
+                .max()
+                .unwrap_or(0);
         let rules = m.ir.rules.len();
         let state_words = words_for(state_bits);
         let cap_words = words_for(3 * m.ir.capabilities.len());
@@ -248,7 +247,13 @@ mod tests {
 
     #[test]
     fn times_round_trip_and_refuse_out_of_range() {
-        for t in [UNSET, i64::MAX, EPOCH_BASE, 1_717_207_200, EPOCH_BASE + i64::from(u32::MAX) - 2] {
+        for t in [
+            UNSET,
+            i64::MAX,
+            EPOCH_BASE,
+            1_717_207_200,
+            EPOCH_BASE + i64::from(u32::MAX) - 2,
+        ] {
             assert_eq!(unpack_time(pack_time(t).expect("in range")), t);
         }
         assert!(pack_time(EPOCH_BASE - 1).is_err());

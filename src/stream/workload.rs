@@ -195,7 +195,10 @@ impl Generator {
             Next::Purchase | Next::Renewal => {
                 let r = self.rng.next_u64() % 100;
                 if p.used_up && r < 15 {
-                    (Next::UsedUp, at + self.uniform(DAY, (acct.until - at).max(DAY + 60)))
+                    (
+                        Next::UsedUp,
+                        at + self.uniform(DAY, (acct.until - at).max(DAY + 60)),
+                    )
                 } else if r < 45 {
                     let early = acct.until - self.uniform(HOUR, 3 * DAY);
                     (Next::Renewal, early.max(at))

@@ -7,4 +7,5 @@ mod differential;
 mod explain;
 mod fmt_roundtrip;
 mod quotes;
+mod stream;
 mod summary;
