@@ -127,44 +127,43 @@ impl Printer<'_> {
             ),
         };
         self.line(0, &head);
-        let mut prev_kind: Option<u8> = None;
+        let mut prev: Option<(u8, u32)> = None;
         for item in &b.items {
             let kind = group_of(item);
-            self.comments_before(item.span().start, 1);
-            if prev_kind.is_some_and(|k| k != kind || kind >= 2) {
-                // A blank line between groups and around multi-line items.
-                if !self.out.ends_with("{\n") {
-                    self.blank_line_keep_comments();
+            let start = item.span().start;
+            if let Some((prev_kind, prev_end)) = prev {
+                // Comments trailing the previous item stay on its line.
+                self.trailing_comments_before(start);
+                // A blank line between groups, around multi-line items, and
+                // wherever the author left one (at most one is kept).
+                if prev_kind != kind || kind >= 2 || self.blank_between(prev_end, start) {
+                    self.blank_line();
                 }
             }
-            prev_kind = Some(kind);
+            self.comments_before(start, 1);
+            prev = Some((kind, item.span().end));
             self.body_item(item);
         }
         self.comments_before(b.span.end, 1);
         self.line(0, "}");
     }
 
-    /// A blank line, unless a comment just printed belongs to the next item.
-    fn blank_line_keep_comments(&mut self) {
-        // Find whether the last printed line is a leading comment; if so the
-        // blank line goes before the comment block.
-        let trimmed = self.out.trim_end_matches('\n');
-        let last_line = trimmed.rsplit('\n').next().unwrap_or("");
-        if last_line.trim_start().starts_with("//") {
-            // insert a blank line before the run of comment lines
-            let mut lines: Vec<&str> = trimmed.split('\n').collect();
-            let mut i = lines.len();
-            while i > 0 && lines[i - 1].trim_start().starts_with("//") {
-                i -= 1;
+    /// Prints the comments before `offset` that trail code on their line.
+    fn trailing_comments_before(&mut self, offset: u32) {
+        while let Some(c) = self.comments.get(self.next_comment).copied() {
+            if c.span.start >= offset || !self.is_trailing(c) {
+                break;
             }
-            if i > 0 && !lines[i - 1].is_empty() && !lines[i - 1].ends_with('{') {
-                lines.insert(i, "");
-            }
-            self.out = lines.join("\n");
-            self.out.push('\n');
-        } else {
-            self.blank_line();
+            self.comments_before(c.span.start + 1, 1);
         }
+    }
+
+    /// Whether the original text has an empty line between two offsets.
+    fn blank_between(&self, from: u32, to: u32) -> bool {
+        self.text.get(from as usize..to as usize).is_some_and(|gap| {
+            let lines: Vec<&str> = gap.split('\n').collect();
+            lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
+        })
     }
 
     fn body_item(&mut self, item: &BodyItem) {

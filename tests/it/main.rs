@@ -7,5 +7,6 @@ mod differential;
 mod explain;
 mod fmt_roundtrip;
 mod quotes;
+mod shipped;
 mod stream;
 mod summary;
