@@ -14,6 +14,7 @@ pub mod cli;
 pub mod compile;
 pub mod coverage;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod frontend;

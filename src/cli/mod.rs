@@ -4,6 +4,7 @@
 
 mod check;
 mod coverage;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -31,6 +32,8 @@ enum Command {
     Coverage(coverage::CoverageArgs),
     /// Summarise each product's timeline per agreement (text or Markdown).
     Summary(summary::SummaryArgs),
+    /// Compare two versions of an agreement as behaviour: what changes for customers.
+    Diff(diff::DiffArgs),
     /// Rewrite clause files in the canonical layout.
     Fmt(fmt::FmtArgs),
     /// Evaluate an account's timeline: actions, pending steps, state, money.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Test(a) => test::run(a),
         Command::Coverage(a) => coverage::run(a),
         Command::Summary(a) => summary::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),

@@ -3,6 +3,7 @@
 mod bad_input;
 mod coverage;
 mod diagnostics;
+mod diff;
 mod differential;
 mod explain;
 mod fmt_roundtrip;

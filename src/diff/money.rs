@@ -1,0 +1,135 @@
+//! Money terms in force for a product (the compiler's choice: the
+//! product's own term of a kind replaces the general one), compared by
+//! value, and the probe timelines that make a late fee or a liability cap
+//! show in a scenario.
+
+use super::probe::ProbeEvent;
+use crate::ast::Modality;
+use crate::compile::applicable_money;
+use crate::model::{Agreement, LateFeeStart, MoneyKindM, MoneyM, RatePeriod, Rounding, Unit};
+use rust_decimal::Decimal;
+
+/// The four kinds of money term, in report order.
+pub const KINDS: [&str; 4] = ["late fee", "liability cap", "refund", "refund window"];
+
+/// The money terms of `product` by kind (see [`KINDS`]).
+pub fn terms<'a>(a: &'a Agreement, product: &str) -> [Option<&'a MoneyM>; 4] {
+    match a.product(product) {
+        Some(p) => applicable_money(a.general.as_ref(), p),
+        None => [None; 4],
+    }
+}
+
+/// Same value (citations and quotes aside).
+pub fn same(a: Option<&MoneyM>, b: Option<&MoneyM>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.kind == y.kind && x.modality == y.modality,
+        _ => false,
+    }
+}
+
+fn unit_text(count: u32, u: Unit) -> String {
+    match u {
+        Unit::Minutes => format!("{count}min"),
+        Unit::Hours => format!("{count}h"),
+        Unit::Days => format!("{count}d"),
+        Unit::CalendarDays => format!("{count} calendar days"),
+        Unit::Workdays => format!("{count} workdays"),
+        Unit::Months => format!("{count} months"),
+    }
+}
+
+/// The term in words, e.g. `may 0.05% per day from arrears`.
+pub fn describe(m: &MoneyM) -> String {
+    let modality = match m.modality {
+        Modality::May => "may ",
+        _ => "",
+    };
+    match &m.kind {
+        MoneyKindM::LateFee {
+            rate,
+            per,
+            from,
+            rounding,
+        } => {
+            let pct = (rate * Decimal::from(100)).normalize();
+            let per = match per {
+                RatePeriod::Hour => "hour",
+                RatePeriod::Day => "day",
+                RatePeriod::Month => "month",
+            };
+            let from = match from {
+                LateFeeStart::Arrears => "arrears",
+                LateFeeStart::NextDay => "next_day",
+            };
+            let rounding = match rounding {
+                Rounding::HalfUp => "",
+                Rounding::Down => ", rounding down",
+            };
+            format!("{modality}{pct}% per {per} from {from}{rounding}")
+        }
+        MoneyKindM::LiabilityCapMonths { months } => {
+            format!("fees paid {months} months before the breach")
+        }
+        MoneyKindM::LiabilityCapService => "fees of the breached service".into(),
+        MoneyKindM::LiabilityCapAmount { amount, currency } => format!("{amount} {currency}"),
+        MoneyKindM::Refund {
+            by_month,
+            part_month_by_day,
+        } => match (by_month, part_month_by_day) {
+            (true, true) => "unused prepaid, by month, part month by day".into(),
+            (true, false) => "unused prepaid, by month".into(),
+            _ => "unused prepaid".into(),
+        },
+        MoneyKindM::RefundWindow { duration, from } => {
+            format!("{} from {from}", unit_text(duration.count, duration.unit))
+        }
+    }
+}
+
+/// A probe timeline for a money kind, and the instants to look at; `None`
+/// when no scenario can observe the kind (refunds need a purchase with the
+/// end of its term, which scenario events cannot state; refund windows and
+/// a late fee's modality change no evaluated value).
+pub fn probe(kind: usize, t0: i64) -> Option<(Vec<ProbeEvent>, Vec<i64>)> {
+    let hour = 3_600;
+    let day = 86_400;
+    match kind {
+        0 => Some((
+            vec![ProbeEvent {
+                at: t0,
+                event: "arrears".into(),
+                amount: Some(Decimal::new(10_000, 2)),
+            }],
+            vec![
+                t0 + hour,
+                t0 + 14 * hour,
+                t0 + day,
+                t0 + day + 14 * hour,
+                t0 + 10 * day,
+                t0 + 30 * day,
+            ],
+        )),
+        1 => {
+            // Payments whose sums tell every window apart: 1, 2, 4, … CNY paid
+            // 1 day, 2, 4, 7, 13, 25 and 61 months (about) before the breach.
+            let mut events = Vec::new();
+            let back_days = [1i64, 61, 122, 213, 396, 761, 1_856];
+            for (i, d) in back_days.iter().enumerate().rev() {
+                events.push(ProbeEvent {
+                    at: t0 - d * day,
+                    event: "payment".into(),
+                    amount: Some(Decimal::new(100 << i, 2)),
+                });
+            }
+            events.push(ProbeEvent {
+                at: t0,
+                event: "outage_start".into(),
+                amount: None,
+            });
+            Some((events, vec![t0 + hour]))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,273 @@
+//! Running one probe timeline through one version's machine and keeping
+//! only what can be compared across versions: each fired action as
+//! (instant, verb, targets by name, modality, window, readings) and the
+//! state at the end, all by name. Labels, rule names, spans and file layout
+//! are left out on purpose, so that renaming or moving clauses changes
+//! nothing.
+
+use crate::ast::Modality;
+use crate::eval::{AccountState, EvalError, Event, Fired, Machine};
+use crate::model::{CapabilityState, ResourceState, ServiceState};
+use crate::vocab::Verb;
+use chrono::{DateTime, TimeZone, Timelike};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How far after the trigger deadlines are followed (ten years: every
+/// duration the language can write in the shipped agreements is shorter).
+pub const HORIZON_SECS: i64 = 10 * 366 * 86_400;
+/// Most deadlines one probe follows (a guard; rules do not loop).
+const MAX_DEADLINES: usize = 10_000;
+
+/// One event of a probe timeline, by name (the two versions may number
+/// their events differently).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProbeEvent {
+    pub at: i64,
+    pub event: String,
+    pub amount: Option<Decimal>,
+}
+
+/// Where an action's words are: section, file and line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Citation {
+    pub section: Option<String>,
+    pub file: String,
+    pub line: usize,
+}
+
+/// One action that fired, comparable across versions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Act {
+    pub at: i64,
+    pub verb: Verb,
+    /// Target names, sorted; `purge`/`release` without targets list every
+    /// resource, `suspend`/`stop` without targets name `service`.
+    pub targets: Vec<String>,
+    pub modality: Modality,
+    /// The window of a `within` / `on calendar day` step.
+    pub window: Option<[i64; 2]>,
+    /// Both readings of a two-reading step.
+    pub readings: Option<[i64; 2]>,
+    pub cite: Citation,
+}
+
+impl Act {
+    /// Everything but the citation and the readings: which instant the
+    /// reading in force picks is what the customer meets, the other reading
+    /// is shown for information only.
+    pub fn same_behaviour(&self, o: &Act) -> bool {
+        self.same_when(o)
+            && self.verb == o.verb
+            && self.targets == o.targets
+            && self.modality == o.modality
+    }
+    pub fn same_when(&self, o: &Act) -> bool {
+        self.at == o.at && self.window == o.window
+    }
+}
+
+/// The state at the end of a probe, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EndState {
+    pub service: Option<ServiceState>,
+    pub capabilities: BTreeMap<String, CapabilityState>,
+    pub resources: BTreeMap<String, ResourceState>,
+}
+
+/// What one version does on one probe timeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Run {
+    pub acts: Vec<Act>,
+    pub end: EndState,
+}
+
+/// The probe's events this machine knows (an event a version does not
+/// declare cannot happen to it, so it is left out).
+pub fn known_events(m: &Machine, events: &[ProbeEvent]) -> Vec<Event> {
+    events
+        .iter()
+        .filter_map(|e| {
+            m.event(&e.event, e.at).ok().map(|mut ev| {
+                ev.amount = e.amount;
+                ev
+            })
+        })
+        .collect()
+}
+
+/// Applies the events and follows every deadline up to the horizon.
+pub fn run_account(
+    m: &Machine,
+    events: &[Event],
+    horizon: i64,
+) -> Result<(AccountState, Vec<Fired>), EvalError> {
+    let mut st = m.new_account();
+    let mut fired = Vec::new();
+    for ev in events {
+        m.step_into(&mut st, ev, &mut fired)?;
+    }
+    let mut guard = 0;
+    while let Some(due) = m.next_deadline(&st) {
+        if due > horizon || guard >= MAX_DEADLINES {
+            break;
+        }
+        fired.extend(m.advance_to(&mut st, due)?);
+        guard += 1;
+    }
+    fired.sort_by_key(|f| f.at);
+    Ok((st, fired))
+}
+
+/// Runs a probe timeline through one version.
+pub fn run(m: &Machine, events: &[ProbeEvent], horizon: i64) -> Result<Run, EvalError> {
+    let known = known_events(m, events);
+    let (st, fired) = run_account(m, &known, horizon)?;
+    let mut acts = Vec::new();
+    for f in &fired {
+        acts.extend(acts_of(m, f));
+    }
+    let end = end_state(m, &st)?;
+    Ok(Run { acts, end })
+}
+
+/// The state of an account by name.
+pub fn end_state(m: &Machine, st: &AccountState) -> Result<EndState, EvalError> {
+    let status = m.status(st, st.now)?;
+    Ok(EndState {
+        service: Some(status.service),
+        capabilities: m
+            .ir
+            .capabilities
+            .iter()
+            .cloned()
+            .zip(status.capabilities.iter().copied())
+            .skip(1)
+            .collect(),
+        resources: m
+            .ir
+            .resources
+            .iter()
+            .cloned()
+            .zip(status.resources.iter().copied())
+            .collect(),
+    })
+}
+
+/// One comparable act per action of a fired step.
+pub fn acts_of(m: &Machine, f: &Fired) -> Vec<Act> {
+    let s = m.ir.step(f.step);
+    s.actions
+        .iter()
+        .map(|a| {
+            let mut targets =
+                if a.targets.is_empty() && matches!(a.verb, Verb::Purge | Verb::Release) {
+                    m.ir.resources.clone()
+                } else {
+                    m.target_names(a.verb, &a.targets)
+                };
+            targets.sort();
+            targets.dedup();
+            Act {
+                at: f.at,
+                verb: a.verb,
+                targets,
+                modality: s.modality,
+                window: f.window,
+                readings: f.readings,
+                cite: Citation {
+                    section: s.cite.clone(),
+                    file: s.file.clone(),
+                    line: s.line,
+                },
+            }
+        })
+        .collect()
+}
+
+/// An offset from the trigger in its natural unit, computed from the
+/// instants: `at once`, `+24h`, `+7d`, `+30 calendar days` (an instant at
+/// local midnight when the trigger is not: the end of the N-th local day
+/// after the trigger's day), `+1h30min`; negative offsets read `-7d`.
+pub fn offset_text(t0: i64, at: i64, zone: Tz) -> String {
+    let d = at - t0;
+    if d == 0 {
+        return "at once".into();
+    }
+    let local =
+        |t: i64| DateTime::from_timestamp(t, 0).map(|u| zone.from_utc_datetime(&u.naive_utc()));
+    if let (Some(a), Some(b)) = (local(t0), local(at)) {
+        let midnight = b.hour() == 0 && b.minute() == 0 && b.second() == 0;
+        let t0_midnight = a.hour() == 0 && a.minute() == 0 && a.second() == 0;
+        if midnight && !t0_midnight && d > 0 {
+            let days = (b.date_naive() - a.date_naive()).num_days() - 1;
+            return format!("+{days} calendar days");
+        }
+    }
+    let sign = if d < 0 { "-" } else { "+" };
+    let d = d.abs();
+    let unit = if d % 86_400 == 0 && d >= 3 * 86_400 {
+        format!("{}d", d / 86_400)
+    } else if d % 3_600 == 0 {
+        format!("{}h", d / 3_600)
+    } else if d % 60 == 0 {
+        let (h, m) = (d / 3_600, (d % 3_600) / 60);
+        if h > 0 {
+            format!("{h}h{m}min")
+        } else {
+            format!("{m}min")
+        }
+    } else {
+        format!("{d}s")
+    };
+    format!("{sign}{unit}")
+}
+
+/// When an act happens, relative to the trigger: the instant, and the
+/// window or the two readings when the step has them.
+pub fn when_text(t0: i64, a: &Act, zone: Tz) -> String {
+    let at = offset_text(t0, a.at, zone);
+    if let Some([s, e]) = a.window {
+        return format!(
+            "{at} (window {} … {})",
+            offset_text(t0, s, zone),
+            offset_text(t0, e, zone)
+        );
+    }
+    if let Some([x, y]) = a.readings {
+        if x != y {
+            return format!(
+                "{at} (readings {} or {})",
+                offset_text(t0, x, zone),
+                offset_text(t0, y, zone)
+            );
+        }
+    }
+    at
+}
+
+/// `purge data`, `suspend upload, reindex`, `may notify`.
+pub fn act_text(a: &Act) -> String {
+    let modality = match a.modality {
+        Modality::Will => "",
+        Modality::May => "may ",
+        Modality::CustomerMay => "customer may ",
+        Modality::CustomerMust => "customer must ",
+    };
+    if a.targets.is_empty() {
+        format!("{modality}{}", a.verb.name())
+    } else {
+        format!("{modality}{} {}", a.verb.name(), a.targets.join(", "))
+    }
+}
+
+pub fn modality_rank(m: Modality) -> u8 {
+    match m {
+        Modality::Will => 0,
+        Modality::May => 1,
+        Modality::CustomerMay => 2,
+        Modality::CustomerMust => 3,
+    }
+}

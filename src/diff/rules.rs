@@ -1,0 +1,756 @@
+//! The per-product comparison: billing modes, every trigger's nobody-acts
+//! and cure timelines, money terms; each difference becomes a [`Change`]
+//! with both citations and, where one exists, a distinguishing scenario.
+
+use super::compare::{self, cancellations, pair_acts, started_by_cure, ActChange};
+use super::money;
+use super::probe::{self, act_text, when_text, Act, ProbeEvent, Run, HORIZON_SECS};
+use super::scenario::{distinguish, Distinction, Focus};
+use super::{Change, ChangeKind, DiffError, Side, READING};
+use crate::eval::{Machine, Program};
+use crate::model::{Agreement, Product};
+use crate::vocab::{Billing, BUILTIN_EVENTS};
+use std::collections::BTreeSet;
+
+pub struct Ctx<'a> {
+    pub old: &'a Agreement,
+    pub new: &'a Agreement,
+    pub old_label: String,
+    pub new_label: String,
+    pub t0: i64,
+    pub old_program: Program,
+    pub new_program: Program,
+}
+
+fn change(product: &str, trigger: Option<&str>, billing: Vec<Billing>, kind: ChangeKind) -> Change {
+    Change {
+        product: product.into(),
+        trigger: trigger.map(str::to_string),
+        billing,
+        kind,
+        old: None,
+        new: None,
+        text: String::new(),
+        scenario: None,
+        no_scenario: None,
+        distinction: None,
+    }
+}
+
+/// A product only one version defines.
+pub fn product_change(ctx: &Ctx, p: &Product, added: bool) -> Change {
+    let (kind, label, verb) = if added {
+        (ChangeKind::ProductAdded, &ctx.new_label, "added")
+    } else {
+        (ChangeKind::ProductRemoved, &ctx.old_label, "removed")
+    };
+    let mut c = change(&p.id, None, p.billing.clone(), kind);
+    let side = Side {
+        what: format!("{} ({})", p.name, billing_list(&p.billing)),
+        cite: format!("{label} §{}", p.section.trim_start_matches('§')),
+    };
+    c.text = format!("{}: product {verb}: {} ({})", p.id, side.what, side.cite);
+    if added {
+        c.new = Some(side);
+    } else {
+        c.old = Some(side);
+    }
+    c.no_scenario = Some("the product exists in one version only".into());
+    c
+}
+
+fn billing_list(b: &[Billing]) -> String {
+    if b.is_empty() {
+        return "no billing modes".into();
+    }
+    b.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// `§2.3` whether or not the model kept the sign.
+fn section(s: &str) -> String {
+    format!("§{}", s.trim_start_matches('§'))
+}
+
+fn cite(label: &str, a: &Act) -> String {
+    match &a.cite.section {
+        Some(s) => format!("{label} {}", section(s)),
+        None => format!("{label} {}:{}", a.cite.file, a.cite.line),
+    }
+}
+
+fn trigger_order(e: &str) -> (usize, String) {
+    (
+        BUILTIN_EVENTS
+            .iter()
+            .position(|b| *b == e)
+            .unwrap_or(usize::MAX),
+        e.to_string(),
+    )
+}
+
+fn rule_triggers(m: &Machine) -> Vec<String> {
+    m.ir.rules
+        .iter()
+        .map(|r| m.ir.event_name(r.trigger).to_string())
+        .collect()
+}
+
+fn cures_of(m: &Machine, trigger: &str) -> Vec<String> {
+    m.ir.rules
+        .iter()
+        .filter(|r| m.ir.event_name(r.trigger) == trigger)
+        .flat_map(|r| r.cures.iter().map(|c| m.ir.event_name(*c).to_string()))
+        .collect()
+}
+
+/// Citation of the rules a trigger starts: their first steps' sections.
+fn rule_cite(m: &Machine, label: &str, trigger: &str) -> String {
+    let secs: Vec<String> =
+        m.ir.rules
+            .iter()
+            .filter(|r| m.ir.event_name(r.trigger) == trigger)
+            .filter_map(|r| {
+                let s = m.ir.steps.get(r.first_step as usize)?;
+                Some(
+                    s.cite
+                        .as_deref()
+                        .map_or_else(|| format!("{}:{}", r.file, r.line), section),
+                )
+            })
+            .collect();
+    format!("{label} {}", secs.join(", "))
+}
+
+/// Every difference of one product both versions define.
+pub fn product_changes(ctx: &Ctx, po: &Product, pn: &Product) -> Result<Vec<Change>, DiffError> {
+    let mut out = Vec::new();
+    for b in &po.billing {
+        if !pn.billing.contains(b) {
+            let mut c = change(&po.id, None, vec![*b], ChangeKind::BillingRemoved);
+            c.text = format!(
+                "{} · {}: billing mode removed ({} §{})",
+                po.id,
+                b.name(),
+                ctx.old_label,
+                po.section.trim_start_matches('§')
+            );
+            c.no_scenario = Some("the billing mode exists in one version only".into());
+            out.push(c);
+        }
+    }
+    for b in &pn.billing {
+        if !po.billing.contains(b) {
+            let mut c = change(&pn.id, None, vec![*b], ChangeKind::BillingAdded);
+            c.text = format!(
+                "{} · {}: billing mode added ({} §{})",
+                pn.id,
+                b.name(),
+                ctx.new_label,
+                pn.section.trim_start_matches('§')
+            );
+            c.no_scenario = Some("the billing mode exists in one version only".into());
+            out.push(c);
+        }
+    }
+    let mut behaviour: Vec<Change> = Vec::new();
+    for b in po.billing.iter().filter(|b| pn.billing.contains(b)) {
+        let select = |p: &Program, a: &Agreement| {
+            p.select(&po.id, Some(*b), READING)
+                .map_err(|source| DiffError::Select {
+                    agreement: a.id.clone(),
+                    product: po.id.clone(),
+                    billing: b.name().into(),
+                    source: Box::new(source),
+                })
+        };
+        let mo = select(&ctx.old_program, ctx.old)?;
+        let mn = select(&ctx.new_program, ctx.new)?;
+        let pb = Pb {
+            ctx,
+            product: &po.id,
+            billing: *b,
+            old: &mo,
+            new: &mn,
+        };
+        for c in pb.all().map_err(|source| DiffError::Eval {
+            product: po.id.clone(),
+            billing: b.name().into(),
+            source,
+        })? {
+            // the same change under another billing mode: one line for both
+            match behaviour.iter_mut().find(|x| {
+                x.trigger == c.trigger && x.kind == c.kind && x.old == c.old && x.new == c.new
+            }) {
+                Some(x) => {
+                    x.billing.push(*b);
+                    x.billing.sort();
+                }
+                None => behaviour.push(c),
+            }
+        }
+    }
+    for c in &mut behaviour {
+        let head = format!(
+            "{} · {} · {}",
+            c.product,
+            c.trigger.as_deref().unwrap_or("-"),
+            billing_list(&c.billing)
+        );
+        c.text = format!("{head}: {}", c.text);
+    }
+    out.extend(behaviour);
+    out.extend(
+        money_changes(ctx, po, pn).map_err(|source| DiffError::Eval {
+            product: po.id.clone(),
+            billing: "-".into(),
+            source,
+        })?,
+    );
+    Ok(out)
+}
+
+/// One product × billing mode under both versions.
+struct Pb<'a> {
+    ctx: &'a Ctx<'a>,
+    product: &'a str,
+    billing: Billing,
+    old: &'a Machine,
+    new: &'a Machine,
+}
+
+type R<T> = Result<T, crate::eval::EvalError>;
+
+impl Pb<'_> {
+    fn horizon(&self) -> i64 {
+        self.ctx.t0 + HORIZON_SECS
+    }
+
+    fn all(&self) -> R<Vec<Change>> {
+        let mut triggers: Vec<String> = rule_triggers(self.old);
+        triggers.extend(rule_triggers(self.new));
+        triggers.sort_by_key(|t| trigger_order(t));
+        triggers.dedup();
+        let mut out = Vec::new();
+        for t in &triggers {
+            out.extend(self.trigger(t)?);
+        }
+        Ok(out)
+    }
+
+    fn mk(
+        &self,
+        trigger: &str,
+        kind: ChangeKind,
+        old: Option<Side>,
+        new: Option<Side>,
+        text: String,
+    ) -> Change {
+        let mut c = change(self.product, Some(trigger), vec![self.billing], kind);
+        c.old = old;
+        c.new = new;
+        c.text = text;
+        c
+    }
+
+    fn side(&self, old: bool, what: String, a: &Act) -> Side {
+        let label = if old {
+            &self.ctx.old_label
+        } else {
+            &self.ctx.new_label
+        };
+        Side {
+            what,
+            cite: cite(label, a),
+        }
+    }
+
+    fn when(&self, a: &Act) -> String {
+        when_text(self.ctx.t0, a, self.ctx.new.zone)
+    }
+
+    fn trigger(&self, t: &str) -> R<Vec<Change>> {
+        let events = vec![ProbeEvent {
+            at: self.ctx.t0,
+            event: t.to_string(),
+            amount: None,
+        }];
+        let ro = probe::run(self.old, &events, self.horizon())?;
+        let rn = probe::run(self.new, &events, self.horizon())?;
+        let has_o = rule_triggers(self.old).iter().any(|x| x == t);
+        let has_n = rule_triggers(self.new).iter().any(|x| x == t);
+        let mut instants: Vec<i64> = ro.acts.iter().chain(&rn.acts).map(|a| a.at).collect();
+        instants.sort_unstable();
+        instants.dedup();
+        let mut out = Vec::new();
+        if has_o != has_n {
+            let (run, label, kind) = if has_n {
+                (&rn, &self.ctx.new_label, ChangeKind::RuleAdded)
+            } else {
+                (&ro, &self.ctx.old_label, ChangeKind::RuleRemoved)
+            };
+            let m = if has_n { self.new } else { self.old };
+            let acts: Vec<String> = run
+                .acts
+                .iter()
+                .map(|a| format!("{} {}", act_text(a), self.when(a)))
+                .collect();
+            let what = if acts.is_empty() {
+                "nothing within ten years".to_string()
+            } else {
+                acts.join("; ")
+            };
+            let side = Side {
+                what: what.clone(),
+                cite: rule_cite(m, label, t),
+            };
+            let word = if has_n { "rule added" } else { "rule removed" };
+            let text = format!("{word}: {what} ({})", side.cite);
+            let (o, n) = if has_n {
+                (None, Some(side))
+            } else {
+                (Some(side), None)
+            };
+            let mut c = self.mk(t, kind, o, n, text);
+            let focus = Focus {
+                new_acts: if has_n { rn.acts.clone() } else { Vec::new() },
+                old_acts: if has_o { ro.acts.clone() } else { Vec::new() },
+                instants: Vec::new(),
+            };
+            self.attach(&mut c, &events, &focus, &instants)?;
+            out.push(c);
+            return Ok(out);
+        }
+        out.extend(self.acts_changes(t, &events, &ro, &rn, &instants)?);
+        out.extend(self.cure_changes(t, &ro, &rn, &instants)?);
+        Ok(out)
+    }
+
+    fn attach(
+        &self,
+        c: &mut Change,
+        events: &[ProbeEvent],
+        focus: &Focus,
+        instants: &[i64],
+    ) -> R<()> {
+        match distinguish(self.old, self.new, events, focus, instants)? {
+            Some(x) => {
+                c.distinction = Some(Distinction {
+                    events: events.to_vec(),
+                    expectation: x,
+                });
+            }
+            None => {
+                c.no_scenario = Some("no expectation of the scenario language tells the versions apart on this timeline".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn acts_text(&self, acts: &[&Act]) -> String {
+        let mut names: Vec<String> = Vec::new();
+        for a in acts {
+            let t = act_text(a);
+            if !names.contains(&t) {
+                names.push(t);
+            }
+        }
+        names.join(" and ")
+    }
+
+    fn acts_changes(
+        &self,
+        t: &str,
+        events: &[ProbeEvent],
+        ro: &Run,
+        rn: &Run,
+        instants: &[i64],
+    ) -> R<Vec<Change>> {
+        // acts of one step changed alike make one line (`terminate and purge data`)
+        let mut groups: Vec<(ChangeKind, Vec<Act>, Vec<Act>)> = Vec::new();
+        for ch in pair_acts(&ro.acts, &rn.acts) {
+            let (kind, o, n) = match ch {
+                ActChange::Timing { old, new } => (ChangeKind::Timing, Some(old), Some(new)),
+                ActChange::Modality { old, new } => (ChangeKind::Modality, Some(old), Some(new)),
+                ActChange::Targets { old, new } => (ChangeKind::Targets, Some(old), Some(new)),
+                ActChange::Added { new } => (ChangeKind::ActionAdded, None, Some(new)),
+                ActChange::Removed { old } => (ChangeKind::ActionRemoved, Some(old), None),
+            };
+            let alike = |x: &Option<Act>, ys: &[Act]| match (x, ys.first()) {
+                (None, None) => true,
+                (Some(x), Some(y)) => {
+                    x.same_when(y) && x.cite.section == y.cite.section && x.cite.file == y.cite.file
+                }
+                _ => false,
+            };
+            let groupable = matches!(
+                kind,
+                ChangeKind::Timing | ChangeKind::ActionAdded | ChangeKind::ActionRemoved
+            );
+            match groups
+                .iter_mut()
+                .find(|(k, os, ns)| groupable && *k == kind && alike(&o, os) && alike(&n, ns))
+            {
+                Some((_, os, ns)) => {
+                    os.extend(o);
+                    ns.extend(n);
+                }
+                None => groups.push((kind, o.into_iter().collect(), n.into_iter().collect())),
+            }
+        }
+        let mut out: Vec<(Change, Focus)> = Vec::new();
+        for (kind, os, ns) in groups {
+            let so = os.first().map(|a| {
+                let refs: Vec<&Act> = os.iter().collect();
+                self.side(
+                    true,
+                    format!("{} {}", self.acts_text(&refs), self.when(a)),
+                    a,
+                )
+            });
+            let sn = ns.first().map(|a| {
+                let refs: Vec<&Act> = ns.iter().collect();
+                self.side(
+                    false,
+                    format!("{} {}", self.acts_text(&refs), self.when(a)),
+                    a,
+                )
+            });
+            let text = match (&so, &sn) {
+                (Some(so), Some(sn)) if kind == ChangeKind::Timing => {
+                    let refs: Vec<&Act> = ns.iter().collect();
+                    let (wo, wn) = (self.when(&os[0]), self.when(&ns[0]));
+                    format!(
+                        "{} {wo} ({}) → {wn} ({})",
+                        self.acts_text(&refs),
+                        so.cite,
+                        sn.cite
+                    )
+                }
+                (Some(so), Some(sn)) => {
+                    format!("{} ({}) → {} ({})", so.what, so.cite, sn.what, sn.cite)
+                }
+                (None, Some(sn)) => format!("added: {} ({})", sn.what, sn.cite),
+                (Some(so), None) => format!("removed: {} ({})", so.what, so.cite),
+                (None, None) => continue,
+            };
+            let c = self.mk(t, kind, so, sn, text);
+            out.push((
+                c,
+                Focus {
+                    new_acts: ns,
+                    old_acts: os,
+                    instants: Vec::new(),
+                },
+            ));
+        }
+        if out.is_empty() {
+            let mut diffs_o = Vec::new();
+            let mut diffs_n = Vec::new();
+            for (k, v) in &ro.end.capabilities {
+                if let Some(w) = rn.end.capabilities.get(k).filter(|w| *w != v) {
+                    diffs_o.push(format!("{k} {}", serde_name(v)));
+                    diffs_n.push(format!("{k} {}", serde_name(w)));
+                }
+            }
+            for (k, v) in &ro.end.resources {
+                if let Some(w) = rn.end.resources.get(k).filter(|w| *w != v) {
+                    diffs_o.push(format!("{k} {}", serde_name(v)));
+                    diffs_n.push(format!("{k} {}", serde_name(w)));
+                }
+            }
+            if ro.end.service != rn.end.service && ro.end.service.is_some() {
+                diffs_o.push(format!("service {}", serde_name(&ro.end.service)));
+                diffs_n.push(format!("service {}", serde_name(&rn.end.service)));
+            }
+            if diffs_o.is_empty() {
+                return Ok(Vec::new());
+            }
+            let so = Side {
+                what: format!("in the end {}", diffs_o.join(", ")),
+                cite: rule_cite(self.old, &self.ctx.old_label, t),
+            };
+            let sn = Side {
+                what: format!("in the end {}", diffs_n.join(", ")),
+                cite: rule_cite(self.new, &self.ctx.new_label, t),
+            };
+            let text = format!("{} ({}) → {} ({})", so.what, so.cite, sn.what, sn.cite);
+            out.push((
+                self.mk(t, ChangeKind::State, Some(so), Some(sn), text),
+                Focus::default(),
+            ));
+        }
+        let mut done = Vec::new();
+        for (mut c, f) in out {
+            self.attach(&mut c, events, &f, instants)?;
+            done.push(c);
+        }
+        Ok(done)
+    }
+
+    fn cure_changes(&self, t: &str, ro: &Run, rn: &Run, instants: &[i64]) -> R<Vec<Change>> {
+        let mut cures = cures_of(self.old, t);
+        cures.extend(cures_of(self.new, t));
+        cures.sort_by_key(|c| trigger_order(c));
+        cures.dedup();
+        let mut out: Vec<Change> = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let trig = ProbeEvent {
+            at: self.ctx.t0,
+            event: t.to_string(),
+            amount: None,
+        };
+        for c in &cures {
+            for &inst in instants {
+                let cure_at = inst - 60;
+                if cure_at <= self.ctx.t0 {
+                    continue;
+                }
+                let events = vec![
+                    trig.clone(),
+                    ProbeEvent {
+                        at: cure_at,
+                        event: c.clone(),
+                        amount: None,
+                    },
+                ];
+                let co = probe::run(self.old, &events, self.horizon())?;
+                let cn = probe::run(self.new, &events, self.horizon())?;
+                let after = |r: &Run| -> Vec<Act> {
+                    r.acts.iter().filter(|a| a.at >= cure_at).cloned().collect()
+                };
+                let (po, pn, ao, an) = (after(ro), after(rn), after(&co), after(&cn));
+                let point = format!(
+                    "`{c}` {} before {}",
+                    "1min",
+                    probe::offset_text(self.ctx.t0, inst, self.ctx.new.zone)
+                );
+                let mut found: Vec<(String, Side, Side, Focus)> = Vec::new();
+                let (xo, xn) = (cancellations(&po, &ao), cancellations(&pn, &an));
+                for (k, (co_n, _, a_o)) in &xo {
+                    let Some((cn_n, _, a_n)) = xn.get(k) else {
+                        continue;
+                    };
+                    if (*co_n > 0) != (*cn_n > 0) {
+                        let word = |cancels: bool| {
+                            if cancels {
+                                "cancels"
+                            } else {
+                                "does not cancel"
+                            }
+                        };
+                        let so =
+                            self.side(true, format!("{} {}", word(*co_n > 0), act_text(a_o)), a_o);
+                        let sn =
+                            self.side(false, format!("{} {}", word(*cn_n > 0), act_text(a_n)), a_n);
+                        let focus = if *cn_n > 0 {
+                            Focus {
+                                old_acts: vec![a_o.clone()],
+                                ..Focus::default()
+                            }
+                        } else {
+                            Focus {
+                                new_acts: vec![a_n.clone()],
+                                ..Focus::default()
+                            }
+                        };
+                        found.push((format!("cancel {k:?}"), so, sn, focus));
+                    }
+                }
+                let (so_, sn_) = (started_by_cure(&po, &ao), started_by_cure(&pn, &an));
+                let rel = |v: &[Act]| -> Vec<(i64, compare::ActKey)> {
+                    v.iter()
+                        .map(|a| (a.at - cure_at, compare::key(a)))
+                        .collect()
+                };
+                if rel(&so_) != rel(&sn_) {
+                    let list = |v: &[Act]| {
+                        if v.is_empty() {
+                            "starts nothing".to_string()
+                        } else {
+                            format!(
+                                "starts {}",
+                                v.iter()
+                                    .map(|a| format!(
+                                        "{} {}",
+                                        act_text(a),
+                                        probe::offset_text(cure_at, a.at, self.ctx.new.zone)
+                                    ))
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            )
+                        }
+                    };
+                    let so = Side {
+                        what: list(&so_),
+                        cite: so_.first().map_or_else(
+                            || rule_cite(self.old, &self.ctx.old_label, t),
+                            |a| cite(&self.ctx.old_label, a),
+                        ),
+                    };
+                    let sn = Side {
+                        what: list(&sn_),
+                        cite: sn_.first().map_or_else(
+                            || rule_cite(self.new, &self.ctx.new_label, t),
+                            |a| cite(&self.ctx.new_label, a),
+                        ),
+                    };
+                    found.push((
+                        "starts".into(),
+                        so,
+                        sn,
+                        Focus {
+                            new_acts: sn_.clone(),
+                            old_acts: so_.clone(),
+                            instants: vec![cure_at],
+                        },
+                    ));
+                }
+                found.extend(self.resumption(t, &trig, &events, cure_at)?);
+                for (key, so, sn, focus) in found {
+                    if !seen.insert(format!("{c} {key} {} {}", so.what, sn.what)) {
+                        continue;
+                    }
+                    let text = format!(
+                        "{point}: {} ({}) → {} ({})",
+                        so.what, so.cite, sn.what, sn.cite
+                    );
+                    let mut ch = self.mk(t, ChangeKind::Cure, Some(so), Some(sn), text);
+                    self.attach(&mut ch, &events, &focus, &[cure_at, inst])?;
+                    out.push(ch);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Capabilities in the same state in both versions just before the
+    /// cure whose state after it differs.
+    fn resumption(
+        &self,
+        t: &str,
+        trig: &ProbeEvent,
+        events: &[ProbeEvent],
+        cure_at: i64,
+    ) -> R<Vec<(String, Side, Side, Focus)>> {
+        let status = |m: &Machine, ev: &[ProbeEvent]| -> R<Vec<(String, String)>> {
+            let known = probe::known_events(m, ev);
+            let st = m.evaluate(&known, cure_at)?.status;
+            let mut v: Vec<(String, String)> =
+                m.ir.capabilities
+                    .iter()
+                    .cloned()
+                    .zip(st.capabilities.iter().map(serde_name))
+                    .collect();
+            if let Some(s) = v.first_mut() {
+                s.1 = serde_name(&st.service);
+            }
+            Ok(v)
+        };
+        let before_o = status(self.old, std::slice::from_ref(trig))?;
+        let before_n = status(self.new, std::slice::from_ref(trig))?;
+        let after_o = status(self.old, events)?;
+        let after_n = status(self.new, events)?;
+        let mut out = Vec::new();
+        let common_before_equal = before_o.iter().all(|(name, bo)| {
+            before_n
+                .iter()
+                .find(|(n, _)| n == name)
+                .is_none_or(|(_, bn)| bn == bo)
+        });
+        if !common_before_equal {
+            return Ok(out);
+        }
+        for (name, bo) in &before_o {
+            let Some((_, bn)) = before_n.iter().find(|(n, _)| n == name) else {
+                continue;
+            };
+            let ao = after_o.iter().find(|(n, _)| n == name).map(|x| &x.1);
+            let an = after_n.iter().find(|(n, _)| n == name).map(|x| &x.1);
+            if bo == bn && ao != an {
+                let so = Side {
+                    what: format!("{name} {} after it", ao.cloned().unwrap_or_default()),
+                    cite: rule_cite(self.old, &self.ctx.old_label, t),
+                };
+                let sn = Side {
+                    what: format!("{name} {} after it", an.cloned().unwrap_or_default()),
+                    cite: rule_cite(self.new, &self.ctx.new_label, t),
+                };
+                out.push((
+                    format!("state {name}"),
+                    so,
+                    sn,
+                    Focus {
+                        instants: vec![cure_at],
+                        ..Focus::default()
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn serde_name<T: serde::Serialize>(s: &T) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn money_changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
+    let (to, tn) = (money::terms(ctx.old, &po.id), money::terms(ctx.new, &pn.id));
+    let mut out = Vec::new();
+    let common: Vec<Billing> = po
+        .billing
+        .iter()
+        .copied()
+        .filter(|b| pn.billing.contains(b))
+        .collect();
+    for k in 0..4 {
+        if money::same(to[k], tn[k]) {
+            continue;
+        }
+        let side = |m: Option<&crate::model::MoneyM>, label: &str, p: &Product| Side {
+            what: m.map_or_else(|| "none".to_string(), money::describe),
+            cite: match m.and_then(|m| m.cite.clone()) {
+                Some(c) => format!("{label} {}", section(&c)),
+                None => format!("{label} §{}", p.section.trim_start_matches('§')),
+            },
+        };
+        let so = side(to[k], &ctx.old_label, po);
+        let sn = side(tn[k], &ctx.new_label, pn);
+        let mut c = change(&po.id, None, common.clone(), ChangeKind::Money);
+        c.text = format!(
+            "{} · money: {}: {} ({}) → {} ({})",
+            po.id,
+            money::KINDS[k],
+            so.what,
+            so.cite,
+            sn.what,
+            sn.cite
+        );
+        c.old = Some(so);
+        c.new = Some(sn);
+        match (money::probe(k, ctx.t0), common.first()) {
+            (Some((events, instants)), Some(b)) => {
+                let mo = ctx.old_program.select(&po.id, Some(*b), READING);
+                let mn = ctx.new_program.select(&pn.id, Some(*b), READING);
+                if let (Ok(mo), Ok(mn)) = (mo, mn) {
+                    match distinguish(&mo, &mn, &events, &Focus::default(), &instants)? {
+                        Some(x) => c.distinction = Some(Distinction { events, expectation: x }),
+                        None => c.no_scenario = Some("the change alters no amount a scenario can expect (e.g. only the modality, or the new version has no such term)".into()),
+                    }
+                }
+            }
+            _ => {
+                c.no_scenario = Some(match k {
+                    2 => "refunds need a purchase with the end of its paid term, which scenario events cannot state".into(),
+                    3 => "the evaluator computes no value from a refund window".into(),
+                    _ => "no billing mode in common".into(),
+                })
+            }
+        }
+        out.push(c);
+    }
+    Ok(out)
+}

@@ -1,0 +1,335 @@
+//! `clausec diff`: the 2018 → 2024 report (snapshots and the committed
+//! docs/changes-2018-2024.md), every emitted scenario run by `clausec
+//! test`'s runner under both versions, silence on identical and on merely
+//! re-laid-out agreements, and the exit codes.
+
+use clausec::diff::{self, ChangeKind, DiffReport, Options};
+use clausec::model::Agreement;
+use clausec::source::{SourceFile, SourceMap};
+use std::path::PathBuf;
+use std::process::Command;
+
+const OLD: &str = "clauses/aliyun-2018";
+const NEW: &str = "clauses/aliyun-2024";
+
+/// Loads a directory, plus extra files placed (in memory) inside it.
+fn check_dir(dir: &str, extra: &[(String, String)]) -> (SourceMap, clausec::check::Checked) {
+    let (mut map, diags) =
+        clausec::load::load_all(&[PathBuf::from(dir)]).expect("directory exists");
+    for (name, text) in extra {
+        let path = PathBuf::from(dir).join(name);
+        map.add(SourceFile::new(
+            path.display().to_string(),
+            Some(path),
+            text.clone(),
+        ));
+    }
+    let checked = clausec::frontend::front_end(&map, diags);
+    (map, checked)
+}
+
+fn agreement(dir: &str) -> Agreement {
+    let (_, checked) = check_dir(dir, &[]);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(errors.is_empty(), "{dir} does not check: {errors:?}");
+    let mut a = checked.agreements;
+    assert_eq!(a.len(), 1, "{dir} holds one agreement");
+    a.remove(0)
+}
+
+fn report_2018_2024() -> (Agreement, Agreement, DiffReport) {
+    let (old, new) = (agreement(OLD), agreement(NEW));
+    let report = diff::diff(&old, &new, &Options::default()).expect("diff runs");
+    (old, new, report)
+}
+
+#[test]
+fn report_2018_to_2024() {
+    let (_, _, report) = report_2018_2024();
+    assert!(!report.changes.is_empty());
+    insta::assert_snapshot!("diff_2018_2024_text", diff::text(&report));
+    let json = serde_json::to_string_pretty(&report).expect("json");
+    insta::assert_snapshot!("diff_2018_2024_json", json);
+}
+
+#[test]
+fn docs_changes_md_is_generated_from_the_clauses() {
+    let (_, _, report) = report_2018_2024();
+    let committed = std::fs::read_to_string("docs/changes-2018-2024.md").unwrap_or_default();
+    assert!(
+        committed == diff::markdown(&report),
+        "docs/changes-2018-2024.md is stale: run `cargo run -q -- diff clauses/aliyun-2018 \
+         clauses/aliyun-2024 --format markdown > docs/changes-2018-2024.md` and commit it"
+    );
+}
+
+/// Runs the scenarios of the emitted files under one version: the names of
+/// the scenarios that pass, and the files the checker rejects.
+fn run_emitted(dir: &str, files: &[(String, String)]) -> (Vec<String>, Vec<String>) {
+    let (map, checked) = check_dir(dir, files);
+    let rejected: Vec<String> = files
+        .iter()
+        .filter(|(name, _)| {
+            checked.diagnostics.iter().any(|d| {
+                d.is_error()
+                    && d.primary
+                        .as_ref()
+                        .is_some_and(|p| map.name(p.span.file).ends_with(name.as_str()))
+            })
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    let accepted: Vec<(String, String)> = files
+        .iter()
+        .filter(|(n, _)| !rejected.contains(n))
+        .cloned()
+        .collect();
+    let (_, checked) = check_dir(dir, &accepted);
+    let program = clausec::eval::Program::from_checked(checked).unwrap_or_else(|d| {
+        panic!(
+            "{dir} with the emitted scenarios does not check: {:?}",
+            d.iter()
+                .filter(|d| d.is_error())
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        )
+    });
+    let passed = clausec::scenario::run_all(&program)
+        .into_iter()
+        .filter(|o| accepted.iter().any(|(n, _)| o.file.ends_with(n.as_str())))
+        .filter(|o| o.passed())
+        .map(|o| o.name)
+        .collect();
+    (passed, rejected)
+}
+
+/// The emitted files, and for each change its own one-scenario file.
+fn emitted(report: &DiffReport, new: &Agreement) -> Vec<(String, String)> {
+    diff::scenario_files(report, new)
+        .into_iter()
+        .map(|f| (f.file_name, f.text))
+        .collect()
+}
+
+fn one_change_files(report: &DiffReport, new: &Agreement) -> Vec<(String, String, String)> {
+    report
+        .changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let name = c.scenario.clone()?;
+            let single = DiffReport {
+                changes: vec![c.clone()],
+                ..report.clone()
+            };
+            let f = diff::scenario_files(&single, new).pop()?;
+            Some((name, format!("change{i}.diff.clause"), f.text))
+        })
+        .collect()
+}
+
+#[test]
+fn every_emitted_scenario_passes_under_2024_and_fails_under_2018() {
+    let (_, new, report) = report_2018_2024();
+    // every behavioural change has one; only structural and unobservable
+    // money changes go without
+    for c in &report.changes {
+        let structural = matches!(
+            c.kind,
+            ChangeKind::ProductAdded
+                | ChangeKind::ProductRemoved
+                | ChangeKind::BillingAdded
+                | ChangeKind::BillingRemoved
+                | ChangeKind::Money
+        );
+        assert!(
+            structural || c.scenario.is_some(),
+            "no scenario for `{}`: {:?}",
+            c.text,
+            c.no_scenario
+        );
+    }
+    let named: Vec<&str> = report
+        .changes
+        .iter()
+        .filter_map(|c| c.scenario.as_deref())
+        .collect();
+    let files = emitted(&report, &new);
+    let (passed_new, rejected_new) = run_emitted(NEW, &files);
+    assert!(rejected_new.is_empty(), "2024 rejects {rejected_new:?}");
+    for name in &named {
+        assert!(
+            passed_new.iter().any(|p| p == name),
+            "scenario fails under 2024: {name}"
+        );
+    }
+    let (passed_old, rejected_old) = run_emitted(OLD, &files);
+    // a file 2018 rejects (a name it does not declare) is run one scenario
+    // at a time, so that the rejection hides no other scenario's result
+    let singles: Vec<(String, String, String)> = one_change_files(&report, &new)
+        .into_iter()
+        .filter(|(name, _, _)| {
+            rejected_old.iter().any(|f| {
+                files
+                    .iter()
+                    .any(|(n, text)| n == f && text.contains(&format!("\"{name}\"")))
+            })
+        })
+        .collect();
+    let single_files: Vec<(String, String)> = singles
+        .iter()
+        .map(|(_, f, t)| (f.clone(), t.clone()))
+        .collect();
+    let (passed_single, _) = run_emitted(OLD, &single_files);
+    for name in &named {
+        assert!(
+            !passed_old.iter().any(|p| p == name) && !passed_single.iter().any(|p| p == name),
+            "scenario also passes under 2018: {name}"
+        );
+    }
+}
+
+#[test]
+fn a_version_compared_with_itself_reports_nothing() {
+    for dir in [
+        "clauses/aliyun-2018",
+        "clauses/aliyun-2024",
+        "clauses/maxcompute-2018",
+        "clauses/support-plan-2020",
+        "clauses/tracing-2019",
+    ] {
+        let a = agreement(dir);
+        let r = diff::diff(&a, &a, &Options::default()).expect("diff runs");
+        assert!(
+            r.changes.is_empty(),
+            "{dir} differs from itself: {}",
+            diff::text(&r)
+        );
+    }
+}
+
+fn in_memory(files: &[(&str, &str)]) -> Agreement {
+    let mut map = SourceMap::new();
+    for (name, text) in files {
+        map.add_str(name, text);
+    }
+    let checked = clausec::frontend::front_end(&map, Vec::new());
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    checked
+        .agreements
+        .into_iter()
+        .next()
+        .expect("one agreement")
+}
+
+const SHOP: &str = r#"
+general §3 {
+  billing prepaid, postpaid
+  on order [prepaid] after 7d void §3.2 until order_paid
+  late_fee may 0.05% per day of arrears from arrears §3.4
+}
+product search "搜索" §2 {
+  billing postpaid
+  capabilities upload, reindex
+  resources data
+  on arrears [postpaid] {
+    part: after 24h suspend upload, reindex §2.2
+    after 30 calendar days from arrears terminate and purge data §2.3
+    until payment then resume upload, reindex
+  }
+}
+product logs "日志" §1 {
+  billing prepaid
+  resources data
+  on expiry after 7d purge §1.2
+}
+"#;
+
+#[test]
+fn relabelled_reordered_refiled_agreement_reports_nothing() {
+    let old = in_memory(&[("a.clause", SHOP)]);
+    // labels renamed, products reordered and split over two files, the
+    // one-line form, `resume all` for the very capabilities suspended
+    let moved = in_memory(&[
+        (
+            "logs.clause",
+            "product logs \"日志服务\" §1 { billing prepaid resources data\n on expiry { after 7d purge data §1.2 } }",
+        ),
+        (
+            "rest.clause",
+            r#"
+product search "开放搜索" §2 {
+  resources data
+  capabilities reindex, upload
+  billing postpaid
+  on arrears [postpaid] {
+    first_cut: after 24h suspend reindex, upload §2.2
+    after 30 calendar days from arrears terminate and purge data §2.3
+    until payment then resume all
+  }
+}
+general §3 {
+  late_fee may 0.05% per day of arrears from arrears §3.4
+  billing postpaid, prepaid
+  on order [prepaid] { after 7d void §3.2 until order_paid }
+}
+"#,
+        ),
+    ]);
+    let r = diff::diff(&old, &moved, &Options::default()).expect("diff runs");
+    assert!(r.changes.is_empty(), "{}", diff::text(&r));
+}
+
+#[test]
+fn a_shorter_purge_is_one_timing_change_with_both_citations() {
+    let old = in_memory(&[("a.clause", SHOP)]);
+    let new = in_memory(&[(
+        "a.clause",
+        &SHOP.replace(
+            "after 30 calendar days from arrears terminate and purge data §2.3",
+            "after 7d from arrears terminate and purge data §3.3",
+        ),
+    )]);
+    let r = diff::diff(&old, &new, &Options::default()).expect("diff runs");
+    assert_eq!(
+        diff::text(&r),
+        "search · arrears · postpaid: terminate and purge data +30 calendar days (anonymous §2.3) → +7d (anonymous §3.3)\n"
+    );
+    assert_eq!(r.changes[0].kind, ChangeKind::Timing);
+    assert!(r.changes[0].scenario.is_some());
+}
+
+fn clausec(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_clausec"))
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn exit_codes_follow_diff() {
+    let (code, out) = clausec(&["diff", "clauses/tracing-2019", "clauses/tracing-2019"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+    let (code, out) = clausec(&["diff", OLD, NEW, "--product", "opensearch"]);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("opensearch · arrears · postpaid: terminate and purge data +30 calendar days (2018 §2.3)"), "{out}");
+    let (code, _) = clausec(&["diff", OLD, "clauses/no-such-agreement"]);
+    assert_eq!(code, Some(2));
+    let (code, _) = clausec(&["diff", OLD, NEW, "--product", "no_such_product"]);
+    assert_eq!(code, Some(2));
+}
