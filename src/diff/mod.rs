@@ -12,6 +12,7 @@
 //! are compared. Method and limits: docs/diff.md. Pure: no IO.
 
 mod compare;
+mod cure;
 pub mod expect;
 mod money;
 pub mod probe;

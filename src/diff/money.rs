@@ -4,9 +4,14 @@
 //! show in a scenario.
 
 use super::probe::ProbeEvent;
+use super::rules::{change, section, Ctx, R};
+use super::scenario::{distinguish, Distinction, Focus};
+use super::{Change, ChangeKind, Side, READING};
 use crate::ast::Modality;
 use crate::compile::applicable_money;
+use crate::model::Product;
 use crate::model::{Agreement, LateFeeStart, MoneyKindM, MoneyM, RatePeriod, Rounding, Unit};
+use crate::vocab::Billing;
 use rust_decimal::Decimal;
 
 /// The four kinds of money term, in report order.
@@ -132,4 +137,59 @@ pub fn probe(kind: usize, t0: i64) -> Option<(Vec<ProbeEvent>, Vec<i64>)> {
         }
         _ => None,
     }
+}
+
+/// Money terms that differ between the versions, each with a scenario when
+/// an evaluated amount tells them apart.
+pub(super) fn changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
+    let (to, tn) = (terms(ctx.old, &po.id), terms(ctx.new, &pn.id));
+    let mut out = Vec::new();
+    let common: Vec<Billing> = po
+        .billing
+        .iter()
+        .copied()
+        .filter(|b| pn.billing.contains(b))
+        .collect();
+    for k in 0..4 {
+        if same(to[k], tn[k]) {
+            continue;
+        }
+        let side = |m: Option<&crate::model::MoneyM>, label: &str, p: &Product| Side {
+            what: m.map_or_else(|| "none".to_string(), describe),
+            cite: match m.and_then(|m| m.cite.clone()) {
+                Some(c) => format!("{label} {}", section(&c)),
+                None => format!("{label} §{}", p.section.trim_start_matches('§')),
+            },
+        };
+        let so = side(to[k], &ctx.old_label, po);
+        let sn = side(tn[k], &ctx.new_label, pn);
+        let mut c = change(&po.id, None, common.clone(), ChangeKind::Money);
+        c.text = format!(
+            "{} · money: {}: {} ({}) → {} ({})",
+            po.id, KINDS[k], so.what, so.cite, sn.what, sn.cite
+        );
+        c.old = Some(so);
+        c.new = Some(sn);
+        match (probe(k, ctx.t0), common.first()) {
+            (Some((events, instants)), Some(b)) => {
+                let mo = ctx.old_program.select(&po.id, Some(*b), READING);
+                let mn = ctx.new_program.select(&pn.id, Some(*b), READING);
+                if let (Ok(mo), Ok(mn)) = (mo, mn) {
+                    match distinguish(&mo, &mn, &events, &Focus::default(), &instants)? {
+                        Some(x) => c.distinction = Some(Distinction { events, expectation: x }),
+                        None => c.no_scenario = Some("the change alters no amount a scenario can expect (e.g. only the modality, or the new version has no such term)".into()),
+                    }
+                }
+            }
+            _ => {
+                c.no_scenario = Some(match k {
+                    2 => "refunds need a purchase with the end of its paid term, which scenario events cannot state".into(),
+                    3 => "the evaluator computes no value from a refund window".into(),
+                    _ => "no billing mode in common".into(),
+                })
+            }
+        }
+        out.push(c);
+    }
+    Ok(out)
 }

@@ -2,7 +2,7 @@
 //! and cure timelines, money terms; each difference becomes a [`Change`]
 //! with both citations and, where one exists, a distinguishing scenario.
 
-use super::compare::{self, cancellations, pair_acts, started_by_cure, ActChange};
+use super::compare::{pair_acts, ActChange};
 use super::money;
 use super::probe::{self, act_text, when_text, Act, ProbeEvent, Run, HORIZON_SECS};
 use super::scenario::{distinguish, Distinction, Focus};
@@ -10,7 +10,6 @@ use super::{Change, ChangeKind, DiffError, Side, READING};
 use crate::eval::{Machine, Program};
 use crate::model::{Agreement, Product};
 use crate::vocab::{Billing, BUILTIN_EVENTS};
-use std::collections::BTreeSet;
 
 pub struct Ctx<'a> {
     pub old: &'a Agreement,
@@ -22,7 +21,12 @@ pub struct Ctx<'a> {
     pub new_program: Program,
 }
 
-fn change(product: &str, trigger: Option<&str>, billing: Vec<Billing>, kind: ChangeKind) -> Change {
+pub(super) fn change(
+    product: &str,
+    trigger: Option<&str>,
+    billing: Vec<Billing>,
+    kind: ChangeKind,
+) -> Change {
     Change {
         product: product.into(),
         trigger: trigger.map(str::to_string),
@@ -67,18 +71,18 @@ fn billing_list(b: &[Billing]) -> String {
 }
 
 /// `§2.3` whether or not the model kept the sign.
-fn section(s: &str) -> String {
+pub(super) fn section(s: &str) -> String {
     format!("§{}", s.trim_start_matches('§'))
 }
 
-fn cite(label: &str, a: &Act) -> String {
+pub(super) fn cite(label: &str, a: &Act) -> String {
     match &a.cite.section {
         Some(s) => format!("{label} {}", section(s)),
         None => format!("{label} {}:{}", a.cite.file, a.cite.line),
     }
 }
 
-fn trigger_order(e: &str) -> (usize, String) {
+pub(super) fn trigger_order(e: &str) -> (usize, String) {
     (
         BUILTIN_EVENTS
             .iter()
@@ -95,16 +99,8 @@ fn rule_triggers(m: &Machine) -> Vec<String> {
         .collect()
 }
 
-fn cures_of(m: &Machine, trigger: &str) -> Vec<String> {
-    m.ir.rules
-        .iter()
-        .filter(|r| m.ir.event_name(r.trigger) == trigger)
-        .flat_map(|r| r.cures.iter().map(|c| m.ir.event_name(*c).to_string()))
-        .collect()
-}
-
 /// Citation of the rules a trigger starts: their first steps' sections.
-fn rule_cite(m: &Machine, label: &str, trigger: &str) -> String {
+pub(super) fn rule_cite(m: &Machine, label: &str, trigger: &str) -> String {
     let secs: Vec<String> =
         m.ir.rules
             .iter()
@@ -200,7 +196,7 @@ pub fn product_changes(ctx: &Ctx, po: &Product, pn: &Product) -> Result<Vec<Chan
     }
     out.extend(behaviour);
     out.extend(
-        money_changes(ctx, po, pn).map_err(|source| DiffError::Eval {
+        money::changes(ctx, po, pn).map_err(|source| DiffError::Eval {
             product: po.id.clone(),
             billing: "-".into(),
             source,
@@ -210,18 +206,18 @@ pub fn product_changes(ctx: &Ctx, po: &Product, pn: &Product) -> Result<Vec<Chan
 }
 
 /// One product × billing mode under both versions.
-struct Pb<'a> {
-    ctx: &'a Ctx<'a>,
-    product: &'a str,
-    billing: Billing,
-    old: &'a Machine,
-    new: &'a Machine,
+pub(super) struct Pb<'a> {
+    pub ctx: &'a Ctx<'a>,
+    pub product: &'a str,
+    pub billing: Billing,
+    pub old: &'a Machine,
+    pub new: &'a Machine,
 }
 
-type R<T> = Result<T, crate::eval::EvalError>;
+pub(super) type R<T> = Result<T, crate::eval::EvalError>;
 
 impl Pb<'_> {
-    fn horizon(&self) -> i64 {
+    pub(super) fn horizon(&self) -> i64 {
         self.ctx.t0 + HORIZON_SECS
     }
 
@@ -237,7 +233,7 @@ impl Pb<'_> {
         Ok(out)
     }
 
-    fn mk(
+    pub(super) fn mk(
         &self,
         trigger: &str,
         kind: ChangeKind,
@@ -252,7 +248,7 @@ impl Pb<'_> {
         c
     }
 
-    fn side(&self, old: bool, what: String, a: &Act) -> Side {
+    pub(super) fn side(&self, old: bool, what: String, a: &Act) -> Side {
         let label = if old {
             &self.ctx.old_label
         } else {
@@ -325,7 +321,7 @@ impl Pb<'_> {
         Ok(out)
     }
 
-    fn attach(
+    pub(super) fn attach(
         &self,
         c: &mut Change,
         events: &[ProbeEvent],
@@ -486,271 +482,11 @@ impl Pb<'_> {
         }
         Ok(done)
     }
-
-    fn cure_changes(&self, t: &str, ro: &Run, rn: &Run, instants: &[i64]) -> R<Vec<Change>> {
-        let mut cures = cures_of(self.old, t);
-        cures.extend(cures_of(self.new, t));
-        cures.sort_by_key(|c| trigger_order(c));
-        cures.dedup();
-        let mut out: Vec<Change> = Vec::new();
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let trig = ProbeEvent {
-            at: self.ctx.t0,
-            event: t.to_string(),
-            amount: None,
-        };
-        for c in &cures {
-            for &inst in instants {
-                let cure_at = inst - 60;
-                if cure_at <= self.ctx.t0 {
-                    continue;
-                }
-                let events = vec![
-                    trig.clone(),
-                    ProbeEvent {
-                        at: cure_at,
-                        event: c.clone(),
-                        amount: None,
-                    },
-                ];
-                let co = probe::run(self.old, &events, self.horizon())?;
-                let cn = probe::run(self.new, &events, self.horizon())?;
-                let after = |r: &Run| -> Vec<Act> {
-                    r.acts.iter().filter(|a| a.at >= cure_at).cloned().collect()
-                };
-                let (po, pn, ao, an) = (after(ro), after(rn), after(&co), after(&cn));
-                let point = format!(
-                    "`{c}` {} before {}",
-                    "1min",
-                    probe::offset_text(self.ctx.t0, inst, self.ctx.new.zone)
-                );
-                let mut found: Vec<(String, Side, Side, Focus)> = Vec::new();
-                let (xo, xn) = (cancellations(&po, &ao), cancellations(&pn, &an));
-                for (k, (co_n, _, a_o)) in &xo {
-                    let Some((cn_n, _, a_n)) = xn.get(k) else {
-                        continue;
-                    };
-                    if (*co_n > 0) != (*cn_n > 0) {
-                        let word = |cancels: bool| {
-                            if cancels {
-                                "cancels"
-                            } else {
-                                "does not cancel"
-                            }
-                        };
-                        let so =
-                            self.side(true, format!("{} {}", word(*co_n > 0), act_text(a_o)), a_o);
-                        let sn =
-                            self.side(false, format!("{} {}", word(*cn_n > 0), act_text(a_n)), a_n);
-                        let focus = if *cn_n > 0 {
-                            Focus {
-                                old_acts: vec![a_o.clone()],
-                                ..Focus::default()
-                            }
-                        } else {
-                            Focus {
-                                new_acts: vec![a_n.clone()],
-                                ..Focus::default()
-                            }
-                        };
-                        found.push((format!("cancel {k:?}"), so, sn, focus));
-                    }
-                }
-                let (so_, sn_) = (started_by_cure(&po, &ao), started_by_cure(&pn, &an));
-                let rel = |v: &[Act]| -> Vec<(i64, compare::ActKey)> {
-                    v.iter()
-                        .map(|a| (a.at - cure_at, compare::key(a)))
-                        .collect()
-                };
-                if rel(&so_) != rel(&sn_) {
-                    let list = |v: &[Act]| {
-                        if v.is_empty() {
-                            "starts nothing".to_string()
-                        } else {
-                            format!(
-                                "starts {}",
-                                v.iter()
-                                    .map(|a| format!(
-                                        "{} {}",
-                                        act_text(a),
-                                        probe::offset_text(cure_at, a.at, self.ctx.new.zone)
-                                    ))
-                                    .collect::<Vec<_>>()
-                                    .join("; ")
-                            )
-                        }
-                    };
-                    let so = Side {
-                        what: list(&so_),
-                        cite: so_.first().map_or_else(
-                            || rule_cite(self.old, &self.ctx.old_label, t),
-                            |a| cite(&self.ctx.old_label, a),
-                        ),
-                    };
-                    let sn = Side {
-                        what: list(&sn_),
-                        cite: sn_.first().map_or_else(
-                            || rule_cite(self.new, &self.ctx.new_label, t),
-                            |a| cite(&self.ctx.new_label, a),
-                        ),
-                    };
-                    found.push((
-                        "starts".into(),
-                        so,
-                        sn,
-                        Focus {
-                            new_acts: sn_.clone(),
-                            old_acts: so_.clone(),
-                            instants: vec![cure_at],
-                        },
-                    ));
-                }
-                found.extend(self.resumption(t, &trig, &events, cure_at)?);
-                for (key, so, sn, focus) in found {
-                    if !seen.insert(format!("{c} {key} {} {}", so.what, sn.what)) {
-                        continue;
-                    }
-                    let text = format!(
-                        "{point}: {} ({}) → {} ({})",
-                        so.what, so.cite, sn.what, sn.cite
-                    );
-                    let mut ch = self.mk(t, ChangeKind::Cure, Some(so), Some(sn), text);
-                    self.attach(&mut ch, &events, &focus, &[cure_at, inst])?;
-                    out.push(ch);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Capabilities in the same state in both versions just before the
-    /// cure whose state after it differs.
-    fn resumption(
-        &self,
-        t: &str,
-        trig: &ProbeEvent,
-        events: &[ProbeEvent],
-        cure_at: i64,
-    ) -> R<Vec<(String, Side, Side, Focus)>> {
-        let status = |m: &Machine, ev: &[ProbeEvent]| -> R<Vec<(String, String)>> {
-            let known = probe::known_events(m, ev);
-            let st = m.evaluate(&known, cure_at)?.status;
-            let mut v: Vec<(String, String)> =
-                m.ir.capabilities
-                    .iter()
-                    .cloned()
-                    .zip(st.capabilities.iter().map(serde_name))
-                    .collect();
-            if let Some(s) = v.first_mut() {
-                s.1 = serde_name(&st.service);
-            }
-            Ok(v)
-        };
-        let before_o = status(self.old, std::slice::from_ref(trig))?;
-        let before_n = status(self.new, std::slice::from_ref(trig))?;
-        let after_o = status(self.old, events)?;
-        let after_n = status(self.new, events)?;
-        let mut out = Vec::new();
-        let common_before_equal = before_o.iter().all(|(name, bo)| {
-            before_n
-                .iter()
-                .find(|(n, _)| n == name)
-                .is_none_or(|(_, bn)| bn == bo)
-        });
-        if !common_before_equal {
-            return Ok(out);
-        }
-        for (name, bo) in &before_o {
-            let Some((_, bn)) = before_n.iter().find(|(n, _)| n == name) else {
-                continue;
-            };
-            let ao = after_o.iter().find(|(n, _)| n == name).map(|x| &x.1);
-            let an = after_n.iter().find(|(n, _)| n == name).map(|x| &x.1);
-            if bo == bn && ao != an {
-                let so = Side {
-                    what: format!("{name} {} after it", ao.cloned().unwrap_or_default()),
-                    cite: rule_cite(self.old, &self.ctx.old_label, t),
-                };
-                let sn = Side {
-                    what: format!("{name} {} after it", an.cloned().unwrap_or_default()),
-                    cite: rule_cite(self.new, &self.ctx.new_label, t),
-                };
-                out.push((
-                    format!("state {name}"),
-                    so,
-                    sn,
-                    Focus {
-                        instants: vec![cure_at],
-                        ..Focus::default()
-                    },
-                ));
-            }
-        }
-        Ok(out)
-    }
 }
 
-fn serde_name<T: serde::Serialize>(s: &T) -> String {
+pub(super) fn serde_name<T: serde::Serialize>(s: &T) -> String {
     serde_json::to_value(s)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-fn money_changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
-    let (to, tn) = (money::terms(ctx.old, &po.id), money::terms(ctx.new, &pn.id));
-    let mut out = Vec::new();
-    let common: Vec<Billing> = po
-        .billing
-        .iter()
-        .copied()
-        .filter(|b| pn.billing.contains(b))
-        .collect();
-    for k in 0..4 {
-        if money::same(to[k], tn[k]) {
-            continue;
-        }
-        let side = |m: Option<&crate::model::MoneyM>, label: &str, p: &Product| Side {
-            what: m.map_or_else(|| "none".to_string(), money::describe),
-            cite: match m.and_then(|m| m.cite.clone()) {
-                Some(c) => format!("{label} {}", section(&c)),
-                None => format!("{label} §{}", p.section.trim_start_matches('§')),
-            },
-        };
-        let so = side(to[k], &ctx.old_label, po);
-        let sn = side(tn[k], &ctx.new_label, pn);
-        let mut c = change(&po.id, None, common.clone(), ChangeKind::Money);
-        c.text = format!(
-            "{} · money: {}: {} ({}) → {} ({})",
-            po.id,
-            money::KINDS[k],
-            so.what,
-            so.cite,
-            sn.what,
-            sn.cite
-        );
-        c.old = Some(so);
-        c.new = Some(sn);
-        match (money::probe(k, ctx.t0), common.first()) {
-            (Some((events, instants)), Some(b)) => {
-                let mo = ctx.old_program.select(&po.id, Some(*b), READING);
-                let mn = ctx.new_program.select(&pn.id, Some(*b), READING);
-                if let (Ok(mo), Ok(mn)) = (mo, mn) {
-                    match distinguish(&mo, &mn, &events, &Focus::default(), &instants)? {
-                        Some(x) => c.distinction = Some(Distinction { events, expectation: x }),
-                        None => c.no_scenario = Some("the change alters no amount a scenario can expect (e.g. only the modality, or the new version has no such term)".into()),
-                    }
-                }
-            }
-            _ => {
-                c.no_scenario = Some(match k {
-                    2 => "refunds need a purchase with the end of its paid term, which scenario events cannot state".into(),
-                    3 => "the evaluator computes no value from a refund window".into(),
-                    _ => "no billing mode in common".into(),
-                })
-            }
-        }
-        out.push(c);
-    }
-    Ok(out)
 }

@@ -333,3 +333,93 @@ fn exit_codes_follow_diff() {
     let (code, _) = clausec(&["diff", OLD, NEW, "--product", "no_such_product"]);
     assert_eq!(code, Some(2));
 }
+
+/// Every change of `old` → `new` (in-memory, one file each) has a scenario
+/// that `clausec test`'s runner passes under `new` and fails under `old`.
+fn separated(old: &str, new: &str) -> DiffReport {
+    let (a, b) = (
+        in_memory(&[("a.clause", old)]),
+        in_memory(&[("a.clause", new)]),
+    );
+    let report = diff::diff(&a, &b, &Options::default()).expect("diff runs");
+    for c in &report.changes {
+        let name = c
+            .scenario
+            .as_deref()
+            .unwrap_or_else(|| panic!("no scenario: {}", c.text));
+        let single = DiffReport {
+            changes: vec![c.clone()],
+            ..report.clone()
+        };
+        let file = diff::scenario_files(&single, &b).pop().expect("a file");
+        let run = |src: &str| {
+            let mut map = SourceMap::new();
+            map.add_str("a.clause", src);
+            map.add_str("z.diff.clause", &file.text);
+            let checked = clausec::frontend::front_end(&map, Vec::new());
+            clausec::eval::Program::from_checked(checked).ok().map(|p| {
+                clausec::scenario::run_all(&p)
+                    .into_iter()
+                    .filter(|o| o.name == name)
+                    .all(|o| o.passed())
+            })
+        };
+        assert_eq!(
+            run(new),
+            Some(true),
+            "fails under the new version: {name}\n{}",
+            file.text
+        );
+        assert_ne!(
+            run(old),
+            Some(true),
+            "passes under the old version: {name}\n{}",
+            file.text
+        );
+    }
+    report
+}
+
+#[test]
+fn modality_resumption_and_cure_events_are_compared() {
+    let may = SHOP.replace("part: after 24h suspend", "part: after 24h may suspend");
+    let r = separated(SHOP, &may);
+    assert_eq!(
+        diff::text(&r),
+        "search · arrears · postpaid: suspend reindex, upload +24h (anonymous §2.2) → may suspend reindex, upload +24h (anonymous §2.2)\n"
+    );
+    let no_resume = SHOP.replace(
+        "until payment then resume upload, reindex",
+        "until payment then resume upload",
+    );
+    let r = separated(SHOP, &no_resume);
+    assert_eq!(r.changes.len(), 1, "{}", diff::text(&r));
+    assert_eq!(r.changes[0].kind, ChangeKind::Cure);
+    assert!(
+        diff::text(&r)
+            .contains("reindex active after it (anonymous §2.2) → reindex suspended after it"),
+        "{}",
+        diff::text(&r)
+    );
+    let renewal = SHOP.replace("until payment then", "until payment, renewal then");
+    let r = separated(SHOP, &renewal);
+    insta::assert_snapshot!("diff_cure_event_added", diff::text(&r));
+    assert!(!r.changes.is_empty());
+    assert!(
+        r.changes.iter().all(|c| c.kind == ChangeKind::Cure),
+        "{}",
+        diff::text(&r)
+    );
+    assert!(diff::text(&r).contains("`renewal`"), "{}", diff::text(&r));
+}
+
+#[test]
+fn money_terms_are_compared_by_value() {
+    let higher = SHOP.replace("0.05% per day", "0.1% per day");
+    let r = separated(SHOP, &higher);
+    assert_eq!(
+        diff::text(&r),
+        "logs · money: late fee: may 0.05% per day from arrears (anonymous §3.4) → may 0.1% per day from arrears (anonymous §3.4)\n\
+         search · money: late fee: may 0.05% per day from arrears (anonymous §3.4) → may 0.1% per day from arrears (anonymous §3.4)\n"
+    );
+}
