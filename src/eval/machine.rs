@@ -113,6 +113,24 @@ impl Machine {
         }
     }
 
+    /// Resets an account to the fresh state without reallocating.
+    pub fn reset(&self, st: &mut AccountState) {
+        if st.slots.len() != self.ir.slot_count {
+            *st = self.new_account();
+            return;
+        }
+        st.slots.fill(UNSET);
+        let m = self.ir.money_slots();
+        st.slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
+        st.slots[m.at(MoneySlots::ENDED)] = i64::MAX;
+        st.state = 0;
+        st.caps = 0;
+        st.resources = 0;
+        st.flags = 0;
+        st.now = i64::MIN;
+        st.next_due = i64::MAX;
+    }
+
     /// An event by name (built-in or declared by the product).
     pub fn event(&self, name: &str, at: i64) -> Result<Event, EvalError> {
         let event = self
@@ -377,7 +395,11 @@ impl Machine {
 
     fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), EvalError> {
         let m = self.ir.money_slots();
-        let name = self.ir.event_name(ev.event);
+        // Built-in events have fixed ids: their index in BUILTIN_EVENTS.
+        let name = match crate::vocab::BUILTIN_EVENTS.get(ev.event.0 as usize) {
+            Some(n) => *n,
+            None => return Ok(()),
+        };
         match name {
             "arrears" => {
                 if let Some(lf) = &self.ir.money.late_fee {

@@ -1,0 +1,137 @@
+//! Speed of the compiler and the evaluator (figures in docs/performance.md):
+//! compiling every shipped clause file, one-shot evaluation of a 20-event
+//! timeline, and `step` throughput on account-sorted input.
+
+use clausec::eval::{AccountState, Event, Fired, Machine, Program};
+use clausec::vocab::Reading;
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn agreement_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("clauses"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && !p.ends_with("sources"))
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+/// The demo agreement's postpaid product: every timing form, money terms.
+fn machine() -> Machine {
+    let path = root().join("tests/it/data/eval_demo.clause");
+    let (map, diags) = clausec::load::load_all(&[path]).expect("demo exists");
+    let program =
+        Program::from_checked(clausec::frontend::front_end(&map, diags)).expect("demo checks");
+    program
+        .select("demo", None, Reading::CustomerSafe)
+        .expect("demo compiles")
+}
+
+/// 20 events over two months: arrears and payments, an outage, a notice.
+fn timeline(m: &Machine, base: i64) -> Vec<Event> {
+    let names = [
+        "purchase",
+        "arrears",
+        "payment",
+        "bill",
+        "arrears",
+        "outage_start",
+        "outage_end",
+        "payment",
+        "arrears",
+        "bill",
+        "payment",
+        "provider_notice",
+        "arrears",
+        "payment",
+        "bill",
+        "arrears",
+        "outage_start",
+        "payment",
+        "bill",
+        "arrears",
+    ];
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut e = m
+                .event(n, base + i as i64 * 3 * 86_400 + 3_600)
+                .expect("known event");
+            e.amount = Some(Decimal::new(12_000 + i as i64, 2));
+            e
+        })
+        .collect()
+}
+
+fn compile_all(c: &mut Criterion) {
+    let loaded: Vec<_> = agreement_dirs()
+        .into_iter()
+        .filter_map(|d| clausec::load::load_all(&[d]).ok())
+        .collect();
+    c.bench_function("compile every shipped clause file", |b| {
+        b.iter(|| {
+            let mut automata = 0usize;
+            for (map, diags) in &loaded {
+                let checked = clausec::frontend::front_end(map, diags.clone());
+                for a in &checked.agreements {
+                    for p in &a.products {
+                        for &billing in &p.billing {
+                            if clausec::compile::compile(a, &p.id, billing).is_ok() {
+                                automata += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            black_box(automata)
+        })
+    });
+}
+
+fn one_shot(c: &mut Criterion) {
+    let m = machine();
+    let base = 1_561_946_400; // 2019-07-01T10:00:00+08:00
+    let events = timeline(&m, base);
+    let at = base + 70 * 86_400;
+    c.bench_function("evaluate 20-event timeline", |b| {
+        b.iter(|| black_box(m.evaluate(black_box(&events), at).expect("evaluates")))
+    });
+}
+
+fn step_throughput(c: &mut Criterion) {
+    let m = machine();
+    let accounts = 1_000usize;
+    let base = 1_561_946_400;
+    let per_account = timeline(&m, base);
+    let total = (accounts * per_account.len()) as u64;
+    let mut g = c.benchmark_group("step");
+    g.throughput(Throughput::Elements(total));
+    g.bench_function("account-sorted events", |b| {
+        let mut out: Vec<Fired> = Vec::with_capacity(64);
+        let mut states: Vec<AccountState> = (0..accounts).map(|_| m.new_account()).collect();
+        b.iter(|| {
+            for st in states.iter_mut() {
+                m.reset(st);
+                for ev in &per_account {
+                    out.clear();
+                    m.step_into(st, ev, &mut out).expect("steps");
+                }
+            }
+            black_box(states.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, compile_all, one_shot, step_throughput);
+criterion_main!(benches);
