@@ -31,7 +31,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     let checked = crate::frontend::front_end(&map, load_diags);
     let diags = &checked.diagnostics;
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     match args.format {
         Format::Json => println!("{}", crate::render::to_json(&map, diags)),
