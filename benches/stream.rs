@@ -1,0 +1,452 @@
+//! Throughput of the compiled agreements over account event streams, next
+//! to a hand-written implementation of the same rules (the speed limit).
+//!
+//! Workload: `clausec gen-events`' generator restricted to the 2024
+//! MaxCompute and log service products (postpaid), 1M accounts over 30
+//! days; events pre-parsed (JSON parsing is measured by `clausec run`, see
+//! docs/performance.md). Groups:
+//! * `sorted`: events grouped by account (each account's timeline in one
+//!   go), state in a fresh `AccountState` per account;
+//! * `shuffled`: events in time order across all accounts (random access to
+//!   the compact state table and the deadline heap);
+//! * `engine`: the `clausec run` shard (account lookup by name, output JSON)
+//!   on the time-ordered events;
+//! * `one_shot`: `Machine::evaluate` of a 20-event log-service timeline.
+//!
+//! Each group times the compiled code and the hand-written one on the same
+//! events; the setup checks both fire the same steps at the same instants.
+
+mod handwritten;
+
+use clausec::eval::{AccountState, Event, Fired, Machine, Program};
+use clausec::stream::catalog::Catalog;
+use clausec::stream::engine::{PendingEvent, Shard};
+use clausec::stream::table::{unpack_time, Layout, Table};
+use clausec::stream::workload::{profiles, Generator, DEFAULT_START};
+use clausec::vocab::{Billing, Reading};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hint::black_box;
+use std::time::Duration;
+
+const ACCOUNTS: u64 = 1_000_000;
+const DAYS: u32 = 30;
+
+struct Ev {
+    account: u32,
+    at: i64,
+    code: u8,
+    event: Event,
+}
+
+struct Setup {
+    machines: Vec<Machine>,
+    layouts: Vec<Layout>,
+    product_of: Vec<u8>,
+    /// Index into `machines` per account.
+    machine_of: Vec<u8>,
+    /// Time order.
+    events: Vec<Ev>,
+    /// Indices of `events` grouped by account (stable: time order inside).
+    by_account: Vec<u32>,
+    until: i64,
+    catalog: Catalog,
+}
+
+fn setup() -> Setup {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clauses/aliyun-2024");
+    let (map, diags) = clausec::load::load_all(&[dir]).expect("loads");
+    let program = Program::from_checked(clausec::frontend::front_end(&map, diags)).expect("checks");
+    let names = ["log_service", "maxcompute"];
+    let ps: Vec<_> = profiles(&program)
+        .into_iter()
+        .filter(|p| names.contains(&p.product.as_str()) && p.billing == Billing::Postpaid)
+        .collect();
+    assert_eq!(ps.len(), 2, "{ps:?}");
+    let machines: Vec<Machine> = ps
+        .iter()
+        .map(|p| {
+            program
+                .select(&p.product, Some(p.billing), Reading::CustomerSafe)
+                .expect("selects")
+        })
+        .collect();
+    let code_of = |p: usize| {
+        if ps[p].product == "log_service" {
+            handwritten::LOG_SERVICE
+        } else {
+            handwritten::MAXCOMPUTE
+        }
+    };
+    let mut product_of = vec![0u8; ACCOUNTS as usize];
+    let mut machine_of = vec![0u8; ACCOUNTS as usize];
+    let mut events = Vec::new();
+    for e in Generator::new(ps.clone(), ACCOUNTS, DAYS, 42, DEFAULT_START) {
+        let m = &machines[e.profile as usize];
+        product_of[e.account as usize] = code_of(e.profile as usize);
+        machine_of[e.account as usize] = e.profile as u8;
+        let code = match e.event {
+            "arrears" => handwritten::ARREARS,
+            "payment" => handwritten::PAYMENT,
+            _ => handwritten::DEFERRAL_END,
+        };
+        events.push(Ev {
+            account: e.account as u32,
+            at: e.at,
+            code,
+            event: m.event(e.event, e.at).expect("known event"),
+        });
+    }
+    let mut by_account: Vec<u32> = (0..events.len() as u32).collect();
+    by_account.sort_by_key(|i| events[*i as usize].account);
+    let layouts = machines.iter().map(Layout::new).collect();
+    let mut catalog = Catalog::new(program, Reading::CustomerSafe);
+    for p in &ps {
+        catalog
+            .resolve(&p.product, Some(p.billing))
+            .expect("resolves");
+    }
+    Setup {
+        machines,
+        layouts,
+        product_of,
+        machine_of,
+        events,
+        by_account,
+        until: DEFAULT_START + i64::from(DAYS) * 86_400,
+        catalog,
+    }
+}
+
+/// (steps fired, wrapping sum of their instants).
+type Tally = (u64, i64);
+
+fn compiled_sorted(s: &Setup) -> Tally {
+    let (mut n, mut sum) = (0u64, 0i64);
+    let mut fired = Vec::new();
+    let mut i = 0;
+    let idx = &s.by_account;
+    while i < idx.len() {
+        let account = s.events[idx[i] as usize].account;
+        let m = &s.machines[s.machine_of[account as usize] as usize];
+        let mut st = m.new_account();
+        while i < idx.len() && s.events[idx[i] as usize].account == account {
+            m.step_into(&mut st, &s.events[idx[i] as usize].event, &mut fired)
+                .expect("steps");
+            i += 1;
+        }
+        fired.extend(m.advance_to(&mut st, s.until).expect("advances"));
+        for f in fired.drain(..) {
+            n += 1;
+            sum = sum.wrapping_add(f.at);
+        }
+    }
+    (n, sum)
+}
+
+fn handwritten_sorted(s: &Setup) -> Tally {
+    let (mut n, mut sum) = (0u64, 0i64);
+    let mut tally = |at: i64| {
+        n += 1;
+        sum = sum.wrapping_add(at);
+    };
+    let mut i = 0;
+    let idx = &s.by_account;
+    while i < idx.len() {
+        let account = s.events[idx[i] as usize].account;
+        let mut a = handwritten::Account::new(s.product_of[account as usize]);
+        while i < idx.len() && s.events[idx[i] as usize].account == account {
+            let e = &s.events[idx[i] as usize];
+            a.event(e.at, e.code, &mut tally);
+            i += 1;
+        }
+        a.advance(s.until, &mut tally);
+    }
+    (n, sum)
+}
+
+/// Time order over all accounts: the compact table and a deadline heap.
+struct CompiledStream<'a> {
+    s: &'a Setup,
+    tables: Vec<Table>,
+    fresh: Vec<AccountState>,
+    scratch: Vec<AccountState>,
+    rec: Vec<u32>,
+    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    fired: Vec<Fired>,
+    tally: Tally,
+}
+
+impl<'a> CompiledStream<'a> {
+    fn new(s: &'a Setup) -> Self {
+        let fresh: Vec<_> = s.machines.iter().map(Machine::new_account).collect();
+        CompiledStream {
+            s,
+            tables: s.layouts.iter().map(|l| Table::new(*l)).collect(),
+            scratch: fresh.clone(),
+            fresh,
+            rec: vec![u32::MAX; ACCOUNTS as usize],
+            heap: BinaryHeap::new(),
+            fired: Vec::new(),
+            tally: (0, 0),
+        }
+    }
+
+    fn touch(&mut self, account: u32, ev: Option<&Event>, t: i64) {
+        let mi = self.s.machine_of[account as usize] as usize;
+        let m = &self.s.machines[mi];
+        let table = &mut self.tables[mi];
+        let mut r = self.rec[account as usize];
+        if r == u32::MAX {
+            r = table.push(account);
+            self.rec[account as usize] = r;
+        }
+        let st = &mut self.scratch[mi];
+        table.load(r, st, &self.fresh[mi]);
+        let before = table.next_due(r);
+        match ev {
+            Some(e) => m.step_into(st, e, &mut self.fired).expect("steps"),
+            None => self.fired.extend(m.advance_to(st, t).expect("advances")),
+        }
+        table.store(r, st).expect("stores");
+        let after = table.next_due(r);
+        if after != before && after != u32::MAX {
+            self.heap.push(Reverse((after, account)));
+        }
+        for f in self.fired.drain(..) {
+            self.tally.0 += 1;
+            self.tally.1 = self.tally.1.wrapping_add(f.at);
+        }
+    }
+
+    fn fire_until(&mut self, t: i64) {
+        while let Some(Reverse((due, account))) = self.heap.peek().copied() {
+            if unpack_time(due) > t {
+                break;
+            }
+            self.heap.pop();
+            let mi = self.s.machine_of[account as usize] as usize;
+            if self.tables[mi].next_due(self.rec[account as usize]) == due {
+                self.touch(account, None, unpack_time(due));
+            }
+        }
+    }
+
+    fn run(mut self) -> (Tally, usize) {
+        let s = self.s;
+        for e in &s.events {
+            self.fire_until(e.at);
+            self.touch(e.account, Some(&e.event), e.at);
+        }
+        self.fire_until(s.until);
+        let bytes = self.tables.iter().map(|t| 4 * t.words.len()).sum::<usize>();
+        (self.tally, bytes)
+    }
+}
+
+fn handwritten_shuffled(s: &Setup) -> Tally {
+    let (mut n, mut sum) = (0u64, 0i64);
+    let mut tally = |at: i64| {
+        n += 1;
+        sum = sum.wrapping_add(at);
+    };
+    let mut accounts: Vec<handwritten::Account> = s
+        .product_of
+        .iter()
+        .map(|p| handwritten::Account::new(*p))
+        .collect();
+    let mut heap: BinaryHeap<Reverse<(i64, u32)>> = BinaryHeap::new();
+    let fire_until = |t: i64,
+                          accounts: &mut Vec<handwritten::Account>,
+                          heap: &mut BinaryHeap<Reverse<(i64, u32)>>,
+                          tally: &mut dyn FnMut(i64)| {
+        while let Some(Reverse((due, a))) = heap.peek().copied() {
+            if due > t {
+                break;
+            }
+            heap.pop();
+            let acct = &mut accounts[a as usize];
+            if acct.next_due() == due {
+                let mut f = |x: i64| tally(x);
+                acct.advance(due, &mut f);
+                let next = acct.next_due();
+                if next != i64::MAX {
+                    heap.push(Reverse((next, a)));
+                }
+            }
+        }
+    };
+    for e in &s.events {
+        fire_until(e.at, &mut accounts, &mut heap, &mut tally);
+        let acct = &mut accounts[e.account as usize];
+        let before = acct.next_due();
+        acct.event(e.at, e.code, &mut tally);
+        let after = acct.next_due();
+        if after != before && after != i64::MAX {
+            heap.push(Reverse((after, e.account)));
+        }
+    }
+    fire_until(s.until, &mut accounts, &mut heap, &mut tally);
+    (n, sum)
+}
+
+/// The `clausec run` shard on the same time-ordered events (account lookup
+/// by name, output formatted as NDJSON), one batch of 65 536 events at a time.
+fn engine(s: &Setup, names: &[String]) -> (u64, usize) {
+    let mut shard = Shard::default();
+    let mut actions = 0u64;
+    for (k, chunk) in s.events.chunks(65_536).enumerate() {
+        for (j, e) in chunk.iter().enumerate() {
+            let machine = s.machine_of[e.account as usize] as u16;
+            let rec = shard
+                .record(&s.catalog, &names[e.account as usize], machine)
+                .expect("record");
+            shard.accept(PendingEvent {
+                at: e.at,
+                line: (k * 65_536 + j) as u64,
+                machine,
+                rec,
+                event: e.event.clone(),
+            });
+        }
+        let f = chunk.last().map_or(i64::MIN, |e| e.at) - 60;
+        shard.advance(&s.catalog, f, f);
+        shard.sort_output();
+        actions += shard.counters.actions;
+        shard.counters.actions = 0;
+        shard.clear_output();
+    }
+    shard.advance(&s.catalog, i64::MAX, s.until + 1);
+    actions += shard.counters.actions;
+    assert!(shard.errors.is_empty(), "{:?}", shard.errors.first());
+    (actions, shard.heap_bytes())
+}
+
+/// A 20-event log-service timeline: ten arrears, some paid within the 24
+/// hours, some after the suspension.
+fn timeline(m: &Machine) -> (Vec<Event>, Vec<(i64, u8)>) {
+    let mut evs = Vec::new();
+    let mut hand = Vec::new();
+    let mut t = DEFAULT_START;
+    for k in 0..10 {
+        t += 3 * 86_400;
+        evs.push(m.event("arrears", t).expect("arrears"));
+        hand.push((t, handwritten::ARREARS));
+        let pay = t + if k % 2 == 0 { 10 * 3600 } else { 2 * 86_400 };
+        evs.push(m.event("payment", pay).expect("payment"));
+        hand.push((pay, handwritten::PAYMENT));
+    }
+    (evs, hand)
+}
+
+fn handwritten_one_shot(events: &[(i64, u8)], at: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut a = handwritten::Account::new(handwritten::LOG_SERVICE);
+    for (t, e) in events.iter().take_while(|(t, _)| *t <= at) {
+        a.event(*t, *e, &mut |x| out.push(x));
+    }
+    a.advance(at, &mut |x| out.push(x));
+    out
+}
+
+fn benches(c: &mut Criterion) {
+    let s = setup();
+    let n = s.events.len() as u64;
+    // Same steps at the same instants, or the comparison means nothing.
+    let sorted = compiled_sorted(&s);
+    assert_eq!(
+        sorted,
+        handwritten_sorted(&s),
+        "compiled vs hand-written (sorted)"
+    );
+    let (shuffled, table_bytes) = CompiledStream::new(&s).run();
+    assert_eq!(shuffled, sorted, "time-ordered vs account-sorted");
+    assert_eq!(
+        handwritten_shuffled(&s),
+        sorted,
+        "hand-written time-ordered"
+    );
+    let names: Vec<String> = (0..ACCOUNTS).map(|a| format!("acct-{a:08}")).collect();
+    let (engine_actions, engine_bytes) = engine(&s, &names);
+    let accounts = s.product_of.len();
+    eprintln!(
+        "workload: {n} events, {accounts} accounts, {} steps fired, {engine_actions} output actions",
+        sorted.0
+    );
+    for (m, l) in s.machines.iter().zip(&s.layouts) {
+        eprintln!(
+            "bytes per account, {}: table record {} B; AccountState {} B + {} B of slots on the heap; hand-written {} B",
+            m.ir.product,
+            l.bytes(),
+            std::mem::size_of::<AccountState>(),
+            8 * m.ir.slot_count,
+            std::mem::size_of::<handwritten::Account>()
+        );
+    }
+    eprintln!(
+        "bytes per account over the workload: tables {:.1} B; whole shard (tables, names, index, queue, buffers) {:.1} B",
+        table_bytes as f64 / accounts as f64,
+        engine_bytes as f64 / accounts as f64
+    );
+
+    let mut g = c.benchmark_group("stream");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Elements(n));
+    g.bench_function("sorted/compiled", |b| {
+        b.iter(|| black_box(compiled_sorted(&s)))
+    });
+    g.bench_function("sorted/handwritten", |b| {
+        b.iter(|| black_box(handwritten_sorted(&s)))
+    });
+    g.bench_function("shuffled/compiled", |b| {
+        b.iter_batched(
+            || CompiledStream::new(&s),
+            |cs| black_box(cs.run()),
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("shuffled/handwritten", |b| {
+        b.iter(|| black_box(handwritten_shuffled(&s)))
+    });
+    g.bench_function("shuffled/engine", |b| {
+        b.iter(|| black_box(engine(&s, &names)))
+    });
+    g.finish();
+
+    let log = s
+        .machines
+        .iter()
+        .find(|m| m.ir.product == "log_service")
+        .expect("log service");
+    let (evs, hand) = timeline(log);
+    let at = evs.last().map_or(0, |e| e.at) + 30 * 86_400;
+    let compiled: Vec<i64> = log
+        .evaluate(&evs, at)
+        .expect("evaluates")
+        .actions
+        .iter()
+        .map(|f| f.at)
+        .collect();
+    assert_eq!(
+        compiled,
+        handwritten_one_shot(&hand, at),
+        "one-shot compiled vs hand-written"
+    );
+    let mut g = c.benchmark_group("one_shot");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    g.bench_function("evaluate_20_events/compiled", |b| {
+        b.iter(|| black_box(log.evaluate(black_box(&evs), at)))
+    });
+    g.bench_function("evaluate_20_events/handwritten", |b| {
+        b.iter(|| black_box(handwritten_one_shot(black_box(&hand), at)))
+    });
+    g.finish();
+}
+
+criterion_group!(stream, benches);
+criterion_main!(stream);
