@@ -36,24 +36,31 @@ use std::path::PathBuf;
 pub fn verify_quotes(map: &SourceMap, files: &[ast::File]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for group in group_by_directory(map, files) {
-        let Some((header_file, source)) = group.iter().find_map(|f| source_field(f)) else {
-            continue;
-        };
-        let path = map.resolve_source_path(header_file, &source.value);
-        let text = match map.agreement_text(&path) {
-            None => continue,
-            Some(AgreementText::Unreadable(reason)) => {
-                diags.push(
+        // Every header's `source` is read (a group with two headers is an
+        // E0027 error, but an unreadable text is still worth its own
+        // report); quotes are verified against the first text that loads.
+        let mut loaded = None;
+        for (header_file, source) in group.iter().filter_map(|f| source_field(f)) {
+            let path = map.resolve_source_path(header_file, &source.value);
+            match map.agreement_text(&path) {
+                None => {}
+                Some(AgreementText::Unreadable(reason)) => diags.push(
                     Diagnostic::new(
                         Code::E0029,
                         format!("cannot read the agreement text `{}`: {reason}", path.display()),
                     )
                     .at(source.span, "named here")
                     .help("`source` is a path relative to this clause file; quotes cannot be verified without the text"),
-                );
-                continue;
+                ),
+                Some(AgreementText::Loaded(t)) => {
+                    if loaded.is_none() {
+                        loaded = Some((path, SourceText::new(t)));
+                    }
+                }
             }
-            Some(AgreementText::Loaded(t)) => SourceText::new(t),
+        }
+        let Some((path, text)) = loaded else {
+            continue;
         };
         let shown = path.display().to_string();
         for file in &group {
