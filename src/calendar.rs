@@ -17,6 +17,17 @@
 //! `before D` counts backwards: `N calendar days` / `N workdays` before an
 //! anchor start at 00:00 local of the N-th (working) day before the anchor's
 //! date.
+//!
+//! Speed: asking chrono-tz for the offset on every call dominated evaluation
+//! time. Most agreements use a zone whose UTC offset has not changed in
+//! decades (Asia/Shanghai: +08:00 since 1991), so [`Clock::new`] checks once
+//! per zone whether the offset is constant over [`FAST_FROM`]..[`FAST_UNTIL`]
+//! plus a year's margin on each side; if it is, dates are day numbers and
+//! midnights are `day × 86 400 − offset`, plain integer arithmetic. An
+//! instant or result outside that span, or a zone with daylight saving time,
+//! takes the chrono-tz path, so every answer is the one chrono-tz gives
+//! ([`Clock::exact`] keeps only that path; the reference interpreter uses it
+//! and a property test compares the two).
 
 use crate::model::{DurationM, Unit};
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
@@ -45,6 +56,8 @@ const DATA: &str = include_str!("../data/cn_mainland_workdays.txt");
 pub struct WorkCalendar {
     first: NaiveDate,
     last: NaiveDate,
+    /// `first` as days since 1970-01-01.
+    first_day: i64,
     /// One flag per date of the range, `true` = working day.
     working: Vec<bool>,
 }
@@ -88,6 +101,7 @@ impl WorkCalendar {
                 cal = Some(WorkCalendar {
                     first: a,
                     last: b,
+                    first_day: day_number(a),
                     working,
                 });
                 continue;
@@ -117,6 +131,15 @@ impl WorkCalendar {
             return None;
         }
         Some((d - self.first).num_days() as usize)
+    }
+
+    /// [`WorkCalendar::is_workday`] on a day number (days since 1970-01-01).
+    fn is_workday_number(&self, day: i64) -> Result<bool, CalendarError> {
+        let i = day - self.first_day;
+        match usize::try_from(i).ok().and_then(|i| self.working.get(i)) {
+            Some(w) => Ok(*w),
+            None => self.is_workday(date_of_number(day)?),
+        }
     }
 
     /// First and last date the calendar knows.
@@ -150,19 +173,147 @@ pub fn supported_range() -> Result<(NaiveDate, NaiveDate), CalendarError> {
     cn_mainland().map(WorkCalendar::range)
 }
 
+/// 2000-01-01T00:00:00Z: the fast path serves instants from here …
+pub const FAST_FROM: i64 = 946_684_800;
+/// … to 2101-01-01T00:00:00Z (the checker bounds dates to 2000..2100).
+pub const FAST_UNTIL: i64 = 4_133_980_800;
+/// The offset is verified constant a year beyond each end, so a local time
+/// near the ends has no second reading under another offset.
+const VERIFY_MARGIN: i64 = 366 * 86_400;
+/// Verification probes the offset every hour.
+const PROBE_STEP: i64 = 3_600;
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const UNIX_DAY_FROM_CE: i64 = 719_163;
+
+fn day_number(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce()) - UNIX_DAY_FROM_CE
+}
+
+fn date_of_number(day: i64) -> Result<NaiveDate, CalendarError> {
+    i32::try_from(day + UNIX_DAY_FROM_CE)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .ok_or(CalendarError::OutOfRange)
+}
+
+/// The zone's UTC offset (seconds) if chrono-tz gives the same one at every
+/// hour of the verified span, else `None`. Computed once per zone.
+fn constant_offset(zone: Tz) -> Option<i64> {
+    static KNOWN: std::sync::Mutex<Vec<(Tz, Option<i64>)>> = std::sync::Mutex::new(Vec::new());
+    let lookup =
+        |known: &Vec<(Tz, Option<i64>)>| known.iter().find(|(z, _)| *z == zone).map(|(_, o)| *o);
+    if let Some(o) = KNOWN.lock().ok().and_then(|k| lookup(&k)) {
+        return o;
+    }
+    let offset_at = |t: i64| {
+        DateTime::<Utc>::from_timestamp(t, 0).map(|u| {
+            use chrono::Offset;
+            i64::from(
+                zone.offset_from_utc_datetime(&u.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            )
+        })
+    };
+    let first = offset_at(FAST_FROM - VERIFY_MARGIN);
+    let mut t = FAST_FROM - VERIFY_MARGIN;
+    let mut constant = first.is_some();
+    while constant && t <= FAST_UNTIL + VERIFY_MARGIN {
+        constant = offset_at(t) == first;
+        t += PROBE_STEP;
+    }
+    let result = if constant { first } else { None };
+    if let Ok(mut k) = KNOWN.lock() {
+        if lookup(&k).is_none() {
+            k.push((zone, result));
+        }
+    }
+    result
+}
+
 /// Everything needed to place durations: the zone and the working days.
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
     pub zone: Tz,
     pub calendar: &'static WorkCalendar,
+    /// The zone's constant UTC offset over the fast span, if it has one.
+    fixed: Option<i64>,
 }
 
 impl Clock {
+    /// A clock with the integer fast path when the zone allows it.
     pub fn new(zone: Tz) -> Result<Clock, CalendarError> {
         Ok(Clock {
             zone,
             calendar: cn_mainland()?,
+            fixed: constant_offset(zone),
         })
+    }
+
+    /// A clock that asks chrono-tz on every call (the reference interpreter
+    /// uses it, so the differential test also checks the fast path).
+    pub fn exact(zone: Tz) -> Result<Clock, CalendarError> {
+        Ok(Clock {
+            zone,
+            calendar: cn_mainland()?,
+            fixed: None,
+        })
+    }
+
+    /// Whether this clock takes the integer fast path for its zone.
+    pub fn has_fast_path(&self) -> bool {
+        self.fixed.is_some()
+    }
+
+    /// The constant offset, if `at` lies in the fast span.
+    fn fast(&self, at: i64) -> Option<i64> {
+        self.fixed
+            .filter(|_| (FAST_FROM..=FAST_UNTIL).contains(&at))
+    }
+
+    /// `result` if it lies in the fast span too.
+    fn fast_result(result: i64) -> Option<i64> {
+        (FAST_FROM..=FAST_UNTIL).contains(&result).then_some(result)
+    }
+
+    /// Local day number (days since 1970-01-01) under offset `off`.
+    fn day_at(at: i64, off: i64) -> i64 {
+        (at + off).div_euclid(86_400)
+    }
+
+    /// 00:00 local of a day number under offset `off`, if in the fast span.
+    fn midnight_at(day: i64, off: i64) -> Option<i64> {
+        day.checked_mul(86_400)
+            .map(|t| t - off)
+            .and_then(Self::fast_result)
+    }
+
+    fn fast_workdays(
+        &self,
+        at: i64,
+        off: i64,
+        n: i64,
+        forward: bool,
+    ) -> Result<Option<i64>, CalendarError> {
+        let mut day = Self::day_at(at, off);
+        let mut counted = 0;
+        while counted < n {
+            day += if forward { 1 } else { -1 };
+            if self.calendar.is_workday_number(day)? {
+                counted += 1;
+            }
+        }
+        Ok(Self::midnight_at(if forward { day + 1 } else { day }, off))
+    }
+
+    fn fast_months(at: i64, off: i64, months: u32, forward: bool) -> Option<i64> {
+        let local = DateTime::<Utc>::from_timestamp(at + off, 0)?.naive_utc();
+        let shifted = if forward {
+            local.checked_add_months(Months::new(months))?
+        } else {
+            local.checked_sub_months(Months::new(months))?
+        };
+        Self::fast_result(shifted.and_utc().timestamp() - off)
     }
 
     fn local(&self, at: i64) -> Result<NaiveDateTime, CalendarError> {
@@ -187,11 +338,20 @@ impl Clock {
 
     /// 00:00 local of a date.
     pub fn midnight(&self, d: NaiveDate) -> Result<i64, CalendarError> {
+        if let Some(t) = self
+            .fixed
+            .and_then(|off| Self::midnight_at(day_number(d), off))
+        {
+            return Ok(t);
+        }
         self.instant(d.and_time(chrono::NaiveTime::MIN))
     }
 
     /// Local date of an instant.
     pub fn date(&self, at: i64) -> Result<NaiveDate, CalendarError> {
+        if let Some(off) = self.fast(at) {
+            return date_of_number(Self::day_at(at, off));
+        }
         Ok(self.local(at)?.date())
     }
 
@@ -215,10 +375,20 @@ impl Clock {
             Unit::Hours => at.checked_add(n * 3600).ok_or(CalendarError::OutOfRange),
             Unit::Days => at.checked_add(n * 86_400).ok_or(CalendarError::OutOfRange),
             Unit::CalendarDays => {
+                if let Some(off) = self.fast(at) {
+                    if let Some(t) = Self::midnight_at(Self::day_at(at, off) + n + 1, off) {
+                        return Ok(t);
+                    }
+                }
                 let end = Self::shift_date(self.date(at)?, n + 1)?;
                 self.midnight(end)
             }
             Unit::Workdays => {
+                if let Some(off) = self.fast(at) {
+                    if let Some(t) = self.fast_workdays(at, off, n, true)? {
+                        return Ok(t);
+                    }
+                }
                 let mut day = self.date(at)?;
                 let mut counted = 0;
                 while counted < n {
@@ -230,6 +400,12 @@ impl Clock {
                 self.midnight(Self::shift_date(day, 1)?)
             }
             Unit::Months => {
+                if let Some(t) = self
+                    .fast(at)
+                    .and_then(|off| Self::fast_months(at, off, d.count, true))
+                {
+                    return Ok(t);
+                }
                 let local = self.local(at)?;
                 let shifted = local
                     .checked_add_months(Months::new(d.count))
@@ -249,8 +425,20 @@ impl Clock {
             Unit::Minutes => at.checked_sub(n * 60).ok_or(CalendarError::OutOfRange),
             Unit::Hours => at.checked_sub(n * 3600).ok_or(CalendarError::OutOfRange),
             Unit::Days => at.checked_sub(n * 86_400).ok_or(CalendarError::OutOfRange),
-            Unit::CalendarDays => self.midnight(Self::shift_date(self.date(at)?, -n)?),
+            Unit::CalendarDays => {
+                if let Some(off) = self.fast(at) {
+                    if let Some(t) = Self::midnight_at(Self::day_at(at, off) - n, off) {
+                        return Ok(t);
+                    }
+                }
+                self.midnight(Self::shift_date(self.date(at)?, -n)?)
+            }
             Unit::Workdays => {
+                if let Some(off) = self.fast(at) {
+                    if let Some(t) = self.fast_workdays(at, off, n, false)? {
+                        return Ok(t);
+                    }
+                }
                 let mut day = self.date(at)?;
                 let mut counted = 0;
                 while counted < n {
@@ -262,6 +450,12 @@ impl Clock {
                 self.midnight(day)
             }
             Unit::Months => {
+                if let Some(t) = self
+                    .fast(at)
+                    .and_then(|off| Self::fast_months(at, off, d.count, false))
+                {
+                    return Ok(t);
+                }
                 let local = self.local(at)?;
                 let shifted = local
                     .checked_sub_months(Months::new(d.count))
@@ -274,6 +468,14 @@ impl Clock {
     /// `on calendar day N`: the local day `date(anchor) + N` as
     /// `[00:00, 00:00 of the next day)`.
     pub fn day_window(&self, at: i64, n: u32) -> Result<(i64, i64), CalendarError> {
+        if let Some(off) = self.fast(at) {
+            let day = Self::day_at(at, off) + i64::from(n);
+            if let (Some(s), Some(e)) =
+                (Self::midnight_at(day, off), Self::midnight_at(day + 1, off))
+            {
+                return Ok((s, e));
+            }
+        }
         let day = Self::shift_date(self.date(at)?, i64::from(n))?;
         Ok((
             self.midnight(day)?,
@@ -433,5 +635,62 @@ mod tests {
             c.whole_periods(t, at("2024-04-30T09:00:00+08:00"), Unit::Months),
             Ok(2)
         );
+    }
+
+    #[test]
+    fn fixed_offset_zones_take_the_fast_path_and_dst_zones_do_not() {
+        assert!(clock().has_fast_path());
+        let ny = Clock::new(chrono_tz::America::New_York).expect("calendar");
+        assert!(!ny.has_fast_path());
+        let sp = Clock::new(chrono_tz::America::Sao_Paulo).expect("calendar");
+        assert!(!sp.has_fast_path(), "DST until 2019");
+        assert!(!Clock::exact(chrono_tz::Asia::Shanghai)
+            .expect("calendar")
+            .has_fast_path());
+    }
+
+    fn unit_of(k: u8) -> Unit {
+        match k % 6 {
+            0 => Unit::Minutes,
+            1 => Unit::Hours,
+            2 => Unit::Days,
+            3 => Unit::CalendarDays,
+            4 => Unit::Workdays,
+            _ => Unit::Months,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4_000))]
+        /// The integer fast path gives exactly chrono-tz's answer, errors
+        /// included, across the span's edges (1998..2103) and inside the
+        /// workday calendar's years.
+        #[test]
+        fn fast_path_agrees_with_chrono_tz(
+            at in 883_612_800i64..4_228_675_200,
+            near in 1_514_736_000i64..1_798_732_800,
+            pick_near in proptest::bool::ANY,
+            count in 0u32..400,
+            k in 0u8..6,
+            to in -100_000_000i64..100_000_000,
+        ) {
+            let fast = clock();
+            let exact = Clock::exact(chrono_tz::Asia::Shanghai).expect("calendar");
+            let at = if pick_near { near } else { at };
+            let d = dur(count, unit_of(k));
+            proptest::prop_assert_eq!(fast.add(at, d), exact.add(at, d));
+            proptest::prop_assert_eq!(fast.sub(at, d), exact.sub(at, d));
+            proptest::prop_assert_eq!(fast.day_window(at, count), exact.day_window(at, count));
+            proptest::prop_assert_eq!(fast.date(at), exact.date(at));
+            if let Ok(day) = exact.date(at) {
+                proptest::prop_assert_eq!(fast.midnight(day), exact.midnight(day));
+            }
+            if count < 40 {
+                proptest::prop_assert_eq!(
+                    fast.whole_periods(at, at + to, unit_of(k)),
+                    exact.whole_periods(at, at + to, unit_of(k))
+                );
+            }
+        }
     }
 }

@@ -117,7 +117,7 @@ pub fn evaluate(
     timeline: &[RefEvent],
     at: i64,
 ) -> Result<Evaluation, EvalError> {
-    let clock = Clock::new(agreement.zone).map_err(|e| EvalError::Calendar {
+    let clock = Clock::exact(agreement.zone).map_err(|e| EvalError::Calendar {
         rule: "calendar".into(),
         source: e,
     })?;
@@ -196,7 +196,7 @@ pub fn evaluate(
                     rule: run.rule,
                 };
                 let pl = ctx.place(run.fired, trig)?;
-                if pl.0 <= t && best.as_ref().map_or(true, |b| pl.0 < b.0) {
+                if pl.0 <= t && best.as_ref().is_none_or(|b| pl.0 < b.0) {
                     best = Some((pl.0, k, pl));
                 }
             }
@@ -520,6 +520,6 @@ trait OpenEpisode {
 
 impl OpenEpisode for Option<(i64, Option<Decimal>, Option<i64>)> {
     fn is_none_or_paid(&self) -> bool {
-        self.map_or(true, |(_, _, paid)| paid.is_some())
+        self.is_none_or(|(_, _, paid)| paid.is_some())
     }
 }

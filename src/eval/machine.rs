@@ -302,7 +302,7 @@ impl Machine {
             for r in 0..self.ir.rules.len() {
                 if let StateKind::Waiting(step) = self.ir.state(self.local(st, r)).kind {
                     let p = self.place(st, step)?;
-                    if best.as_ref().map_or(true, |b| p.at < b.0) {
+                    if best.as_ref().is_none_or(|b| p.at < b.0) {
                         best = Some((p.at, r, step, p));
                     }
                 }
