@@ -35,14 +35,6 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
         .at(Span::new(file, 0, 0), "this file")
         .help("split the agreement into one file per product"));
     }
-    if text.trim().is_empty() || only_comments(text) {
-        return Err(Diagnostic::new(Code::E0005, "empty clause file")
-            .at(
-                Span::new(file, 0, text.len().min(1)),
-                "nothing to compile here",
-            )
-            .help("a clause file holds an `agreement` header, `general` terms or a `product`"));
-    }
     let mut pairs =
         ClauseParser::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
     let lower = Lower { file };
@@ -57,17 +49,20 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
             }
         }
     }
+    // Empty means no item: whitespace of any kind (a BOM, U+3000) and
+    // comments alone do not make a clause file.
+    if items.is_empty() {
+        return Err(Diagnostic::new(Code::E0005, "empty clause file")
+            .at(
+                Span::new(file, 0, text.len().min(1)),
+                "nothing to compile here",
+            )
+            .help("a clause file holds an `agreement` header, `general` terms or a `product`"));
+    }
     Ok(File {
         id: file,
         items,
         comments: comments(file, text),
-    })
-}
-
-fn only_comments(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with("//")
     })
 }
 

@@ -352,3 +352,15 @@ proptest! {
         assert_round_trip(&src);
     }
 }
+
+/// Found by the fuzzer: comments plus a line of whitespace that `str::trim`
+/// does not know (a BOM) parsed as a file with no items, and formatting it
+/// gave a file reported as empty. A file with no item is empty, however
+/// its whitespace is spelled.
+#[test]
+fn comments_and_exotic_whitespace_alone_are_an_empty_file() {
+    for text in ["// a\n\u{FEFF}\n// b\n", "\u{3000}\n", "// only\n"] {
+        let err = syntax::parse(FileId(0), text).expect_err("no item");
+        assert_eq!(err.code, clausec::diagnostic::Code::E0005, "{text:?}");
+    }
+}
