@@ -355,6 +355,17 @@ impl Clock {
         Ok(self.local(at)?.date())
     }
 
+    /// 00:00 local of the day after the local date of `at`.
+    pub fn next_midnight(&self, at: i64) -> Result<i64, CalendarError> {
+        if let Some(off) = self.fast(at) {
+            if let Some(t) = Self::midnight_at(Self::day_at(at, off) + 1, off) {
+                return Ok(t);
+            }
+        }
+        let next = self.date(at)?.succ_opt().ok_or(CalendarError::OutOfRange)?;
+        self.midnight(next)
+    }
+
     fn shift_date(d: NaiveDate, days: i64) -> Result<NaiveDate, CalendarError> {
         let r = if days >= 0 {
             d.checked_add_days(chrono::Days::new(days as u64))
@@ -682,6 +693,7 @@ mod tests {
             proptest::prop_assert_eq!(fast.sub(at, d), exact.sub(at, d));
             proptest::prop_assert_eq!(fast.day_window(at, count), exact.day_window(at, count));
             proptest::prop_assert_eq!(fast.date(at), exact.date(at));
+            proptest::prop_assert_eq!(fast.next_midnight(at), exact.next_midnight(at));
             if let Ok(day) = exact.date(at) {
                 proptest::prop_assert_eq!(fast.midnight(day), exact.midnight(day));
             }

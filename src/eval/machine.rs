@@ -74,6 +74,33 @@ pub fn service_state(terminated: bool, service: Cap) -> ServiceState {
     }
 }
 
+/// Id of a built-in event (its index in [`crate::vocab::BUILTIN_EVENTS`]);
+/// a name missing from the list fails the build.
+const fn builtin_event(name: &str) -> u16 {
+    let list = crate::vocab::BUILTIN_EVENTS;
+    let mut i = 0;
+    while i < list.len() {
+        let (a, b) = (list[i].as_bytes(), name.as_bytes());
+        let mut same = a.len() == b.len();
+        let mut k = 0;
+        while same && k < a.len() {
+            same = a[k] == b[k];
+            k += 1;
+        }
+        if same {
+            return i as u16;
+        }
+        i += 1;
+    }
+    panic!("not a built-in event")
+}
+
+const ARREARS: u16 = builtin_event("arrears");
+const PAYMENT: u16 = builtin_event("payment");
+const PURCHASE: u16 = builtin_event("purchase");
+const TERMINATION: u16 = builtin_event("termination");
+const OUTAGE_START: u16 = builtin_event("outage_start");
+
 /// Where a step lands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Placement {
@@ -277,12 +304,21 @@ impl Machine {
         self.place_with(&st.slots, slot, step, st.slots[slot])
     }
 
+    /// When the step a rule waits for is due (`None`: the rule is not waiting).
+    fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, EvalError> {
+        match self.ir.state(self.local(st, r)).kind {
+            StateKind::Waiting(step) => Ok(Some(self.place(st, step)?.at)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Sets `next_due` to the earliest deadline of every waiting rule.
     fn recompute_due(&self, st: &mut AccountState) -> Result<(), EvalError> {
         let mut due = i64::MAX;
         if st.flags & TERMINATED == 0 {
             for r in 0..self.ir.rules.len() {
-                if let StateKind::Waiting(step) = self.ir.state(self.local(st, r)).kind {
-                    due = due.min(self.place(st, step)?.at);
+                if let Some(d) = self.rule_due(st, r)? {
+                    due = due.min(d);
                 }
             }
         }
@@ -291,7 +327,71 @@ impl Machine {
     }
 
     /// Fires every deadline due at or before `t`.
+    ///
+    /// A rule's deadline depends only on its own local state and anchor, so
+    /// each waiting rule is placed once here and only the rule that fired is
+    /// placed again (at most 32 rules fit the packed state; the buffer has
+    /// room for 64).
     fn fire_due(
+        &self,
+        st: &mut AccountState,
+        t: i64,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), EvalError> {
+        if st.next_due > t || st.flags & TERMINATED != 0 {
+            return Ok(());
+        }
+        let n = self.ir.rules.len();
+        let mut dues = [i64::MAX; 64];
+        if n > dues.len() {
+            return self.fire_due_uncached(st, t, out);
+        }
+        for (r, d) in dues.iter_mut().enumerate().take(n) {
+            if let Some(at) = self.rule_due(st, r)? {
+                *d = at;
+            }
+        }
+        while st.next_due <= t && st.flags & TERMINATED == 0 {
+            // earliest first, ties in component order
+            let mut best = 0;
+            for r in 1..n {
+                if dues[r] < dues[best] {
+                    best = r;
+                }
+            }
+            if n == 0 || dues[best] == i64::MAX {
+                break;
+            }
+            let r = best;
+            let local = self.ir.state(self.local(st, r));
+            let (StateKind::Waiting(step), Some(target)) =
+                (local.kind, local.on_deadline.as_ref().map(|e| e.target))
+            else {
+                break;
+            };
+            let p = self.place(st, step)?;
+            self.set_local(st, r, target);
+            self.apply_step(st, step, p.at);
+            out.push(Fired {
+                at: p.at,
+                step,
+                readings: p.readings,
+                window: p.window,
+            });
+            st.now = st.now.max(p.at);
+            dues[r] = self.rule_due(st, r)?.unwrap_or(i64::MAX);
+            st.next_due = if st.flags & TERMINATED != 0 {
+                i64::MAX
+            } else {
+                dues[..n].iter().copied().min().unwrap_or(i64::MAX)
+            };
+        }
+        Ok(())
+    }
+
+    /// [`Machine::fire_due`] placing every waiting rule on each round (only
+    /// for automata too large for its buffer).
+    fn fire_due_uncached(
         &self,
         st: &mut AccountState,
         t: i64,
@@ -308,9 +408,16 @@ impl Machine {
                 }
             }
             let Some((_, r, step, p)) = best else { break };
-            let edge = self.ir.state(self.local(st, r)).on_deadline.clone();
-            let Some(edge) = edge else { break };
-            self.set_local(st, r, edge.target);
+            let Some(target) = self
+                .ir
+                .state(self.local(st, r))
+                .on_deadline
+                .as_ref()
+                .map(|e| e.target)
+            else {
+                break;
+            };
+            self.set_local(st, r, target);
             self.apply_step(st, step, p.at);
             out.push(Fired {
                 at: p.at,
@@ -396,12 +503,8 @@ impl Machine {
     fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), EvalError> {
         let m = self.ir.money_slots();
         // Built-in events have fixed ids: their index in BUILTIN_EVENTS.
-        let name = match crate::vocab::BUILTIN_EVENTS.get(ev.event.0 as usize) {
-            Some(n) => *n,
-            None => return Ok(()),
-        };
-        match name {
-            "arrears" => {
+        match ev.event.0 {
+            ARREARS => {
                 if let Some(lf) = &self.ir.money.late_fee {
                     let open = st.slots[m.at(MoneySlots::LATE_START)] != UNSET
                         && st.slots[m.at(MoneySlots::LATE_END)] == i64::MAX;
@@ -425,13 +528,13 @@ impl Machine {
                     }
                 }
             }
-            "payment"
+            PAYMENT
                 if st.slots[m.at(MoneySlots::LATE_START)] != UNSET
                     && st.slots[m.at(MoneySlots::LATE_END)] == i64::MAX =>
             {
                 st.slots[m.at(MoneySlots::LATE_END)] = ev.at;
             }
-            "purchase" => {
+            PURCHASE => {
                 st.slots[m.at(MoneySlots::PURCHASE_AT)] = ev.at;
                 let [a, b] = money::to_slots(ev.amount.unwrap_or_default());
                 st.slots[m.at(MoneySlots::PURCHASE_AMOUNT)] = a;
@@ -443,11 +546,11 @@ impl Machine {
                     st.flags &= !PURCHASE_HAS_AMOUNT;
                 }
             }
-            "termination" => {
+            TERMINATION => {
                 let k = m.at(MoneySlots::ENDED);
                 st.slots[k] = st.slots[k].min(ev.at);
             }
-            "outage_start" => st.slots[m.at(MoneySlots::BREACH)] = ev.at,
+            OUTAGE_START => st.slots[m.at(MoneySlots::BREACH)] = ev.at,
             _ => {}
         }
         Ok(())
@@ -497,26 +600,52 @@ impl Machine {
             }
         }
         self.money_event(st, ev)?;
-        let mut changed = false;
+        // A rule's deadline depends only on its own state and anchor, so the
+        // earliest deadline changes only through the rules this event moves:
+        // place those again, and every rule only when one of them held the
+        // earliest deadline before.
+        let old_due = st.next_due;
+        let mut full = false;
+        let mut moved = [0u16; 64];
+        let mut n_moved = 0;
         for &r in reacting {
-            let r = r as usize;
-            let s = self.ir.state(self.local(st, r));
+            let ri = r as usize;
+            let s = self.ir.state(self.local(st, ri));
             let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) else {
                 continue;
             };
+            if let StateKind::Waiting(step) = s.kind {
+                if self.place(st, step).map_or(true, |p| p.at <= old_due) {
+                    full = true;
+                }
+            }
             let target = e.target;
             for eff in &e.effects {
                 match eff {
-                    Effect::SetAnchor => st.slots[self.ir.rules[r].slot] = ev.at,
+                    Effect::SetAnchor => st.slots[self.ir.rules[ri].slot] = ev.at,
                     Effect::Resume(res) => self.apply_resume(st, res),
                     Effect::Fire(_) => {}
                 }
             }
-            self.set_local(st, r, target);
-            changed = true;
+            self.set_local(st, ri, target);
+            match moved.get_mut(n_moved) {
+                Some(m) => *m = r,
+                None => full = true,
+            }
+            n_moved += 1;
         }
-        if changed {
-            self.recompute_due(st)?;
+        if n_moved > 0 {
+            if full {
+                self.recompute_due(st)?;
+            } else {
+                let mut due = old_due;
+                for &r in &moved[..n_moved] {
+                    if let Some(d) = self.rule_due(st, r as usize)? {
+                        due = due.min(d);
+                    }
+                }
+                st.next_due = due;
+            }
             self.fire_due(st, ev.at, out)?;
         }
         Ok(())

@@ -32,13 +32,7 @@ pub fn late_fee_start(
 ) -> Result<i64, CalendarError> {
     match from {
         LateFeeStart::Arrears => Ok(arrears_at),
-        LateFeeStart::NextDay => {
-            let next = clock
-                .date(arrears_at)?
-                .succ_opt()
-                .ok_or(CalendarError::OutOfRange)?;
-            clock.midnight(next)
-        }
+        LateFeeStart::NextDay => clock.next_midnight(arrears_at),
     }
 }
 
