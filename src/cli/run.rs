@@ -116,7 +116,10 @@ fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Opti
         }
     }
     // A line that is not UTF-8 becomes an invalid-JSON line (reported with its number).
-    Ok(Some(String::from_utf8_lossy(buf).into_owned()))
+    Ok(Some(match std::str::from_utf8(buf) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(buf).into_owned(),
+    }))
 }
 
 struct Sink {

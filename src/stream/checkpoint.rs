@@ -148,7 +148,7 @@ pub fn encode(run: &Runner, mark: OutputMark) -> Vec<u8> {
         w.bytes(billing.name().as_bytes());
     }
     for s in &run.shards {
-        w.bytes(&s.names.bytes);
+        w.bytes(s.names.bytes.as_bytes());
         w.words(&s.names.ends);
         w.u64(s.tables.len() as u64);
         for t in &s.tables {
@@ -160,9 +160,8 @@ pub fn encode(run: &Runner, mark: OutputMark) -> Vec<u8> {
             w.u16(d.machine);
             w.u32(d.rec);
         }
-        w.u64(s.pending.len() as u64);
-        for p in s.pending.iter() {
-            let p = &p.0;
+        w.u64(s.pending_len() as u64);
+        for p in s.pending_events() {
             w.i64(p.at);
             w.u64(p.line);
             w.u16(p.machine);
@@ -244,14 +243,21 @@ pub fn decode(bytes: &[u8], mut catalog: Catalog, options: Options) -> Result<Re
 
 fn read_shard(r: &mut R, catalog: &Catalog) -> Result<Shard, String> {
     let mut s = Shard::default();
-    s.names.bytes = r.bytes()?.to_vec();
+    s.names.bytes = std::str::from_utf8(r.bytes()?)
+        .map_err(|_| TRUNCATED)?
+        .to_string();
     s.names.ends = r.words()?;
-    if std::str::from_utf8(&s.names.bytes).is_err()
-        || s.names
+    let names = &s.names;
+    let ends_ok = names.ends.windows(2).all(|w| w[0] <= w[1])
+        && names
+            .ends
+            .iter()
+            .all(|e| names.bytes.is_char_boundary(*e as usize))
+        && names
             .ends
             .last()
-            .is_some_and(|e| *e as usize != s.names.bytes.len())
-    {
+            .map_or(names.bytes.is_empty(), |e| *e as usize == names.bytes.len());
+    if !ends_ok {
         return Err(TRUNCATED.into());
     }
     let tables = r.len(8)?;

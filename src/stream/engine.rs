@@ -14,8 +14,6 @@ use super::queue::{DeadlineQueue, Due};
 use super::table::{pack_time, unpack_time, Names, Table};
 use crate::eval::{AccountState, Event, Fired};
 use hashbrown::HashTable;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// An accepted event waiting for the watermark to pass it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +70,11 @@ pub struct Shard {
     pub tables: Vec<Table>,
     index: HashTable<u64>,
     pub queue: DeadlineQueue,
-    pub pending: BinaryHeap<Reverse<PendingEvent>>,
+    /// Accepted events not yet applied, sorted by `(at, line)` from `head` on.
+    pending: Vec<PendingEvent>,
+    head: usize,
+    /// Accepted since the last `advance`, not yet merged into `pending`.
+    incoming: Vec<PendingEvent>,
     scratch: Vec<Option<AccountState>>,
     fired: Vec<Fired>,
     pub out: Vec<Out>,
@@ -140,12 +142,20 @@ impl Shard {
 
     /// Accepts an event for later application.
     pub fn accept(&mut self, e: PendingEvent) {
-        self.pending.push(Reverse(e));
+        self.incoming.push(e);
     }
 
     /// Applies every event before `event_limit` and fires every deadline
     /// before `deadline_limit`, in time order.
     pub fn advance(&mut self, cat: &Catalog, event_limit: i64, deadline_limit: i64) {
+        if !self.incoming.is_empty() {
+            // Input is nearly in time order, so this sort finds long runs.
+            let mut all = std::mem::take(&mut self.incoming);
+            all.extend(self.pending.drain(self.head..));
+            all.sort_by_key(|p| (p.at, p.line));
+            self.pending = all;
+            self.head = 0;
+        }
         loop {
             let td = self
                 .queue
@@ -154,8 +164,8 @@ impl Shard {
                 .filter(|t| *t < deadline_limit);
             let te = self
                 .pending
-                .peek()
-                .map(|p| p.0.at)
+                .get(self.head)
+                .map(|p| p.at)
                 .filter(|t| *t < event_limit);
             match (td, te) {
                 (Some(d), Some(e)) if d <= e => self.fire_deadline(cat),
@@ -206,9 +216,14 @@ impl Shard {
     }
 
     fn apply_event(&mut self, cat: &Catalog) {
-        let Some(Reverse(p)) = self.pending.pop() else {
+        let Some(p) = self.pending.get(self.head).cloned() else {
             return;
         };
+        self.head += 1;
+        if self.head == self.pending.len() {
+            self.pending.clear();
+            self.head = 0;
+        }
         let entry = &cat.entries[p.machine as usize];
         let mut st = self.scratch(cat, p.machine);
         self.tables[p.machine as usize].load(p.rec, &mut st, &entry.fresh);
@@ -273,17 +288,28 @@ impl Shard {
         }
     }
 
+    /// Accepted events not yet applied, in no particular order.
+    pub fn pending_events(&self) -> impl Iterator<Item = &PendingEvent> + '_ {
+        self.pending[self.head..].iter().chain(self.incoming.iter())
+    }
+
+    /// Number of accepted events not yet applied.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len() - self.head + self.incoming.len()
+    }
+
     /// Sorts this batch's output by its merge key.
     pub fn sort_output(&mut self) {
+        // Fetch each name once (they are scattered over the arena), then sort.
         let names = &self.names;
-        self.out.sort_by(|a, b| {
-            (a.instant, names.get(a.name), a.machine, a.seq).cmp(&(
-                b.instant,
-                names.get(b.name),
-                b.machine,
-                b.seq,
-            ))
-        });
+        let mut keyed: Vec<(i64, &str, u16, u32, Out)> = self
+            .out
+            .iter()
+            .map(|o| (o.instant, names.get(o.name), o.machine, o.seq, *o))
+            .collect();
+        keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        let sorted: Vec<Out> = keyed.into_iter().map(|k| k.4).collect();
+        self.out = sorted;
     }
 
     /// Clears the batch's output once written.
@@ -301,7 +327,8 @@ impl Shard {
             + self.names.heap_bytes()
             + self.index.capacity() * (std::mem::size_of::<u64>() + 1)
             + self.queue.heap_bytes()
-            + self.pending.capacity() * std::mem::size_of::<Reverse<PendingEvent>>()
+            + (self.pending.capacity() + self.incoming.capacity())
+                * std::mem::size_of::<PendingEvent>()
     }
 
     /// Records held.

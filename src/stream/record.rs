@@ -147,7 +147,16 @@ impl OutputFormat {
         }
         let mut prefix = String::with_capacity(64);
         prefix.push_str("{\"account\":");
-        prefix.push_str(&json_str(account));
+        if account
+            .bytes()
+            .all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+        {
+            prefix.push('"');
+            prefix.push_str(account);
+            prefix.push('"');
+        } else {
+            prefix.push_str(&json_str(account));
+        }
         prefix.push_str(&self.head);
         prefix.push_str(&m.format_instant(at));
         for t in tails {

@@ -216,7 +216,7 @@ impl Table {
 /// Account names of one shard, end to end in one buffer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Names {
-    pub bytes: Vec<u8>,
+    pub bytes: String,
     pub ends: Vec<u32>,
 }
 
@@ -224,7 +224,7 @@ impl Names {
     pub fn push(&mut self, name: &str) -> Result<u32, String> {
         let end = self.bytes.len() + name.len();
         let end = u32::try_from(end).map_err(|_| "account names exceed 4 GiB in one shard")?;
-        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.push_str(name);
         self.ends.push(end);
         Ok(self.ends.len() as u32 - 1)
     }
@@ -233,7 +233,7 @@ impl Names {
         let i = i as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         let end = self.ends[i] as usize;
-        std::str::from_utf8(&self.bytes[start..end]).unwrap_or("?")
+        self.bytes.get(start..end).unwrap_or("?")
     }
 
     pub fn heap_bytes(&self) -> usize {

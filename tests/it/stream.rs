@@ -351,4 +351,10 @@ fn a_run_killed_with_sigkill_resumes_from_its_checkpoint_exactly_once() {
         got == expected,
         "restarted output differs from the uninterrupted run"
     );
+    // The checkpoint belongs to this input: a changed input is refused.
+    let mut changed = lines.clone();
+    changed[0] = changed[0].replace("acct-", "acct-x");
+    std::fs::write(&events, changed.join("\n") + "\n").expect("write events");
+    let refused = start().wait_with_output().expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
 }
