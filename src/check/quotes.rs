@@ -52,11 +52,10 @@ pub fn verify_quotes(map: &SourceMap, files: &[ast::File]) -> Vec<Diagnostic> {
                     .at(source.span, "named here")
                     .help("`source` is a path relative to this clause file; quotes cannot be verified without the text"),
                 ),
-                Some(AgreementText::Loaded(t)) => {
-                    if loaded.is_none() {
-                        loaded = Some((path, SourceText::new(t)));
-                    }
+                Some(AgreementText::Loaded(t)) if loaded.is_none() => {
+                    loaded = Some((path, SourceText::new(t)));
                 }
+                Some(AgreementText::Loaded(_)) => {}
             }
         }
         let Some((path, text)) = loaded else {
