@@ -9,7 +9,7 @@
 use super::money;
 use super::types::*;
 use crate::ast::Modality;
-use crate::calendar::Clock;
+use crate::calendar::{Clock, FAST_FROM, FAST_UNTIL};
 use crate::compile::{
     AnchorIr, Automaton, Effect, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
 };
@@ -96,8 +96,8 @@ const fn builtin_event(name: &str) -> u16 {
 }
 
 const ARREARS: u16 = builtin_event("arrears");
-const PAYMENT: u16 = builtin_event("payment");
-const PURCHASE: u16 = builtin_event("purchase");
+pub(super) const PAYMENT: u16 = builtin_event("payment");
+pub(super) const PURCHASE: u16 = builtin_event("purchase");
 const TERMINATION: u16 = builtin_event("termination");
 const OUTAGE_START: u16 = builtin_event("outage_start");
 
@@ -112,15 +112,43 @@ pub struct Placement {
 /// One selected product × billing under one reading.
 #[derive(Clone, Debug)]
 pub struct Machine {
+    /// The automaton (read it freely; `Machine::new` derives `reach` from it).
     pub ir: Automaton,
     pub reading: Reading,
     pub(crate) clock: Clock,
+    /// Per rule: how far its steps land from the trigger (see
+    /// [`super::reach`]); `None`: always check placements first.
+    reach: Vec<Option<i64>>,
 }
 
 impl Machine {
     pub fn new(ir: Automaton, reading: Reading) -> Result<Machine, crate::calendar::CalendarError> {
         let clock = Clock::new(ir.zone)?;
-        Ok(Machine { ir, reading, clock })
+        let reach = ir
+            .rules
+            .iter()
+            .map(|r| super::reach::rule_reach(&ir, r))
+            .collect();
+        Ok(Machine {
+            ir,
+            reading,
+            clock,
+            reach,
+        })
+    }
+
+    /// Whether placing rule `r`'s steps from `trigger` might fail, so they
+    /// must be placed before the event changes anything.
+    fn placement_may_fail(&self, r: usize, trigger: i64) -> bool {
+        match self.reach.get(r).copied().flatten() {
+            Some(reach) if self.clock.has_fast_path() => {
+                !(trigger.checked_sub(reach).is_some_and(|lo| lo >= FAST_FROM)
+                    && trigger
+                        .checked_add(reach)
+                        .is_some_and(|hi| hi <= FAST_UNTIL))
+            }
+            _ => true,
+        }
     }
 
     /// A fresh account: every rule idle, everything active and retained.
@@ -591,7 +619,7 @@ impl Machine {
             let r = r as usize;
             let s = self.ir.state(self.local(st, r));
             if let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) {
-                if e.effects.contains(&Effect::SetAnchor) {
+                if e.effects.contains(&Effect::SetAnchor) && self.placement_may_fail(r, ev.at) {
                     let rule = &self.ir.rules[r];
                     for k in 0..rule.step_count {
                         self.place_with(&st.slots, rule.slot, StepIx(rule.first_step + k), ev.at)?;
@@ -654,9 +682,20 @@ impl Machine {
     /// Fires every deadline up to `at`.
     pub fn advance_to(&self, st: &mut AccountState, at: i64) -> Result<Vec<Fired>, EvalError> {
         let mut out = Vec::new();
-        self.fire_due(st, at, &mut out)?;
-        st.now = st.now.max(at);
+        self.advance_into(st, at, &mut out)?;
         Ok(out)
+    }
+
+    /// [`Machine::advance_to`] appending to a caller's buffer.
+    pub fn advance_into(
+        &self,
+        st: &mut AccountState,
+        at: i64,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), EvalError> {
+        self.fire_due(st, at, out)?;
+        st.now = st.now.max(at);
+        Ok(())
     }
 
     /// The next instant something is due, if any.

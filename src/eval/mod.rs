@@ -8,6 +8,7 @@
 pub mod explain;
 mod machine;
 pub mod money;
+mod reach;
 mod report;
 mod status;
 mod timeline;

@@ -1,6 +1,6 @@
 //! What is in force at an instant, and the one-shot evaluation.
 
-use super::machine::{service_state, Machine};
+use super::machine::{service_state, Machine, PAYMENT, PURCHASE};
 use super::money;
 use super::types::*;
 use crate::ast::Modality;
@@ -163,12 +163,15 @@ impl Machine {
     /// be sorted), fires deadlines up to `at` and reports.
     pub fn evaluate(&self, timeline: &[Event], at: i64) -> Result<Evaluation, EvalError> {
         let mut st = self.new_account();
-        let mut actions = Vec::new();
+        let mut actions = Vec::with_capacity(16);
         for ev in timeline.iter().take_while(|e| e.at <= at) {
             self.step_into(&mut st, ev, &mut actions)?;
         }
-        actions.extend(self.advance_to(&mut st, at)?);
-        actions.sort_by_key(|f| f.at);
+        self.advance_into(&mut st, at, &mut actions)?;
+        // `before` steps fire after the instant they are reported at
+        if !actions.is_sorted_by_key(|f| f.at) {
+            actions.sort_by_key(|f| f.at);
+        }
         let mut status = self.status(&st, at)?;
         let breach = st.slots[self.ir.money_slots().at(MoneySlots::BREACH)];
         if let (Some(cap), true) = (&self.ir.money.liability_cap, breach != UNSET) {
@@ -193,8 +196,8 @@ impl Machine {
             if let Some(from) = from {
                 let mut sum = Decimal::ZERO;
                 for e in timeline.iter().take_while(|e| e.at <= at) {
-                    let name = self.ir.event_name(e.event);
-                    if (name == "payment" || name == "purchase") && from <= e.at && e.at < breach {
+                    let paid = matches!(e.event.0, PAYMENT | PURCHASE);
+                    if paid && from <= e.at && e.at < breach {
                         sum = sum
                             .checked_add(e.amount.unwrap_or_default())
                             .ok_or(EvalError::Overflow)?;
