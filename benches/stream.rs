@@ -258,9 +258,9 @@ fn handwritten_shuffled(s: &Setup) -> Tally {
         .collect();
     let mut heap: BinaryHeap<Reverse<(i64, u32)>> = BinaryHeap::new();
     let fire_until = |t: i64,
-                          accounts: &mut Vec<handwritten::Account>,
-                          heap: &mut BinaryHeap<Reverse<(i64, u32)>>,
-                          tally: &mut dyn FnMut(i64)| {
+                      accounts: &mut Vec<handwritten::Account>,
+                      heap: &mut BinaryHeap<Reverse<(i64, u32)>>,
+                      tally: &mut dyn FnMut(i64)| {
         while let Some(Reverse((due, a))) = heap.peek().copied() {
             if due > t {
                 break;
