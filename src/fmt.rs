@@ -160,10 +160,15 @@ impl Printer<'_> {
 
     /// Whether the original text has an empty line between two offsets.
     fn blank_between(&self, from: u32, to: u32) -> bool {
-        self.text.get(from as usize..to as usize).is_some_and(|gap| {
-            let lines: Vec<&str> = gap.split('\n').collect();
-            lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
-        })
+        self.text
+            .get(from as usize..to as usize)
+            .is_some_and(|gap| {
+                let lines: Vec<&str> = gap.split('\n').collect();
+                lines.len() > 2
+                    && lines[1..lines.len() - 1]
+                        .iter()
+                        .any(|l| l.trim().is_empty())
+            })
     }
 
     fn body_item(&mut self, item: &BodyItem) {

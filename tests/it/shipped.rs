@@ -20,10 +20,25 @@ fn load() -> SourceMap {
 fn every_agreement_checks_without_errors() {
     let map = load();
     let checked = clausec::frontend::front_end(&map, Vec::new());
-    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-    assert!(errors.is_empty(), "{}", clausec::render::to_string(&map, &errors));
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}",
+        clausec::render::to_string(&map, &errors)
+    );
     let ids: Vec<&str> = checked.agreements.iter().map(|a| a.id.as_str()).collect();
-    for want in ["aliyun_2018", "aliyun_2024", "maxcompute_2018", "support_plan_2020", "tracing_2019"] {
+    for want in [
+        "aliyun_2018",
+        "aliyun_2024",
+        "maxcompute_2018",
+        "support_plan_2020",
+        "tracing_2019",
+    ] {
         assert!(ids.contains(&want), "agreement `{want}` missing: {ids:?}");
     }
     let products: usize = checked.agreements.iter().map(|a| a.products.len()).sum();
@@ -34,7 +49,11 @@ fn every_agreement_checks_without_errors() {
 fn every_warning_is_explained_by_a_comment_above_it() {
     let map = load();
     let checked = clausec::frontend::front_end(&map, Vec::new());
-    for d in checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning) {
+    for d in checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+    {
         let Some(p) = &d.primary else { continue };
         let file = map.get(p.span.file).expect("file of a diagnostic");
         let line = map.line(p.span);
@@ -65,7 +84,10 @@ fn every_scenario_passes() {
         .filter(|o| !o.passed())
         .flat_map(|o| {
             o.failures.iter().map(move |f| {
-                format!("{}:{} {}: expected {}, actual {}", f.file, f.line, o.name, f.expected, f.actual)
+                format!(
+                    "{}:{} {}: expected {}, actual {}",
+                    f.file, f.line, o.name, f.expected, f.actual
+                )
             })
         })
         .collect();
@@ -75,8 +97,16 @@ fn every_scenario_passes() {
     for a in &program.agreements {
         for p in &a.products {
             if !p.rules.is_empty() {
-                let runs = outcomes.iter().filter(|o| o.agreement == a.id && o.product == p.id).count();
-                assert!(runs >= 2, "{} · {} has rules but {runs} scenario(s)", a.id, p.id);
+                let runs = outcomes
+                    .iter()
+                    .filter(|o| o.agreement == a.id && o.product == p.id)
+                    .count();
+                assert!(
+                    runs >= 2,
+                    "{} · {} has rules but {runs} scenario(s)",
+                    a.id,
+                    p.id
+                );
             }
         }
     }
@@ -90,8 +120,17 @@ fn coverage_of_every_agreement_text_is_complete() {
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
     assert_eq!(reports.len(), 5, "one report per agreement");
     for r in &reports {
-        let missing: Vec<_> = r.articles.iter().filter(|a| a.cited_by.is_empty()).map(|a| &a.number).collect();
-        assert!(missing.is_empty(), "{}: uncited articles {missing:?}", r.agreement);
+        let missing: Vec<_> = r
+            .articles
+            .iter()
+            .filter(|a| a.cited_by.is_empty())
+            .map(|a| &a.number)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{}: uncited articles {missing:?}",
+            r.agreement
+        );
         assert!(!r.articles.is_empty(), "{}: no articles found", r.agreement);
     }
 }
@@ -102,6 +141,10 @@ fn every_clause_file_is_formatted() {
     for (id, f) in map.files() {
         let parsed = clausec::syntax::parse(id, &f.text).expect("parses");
         let formatted = clausec::fmt::format_file(&parsed, &f.text);
-        assert!(formatted == f.text, "{} is not in canonical layout: run `clausec fmt clauses/`", f.name);
+        assert!(
+            formatted == f.text,
+            "{} is not in canonical layout: run `clausec fmt clauses/`",
+            f.name
+        );
     }
 }
