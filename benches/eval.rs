@@ -3,7 +3,7 @@
 //! timeline, and `step` throughput on account-sorted input.
 
 use clausec::eval::{AccountState, Event, Fired, Machine, Program};
-use clausec::vocab::Reading;
+use clausec::vocab::{Billing, Reading};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
@@ -25,16 +25,24 @@ fn agreement_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// The demo agreement's postpaid product: every timing form, money terms.
-fn machine() -> Machine {
+/// The demo agreement's product under `billing`. Postpaid runs the arrears
+/// rule (hours, workdays, calendar days, two readings) on every arrears and
+/// payment; prepaid has only the outage and notice rules and the money terms
+/// (its expiry rules see no `expiry` event in this timeline).
+fn machine(billing: Billing) -> Machine {
     let path = root().join("tests/it/data/eval_demo.clause");
     let (map, diags) = clausec::load::load_all(&[path]).expect("demo exists");
     let program =
         Program::from_checked(clausec::frontend::front_end(&map, diags)).expect("demo checks");
     program
-        .select("demo", None, Reading::CustomerSafe)
+        .select("demo", Some(billing), Reading::CustomerSafe)
         .expect("demo compiles")
 }
+
+const BILLINGS: [(Billing, &str); 2] = [
+    (Billing::Postpaid, "postpaid"),
+    (Billing::Prepaid, "prepaid"),
+];
 
 /// 20 events over two months: arrears and payments, an outage, a notice.
 fn timeline(m: &Machine, base: i64) -> Vec<Event> {
@@ -99,24 +107,32 @@ fn compile_all(c: &mut Criterion) {
 }
 
 fn one_shot(c: &mut Criterion) {
-    let m = machine();
-    let base = 1_561_946_400; // 2019-07-01T10:00:00+08:00
-    let events = timeline(&m, base);
-    let at = base + 70 * 86_400;
-    c.bench_function("evaluate 20-event timeline", |b| {
-        b.iter(|| black_box(m.evaluate(black_box(&events), at).expect("evaluates")))
-    });
+    for (billing, name) in BILLINGS {
+        let m = machine(billing);
+        let base = 1_561_946_400; // 2019-07-01T10:00:00+08:00
+        let events = timeline(&m, base);
+        let at = base + 70 * 86_400;
+        c.bench_function(&format!("evaluate 20-event timeline ({name})"), |b| {
+            b.iter(|| black_box(m.evaluate(black_box(&events), at).expect("evaluates")))
+        });
+    }
 }
 
 fn step_throughput(c: &mut Criterion) {
-    let m = machine();
+    for (billing, name) in BILLINGS {
+        step_throughput_of(c, billing, name);
+    }
+}
+
+fn step_throughput_of(c: &mut Criterion, billing: Billing, name: &str) {
+    let m = machine(billing);
     let accounts = 1_000usize;
     let base = 1_561_946_400;
     let per_account = timeline(&m, base);
     let total = (accounts * per_account.len()) as u64;
     let mut g = c.benchmark_group("step");
     g.throughput(Throughput::Elements(total));
-    g.bench_function("account-sorted events", |b| {
+    g.bench_function(format!("account-sorted events ({name})"), |b| {
         let mut out: Vec<Fired> = Vec::with_capacity(64);
         let mut states: Vec<AccountState> = (0..accounts).map(|_| m.new_account()).collect();
         b.iter(|| {

@@ -142,6 +142,22 @@ impl WorkCalendar {
         }
     }
 
+    /// The most consecutive non-working days inside the calendar: any
+    /// `longest_break() + 1` consecutive dates of its range hold a working day.
+    pub fn longest_break(&self) -> i64 {
+        let (mut longest, mut run) = (0i64, 0i64);
+        for w in &self.working {
+            run = if *w { 0 } else { run + 1 };
+            longest = longest.max(run);
+        }
+        longest
+    }
+
+    /// First and last date as day numbers (days since 1970-01-01).
+    pub fn day_range(&self) -> (i64, i64) {
+        (self.first_day, day_number(self.last))
+    }
+
     /// First and last date the calendar knows.
     pub fn range(&self) -> (NaiveDate, NaiveDate) {
         (self.first, self.last)

@@ -9,7 +9,7 @@
 use super::money;
 use super::types::*;
 use crate::ast::Modality;
-use crate::calendar::{Clock, FAST_FROM, FAST_UNTIL};
+use crate::calendar::Clock;
 use crate::compile::{
     AnchorIr, Automaton, Effect, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
 };
@@ -118,7 +118,7 @@ pub struct Machine {
     pub(crate) clock: Clock,
     /// Per rule: how far its steps land from the trigger (see
     /// [`super::reach`]); `None`: always check placements first.
-    reach: Vec<Option<i64>>,
+    reach: Vec<Option<super::reach::Reach>>,
 }
 
 impl Machine {
@@ -127,7 +127,7 @@ impl Machine {
         let reach = ir
             .rules
             .iter()
-            .map(|r| super::reach::rule_reach(&ir, r))
+            .map(|r| super::reach::rule_reach(&ir, r, clock.calendar))
             .collect();
         Ok(Machine {
             ir,
@@ -142,10 +142,7 @@ impl Machine {
     fn placement_may_fail(&self, r: usize, trigger: i64) -> bool {
         match self.reach.get(r).copied().flatten() {
             Some(reach) if self.clock.has_fast_path() => {
-                !(trigger.checked_sub(reach).is_some_and(|lo| lo >= FAST_FROM)
-                    && trigger
-                        .checked_add(reach)
-                        .is_some_and(|hi| hi <= FAST_UNTIL))
+                !reach.safe_from(trigger, self.clock.calendar)
             }
             _ => true,
         }
@@ -275,19 +272,28 @@ impl Machine {
         rule_slot: usize,
         a: AnchorIr,
         trigger: i64,
+        known: Option<(StepIx, i64)>,
     ) -> Result<i64, EvalError> {
         match a {
             AnchorIr::Trigger => Ok(trigger),
-            AnchorIr::Step(j) => Ok(self.place_with(slots, rule_slot, j, trigger)?.at),
+            AnchorIr::Step(j) => match known {
+                Some((k, at)) if k == j => Ok(at),
+                _ => Ok(self.place_with(slots, rule_slot, j, trigger, known)?.at),
+            },
         }
     }
 
+    /// Places `step` of the rule whose anchor slot is `rule_slot`. `known`:
+    /// a step of the same rule already placed at the same trigger (the one
+    /// that just fired) and its instant, so a step anchored on it is not
+    /// placed again.
     fn place_with(
         &self,
         slots: &[i64],
         rule_slot: usize,
         step: StepIx,
         trigger: i64,
+        known: Option<(StepIx, i64)>,
     ) -> Result<Placement, EvalError> {
         let s = self.ir.step(step);
         let late = self.reading == Reading::CustomerSafe && s.harmful;
@@ -295,7 +301,7 @@ impl Machine {
             Some([start, end]) => (if late { end } else { start }, w),
             None => (p, None),
         };
-        let a = self.anchor_of(slots, rule_slot, s.timing.anchor, trigger)?;
+        let a = self.anchor_of(slots, rule_slot, s.timing.anchor, trigger, known)?;
         let first = effective(
             self.place_one(&s.timing, a)
                 .map_err(|e| self.calendar_error(step, e))?,
@@ -307,7 +313,7 @@ impl Machine {
                 window: first.1,
             });
         };
-        let b = self.anchor_of(slots, rule_slot, alt.anchor, trigger)?;
+        let b = self.anchor_of(slots, rule_slot, alt.anchor, trigger, known)?;
         let second = effective(
             self.place_one(alt, b)
                 .map_err(|e| self.calendar_error(step, e))?,
@@ -327,15 +333,34 @@ impl Machine {
 
     /// Where `step` lands for this account (its rule must have started).
     pub fn place(&self, st: &AccountState, step: StepIx) -> Result<Placement, EvalError> {
+        self.place_knowing(st, step, None)
+    }
+
+    /// [`Machine::place`] given the instant of a step of the same rule.
+    pub(super) fn place_knowing(
+        &self,
+        st: &AccountState,
+        step: StepIx,
+        known: Option<(StepIx, i64)>,
+    ) -> Result<Placement, EvalError> {
         let rule = self.ir.step(step).rule as usize;
         let slot = self.ir.rules[rule].slot;
-        self.place_with(&st.slots, slot, step, st.slots[slot])
+        self.place_with(&st.slots, slot, step, st.slots[slot], known)
     }
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).
     fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, EvalError> {
+        self.rule_due_knowing(st, r, None)
+    }
+
+    fn rule_due_knowing(
+        &self,
+        st: &AccountState,
+        r: usize,
+        known: Option<(StepIx, i64)>,
+    ) -> Result<Option<i64>, EvalError> {
         match self.ir.state(self.local(st, r)).kind {
-            StateKind::Waiting(step) => Ok(Some(self.place(st, step)?.at)),
+            StateKind::Waiting(step) => Ok(Some(self.place_knowing(st, step, known)?.at)),
             _ => Ok(None),
         }
     }
@@ -360,7 +385,8 @@ impl Machine {
     /// each waiting rule is placed once here and only the rule that fired is
     /// placed again (at most 32 rules fit the packed state; the buffer has
     /// room for 64).
-    fn fire_due(
+    #[inline]
+    pub(super) fn fire_due(
         &self,
         st: &mut AccountState,
         t: i64,
@@ -369,6 +395,18 @@ impl Machine {
         if st.next_due > t || st.flags & TERMINATED != 0 {
             return Ok(());
         }
+        self.fire_due_rounds(st, t, out)
+    }
+
+    /// The body of [`Machine::fire_due`], kept out of line so the common
+    /// "nothing due" check stays cheap.
+    #[inline(never)]
+    fn fire_due_rounds(
+        &self,
+        st: &mut AccountState,
+        t: i64,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), EvalError> {
         let n = self.ir.rules.len();
         let mut dues = [i64::MAX; 64];
         if n > dues.len() {
@@ -379,6 +417,8 @@ impl Machine {
                 *d = at;
             }
         }
+        // the step fired last, by rule: steps anchored on it need not place it again
+        let mut last: Option<(usize, StepIx, i64)> = None;
         while st.next_due <= t && st.flags & TERMINATED == 0 {
             // earliest first, ties in component order
             let mut best = 0;
@@ -397,7 +437,8 @@ impl Machine {
             else {
                 break;
             };
-            let p = self.place(st, step)?;
+            let known = last.filter(|l| l.0 == r).map(|l| (l.1, l.2));
+            let p = self.place_knowing(st, step, known)?;
             self.set_local(st, r, target);
             self.apply_step(st, step, p.at);
             out.push(Fired {
@@ -407,7 +448,10 @@ impl Machine {
                 window: p.window,
             });
             st.now = st.now.max(p.at);
-            dues[r] = self.rule_due(st, r)?.unwrap_or(i64::MAX);
+            last = Some((r, step, p.at));
+            dues[r] = self
+                .rule_due_knowing(st, r, Some((step, p.at)))?
+                .unwrap_or(i64::MAX);
             st.next_due = if st.flags & TERMINATED != 0 {
                 i64::MAX
             } else {
@@ -610,8 +654,9 @@ impl Machine {
         if st.flags & TERMINATED != 0 {
             return Ok(());
         }
-        let Some(reacting) = self.ir.reacting.get(ev.event.0 as usize) else {
-            return self.money_event(st, ev);
+        let reacting = match self.ir.reacting.get(ev.event.0 as usize) {
+            Some(r) if !r.is_empty() => r,
+            _ => return self.money_event(st, ev),
         };
         // Check first that every rule this event starts can be placed, so an
         // error leaves the account as it was.
@@ -622,7 +667,8 @@ impl Machine {
                 if e.effects.contains(&Effect::SetAnchor) && self.placement_may_fail(r, ev.at) {
                     let rule = &self.ir.rules[r];
                     for k in 0..rule.step_count {
-                        self.place_with(&st.slots, rule.slot, StepIx(rule.first_step + k), ev.at)?;
+                        let step = StepIx(rule.first_step + k);
+                        self.place_with(&st.slots, rule.slot, step, ev.at, None)?;
                     }
                 }
             }

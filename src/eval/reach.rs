@@ -9,35 +9,65 @@
 //! distance of the trigger (its *reach*) needs no such check when the
 //! trigger lies at least that far inside the span.
 
+use crate::calendar::{WorkCalendar, FAST_FROM, FAST_UNTIL};
 use crate::compile::{AnchorIr, Automaton, RuleIr, StepIx, TimingIr};
 use crate::model::{TimingKindM, Unit};
 
-/// An upper bound (seconds) on how far one timing lands from its anchor;
-/// `None` for workdays, which can fail anywhere outside the calendar.
-fn timing_reach(t: &TimingIr) -> Option<i64> {
+/// How far a rule's steps land from its trigger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// Upper bound, seconds, either side of the trigger.
+    pub secs: i64,
+    /// Some step counts workdays (so the span must lie inside the calendar).
+    pub workdays: bool,
+}
+
+impl Reach {
+    /// Whether every placement from `trigger` surely succeeds on the fast path.
+    pub fn safe_from(&self, trigger: i64, calendar: &WorkCalendar) -> bool {
+        let (Some(lo), Some(hi)) = (
+            trigger.checked_sub(self.secs),
+            trigger.checked_add(self.secs),
+        ) else {
+            return false;
+        };
+        let in_span = lo >= FAST_FROM && hi <= FAST_UNTIL;
+        let (first, last) = calendar.day_range();
+        // two days of slack cover any UTC offset
+        let in_calendar = lo >= (first + 2) * 86_400 && hi <= (last - 2) * 86_400;
+        in_span && (!self.workdays || in_calendar)
+    }
+}
+
+/// An upper bound (seconds) on how far one timing lands from its anchor.
+/// `N workdays` span at most `N × (longest break + 1)` dates inside the
+/// calendar.
+fn timing_reach(t: &TimingIr, longest_break: i64) -> Option<i64> {
     if t.kind == TimingKindM::At {
         return Some(0);
     }
-    let unit: i64 = match t.duration.unit {
-        Unit::Minutes => 60,
-        Unit::Hours => 3_600,
-        Unit::Days | Unit::CalendarDays => 86_400,
-        Unit::Months => 31 * 86_400,
-        Unit::Workdays => return None,
+    let n = i64::from(t.duration.count);
+    let days_or_secs = match t.duration.unit {
+        Unit::Minutes => n.checked_mul(60)?,
+        Unit::Hours => n.checked_mul(3_600)?,
+        Unit::Days | Unit::CalendarDays => n.checked_mul(86_400)?,
+        Unit::Months => n.checked_mul(31 * 86_400)?,
+        Unit::Workdays => n
+            .checked_mul(longest_break.checked_add(1)?)?
+            .checked_mul(86_400)?,
     };
-    // Calendar days end at a midnight after the N-th day, day windows add
-    // one more day and a clamped month moves a few days: two days of slack
-    // cover all of them.
-    i64::from(t.duration.count)
-        .checked_mul(unit)?
-        .checked_add(2 * 86_400)
+    // Calendar days and workdays end at a midnight after the N-th day, day
+    // windows add one more day and a clamped month moves a few days: two
+    // days of slack cover all of them.
+    days_or_secs.checked_add(2 * 86_400)
 }
 
-/// The reach of `rule`: every step it places lies within this many seconds
-/// of the trigger, either side. `None` when a step counts workdays or is
-/// anchored on a later step.
-pub fn rule_reach(ir: &Automaton, rule: &RuleIr) -> Option<i64> {
+/// The reach of `rule`: every step it places lies within `secs` of the
+/// trigger, either side. `None` when a step is anchored on a later step.
+pub fn rule_reach(ir: &Automaton, rule: &RuleIr, calendar: &WorkCalendar) -> Option<Reach> {
+    let longest_break = calendar.longest_break();
     let mut reach: Vec<i64> = Vec::with_capacity(rule.step_count as usize);
+    let mut workdays = false;
     for k in 0..rule.step_count {
         let s = ir.steps.get((rule.first_step + k) as usize)?;
         let mut r = 0i64;
@@ -49,11 +79,15 @@ pub fn rule_reach(ir: &Automaton, rule: &RuleIr) -> Option<i64> {
                     *reach.get(local as usize)?
                 }
             };
-            r = r.max(base.checked_add(timing_reach(t)?)?);
+            workdays |= t.kind != TimingKindM::At && t.duration.unit == Unit::Workdays;
+            r = r.max(base.checked_add(timing_reach(t, longest_break)?)?);
         }
         reach.push(r);
     }
-    Some(reach.into_iter().max().unwrap_or(0))
+    Some(Reach {
+        secs: reach.into_iter().max().unwrap_or(0),
+        workdays,
+    })
 }
 
 #[cfg(test)]
@@ -78,18 +112,41 @@ product p "产品" §1 {
 "#;
 
     #[test]
-    fn reach_sums_anchored_steps_and_refuses_workdays() {
+    fn reach_sums_anchored_steps_and_bounds_workdays_by_the_longest_break() {
         let program = Program::compile_str("p.clause", SRC).expect("checks");
         let m = program
             .select("p", Some(Billing::Postpaid), Reading::CustomerSafe)
             .expect("compiles");
-        let reach: Vec<Option<i64>> =
+        let cal = crate::calendar::cn_mainland().expect("calendar");
+        let reach: Vec<Option<super::Reach>> =
             m.ir.rules
                 .iter()
-                .map(|r| super::rule_reach(&m.ir, r))
+                .map(|r| super::rule_reach(&m.ir, r, cal))
                 .collect();
         let day = 86_400;
-        // 24 h + slack, then 2 months (≤ 62 days) + slack from that step
-        assert_eq!(reach, vec![Some(day + 2 * day + 62 * day + 2 * day), None]);
+        // the longest break of the shipped calendar: Spring Festival or
+        // National Day, 8 or 9 days with the weekends around them
+        let brk = cal.longest_break();
+        assert!((7..=12).contains(&brk), "{brk}");
+        assert_eq!(
+            reach,
+            vec![
+                // 24 h + slack, then 2 months (≤ 62 days) + slack from that step
+                Some(super::Reach {
+                    secs: day + 2 * day + 62 * day + 2 * day,
+                    workdays: false
+                }),
+                Some(super::Reach {
+                    secs: 3 * (brk + 1) * day + 2 * day,
+                    workdays: true
+                }),
+            ]
+        );
+        let r = reach[1].expect("reach");
+        let t2019 = 1_561_946_400;
+        assert!(r.safe_from(t2019, cal));
+        // the calendar ends 2026-12-31: a trigger on 2026-12-30 must be checked
+        assert!(!r.safe_from(1_798_588_800, cal));
+        assert!(reach[0].expect("reach").safe_from(1_798_588_800, cal));
     }
 }

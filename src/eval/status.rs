@@ -27,6 +27,8 @@ impl Machine {
                 StateKind::Waiting(s) => s.0,
                 StateKind::Done => rule.first_step + rule.step_count,
             };
+            // steps are placed in order, each knowing the one before it
+            let mut prev: Option<(StepIx, i64)> = None;
             for k in rule.first_step..rule.first_step + rule.step_count {
                 let step = StepIx(k);
                 let s = self.ir.step(step);
@@ -34,7 +36,8 @@ impl Machine {
                 if !fired && terminated {
                     continue;
                 }
-                let p = self.place(st, step)?;
+                let p = self.place_knowing(st, step, prev)?;
+                prev = Some((step, p.at));
                 if !fired {
                     pending.push(Pending { due: p.at, step });
                 }
