@@ -101,6 +101,29 @@ pub(super) const PURCHASE: u16 = builtin_event("purchase");
 const TERMINATION: u16 = builtin_event("termination");
 const OUTAGE_START: u16 = builtin_event("outage_start");
 
+/// Instants of the last few steps of one rule placed at its current anchor.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Known {
+    steps: [u32; 4],
+    at: [i64; 4],
+    len: usize,
+}
+
+impl Known {
+    pub(super) fn get(&self, step: StepIx) -> Option<i64> {
+        (0..self.len.min(4))
+            .find(|&i| self.steps[i] == step.0)
+            .map(|i| self.at[i])
+    }
+
+    pub(super) fn push(&mut self, step: StepIx, at: i64) {
+        let i = self.len % 4;
+        self.steps[i] = step.0;
+        self.at[i] = at;
+        self.len += 1;
+    }
+}
+
 /// Where a step lands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Placement {
@@ -272,28 +295,28 @@ impl Machine {
         rule_slot: usize,
         a: AnchorIr,
         trigger: i64,
-        known: Option<(StepIx, i64)>,
+        known: &Known,
     ) -> Result<i64, EvalError> {
         match a {
             AnchorIr::Trigger => Ok(trigger),
-            AnchorIr::Step(j) => match known {
-                Some((k, at)) if k == j => Ok(at),
-                _ => Ok(self.place_with(slots, rule_slot, j, trigger, known)?.at),
+            AnchorIr::Step(j) => match known.get(j) {
+                Some(at) => Ok(at),
+                None => Ok(self.place_with(slots, rule_slot, j, trigger, known)?.at),
             },
         }
     }
 
     /// Places `step` of the rule whose anchor slot is `rule_slot`. `known`:
-    /// a step of the same rule already placed at the same trigger (the one
-    /// that just fired) and its instant, so a step anchored on it is not
-    /// placed again.
+    /// steps of the same rule already placed at the same trigger (those that
+    /// just fired) and their instants, so a step anchored on one of them does
+    /// not place it again.
     fn place_with(
         &self,
         slots: &[i64],
         rule_slot: usize,
         step: StepIx,
         trigger: i64,
-        known: Option<(StepIx, i64)>,
+        known: &Known,
     ) -> Result<Placement, EvalError> {
         let s = self.ir.step(step);
         let late = self.reading == Reading::CustomerSafe && s.harmful;
@@ -333,7 +356,7 @@ impl Machine {
 
     /// Where `step` lands for this account (its rule must have started).
     pub fn place(&self, st: &AccountState, step: StepIx) -> Result<Placement, EvalError> {
-        self.place_knowing(st, step, None)
+        self.place_knowing(st, step, &Known::default())
     }
 
     /// [`Machine::place`] given the instant of a step of the same rule.
@@ -341,7 +364,7 @@ impl Machine {
         &self,
         st: &AccountState,
         step: StepIx,
-        known: Option<(StepIx, i64)>,
+        known: &Known,
     ) -> Result<Placement, EvalError> {
         let rule = self.ir.step(step).rule as usize;
         let slot = self.ir.rules[rule].slot;
@@ -350,14 +373,14 @@ impl Machine {
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).
     fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, EvalError> {
-        self.rule_due_knowing(st, r, None)
+        self.rule_due_knowing(st, r, &Known::default())
     }
 
     fn rule_due_knowing(
         &self,
         st: &AccountState,
         r: usize,
-        known: Option<(StepIx, i64)>,
+        known: &Known,
     ) -> Result<Option<i64>, EvalError> {
         match self.ir.state(self.local(st, r)).kind {
             StateKind::Waiting(step) => Ok(Some(self.place_knowing(st, step, known)?.at)),
@@ -417,8 +440,10 @@ impl Machine {
                 *d = at;
             }
         }
-        // the step fired last, by rule: steps anchored on it need not place it again
-        let mut last: Option<(usize, StepIx, i64)> = None;
+        // steps of the rule that fired last: steps anchored on them need not
+        // place them again
+        let mut known = Known::default();
+        let mut known_rule = usize::MAX;
         while st.next_due <= t && st.flags & TERMINATED == 0 {
             // earliest first, ties in component order
             let mut best = 0;
@@ -437,8 +462,11 @@ impl Machine {
             else {
                 break;
             };
-            let known = last.filter(|l| l.0 == r).map(|l| (l.1, l.2));
-            let p = self.place_knowing(st, step, known)?;
+            if known_rule != r {
+                known = Known::default();
+                known_rule = r;
+            }
+            let p = self.place_knowing(st, step, &known)?;
             self.set_local(st, r, target);
             self.apply_step(st, step, p.at);
             out.push(Fired {
@@ -448,10 +476,8 @@ impl Machine {
                 window: p.window,
             });
             st.now = st.now.max(p.at);
-            last = Some((r, step, p.at));
-            dues[r] = self
-                .rule_due_knowing(st, r, Some((step, p.at)))?
-                .unwrap_or(i64::MAX);
+            known.push(step, p.at);
+            dues[r] = self.rule_due_knowing(st, r, &known)?.unwrap_or(i64::MAX);
             st.next_due = if st.flags & TERMINATED != 0 {
                 i64::MAX
             } else {
@@ -668,7 +694,7 @@ impl Machine {
                     let rule = &self.ir.rules[r];
                     for k in 0..rule.step_count {
                         let step = StepIx(rule.first_step + k);
-                        self.place_with(&st.slots, rule.slot, step, ev.at, None)?;
+                        self.place_with(&st.slots, rule.slot, step, ev.at, &Known::default())?;
                     }
                 }
             }
@@ -676,8 +702,8 @@ impl Machine {
         self.money_event(st, ev)?;
         // A rule's deadline depends only on its own state and anchor, so the
         // earliest deadline changes only through the rules this event moves:
-        // place those again, and every rule only when one of them held the
-        // earliest deadline before.
+        // place those again, and every rule when one of them was waiting
+        // (it may have held the earliest deadline).
         let old_due = st.next_due;
         let mut full = false;
         let mut moved = [0u16; 64];
@@ -688,10 +714,9 @@ impl Machine {
             let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) else {
                 continue;
             };
-            if let StateKind::Waiting(step) = s.kind {
-                if self.place(st, step).map_or(true, |p| p.at <= old_due) {
-                    full = true;
-                }
+            // a waiting rule may hold the earliest deadline
+            if matches!(s.kind, StateKind::Waiting(_)) {
+                full = true;
             }
             let target = e.target;
             for eff in &e.effects {

@@ -1,6 +1,6 @@
 //! What is in force at an instant, and the one-shot evaluation.
 
-use super::machine::{service_state, Machine, PAYMENT, PURCHASE};
+use super::machine::{service_state, Known, Machine, PAYMENT, PURCHASE};
 use super::money;
 use super::types::*;
 use crate::ast::Modality;
@@ -27,8 +27,8 @@ impl Machine {
                 StateKind::Waiting(s) => s.0,
                 StateKind::Done => rule.first_step + rule.step_count,
             };
-            // steps are placed in order, each knowing the one before it
-            let mut prev: Option<(StepIx, i64)> = None;
+            // steps are placed in order, each knowing those before it
+            let mut known = Known::default();
             for k in rule.first_step..rule.first_step + rule.step_count {
                 let step = StepIx(k);
                 let s = self.ir.step(step);
@@ -36,8 +36,8 @@ impl Machine {
                 if !fired && terminated {
                     continue;
                 }
-                let p = self.place_knowing(st, step, prev)?;
-                prev = Some((step, p.at));
+                let p = self.place_knowing(st, step, &known)?;
+                known.push(step, p.at);
                 if !fired {
                     pending.push(Pending { due: p.at, step });
                 }
