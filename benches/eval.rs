@@ -149,5 +149,29 @@ fn step_throughput_of(c: &mut Criterion, billing: Billing, name: &str) {
     g.finish();
 }
 
-criterion_group!(benches, compile_all, one_shot, step_throughput);
+/// Not timed: what one `AccountState` of the demo costs, printed with the
+/// figures (docs/performance.md quotes it).
+fn state_size(_: &mut Criterion) {
+    for (billing, name) in BILLINGS {
+        let m = machine(billing);
+        let base = 1_561_946_400;
+        let mut st = m.new_account();
+        for ev in timeline(&m, base).iter().take(5) {
+            m.step(&mut st, ev).expect("steps");
+        }
+        let inline = std::mem::size_of::<AccountState>();
+        let heap = std::mem::size_of_val(&*st.slots);
+        let json = serde_json::to_string(&st).expect("serialises").len();
+        // bincode 1 fixed-width layout: the six scalar fields, a u64 length
+        // and 8 bytes per slot
+        let binary = 8 + 8 + 4 + 4 + 8 + 8 + 8 + heap;
+        eprintln!(
+            "AccountState ({name}, {} rules): {inline} B inline + {heap} B of slots on the heap; \
+             JSON {json} B after 5 events; fixed-width binary {binary} B",
+            m.ir.rules.len()
+        );
+    }
+}
+
+criterion_group!(benches, state_size, compile_all, one_shot, step_throughput);
 criterion_main!(benches);
