@@ -553,18 +553,13 @@ impl Machine {
                     } else {
                         ResourceState::Released
                     };
-                    let all: Vec<usize> = if a.targets.is_empty() {
-                        (0..self.ir.resources.len()).collect()
-                    } else {
-                        a.targets
-                            .iter()
-                            .filter_map(|t| match t {
-                                Target::Resource(i) => Some(*i as usize),
-                                Target::Capability(_) => None,
-                            })
-                            .collect()
-                    };
-                    for i in all {
+                    // no target = every resource; a purged resource stays purged
+                    let listed = a.targets.iter().filter_map(|t| match t {
+                        Target::Resource(i) => Some(*i as usize),
+                        Target::Capability(_) => None,
+                    });
+                    let every = (0..self.ir.resources.len()).filter(|_| a.targets.is_empty());
+                    for i in every.chain(listed) {
                         if self.resource(st, i) != ResourceState::Purged {
                             Self::set_resource(st, i, to);
                         }
