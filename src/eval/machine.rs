@@ -452,7 +452,9 @@ impl Machine {
                     best = r;
                 }
             }
-            if n == 0 || dues[best] == i64::MAX {
+            if n == 0 || dues[best] > t {
+                // nothing due after all: keep next_due truthful
+                st.next_due = dues[..n].iter().copied().min().unwrap_or(i64::MAX);
                 break;
             }
             let r = best;

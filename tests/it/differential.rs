@@ -3,7 +3,8 @@
 //! billing of every shipped agreement that checks without errors (plus a
 //! small demo agreement that exercises every timing form), both readings.
 
-use clausec::eval::{Event, Machine, Program};
+use clausec::compile::StateKind;
+use clausec::eval::{AccountState, Event, Machine, Program, TERMINATED};
 use clausec::model::Agreement;
 use clausec::reference::{self, RefEvent};
 use clausec::vocab::Reading;
@@ -132,6 +133,51 @@ proptest! {
         let got = m.evaluate(&events, at);
         let want = reference::evaluate(&s.agreement, &m.ir.product, m.ir.billing, m.reading, &refs, at);
         prop_assert_eq!(got, want, "{} {} {:?}", m.ir.product, m.ir.billing.name(), m.reading);
+    }
+}
+
+/// The earliest instant of a step some rule waits for, placed from scratch.
+fn earliest_waiting(m: &Machine, st: &AccountState) -> Option<i64> {
+    if st.flags & TERMINATED != 0 {
+        return None;
+    }
+    m.ir.rules
+        .iter()
+        .filter_map(|r| {
+            let local = (st.state >> r.bit_offset) & ((1u64 << r.bits) - 1);
+            match m.ir.states[(r.first_state.0 + local as u32) as usize].kind {
+                StateKind::Waiting(step) => Some(m.place(st, step).expect("placeable").at),
+                _ => None,
+            }
+        })
+        .min()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    /// The evaluator keeps `next_due` incrementally (only the rules an event
+    /// or a deadline moved are placed again); after every step it must equal
+    /// the earliest waiting step placed from scratch.
+    #[test]
+    fn next_deadline_is_the_earliest_waiting_step(
+        which in any::<prop::sample::Index>(),
+        raw in timeline(),
+    ) {
+        let subjects = subjects();
+        prop_assume!(!subjects.is_empty());
+        let m = &subjects[which.index(subjects.len())].machine;
+        let names: Vec<&str> = EVENTS.iter().copied().chain(m.ir.events.iter().map(String::as_str).skip(13)).collect();
+        let mut st = m.new_account();
+        let mut out = Vec::new();
+        for (at, e, amount, until) in raw {
+            let mut ev: Event = m.event(names[e % names.len()], at).expect("vocabulary event");
+            ev.amount = amount.map(|c| Decimal::new(c, 2));
+            ev.until = until.map(|d| at + d * 86_400);
+            if m.step_into(&mut st, &ev, &mut out).is_err() {
+                break;
+            }
+            prop_assert_eq!(m.next_deadline(&st), earliest_waiting(m, &st), "{} after {:?}", m.ir.product, ev);
+        }
     }
 }
 
