@@ -193,11 +193,21 @@ impl Machine {
                 let id = self.ir.event_id(&e.event).ok_or_else(|| {
                     err(
                         e.line,
-                        format!(
-                            "unknown event `{}`; known events: {}",
-                            e.event,
-                            self.ir.events.join(", ")
-                        ),
+                        match crate::diagnostic::closest(
+                            &e.event,
+                            self.ir.events.iter().map(String::as_str),
+                        ) {
+                            Some(near) => format!(
+                                "unknown event `{}`; did you mean `{near}`? known events: {}",
+                                e.event,
+                                self.ir.events.join(", ")
+                            ),
+                            None => format!(
+                                "unknown event `{}`; known events: {}",
+                                e.event,
+                                self.ir.events.join(", ")
+                            ),
+                        },
                     )
                 })?;
                 Ok(Event {
