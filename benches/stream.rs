@@ -299,8 +299,10 @@ fn engine(s: &Setup, names: &[String]) -> (u64, usize) {
     for (k, chunk) in s.events.chunks(65_536).enumerate() {
         for (j, e) in chunk.iter().enumerate() {
             let machine = s.machine_of[e.account as usize] as u16;
+            let name = &names[e.account as usize];
+            let hash = clausec::stream::hash_bytes(name.as_bytes());
             let rec = shard
-                .record(&s.catalog, &names[e.account as usize], machine)
+                .record(&s.catalog, name, hash, machine)
                 .expect("record");
             shard.accept(PendingEvent {
                 at: e.at,

@@ -68,7 +68,7 @@ pub struct Shard {
     pub names: Names,
     /// By machine index.
     pub tables: Vec<Table>,
-    index: HashTable<u64>,
+    index: HashTable<IndexEntry>,
     pub queue: DeadlineQueue,
     /// Accepted events not yet applied, sorted by `(at, line)` from `head` on.
     pending: Vec<PendingEvent>,
@@ -83,12 +83,33 @@ pub struct Shard {
     pub counters: Counters,
 }
 
-fn key_hash(name: &str, machine: u16) -> u64 {
-    super::mix64(super::hash_bytes(name.as_bytes()) ^ (u64::from(machine) << 48))
+/// One slot of the account index. It carries what a lookup compares, so a
+/// probe touches the slot and, for the matching key only, the name's bytes:
+/// `tag` (32 bits of the key's hash, enough to rebuild the table hash on
+/// growth without reading names), the machine, and where the name's bytes
+/// start in [`Names::bytes`] with their length. A name longer than
+/// `u16::MAX - 1` bytes has `len == u16::MAX` and is compared through its
+/// record instead.
+#[derive(Clone, Copy, Debug)]
+struct IndexEntry {
+    tag: u32,
+    start: u32,
+    rec: u32,
+    machine: u16,
+    len: u16,
 }
 
-fn pack(machine: u16, rec: u32) -> u64 {
-    (u64::from(machine) << 32) | u64::from(rec)
+const LONG_NAME: u16 = u16::MAX;
+
+/// The index key of `(account, machine)` from the account name's hash
+/// ([`super::hash_bytes`], computed once per line for sharding too).
+fn key_tag(account_hash: u64, machine: u16) -> u32 {
+    (super::mix64(account_hash ^ (u64::from(machine) << 48)) >> 32) as u32
+}
+
+/// The table hash of a tag: a multiply spreads its bits over all 64.
+fn spread(tag: u32) -> u64 {
+    u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 impl Shard {
@@ -104,30 +125,50 @@ impl Shard {
     }
 
     /// The record of `account` under `machine`, created fresh if new.
-    pub fn record(&mut self, cat: &Catalog, account: &str, machine: u16) -> Result<u32, String> {
+    /// `account_hash` is `hash_bytes(account)`.
+    pub fn record(
+        &mut self,
+        cat: &Catalog,
+        account: &str,
+        account_hash: u64,
+        machine: u16,
+    ) -> Result<u32, String> {
         self.ensure_machine(cat, machine);
-        let h = key_hash(account, machine);
+        let tag = key_tag(account_hash, machine);
         let (tables, names) = (&self.tables, &self.names);
-        let found = self.index.find(h, |&e| {
-            let (m, r) = ((e >> 32) as u16, e as u32);
-            m == machine && names.get(tables[m as usize].name(r)) == account
+        let found = self.index.find(spread(tag), |e| {
+            e.tag == tag
+                && e.machine == machine
+                && if e.len == LONG_NAME {
+                    names.get(tables[machine as usize].name(e.rec)) == account
+                } else {
+                    names.slice(e.start, e.len) == account.as_bytes()
+                }
         });
         if let Some(e) = found {
-            return Ok(*e as u32);
+            return Ok(e.rec);
         }
+        let start = self.names.bytes.len() as u32;
         let name = self.names.push(account)?;
         let rec = self.tables[machine as usize].push(name);
-        self.insert_index(machine, rec);
+        self.insert_index(tag, start, account.len(), machine, rec);
         Ok(rec)
     }
 
-    fn insert_index(&mut self, machine: u16, rec: u32) {
-        let (tables, names) = (&self.tables, &self.names);
-        let h = key_hash(names.get(tables[machine as usize].name(rec)), machine);
-        self.index.insert_unique(h, pack(machine, rec), |&e| {
-            let (m, r) = ((e >> 32) as u16, e as u32);
-            key_hash(names.get(tables[m as usize].name(r)), m)
-        });
+    fn insert_index(&mut self, tag: u32, start: u32, len: usize, machine: u16, rec: u32) {
+        let len = u16::try_from(len)
+            .ok()
+            .filter(|l| *l != LONG_NAME)
+            .unwrap_or(LONG_NAME);
+        let entry = IndexEntry {
+            tag,
+            start,
+            rec,
+            machine,
+            len,
+        };
+        self.index
+            .insert_unique(spread(tag), entry, |e| spread(e.tag));
     }
 
     /// Rebuilds the account index after the tables were restored.
@@ -135,7 +176,11 @@ impl Shard {
         self.index = HashTable::new();
         for m in 0..self.tables.len() {
             for r in 0..self.tables[m].len() as u32 {
-                self.insert_index(m as u16, r);
+                let name = self.tables[m].name(r);
+                let account = self.names.get(name);
+                let tag = key_tag(super::hash_bytes(account.as_bytes()), m as u16);
+                let (start, len) = (self.names.start(name), account.len());
+                self.insert_index(tag, start, len, m as u16, r);
             }
         }
     }
@@ -325,7 +370,7 @@ impl Shard {
             .map(|t| 4 * t.words.capacity())
             .sum::<usize>()
             + self.names.heap_bytes()
-            + self.index.capacity() * (std::mem::size_of::<u64>() + 1)
+            + self.index.capacity() * (std::mem::size_of::<IndexEntry>() + 1)
             + self.queue.heap_bytes()
             + (self.pending.capacity() + self.incoming.capacity())
                 * std::mem::size_of::<PendingEvent>()

@@ -58,5 +58,10 @@ pub fn mix64(mut h: u64) -> u64 {
 /// The shard an account belongs to: all of an account's products live in
 /// one shard, as they would in one partition of a stream keyed by account.
 pub fn shard_of(account: &str, shards: usize) -> usize {
-    ((hash_bytes(account.as_bytes()) >> 32) % shards.max(1) as u64) as usize
+    shard_of_hash(hash_bytes(account.as_bytes()), shards)
+}
+
+/// [`shard_of`] from the account's [`hash_bytes`], computed once per line.
+pub fn shard_of_hash(account_hash: u64, shards: usize) -> usize {
+    ((account_hash >> 32) % shards.max(1) as u64) as usize
 }

@@ -64,7 +64,7 @@ fn utc(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339())
 }
 
-type Routed<'a> = (usize, std::borrow::Cow<'a, str>, PendingEvent);
+type Routed<'a> = (usize, std::borrow::Cow<'a, str>, u64, PendingEvent);
 
 impl Runner {
     pub fn new(catalog: Catalog, options: Options) -> Runner {
@@ -123,7 +123,8 @@ impl Runner {
         event.amount = r.amount;
         event.until = r.until;
         self.watermark = self.watermark.max(r.at);
-        let shard = super::shard_of(&r.account, self.shards.len());
+        let account_hash = super::hash_bytes(r.account.as_bytes());
+        let shard = super::shard_of_hash(account_hash, self.shards.len());
         let pending = PendingEvent {
             at: r.at,
             line,
@@ -131,7 +132,7 @@ impl Runner {
             rec: 0,
             event,
         };
-        Ok((shard, r.account, pending))
+        Ok((shard, r.account, account_hash, pending))
     }
 
     /// Consumes the next lines. With `stop_on_error`, stops at the first bad
@@ -148,7 +149,7 @@ impl Runner {
             })
             .collect();
         let mut errors = Vec::new();
-        let mut buckets: Vec<Vec<(std::borrow::Cow<'_, str>, PendingEvent)>> =
+        let mut buckets: Vec<Vec<(std::borrow::Cow<'_, str>, u64, PendingEvent)>> =
             (0..self.shards.len()).map(|_| Vec::new()).collect();
         for (h, r) in parsed {
             self.lines += 1;
@@ -159,7 +160,7 @@ impl Runner {
                 Some(r) => r.and_then(|r| self.route(line, r)),
             };
             match routed {
-                Ok((shard, account, p)) => buckets[shard].push((account, p)),
+                Ok((shard, account, h, p)) => buckets[shard].push((account, h, p)),
                 Err(message) => {
                     errors.push(LineError {
                         line: Some(line),
@@ -177,8 +178,8 @@ impl Runner {
             .par_iter_mut()
             .zip(buckets)
             .for_each(|(shard, bucket)| {
-                for (account, mut p) in bucket {
-                    match shard.record(catalog, &account, p.machine) {
+                for (account, h, mut p) in bucket {
+                    match shard.record(catalog, &account, h, p.machine) {
                         Ok(rec) => {
                             p.rec = rec;
                             shard.accept(p);

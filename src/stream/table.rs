@@ -236,6 +236,23 @@ impl Names {
         self.bytes.get(start..end).unwrap_or("?")
     }
 
+    /// Where name `i`'s bytes start in `bytes`.
+    pub fn start(&self, i: u32) -> u32 {
+        match i {
+            0 => 0,
+            i => self.ends.get(i as usize - 1).copied().unwrap_or(0),
+        }
+    }
+
+    /// `len` bytes of `bytes` from `start` (empty if out of range).
+    pub fn slice(&self, start: u32, len: u16) -> &[u8] {
+        let start = start as usize;
+        self.bytes
+            .as_bytes()
+            .get(start..start + len as usize)
+            .unwrap_or(&[])
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.bytes.capacity() + 4 * self.ends.capacity()
     }
