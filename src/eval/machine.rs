@@ -101,6 +101,10 @@ pub(super) const PURCHASE: u16 = builtin_event("purchase");
 const TERMINATION: u16 = builtin_event("termination");
 const OUTAGE_START: u16 = builtin_event("outage_start");
 
+/// How many rules' placements [`Machine::fire_due`] keeps whole (the
+/// others are placed again when they fire).
+const PLACED: usize = 8;
+
 /// Instants of the last few steps of one rule placed at its current anchor.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Known {
@@ -139,35 +143,37 @@ pub struct Machine {
     pub ir: Automaton,
     pub reading: Reading,
     pub(crate) clock: Clock,
-    /// Per rule: how far its steps land from the trigger (see
-    /// [`super::reach`]); `None`: always check placements first.
-    reach: Vec<Option<super::reach::Reach>>,
+    /// Per rule: the triggers from which every placement surely succeeds
+    /// (inclusive; empty when `from > until`), from how far its steps land
+    /// (see [`super::reach`]); outside it placements are checked first.
+    safe_triggers: Vec<(i64, i64)>,
 }
 
 impl Machine {
     pub fn new(ir: Automaton, reading: Reading) -> Result<Machine, crate::calendar::CalendarError> {
         let clock = Clock::new(ir.zone)?;
-        let reach = ir
+        let safe_triggers = ir
             .rules
             .iter()
-            .map(|r| super::reach::rule_reach(&ir, r, clock.calendar))
+            .map(|r| match super::reach::rule_reach(&ir, r, clock.calendar) {
+                Some(reach) if clock.has_fast_path() => reach.safe_triggers(clock.calendar),
+                _ => (1, 0),
+            })
             .collect();
         Ok(Machine {
             ir,
             reading,
             clock,
-            reach,
+            safe_triggers,
         })
     }
 
     /// Whether placing rule `r`'s steps from `trigger` might fail, so they
     /// must be placed before the event changes anything.
     fn placement_may_fail(&self, r: usize, trigger: i64) -> bool {
-        match self.reach.get(r).copied().flatten() {
-            Some(reach) if self.clock.has_fast_path() => {
-                !reach.safe_from(trigger, self.clock.calendar)
-            }
-            _ => true,
+        match self.safe_triggers.get(r) {
+            Some(&(from, until)) => trigger < from || trigger > until,
+            None => true,
         }
     }
 
@@ -373,17 +379,8 @@ impl Machine {
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).
     fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, EvalError> {
-        self.rule_due_knowing(st, r, &Known::default())
-    }
-
-    fn rule_due_knowing(
-        &self,
-        st: &AccountState,
-        r: usize,
-        known: &Known,
-    ) -> Result<Option<i64>, EvalError> {
         match self.ir.state(self.local(st, r)).kind {
-            StateKind::Waiting(step) => Ok(Some(self.place_knowing(st, step, known)?.at)),
+            StateKind::Waiting(step) => Ok(Some(self.place(st, step)?.at)),
             _ => Ok(None),
         }
     }
@@ -435,9 +432,16 @@ impl Machine {
         if n > dues.len() {
             return self.fire_due_uncached(st, t, out);
         }
+        // the whole placement of the first rules' waiting steps, so the step
+        // that fires is not placed a second time
+        let mut placed: [Option<Placement>; PLACED] = [None; PLACED];
         for (r, d) in dues.iter_mut().enumerate().take(n) {
-            if let Some(at) = self.rule_due(st, r)? {
-                *d = at;
+            if let StateKind::Waiting(step) = self.ir.state(self.local(st, r)).kind {
+                let p = self.place(st, step)?;
+                *d = p.at;
+                if let Some(c) = placed.get_mut(r) {
+                    *c = Some(p);
+                }
             }
         }
         // steps of the rule that fired last: steps anchored on them need not
@@ -468,7 +472,10 @@ impl Machine {
                 known = Known::default();
                 known_rule = r;
             }
-            let p = self.place_knowing(st, step, &known)?;
+            let p = match placed.get_mut(r).and_then(Option::take) {
+                Some(p) => p,
+                None => self.place_knowing(st, step, &known)?,
+            };
             self.set_local(st, r, target);
             self.apply_step(st, step, p.at);
             out.push(Fired {
@@ -479,7 +486,14 @@ impl Machine {
             });
             st.now = st.now.max(p.at);
             known.push(step, p.at);
-            dues[r] = self.rule_due_knowing(st, r, &known)?.unwrap_or(i64::MAX);
+            let next = match self.ir.state(target).kind {
+                StateKind::Waiting(next) => Some(self.place_knowing(st, next, &known)?),
+                _ => None,
+            };
+            dues[r] = next.map_or(i64::MAX, |p| p.at);
+            if let Some(c) = placed.get_mut(r) {
+                *c = next;
+            }
             st.next_due = if st.flags & TERMINATED != 0 {
                 i64::MAX
             } else {
@@ -687,7 +701,8 @@ impl Machine {
             let r = r as usize;
             let s = self.ir.state(self.local(st, r));
             if let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) {
-                if e.effects.contains(&Effect::SetAnchor) && self.placement_may_fail(r, ev.at) {
+                let sets_anchor = e.effects.iter().any(|f| matches!(f, Effect::SetAnchor));
+                if sets_anchor && self.placement_may_fail(r, ev.at) {
                     let rule = &self.ir.rules[r];
                     for k in 0..rule.step_count {
                         let step = StepIx(rule.first_step + k);

@@ -23,7 +23,9 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// Whether every placement from `trigger` surely succeeds on the fast path.
+    /// Whether every placement from `trigger` surely succeeds on the fast
+    /// path: the definition [`Reach::safe_triggers`] is tested against.
+    #[cfg(test)]
     pub fn safe_from(&self, trigger: i64, calendar: &WorkCalendar) -> bool {
         let (Some(lo), Some(hi)) = (
             trigger.checked_sub(self.secs),
@@ -36,6 +38,22 @@ impl Reach {
         // two days of slack cover any UTC offset
         let in_calendar = lo >= (first + 2) * 86_400 && hi <= (last - 2) * 86_400;
         in_span && (!self.workdays || in_calendar)
+    }
+
+    /// The triggers [`Reach::safe_from`] accepts, as one inclusive interval
+    /// `(from, until)` (empty when `from > until`), so the evaluator tests a
+    /// trigger with two comparisons.
+    pub fn safe_triggers(&self, calendar: &WorkCalendar) -> (i64, i64) {
+        let (first, last) = calendar.day_range();
+        let (mut lo, mut hi) = (FAST_FROM, FAST_UNTIL);
+        if self.workdays {
+            lo = lo.max((first + 2) * 86_400);
+            hi = hi.min((last - 2) * 86_400);
+        }
+        match (lo.checked_add(self.secs), hi.checked_sub(self.secs)) {
+            (Some(from), Some(until)) => (from, until),
+            _ => (1, 0),
+        }
     }
 }
 
@@ -148,5 +166,13 @@ product p "产品" §1 {
         // the calendar ends 2026-12-31: a trigger on 2026-12-30 must be checked
         assert!(!r.safe_from(1_798_588_800, cal));
         assert!(reach[0].expect("reach").safe_from(1_798_588_800, cal));
+        // the interval form agrees with safe_from on and around its bounds
+        for r in reach.iter().flatten() {
+            let (from, until) = r.safe_triggers(cal);
+            assert!(from <= until);
+            for t in [from - 1, from, from + 1, t2019, until - 1, until, until + 1] {
+                assert_eq!(r.safe_from(t, cal), (from..=until).contains(&t), "{t}");
+            }
+        }
     }
 }
