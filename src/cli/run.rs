@@ -103,23 +103,30 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Reads one line without its terminator; `None` at the end.
-fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<String>> {
-    buf.clear();
+/// Appends the next line, without its terminator, to `buf` (a batch's
+/// lines live end to end in one buffer: no allocation per line) and returns
+/// where it sits; `None` at the end.
+fn read_line(
+    input: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<std::ops::Range<usize>>> {
+    let start = buf.len();
     if input.read_until(b'\n', buf)? == 0 {
         return Ok(None);
     }
     if buf.last() == Some(&b'\n') {
         buf.pop();
-        if buf.last() == Some(&b'\r') {
+        if buf.len() > start && buf.last() == Some(&b'\r') {
             buf.pop();
         }
     }
     // A line that is not UTF-8 becomes an invalid-JSON line (reported with its number).
-    Ok(Some(match std::str::from_utf8(buf) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(buf).into_owned(),
-    }))
+    if std::str::from_utf8(&buf[start..]).is_err() {
+        let lossy = String::from_utf8_lossy(&buf[start..]).into_owned();
+        buf.truncate(start);
+        buf.extend_from_slice(lossy.as_bytes());
+    }
+    Ok(Some(start..buf.len()))
 }
 
 struct Sink {
@@ -238,9 +245,10 @@ pub fn run(a: RunArgs) -> ExitCode {
     if mark.is_some() {
         let mut h = 0u64;
         for _ in 0..runner.lines {
+            buf.clear();
             match read_line(&mut input, &mut buf) {
                 Ok(Some(l)) => {
-                    h = Runner::hash_line(h, crate::stream::hash_bytes(l.as_bytes()));
+                    h = Runner::hash_line(h, crate::stream::hash_bytes(&buf[l]));
                 }
                 Ok(None) => {
                     return fail(
@@ -257,16 +265,18 @@ pub fn run(a: RunArgs) -> ExitCode {
     let stop = a.on_error == OnError::Stop;
     let every = a.checkpoint_every.max(1);
     let mut eof = false;
+    let mut spans = Vec::new();
     while !eof {
         let room = if a.checkpoint.is_some() {
             (every - runner.lines % every) as usize
         } else {
             a.batch
         };
-        let mut lines = Vec::with_capacity(room.min(a.batch));
-        while lines.len() < room.min(a.batch.max(1)) {
+        buf.clear();
+        spans.clear();
+        while spans.len() < room.min(a.batch.max(1)) {
             match read_line(&mut input, &mut buf) {
-                Ok(Some(l)) => lines.push(l),
+                Ok(Some(l)) => spans.push(l),
                 Ok(None) => {
                     eof = true;
                     break;
@@ -274,6 +284,14 @@ pub fn run(a: RunArgs) -> ExitCode {
                 Err(e) => return fail(e),
             }
         }
+        // Every line was checked (or made) UTF-8, so the buffer is too.
+        let Ok(text) = std::str::from_utf8(&buf) else {
+            return fail("input batch is not UTF-8 after line repair");
+        };
+        let lines: Vec<&str> = spans
+            .iter()
+            .map(|r| text.get(r.clone()).unwrap_or(""))
+            .collect();
         let batch = runner.push(&lines, stop);
         report(&batch);
         if let Err(e) = sink.write(&batch.output) {

@@ -23,7 +23,9 @@ pub struct Catalog {
     program: Program,
     reading: Reading,
     pub entries: Vec<Entry>,
-    by_name: HashMap<(String, Option<Billing>), u16>,
+    /// Product name → (billing as written, machine): keyed by the name alone
+    /// so a lookup borrows the line's `&str` instead of allocating a key.
+    by_name: HashMap<String, Vec<(Option<Billing>, u16)>>,
 }
 
 impl Catalog {
@@ -47,17 +49,17 @@ impl Catalog {
     /// The machine index for `product` under `billing`, compiling it the
     /// first time.
     pub fn resolve(&mut self, product: &str, billing: Option<Billing>) -> Result<u16, String> {
-        if let Some(i) = self.by_name.get(&(product.to_string(), billing)) {
-            return Ok(*i);
+        if let Some(i) = self.known(product, billing) {
+            return Ok(i);
         }
         let machine = self
             .program
             .select(product, billing, self.reading)
             .map_err(|e| e.to_string())?;
         // `billing: None` and the explicit default mode share one machine.
-        let explicit = (product.to_string(), Some(machine.ir.billing));
-        let i = match self.by_name.get(&explicit) {
-            Some(i) => *i,
+        let explicit = Some(machine.ir.billing);
+        let i = match self.known(product, explicit) {
+            Some(i) => i,
             None => {
                 let i = u16::try_from(self.entries.len())
                     .map_err(|_| "more than 65535 product × billing machines".to_string())?;
@@ -67,12 +69,24 @@ impl Catalog {
                     fresh: machine.new_account(),
                     machine,
                 });
-                self.by_name.insert(explicit, i);
+                self.remember(product, explicit, i);
                 i
             }
         };
-        self.by_name.insert((product.to_string(), billing), i);
+        self.remember(product, billing, i);
         Ok(i)
+    }
+
+    fn known(&self, product: &str, billing: Option<Billing>) -> Option<u16> {
+        let modes = self.by_name.get(product)?;
+        modes.iter().find(|(b, _)| *b == billing).map(|(_, i)| *i)
+    }
+
+    fn remember(&mut self, product: &str, billing: Option<Billing>, i: u16) {
+        let modes = self.by_name.entry(product.to_string()).or_default();
+        if !modes.iter().any(|(b, _)| *b == billing) {
+            modes.push((billing, i));
+        }
     }
 
     /// `(product, billing)` of every machine, by index (for checkpoints).

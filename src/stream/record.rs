@@ -145,26 +145,104 @@ impl OutputFormat {
         if tails.is_empty() {
             return;
         }
-        let mut prefix = String::with_capacity(64);
-        prefix.push_str("{\"account\":");
+        let start = out.len();
+        out.push_str("{\"account\":");
         if account
             .bytes()
             .all(|b| b >= 0x20 && b != b'"' && b != b'\\')
         {
-            prefix.push('"');
-            prefix.push_str(account);
-            prefix.push('"');
+            out.push('"');
+            out.push_str(account);
+            out.push('"');
         } else {
-            prefix.push_str(&json_str(account));
+            out.push_str(&json_str(account));
         }
-        prefix.push_str(&self.head);
-        prefix.push_str(&m.format_instant(at));
-        for t in tails {
-            out.push_str(&prefix);
+        out.push_str(&self.head);
+        write_instant(&m.ir.zone, at, out);
+        let prefix_end = out.len();
+        for (k, t) in tails.iter().enumerate() {
+            if k > 0 {
+                // Rare (a step with several actions): copy the prefix back.
+                let prefix = out[start..prefix_end].to_string();
+                out.push_str(&prefix);
+            }
             out.push_str(t);
             out.push('\n');
         }
     }
+}
+
+/// Appends `at` as RFC 3339 in `zone`, byte for byte what
+/// [`Machine::format_instant`] gives, without its allocations: the zone is
+/// asked only for the offset, and the civil date is computed here. Years
+/// outside 0–9999 and offsets with seconds go through chrono.
+pub fn write_instant(zone: &chrono_tz::Tz, at: i64, out: &mut String) {
+    use chrono::{Offset, TimeZone};
+    let Some(utc) = chrono::DateTime::from_timestamp(at, 0) else {
+        out.push_str(&at.to_string());
+        return;
+    };
+    let offset = zone
+        .offset_from_utc_datetime(&utc.naive_utc())
+        .fix()
+        .local_minus_utc();
+    let local = at + i64::from(offset);
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (y, mo, d) = civil_from_days(days);
+    if !(0..=9999).contains(&y) || offset % 60 != 0 {
+        out.push_str(
+            &utc.with_timezone(zone)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        return;
+    }
+    let mut b = [0u8; 25];
+    let mut put = |i: usize, v: i64, width: usize| {
+        let mut v = v;
+        for k in (0..width).rev() {
+            b[i + k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, y, 4);
+    put(5, mo, 2);
+    put(8, d, 2);
+    put(11, secs / 3600, 2);
+    put(14, secs / 60 % 60, 2);
+    put(17, secs % 60, 2);
+    let len = if offset == 0 {
+        b[19] = b'Z';
+        20
+    } else {
+        let a = i64::from(offset.unsigned_abs());
+        put(20, a / 3600, 2);
+        put(23, a / 60 % 60, 2);
+        b[19] = if offset < 0 { b'-' } else { b'+' };
+        b[22] = b':';
+        25
+    };
+    b[4] = b'-';
+    b[7] = b'-';
+    b[10] = b'T';
+    b[13] = b':';
+    b[16] = b':';
+    // Only ASCII digits and separators were written.
+    out.push_str(std::str::from_utf8(&b[..len]).unwrap_or("?"));
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (proleptic
+/// Gregorian; Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    (y, mo, d)
 }
 
 #[cfg(test)]
@@ -189,5 +267,35 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("`monthly`"), "{e}");
         assert!(parse_line("{not json").is_err());
+    }
+
+    #[test]
+    fn instants_are_written_as_chrono_writes_them() {
+        let zones = [
+            chrono_tz::Asia::Shanghai,
+            chrono_tz::UTC,
+            chrono_tz::America::New_York,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::America::St_Johns,
+            chrono_tz::Pacific::Chatham,
+        ];
+        // Every ~3.7 days from 1900 to 2140, plus seconds around New Year.
+        let mut instants: Vec<i64> = (0..24_000).map(|k| -2_208_988_800 + k * 319_999).collect();
+        instants.extend((-5..5).map(|s| 1_735_660_800 + s));
+        instants.extend([i64::MIN, -62_167_219_200 - 1, 253_402_300_800, i64::MAX]);
+        for zone in zones {
+            for &at in &instants {
+                let expected = chrono::DateTime::from_timestamp(at, 0).map_or_else(
+                    || at.to_string(),
+                    |t| {
+                        t.with_timezone(&zone)
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    },
+                );
+                let mut got = String::new();
+                write_instant(&zone, at, &mut got);
+                assert_eq!(got, expected, "{zone} at {at}");
+            }
+        }
     }
 }
