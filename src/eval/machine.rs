@@ -11,7 +11,8 @@ use super::types::*;
 use crate::ast::Modality;
 use crate::calendar::Clock;
 use crate::compile::{
-    AnchorIr, Automaton, Effect, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
+    AnchorIr, Automaton, Edge, Effect, EventId, MoneySlots, ResumeIr, StateId, StateKind, StepIx,
+    TimingIr,
 };
 use crate::model::{CapabilityState, ResourceState, ServiceState, Target, TimingKindM};
 use crate::vocab::{Reading, Verb};
@@ -147,7 +148,14 @@ pub struct Machine {
     /// (inclusive; empty when `from > until`), from how far its steps land
     /// (see [`super::reach`]); outside it placements are checked first.
     safe_triggers: Vec<(i64, i64)>,
+    /// Per (state, event): the event edge leaving that state, so `step` does
+    /// not search the state's edges (see [`Machine::edge`]).
+    edges: Vec<u16>,
 }
+
+/// An [`Machine::edges`] entry: 0 = no edge, else the edge's index + 1, with
+/// this bit set when the edge sets the rule's anchor.
+const EDGE_SETS_ANCHOR: u16 = 1 << 15;
 
 impl Machine {
     pub fn new(ir: Automaton, reading: Reading) -> Result<Machine, crate::calendar::CalendarError> {
@@ -160,12 +168,49 @@ impl Machine {
                 _ => (1, 0),
             })
             .collect();
+        let edges = Self::edge_table(&ir).unwrap_or_default();
         Ok(Machine {
             ir,
             reading,
             clock,
             safe_triggers,
+            edges,
         })
+    }
+
+    /// [`Machine::edges`]; `None` (search instead) if an edge index or an
+    /// event id does not fit.
+    fn edge_table(ir: &Automaton) -> Option<Vec<u16>> {
+        let n_events = ir.events.len();
+        let mut edges = vec![0u16; ir.states.len().checked_mul(n_events)?];
+        for (i, state) in ir.states.iter().enumerate() {
+            // the first edge of an event wins, as in a search
+            for (k, e) in state.on_event.iter().enumerate().rev() {
+                let Some(ev) = e.event else { continue };
+                let k = u16::try_from(k + 1)
+                    .ok()
+                    .filter(|&k| k < EDGE_SETS_ANCHOR)?;
+                let anchor = e.effects.iter().any(|f| matches!(f, Effect::SetAnchor));
+                *edges.get_mut(i * n_events + usize::from(ev.0))? =
+                    k | if anchor { EDGE_SETS_ANCHOR } else { 0 };
+            }
+        }
+        Some(edges)
+    }
+
+    /// The edge leaving state `s` on `event`, and whether it sets the anchor.
+    fn edge(&self, s: StateId, event: EventId) -> Option<(&Edge, bool)> {
+        let state = self.ir.state(s);
+        if self.edges.is_empty() {
+            let e = state.on_event.iter().find(|e| e.event == Some(event))?;
+            return Some((e, e.effects.contains(&Effect::SetAnchor)));
+        }
+        let n_events = self.ir.events.len();
+        let entry = *self
+            .edges
+            .get(s.0 as usize * n_events + usize::from(event.0))?;
+        let k = usize::from(entry & !EDGE_SETS_ANCHOR).checked_sub(1)?;
+        Some((state.on_event.get(k)?, entry & EDGE_SETS_ANCHOR != 0))
     }
 
     /// Whether placing rule `r`'s steps from `trigger` might fail, so they
@@ -403,8 +448,9 @@ impl Machine {
     ///
     /// A rule's deadline depends only on its own local state and anchor, so
     /// each waiting rule is placed once here and only the rule that fired is
-    /// placed again (at most 32 rules fit the packed state; the buffer has
-    /// room for 64).
+    /// placed again. The buffer has room for 32 rules: a rule with a step
+    /// has at least three local states (two bits), so 32 fill the packed
+    /// state; a larger automaton takes the uncached path.
     #[inline]
     pub(super) fn fire_due(
         &self,
@@ -428,7 +474,7 @@ impl Machine {
         out: &mut Vec<Fired>,
     ) -> Result<(), EvalError> {
         let n = self.ir.rules.len();
-        let mut dues = [i64::MAX; 64];
+        let mut dues = [i64::MAX; 32];
         if n > dues.len() {
             return self.fire_due_uncached(st, t, out);
         }
@@ -699,9 +745,7 @@ impl Machine {
         // error leaves the account as it was.
         for &r in reacting {
             let r = r as usize;
-            let s = self.ir.state(self.local(st, r));
-            if let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) {
-                let sets_anchor = e.effects.iter().any(|f| matches!(f, Effect::SetAnchor));
+            if let Some((_, sets_anchor)) = self.edge(self.local(st, r), ev.event) {
                 if sets_anchor && self.placement_may_fail(r, ev.at) {
                     let rule = &self.ir.rules[r];
                     for k in 0..rule.step_count {
@@ -722,10 +766,11 @@ impl Machine {
         let mut n_moved = 0;
         for &r in reacting {
             let ri = r as usize;
-            let s = self.ir.state(self.local(st, ri));
-            let Some(e) = s.on_event.iter().find(|e| e.event == Some(ev.event)) else {
+            let sid = self.local(st, ri);
+            let Some((e, _)) = self.edge(sid, ev.event) else {
                 continue;
             };
+            let s = self.ir.state(sid);
             // a waiting rule may hold the earliest deadline
             if matches!(s.kind, StateKind::Waiting(_)) {
                 full = true;
