@@ -166,7 +166,7 @@ impl Machine {
     /// be sorted), fires deadlines up to `at` and reports.
     pub fn evaluate(&self, timeline: &[Event], at: i64) -> Result<Evaluation, EvalError> {
         let mut st = self.new_account();
-        let mut actions = Vec::with_capacity(16);
+        let mut actions = Vec::with_capacity(timeline.len() + 16);
         for ev in timeline.iter().take_while(|e| e.at <= at) {
             self.step_into(&mut st, ev, &mut actions)?;
         }
