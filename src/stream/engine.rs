@@ -311,6 +311,9 @@ impl Shard {
                 rec,
             });
         }
+        if self.fired.is_empty() {
+            return; // most events fire nothing: leave the name's bytes cold
+        }
         let name = table.name(rec);
         let entry = &cat.entries[machine as usize];
         let account = self.names.get(name);
