@@ -59,7 +59,85 @@ fn instant(s: &str, field: &str) -> Result<i64, String> {
 /// Parses one NDJSON line. Errors are messages without the line number (the
 /// caller knows it).
 pub fn parse_line(line: &str) -> Result<InputRecord<'_>, String> {
+    match fast_raw(line) {
+        Some(raw) => resolve(raw),
+        None => parse_line_serde(line),
+    }
+}
+
+/// [`parse_line`] through serde_json alone (the reference the fast path is
+/// tested against, and the path for every line the fast path declines).
+fn parse_line_serde(line: &str) -> Result<InputRecord<'_>, String> {
     let raw: RawLine<'_> = serde_json::from_str(line).map_err(|e| format!("bad event: {e}"))?;
+    resolve(raw)
+}
+
+const KEYS: [&str; 7] = [
+    "account", "product", "billing", "at", "event", "amount", "until",
+];
+
+/// The common shape of a line, read without serde: `{"key":"value",…}` with
+/// no whitespace, only the known keys, each at most once, and string values
+/// without escapes or control characters. Anything else (`note`, `null`,
+/// escapes, spaces, a missing field, trailing bytes) returns `None` and goes
+/// through serde_json, so what is accepted and every error message are
+/// exactly serde's.
+fn fast_raw(line: &str) -> Option<RawLine<'_>> {
+    let b = line.as_bytes();
+    if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+        return None;
+    }
+    let mut fields: [Option<&str>; 7] = [None; 7];
+    let mut i = 1;
+    loop {
+        let (key, next) = plain_string_at(line, i)?;
+        if b.get(next) != Some(&b':') {
+            return None;
+        }
+        let (value, next) = plain_string_at(line, next + 1)?;
+        let k = KEYS.iter().position(|k| *k == key)?;
+        if fields[k].replace(value).is_some() {
+            return None;
+        }
+        match b.get(next) {
+            Some(b',') => i = next + 1,
+            Some(b'}') if next + 1 == b.len() => break,
+            _ => return None,
+        }
+    }
+    let [account, product, billing, at, event, amount, until] = fields;
+    Some(RawLine {
+        account: Cow::Borrowed(account?),
+        product: Cow::Borrowed(product?),
+        billing: billing.map(Cow::Borrowed),
+        at: Cow::Borrowed(at?),
+        event: Cow::Borrowed(event?),
+        amount: amount.map(Cow::Borrowed),
+        until: until.map(Cow::Borrowed),
+        _note: None,
+    })
+}
+
+/// The JSON string starting at byte `i` if it needs no unescaping, and the
+/// byte after its closing quote.
+fn plain_string_at(line: &str, i: usize) -> Option<(&str, usize)> {
+    let b = line.as_bytes();
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let start = i + 1;
+    let len = b
+        .get(start..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    let end = start + len;
+    if b[end] != b'"' {
+        return None;
+    }
+    Some((line.get(start..end)?, end + 1))
+}
+
+fn resolve(raw: RawLine<'_>) -> Result<InputRecord<'_>, String> {
     let billing = match raw.billing.as_deref() {
         None => None,
         Some(b) => Some(Billing::from_name(b).ok_or_else(|| {
@@ -267,6 +345,54 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("`monthly`"), "{e}");
         assert!(parse_line("{not json").is_err());
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_serde_on_every_shape() {
+        let ok = r#"{"account":"a1","product":"log_service","billing":"postpaid","at":"2024-06-01T10:00:00+08:00","event":"arrears","amount":"1.50"}"#;
+        let lines = [
+            ok,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{"event":"order","at":"2024-06-01T10:00:00Z","product":"p","account":"账户二"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"deferral","until":"2024-07-01T00:00:00+08:00"}"#,
+            r#"{"account":"a\"1","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{"account":"a\u00e9","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{ "account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order"} "#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}x"#,
+            r#"{"account":"a1","account":"a2","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order","colour":"red"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order","note":{"x":1}}"#,
+            r#"{"account":"a1","product":"p","billing":null,"at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order","amount":1.5}"#,
+            r#"{"account":"","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{"account":"a1","product":"p","billing":"monthly","at":"2024-06-01T10:00:00Z","event":"order"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01","event":"order"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order","amount":"x"}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z"}"#,
+            "{\"account\":\"a\t1\",\"product\":\"p\",\"at\":\"2024-06-01T10:00:00Z\",\"event\":\"order\"}",
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order",}"#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order""#,
+            r#"{"account":"a1","product":"p","at":"2024-06-01T10:00:00Z","event":"order"}}"#,
+            r#"{"account""a1"}"#,
+            "{}",
+            "{",
+            "}",
+            "",
+        ];
+        let mut fast = 0;
+        for l in lines {
+            assert_eq!(parse_line(l), parse_line_serde(l), "{l}");
+            fast += usize::from(fast_raw(l).is_some());
+        }
+        // The common shapes do take the fast path.
+        assert!(fast_raw(ok).is_some());
+        assert!(fast >= 8, "{fast}");
+        // Cut the valid line at every byte: both paths agree on each prefix.
+        for n in 0..ok.len() {
+            let l = &ok[..n];
+            assert_eq!(parse_line(l), parse_line_serde(l), "{l}");
+        }
     }
 
     #[test]
