@@ -185,12 +185,16 @@ impl Machine {
                 })
             })
             .collect();
+        // Index 0 is the implicit `service`: its state is the `service`
+        // field (which also knows `stopped` and `terminated`), so it is not
+        // repeated here where it could only read `active` or `suspended`.
         let capabilities = self
             .ir
             .capabilities
             .iter()
             .cloned()
             .zip(st.capabilities.iter().copied())
+            .skip(1)
             .collect();
         let resources: BTreeMap<String, ResourceState> = self
             .ir
