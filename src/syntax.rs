@@ -228,7 +228,8 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
     d
 }
 
-fn is_reserved(word: &str) -> bool {
+/// Whether `word` is a reserved keyword of the language.
+pub fn is_reserved(word: &str) -> bool {
     matches!(
         word,
         "agreement"

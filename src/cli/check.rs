@@ -22,12 +22,9 @@ pub enum Format {
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let (map, load_diags) = match crate::load::load_all(&args.paths) {
+    let (map, load_diags) = match super::load_or_exit(&args.paths) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let checked = crate::frontend::front_end(&map, load_diags);
     let diags = &checked.diagnostics;

@@ -20,12 +20,9 @@ pub struct CoverageArgs {
 }
 
 pub fn run(args: CoverageArgs) -> ExitCode {
-    let (map, load_diags) = match crate::load::load_all(&args.paths) {
+    let (map, load_diags) = match super::load_or_exit(&args.paths) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let (files, parse_diags) = crate::frontend::parse_all(&map);
     let (reports, text_diags) = coverage::coverage(&map, &files);

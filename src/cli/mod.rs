@@ -99,3 +99,38 @@ pub(crate) fn print_diagnostics(
     let mut err = StandardStream::stderr(color_choice(std::io::stderr().is_terminal()));
     let _ = crate::render::emit(&mut err, map, diags);
 }
+
+/// Reads the clause files under `paths` (and their agreement texts); an IO
+/// error is printed and becomes exit code 2.
+pub(crate) fn load_or_exit(
+    paths: &[std::path::PathBuf],
+) -> Result<(crate::source::SourceMap, Vec<crate::diagnostic::Diagnostic>), ExitCode> {
+    crate::load::load_all(paths).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// Loads and checks clause files for a command that needs them free of
+/// errors: prints the errors and returns exit code 1 when there are any.
+pub(crate) fn checked_or_exit(
+    paths: &[std::path::PathBuf],
+) -> Result<(crate::source::SourceMap, crate::check::Checked), ExitCode> {
+    let (map, load_diags) = load_or_exit(paths)?;
+    let checked = crate::frontend::front_end(&map, load_diags);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        print_diagnostics(&map, &errors);
+        eprintln!(
+            "error: the clauses have {} error(s); run `clausec check`",
+            errors.len()
+        );
+        return Err(ExitCode::from(1));
+    }
+    Ok((map, checked))
+}

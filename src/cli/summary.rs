@@ -22,28 +22,10 @@ pub enum Format {
 }
 
 pub fn run(args: SummaryArgs) -> ExitCode {
-    let (map, load_diags) = match crate::load::load_all(&args.paths) {
+    let (_map, checked) = match super::checked_or_exit(&args.paths) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let checked = crate::frontend::front_end(&map, load_diags);
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        super::print_diagnostics(&map, &errors);
-        eprintln!(
-            "error: the clauses have {} error(s); run `clausec check`",
-            errors.len()
-        );
-        return ExitCode::from(1);
-    }
     match args.format {
         Format::Text => print!("{}", crate::summary::text(&checked.agreements)),
         Format::Markdown => print!("{}", crate::summary::markdown(&checked.agreements)),

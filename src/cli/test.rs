@@ -1,4 +1,3 @@
-use crate::diagnostic::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,28 +12,10 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs) -> ExitCode {
-    let (map, load_diags) = match crate::load::load_all(&args.paths) {
+    let (_map, checked) = match super::checked_or_exit(&args.paths) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let checked = crate::frontend::front_end(&map, load_diags);
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        super::print_diagnostics(&map, &errors);
-        eprintln!(
-            "cannot run scenarios: {} error(s) in the clause files",
-            errors.len()
-        );
-        return ExitCode::from(1);
-    }
     let program = crate::eval::Program::from_agreements(checked.agreements);
     let outcomes = crate::scenario::run_all(&program);
     let mut passed = 0usize;

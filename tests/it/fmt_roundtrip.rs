@@ -100,43 +100,8 @@ fn ident() -> impl Strategy<Value = String> {
         Just("download".to_string()),
         Just("data".to_string()),
         Just("数据".to_string()),
-        "[a-z][a-z0-9_]{0,6}".prop_filter("not a keyword", |s| !is_keyword(s)),
+        "[a-z][a-z0-9_]{0,6}".prop_filter("not a keyword", |s| !syntax::is_reserved(s)),
     ]
-}
-
-fn is_keyword(s: &str) -> bool {
-    matches!(
-        s,
-        "agreement"
-            | "general"
-            | "product"
-            | "billing"
-            | "capabilities"
-            | "resources"
-            | "events"
-            | "on"
-            | "after"
-            | "before"
-            | "within"
-            | "at"
-            | "from"
-            | "or"
-            | "will"
-            | "may"
-            | "customer"
-            | "and"
-            | "until"
-            | "then"
-            | "quote"
-            | "note"
-            | "ignore"
-            | "scenario"
-            | "expect"
-            | "late_fee"
-            | "liability_cap"
-            | "refund_window"
-            | "refund"
-    )
 }
 
 fn string_lit() -> impl Strategy<Value = String> {
