@@ -64,6 +64,13 @@ fn utc(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339())
 }
 
+/// The merge key of output line `h` of shard `s`.
+fn head_key(s: &Shard, h: usize) -> Option<(i64, &str, u16, u32)> {
+    s.out
+        .get(h)
+        .map(|o| (o.instant, s.names.get(o.name), o.machine, o.seq))
+}
+
 type Routed<'a> = (usize, std::borrow::Cow<'a, str>, u64, PendingEvent);
 
 impl Runner {
@@ -149,8 +156,11 @@ impl Runner {
             })
             .collect();
         let mut errors = Vec::new();
+        let per_shard = parsed.len() / self.shards.len() + parsed.len() / 16 + 16;
         let mut buckets: Vec<Vec<(std::borrow::Cow<'_, str>, u64, PendingEvent)>> =
-            (0..self.shards.len()).map(|_| Vec::new()).collect();
+            (0..self.shards.len())
+                .map(|_| Vec::with_capacity(per_shard))
+                .collect();
         for (h, r) in parsed {
             self.lines += 1;
             self.input_hash = Self::hash_line(self.input_hash, h);
@@ -211,23 +221,20 @@ impl Runner {
 
     /// Merges the shards' sorted outputs and errors into one batch.
     fn collect(&mut self, mut errors: Vec<LineError>) -> Batch {
-        let mut output = String::new();
+        let total: usize = self.shards.iter().map(|s| s.text.len()).sum();
+        let mut output = String::with_capacity(total);
         let mut heads = vec![0usize; self.shards.len()];
+        // Each shard's head key, its name fetched once per output line.
+        let key = head_key;
+        let mut keys: Vec<_> = self.shards.iter().map(|s| key(s, 0)).collect();
         let mut actions = 0u64;
         loop {
             let mut best: Option<usize> = None;
-            for (i, s) in self.shards.iter().enumerate() {
-                let Some(o) = s.out.get(heads[i]) else {
-                    continue;
-                };
-                let better = match best {
+            for (i, k) in keys.iter().enumerate() {
+                let Some(k) = k else { continue };
+                let better = match best.and_then(|b| keys[b].as_ref()) {
                     None => true,
-                    Some(b) => {
-                        let bs = &self.shards[b];
-                        let bo = &bs.out[heads[b]];
-                        (o.instant, s.names.get(o.name), o.machine, o.seq)
-                            < (bo.instant, bs.names.get(bo.name), bo.machine, bo.seq)
-                    }
+                    Some(bk) => k < bk,
                 };
                 if better {
                     best = Some(i);
@@ -240,6 +247,7 @@ impl Runner {
             actions += text.bytes().filter(|b| *b == b'\n').count() as u64;
             output.push_str(text);
             heads[b] += 1;
+            keys[b] = key(s, heads[b]);
         }
         for s in &mut self.shards {
             s.clear_output();
