@@ -31,6 +31,22 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Checked {
+    /// Whether any diagnostic is an error (warnings do not count).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The error diagnostics alone, for commands that need error-free input.
+    pub fn errors(&self) -> Vec<Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect()
+    }
+}
+
 /// Where diagnostics collect, plus what every stage needs to describe a place.
 pub(crate) struct Sink<'a> {
     pub map: &'a SourceMap,

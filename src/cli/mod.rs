@@ -118,12 +118,7 @@ pub(crate) fn checked_or_exit(
 ) -> Result<(crate::source::SourceMap, crate::check::Checked), ExitCode> {
     let (map, load_diags) = load_or_exit(paths)?;
     let checked = crate::frontend::front_end(&map, load_diags);
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
+    let errors = checked.errors();
     if !errors.is_empty() {
         print_diagnostics(&map, &errors);
         eprintln!(

@@ -22,7 +22,7 @@ pub use timeline::{parse_events, parse_instant, TimelineError, TimelineEvent};
 pub use types::*;
 
 use crate::compile::CompileError;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::model::Agreement;
 use crate::source::SourceMap;
 use crate::vocab::{Billing, Reading};
@@ -63,11 +63,7 @@ impl Program {
 
     /// From the front end's result.
     pub fn from_checked(checked: crate::check::Checked) -> Result<Program, Vec<Diagnostic>> {
-        if checked
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
-        {
+        if checked.has_errors() {
             return Err(checked.diagnostics);
         }
         Ok(Program {

@@ -108,11 +108,7 @@ fn the_design_card_line_checks_clean_inside_a_product() {
     let mut map = SourceMap::new();
     map.add_str("card.clause", CARD_PRODUCT);
     let checked = clausec::frontend::front_end(&map, Vec::new());
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
+    let errors = checked.errors();
     assert!(
         errors.is_empty(),
         "{}",
@@ -167,11 +163,7 @@ product m "MaxCompute" §16 {
 }
 "#,
     );
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
+    let errors = checked.errors();
     assert!(errors.is_empty(), "{errors:?}");
     let a = &checked.agreements[0];
     let general = a.general.as_ref().expect("general terms");

@@ -30,12 +30,7 @@ fn check_dir(dir: &str, extra: &[(String, String)]) -> (SourceMap, clausec::chec
 
 fn agreement(dir: &str) -> Agreement {
     let (_, checked) = check_dir(dir, &[]);
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.message.clone())
-        .collect();
+    let errors: Vec<_> = checked.errors().into_iter().map(|d| d.message).collect();
     assert!(errors.is_empty(), "{dir} does not check: {errors:?}");
     let mut a = checked.agreements;
     assert_eq!(a.len(), 1, "{dir} holds one agreement");
@@ -219,12 +214,7 @@ fn in_memory(files: &[(&str, &str)]) -> Agreement {
         map.add_str(name, text);
     }
     let checked = clausec::frontend::front_end(&map, Vec::new());
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.message.clone())
-        .collect();
+    let errors: Vec<_> = checked.errors().into_iter().map(|d| d.message).collect();
     assert!(errors.is_empty(), "{errors:?}");
     checked
         .agreements

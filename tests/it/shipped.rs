@@ -20,12 +20,7 @@ fn load() -> SourceMap {
 fn every_agreement_checks_without_errors() {
     let map = load();
     let checked = clausec::frontend::front_end(&map, Vec::new());
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
+    let errors = checked.errors();
     assert!(
         errors.is_empty(),
         "{}",

@@ -8,12 +8,7 @@ fn checked(path: &str) -> Vec<clausec::model::Agreement> {
     let (map, load_diags) =
         clausec::load::load_all(&[PathBuf::from(path)]).expect("directory exists");
     let checked = clausec::frontend::front_end(&map, load_diags);
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
+    let errors = checked.errors();
     assert!(
         errors.is_empty(),
         "{}",
