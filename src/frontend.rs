@@ -8,9 +8,22 @@ use crate::source::SourceMap;
 
 /// Parses every file; files that fail to parse are reported and skipped.
 pub fn parse_all(map: &SourceMap) -> (Vec<ast::File>, Vec<Diagnostic>) {
+    parse_loaded(map, &[])
+}
+
+/// Parses every file the loader had no problem with (`load_diags`: bad
+/// UTF-8, too large — those files are already reported and not parsed).
+pub fn parse_loaded(
+    map: &SourceMap,
+    load_diags: &[Diagnostic],
+) -> (Vec<ast::File>, Vec<Diagnostic>) {
+    let skip: Vec<ast::FileId> = load_diags
+        .iter()
+        .filter_map(|d| d.primary.as_ref().map(|p| p.span.file))
+        .collect();
     let mut files = Vec::new();
     let mut diags = Vec::new();
-    for (id, f) in map.files() {
+    for (id, f) in map.files().filter(|(id, _)| !skip.contains(id)) {
         match crate::syntax::parse(id, &f.text) {
             Ok(file) => files.push(file),
             Err(d) => diags.push(d),
@@ -22,10 +35,6 @@ pub fn parse_all(map: &SourceMap) -> (Vec<ast::File>, Vec<Diagnostic>) {
 /// Parses and checks everything in `map`. `load_diags` are problems the
 /// loader found (bad UTF-8, size); files they concern are not parsed again.
 pub fn front_end(map: &SourceMap, load_diags: Vec<Diagnostic>) -> Checked {
-    let skip: Vec<ast::FileId> = load_diags
-        .iter()
-        .filter_map(|d| d.primary.as_ref().map(|p| p.span.file))
-        .collect();
     let mut diagnostics = load_diags;
     if map.is_empty() {
         diagnostics.push(
@@ -37,16 +46,8 @@ pub fn front_end(map: &SourceMap, load_diags: Vec<Diagnostic>) -> Checked {
             diagnostics,
         };
     }
-    let mut files = Vec::new();
-    for (id, f) in map.files() {
-        if skip.contains(&id) {
-            continue;
-        }
-        match crate::syntax::parse(id, &f.text) {
-            Ok(file) => files.push(file),
-            Err(d) => diagnostics.push(d),
-        }
-    }
+    let (files, mut parse_diags) = parse_loaded(map, &diagnostics);
+    diagnostics.append(&mut parse_diags);
     let mut checked = check::check(map, &files);
     diagnostics.append(&mut checked.diagnostics);
     checked.diagnostics = diagnostics;

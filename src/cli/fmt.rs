@@ -30,25 +30,16 @@ pub fn run(args: FmtArgs) -> ExitCode {
         eprintln!("error[E0004]: no clause files found");
         return ExitCode::from(1);
     }
+    let (files, parse_diags) = crate::frontend::parse_loaded(&map, &load_diags);
     let mut diags = load_diags;
-    let skip: Vec<_> = diags
-        .iter()
-        .filter_map(|d| d.primary.as_ref().map(|p| p.span.file))
-        .collect();
+    diags.extend(parse_diags);
     let mut unformatted = 0usize;
     let mut changed = 0usize;
-    for (id, f) in map.files() {
-        if skip.contains(&id) {
+    for parsed in &files {
+        let Some(f) = map.get(parsed.id) else {
             continue;
-        }
-        let parsed = match crate::syntax::parse(id, &f.text) {
-            Ok(p) => p,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
         };
-        let formatted = crate::fmt::format_file(&parsed, &f.text);
+        let formatted = crate::fmt::format_file(parsed, &f.text);
         if formatted != f.text {
             if args.check {
                 unformatted += 1;
