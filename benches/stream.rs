@@ -56,8 +56,9 @@ struct Setup {
     machine_of: Vec<u8>,
     /// Time order.
     events: Vec<Ev>,
-    /// Indices of `events` grouped by account (stable: time order inside).
-    by_account: Vec<u32>,
+    /// The same events as an account-sorted stream delivers them: grouped by
+    /// account (stable: time order inside), contiguous.
+    by_account: Vec<Ev>,
     until: i64,
     catalog: Catalog,
 }
@@ -106,8 +107,20 @@ fn setup(accounts: u64, days: u32) -> Setup {
             event: m.event(e.event, e.at).expect("known event"),
         });
     }
-    let mut by_account: Vec<u32> = (0..events.len() as u32).collect();
-    by_account.sort_by_key(|i| events[*i as usize].account);
+    let mut order: Vec<u32> = (0..events.len() as u32).collect();
+    order.sort_by_key(|i| events[*i as usize].account);
+    let by_account = order
+        .iter()
+        .map(|i| {
+            let e = &events[*i as usize];
+            Ev {
+                account: e.account,
+                at: e.at,
+                code: e.code,
+                event: e.event.clone(),
+            }
+        })
+        .collect();
     let layouts = machines.iter().map(Layout::new).collect();
     let mut catalog = Catalog::new(program, Reading::CustomerSafe);
     for p in &ps {
@@ -133,18 +146,21 @@ type Tally = (u64, i64);
 fn compiled_sorted(s: &Setup) -> Tally {
     let (mut n, mut sum) = (0u64, 0i64);
     let mut fired = Vec::new();
+    // one scratch state per machine, reset for each account (no allocation)
+    let mut states: Vec<AccountState> = s.machines.iter().map(Machine::new_account).collect();
+    let evs = &s.by_account;
     let mut i = 0;
-    let idx = &s.by_account;
-    while i < idx.len() {
-        let account = s.events[idx[i] as usize].account;
-        let m = &s.machines[s.machine_of[account as usize] as usize];
-        let mut st = m.new_account();
-        while i < idx.len() && s.events[idx[i] as usize].account == account {
-            m.step_into(&mut st, &s.events[idx[i] as usize].event, &mut fired)
-                .expect("steps");
+    while i < evs.len() {
+        let account = evs[i].account;
+        let mi = s.machine_of[account as usize] as usize;
+        let m = &s.machines[mi];
+        let st = &mut states[mi];
+        m.reset(st);
+        while i < evs.len() && evs[i].account == account {
+            m.step_into(st, &evs[i].event, &mut fired).expect("steps");
             i += 1;
         }
-        fired.extend(m.advance_to(&mut st, s.until).expect("advances"));
+        m.advance_into(st, s.until, &mut fired).expect("advances");
         for f in fired.drain(..) {
             n += 1;
             sum = sum.wrapping_add(f.at);
@@ -159,13 +175,13 @@ fn handwritten_sorted(s: &Setup) -> Tally {
         n += 1;
         sum = sum.wrapping_add(at);
     };
+    let evs = &s.by_account;
     let mut i = 0;
-    let idx = &s.by_account;
-    while i < idx.len() {
-        let account = s.events[idx[i] as usize].account;
+    while i < evs.len() {
+        let account = evs[i].account;
         let mut a = handwritten::Account::new(s.product_of[account as usize]);
-        while i < idx.len() && s.events[idx[i] as usize].account == account {
-            let e = &s.events[idx[i] as usize];
+        while i < evs.len() && evs[i].account == account {
+            let e = &evs[i];
             a.event(e.at, e.code, &mut tally);
             i += 1;
         }

@@ -6,13 +6,13 @@
 //! once`, `before`). A `will terminate` step ends everything: nothing fires
 //! after it and further events are ignored.
 
+use super::hot::{EdgeHot, Hot, Plan};
 use super::money;
 use super::types::*;
 use crate::ast::Modality;
-use crate::calendar::Clock;
+use crate::calendar::{CalendarError, Clock};
 use crate::compile::{
-    AnchorIr, Automaton, Edge, Effect, EventId, MoneySlots, ResumeIr, StateId, StateKind, StepIx,
-    TimingIr,
+    AnchorIr, Automaton, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
 };
 use crate::model::{CapabilityState, ResourceState, ServiceState, Target, TimingKindM};
 use crate::vocab::{Reading, Verb};
@@ -102,10 +102,6 @@ pub(super) const PURCHASE: u16 = builtin_event("purchase");
 const TERMINATION: u16 = builtin_event("termination");
 const OUTAGE_START: u16 = builtin_event("outage_start");
 
-/// How many rules' placements [`Machine::fire_due`] keeps whole (the
-/// others are placed again when they fire).
-const PLACED: usize = 8;
-
 /// Instants of the last few steps of one rule placed at its current anchor.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Known {
@@ -148,14 +144,9 @@ pub struct Machine {
     /// (inclusive; empty when `from > until`), from how far its steps land
     /// (see [`super::reach`]); outside it placements are checked first.
     safe_triggers: Vec<(i64, i64)>,
-    /// Per (state, event): the event edge leaving that state, so `step` does
-    /// not search the state's edges (see [`Machine::edge`]).
-    edges: Vec<u16>,
+    /// The hot path's flat tables, derived from `ir` (see [`super::hot`]).
+    hot: Hot,
 }
-
-/// An [`Machine::edges`] entry: 0 = no edge, else the edge's index + 1, with
-/// this bit set when the edge sets the rule's anchor.
-const EDGE_SETS_ANCHOR: u16 = 1 << 15;
 
 impl Machine {
     pub fn new(ir: Automaton, reading: Reading) -> Result<Machine, crate::calendar::CalendarError> {
@@ -168,49 +159,14 @@ impl Machine {
                 _ => (1, 0),
             })
             .collect();
-        let edges = Self::edge_table(&ir).unwrap_or_default();
+        let hot = Hot::new(&ir);
         Ok(Machine {
             ir,
             reading,
             clock,
             safe_triggers,
-            edges,
+            hot,
         })
-    }
-
-    /// [`Machine::edges`]; `None` (search instead) if an edge index or an
-    /// event id does not fit.
-    fn edge_table(ir: &Automaton) -> Option<Vec<u16>> {
-        let n_events = ir.events.len();
-        let mut edges = vec![0u16; ir.states.len().checked_mul(n_events)?];
-        for (i, state) in ir.states.iter().enumerate() {
-            // the first edge of an event wins, as in a search
-            for (k, e) in state.on_event.iter().enumerate().rev() {
-                let Some(ev) = e.event else { continue };
-                let k = u16::try_from(k + 1)
-                    .ok()
-                    .filter(|&k| k < EDGE_SETS_ANCHOR)?;
-                let anchor = e.effects.iter().any(|f| matches!(f, Effect::SetAnchor));
-                *edges.get_mut(i * n_events + usize::from(ev.0))? =
-                    k | if anchor { EDGE_SETS_ANCHOR } else { 0 };
-            }
-        }
-        Some(edges)
-    }
-
-    /// The edge leaving state `s` on `event`, and whether it sets the anchor.
-    fn edge(&self, s: StateId, event: EventId) -> Option<(&Edge, bool)> {
-        let state = self.ir.state(s);
-        if self.edges.is_empty() {
-            let e = state.on_event.iter().find(|e| e.event == Some(event))?;
-            return Some((e, e.effects.contains(&Effect::SetAnchor)));
-        }
-        let n_events = self.ir.events.len();
-        let entry = *self
-            .edges
-            .get(s.0 as usize * n_events + usize::from(event.0))?;
-        let k = usize::from(entry & !EDGE_SETS_ANCHOR).checked_sub(1)?;
-        Some((state.on_event.get(k)?, entry & EDGE_SETS_ANCHOR != 0))
     }
 
     /// Whether placing rule `r`'s steps from `trigger` might fail, so they
@@ -271,17 +227,14 @@ impl Machine {
         })
     }
 
+    #[inline]
     fn local(&self, st: &AccountState, rule: usize) -> StateId {
-        let r = &self.ir.rules[rule];
-        let mask = (1u64 << r.bits) - 1;
-        StateId(r.first_state.0 + ((st.state >> r.bit_offset) & mask) as u32)
+        self.hot.local(st.state, rule)
     }
 
+    #[inline]
     fn set_local(&self, st: &mut AccountState, rule: usize, s: StateId) {
-        let r = &self.ir.rules[rule];
-        let mask = ((1u64 << r.bits) - 1) << r.bit_offset;
-        let v = u64::from(s.0 - r.first_state.0) << r.bit_offset;
-        st.state = (st.state & !mask) | v;
+        st.state = self.hot.with_local(st.state, rule, s);
     }
 
     pub fn cap(&self, st: &AccountState, i: usize) -> Cap {
@@ -369,6 +322,16 @@ impl Machine {
         trigger: i64,
         known: &Known,
     ) -> Result<Placement, EvalError> {
+        if let Some(Plan::Offset(o)) = self.hot.plans.get(step.0 as usize) {
+            let at = trigger.checked_add(*o).ok_or_else(|| {
+                self.calendar_error(step, crate::calendar::CalendarError::OutOfRange)
+            })?;
+            return Ok(Placement {
+                at,
+                readings: None,
+                window: None,
+            });
+        }
         let s = self.ir.step(step);
         let late = self.reading == Reading::CustomerSafe && s.harmful;
         let effective = |(p, w): (i64, Option<[i64; 2]>)| match w {
@@ -423,18 +386,38 @@ impl Machine {
     }
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).
+    #[inline]
     fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, EvalError> {
-        match self.ir.state(self.local(st, r)).kind {
-            StateKind::Waiting(step) => Ok(Some(self.place(st, step)?.at)),
-            _ => Ok(None),
+        match self.hot.waiting(self.local(st, r)) {
+            Some(step) => Ok(Some(self.due_of(st, r, step, &Known::default())?)),
+            None => Ok(None),
         }
+    }
+
+    /// The instant `step` of rule `r` is due: a fixed offset from the
+    /// rule's trigger where the step's [`Plan`] allows, else placed.
+    #[inline]
+    fn due_of(
+        &self,
+        st: &AccountState,
+        r: usize,
+        step: StepIx,
+        known: &Known,
+    ) -> Result<i64, EvalError> {
+        if let Some(Plan::Offset(o)) = self.hot.plans.get(step.0 as usize) {
+            let trigger = st.slots[self.hot.rules[r].slot as usize];
+            return trigger
+                .checked_add(*o)
+                .ok_or_else(|| self.calendar_error(step, CalendarError::OutOfRange));
+        }
+        Ok(self.place_knowing(st, step, known)?.at)
     }
 
     /// Sets `next_due` to the earliest deadline of every waiting rule.
     fn recompute_due(&self, st: &mut AccountState) -> Result<(), EvalError> {
         let mut due = i64::MAX;
         if st.flags & TERMINATED == 0 {
-            for r in 0..self.ir.rules.len() {
+            for r in 0..self.hot.rules.len() {
                 if let Some(d) = self.rule_due(st, r)? {
                     due = due.min(d);
                 }
@@ -445,12 +428,6 @@ impl Machine {
     }
 
     /// Fires every deadline due at or before `t`.
-    ///
-    /// A rule's deadline depends only on its own local state and anchor, so
-    /// each waiting rule is placed once here and only the rule that fired is
-    /// placed again. The buffer has room for 32 rules: a rule with a step
-    /// has at least three local states (two bits), so 32 fill the packed
-    /// state; a larger automaton takes the uncached path.
     #[inline]
     pub(super) fn fire_due(
         &self,
@@ -466,6 +443,12 @@ impl Machine {
 
     /// The body of [`Machine::fire_due`], kept out of line so the common
     /// "nothing due" check stays cheap.
+    ///
+    /// A rule's deadline depends only on its own local state and anchor, so
+    /// each waiting rule is placed once here and only the rule that fired is
+    /// placed again. The buffer has room for 32 rules: a rule with a step
+    /// has at least three local states (two bits), so 32 fill the packed
+    /// state; a larger automaton takes the uncached path.
     #[inline(never)]
     fn fire_due_rounds(
         &self,
@@ -473,28 +456,25 @@ impl Machine {
         t: i64,
         out: &mut Vec<Fired>,
     ) -> Result<(), EvalError> {
-        let n = self.ir.rules.len();
+        let n = self.hot.rules.len();
         let mut dues = [i64::MAX; 32];
         if n > dues.len() {
             return self.fire_due_uncached(st, t, out);
         }
-        // the whole placement of the first rules' waiting steps, so the step
-        // that fires is not placed a second time
-        let mut placed: [Option<Placement>; PLACED] = [None; PLACED];
         for (r, d) in dues.iter_mut().enumerate().take(n) {
-            if let StateKind::Waiting(step) = self.ir.state(self.local(st, r)).kind {
-                let p = self.place(st, step)?;
-                *d = p.at;
-                if let Some(c) = placed.get_mut(r) {
-                    *c = Some(p);
-                }
+            if let Some(due) = self.rule_due(st, r)? {
+                *d = due;
             }
         }
         // steps of the rule that fired last: steps anchored on them need not
         // place them again
         let mut known = Known::default();
         let mut known_rule = usize::MAX;
-        while st.next_due <= t && st.flags & TERMINATED == 0 {
+        loop {
+            if st.flags & TERMINATED != 0 {
+                st.next_due = i64::MAX;
+                break;
+            }
             // earliest first, ties in component order
             let mut best = 0;
             for r in 1..n {
@@ -502,26 +482,35 @@ impl Machine {
                     best = r;
                 }
             }
-            if n == 0 || dues[best] > t {
-                // nothing due after all: keep next_due truthful
-                st.next_due = dues[..n].iter().copied().min().unwrap_or(i64::MAX);
+            let due = if n == 0 { i64::MAX } else { dues[best] };
+            if due > t {
+                st.next_due = due;
                 break;
             }
             let r = best;
-            let local = self.ir.state(self.local(st, r));
-            let (StateKind::Waiting(step), Some(target)) =
-                (local.kind, local.on_deadline.as_ref().map(|e| e.target))
-            else {
+            let sid = self.local(st, r);
+            let (Some(step), Some(&target)) = (
+                self.hot.waiting(sid),
+                self.hot.on_deadline.get(sid.0 as usize),
+            ) else {
                 break;
             };
+            if target == super::hot::NONE {
+                break;
+            }
             if known_rule != r {
                 known = Known::default();
                 known_rule = r;
             }
-            let p = match placed.get_mut(r).and_then(Option::take) {
-                Some(p) => p,
-                None => self.place_knowing(st, step, &known)?,
+            let p = match self.hot.plans.get(step.0 as usize) {
+                Some(Plan::Offset(_)) => Placement {
+                    at: due,
+                    readings: None,
+                    window: None,
+                },
+                _ => self.place_knowing(st, step, &known)?,
             };
+            let target = StateId(target);
             self.set_local(st, r, target);
             self.apply_step(st, step, p.at);
             out.push(Fired {
@@ -532,18 +521,9 @@ impl Machine {
             });
             st.now = st.now.max(p.at);
             known.push(step, p.at);
-            let next = match self.ir.state(target).kind {
-                StateKind::Waiting(next) => Some(self.place_knowing(st, next, &known)?),
-                _ => None,
-            };
-            dues[r] = next.map_or(i64::MAX, |p| p.at);
-            if let Some(c) = placed.get_mut(r) {
-                *c = next;
-            }
-            st.next_due = if st.flags & TERMINATED != 0 {
-                i64::MAX
-            } else {
-                dues[..n].iter().copied().min().unwrap_or(i64::MAX)
+            dues[r] = match self.hot.waiting(target) {
+                Some(next) => self.due_of(st, r, next, &known)?,
+                None => i64::MAX,
             };
         }
         Ok(())
@@ -737,7 +717,8 @@ impl Machine {
         if st.flags & TERMINATED != 0 {
             return Ok(());
         }
-        let reacting = match self.ir.reacting.get(ev.event.0 as usize) {
+        let e = usize::from(ev.event.0);
+        let reacting = match self.ir.reacting.get(e) {
             Some(r) if !r.is_empty() => r,
             _ => return self.money_event(st, ev),
         };
@@ -745,8 +726,8 @@ impl Machine {
         // error leaves the account as it was.
         for &r in reacting {
             let r = r as usize;
-            if let Some((_, sets_anchor)) = self.edge(self.local(st, r), ev.event) {
-                if sets_anchor && self.placement_may_fail(r, ev.at) {
+            if let Some(edge) = self.hot.edge(&self.ir, self.local(st, r), e) {
+                if edge.flags & EdgeHot::SETS_ANCHOR != 0 && self.placement_may_fail(r, ev.at) {
                     let rule = &self.ir.rules[r];
                     for k in 0..rule.step_count {
                         let step = StepIx(rule.first_step + k);
@@ -767,23 +748,21 @@ impl Machine {
         for &r in reacting {
             let ri = r as usize;
             let sid = self.local(st, ri);
-            let Some((e, _)) = self.edge(sid, ev.event) else {
+            let Some(edge) = self.hot.edge(&self.ir, sid, e) else {
                 continue;
             };
-            let s = self.ir.state(sid);
             // a waiting rule may hold the earliest deadline
-            if matches!(s.kind, StateKind::Waiting(_)) {
+            if self.hot.waiting(sid).is_some() {
                 full = true;
             }
-            let target = e.target;
-            for eff in &e.effects {
-                match eff {
-                    Effect::SetAnchor => st.slots[self.ir.rules[ri].slot] = ev.at,
-                    Effect::Resume(res) => self.apply_resume(st, res),
-                    Effect::Fire(_) => {}
-                }
+            if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
+                st.slots[self.hot.rules[ri].slot as usize] = ev.at;
             }
-            self.set_local(st, ri, target);
+            if edge.flags & EdgeHot::RESUMES != 0 {
+                // a cure edge carries its rule's own resume (src/compile)
+                self.apply_resume(st, &self.ir.rules[ri].resume);
+            }
+            self.set_local(st, ri, StateId(edge.target));
             match moved.get_mut(n_moved) {
                 Some(m) => *m = r,
                 None => full = true,

@@ -6,6 +6,7 @@
 //! schema: docs/api.md.
 
 pub mod explain;
+mod hot;
 mod machine;
 pub mod money;
 mod reach;

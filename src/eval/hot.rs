@@ -1,0 +1,234 @@
+//! The automaton's hot path, laid out for speed.
+//!
+//! The IR ([`crate::compile::Automaton`]) is built to be read: states own
+//! their edge lists, edges own their effect lists, rules carry names and
+//! source positions. Stepping one event through it walks several of those
+//! heap objects per rule. [`Hot`] is derived from the IR once per
+//! [`super::Machine`] and holds only what the per-event and per-deadline
+//! paths read, in flat arrays of small `Copy` records:
+//!
+//! * per rule: where its local state sits in the packed state and which
+//!   anchor slot it uses ([`RuleHot`]);
+//! * per state: the step it waits for and the state its deadline leads to;
+//! * per (state, event): the edge taken, as a target and two flags
+//!   ([`EdgeHot`]);
+//! * per step: its placement folded to a fixed offset from the trigger when
+//!   that is all it is ([`Plan`]).
+//!
+//! Nothing here changes what the machine computes: the differential test
+//! (tests/it/differential.rs) holds the machine to the reference
+//! interpreter, which reads the checked model directly.
+
+use crate::compile::{AnchorIr, Automaton, Effect, StateId, StateKind, StepIx};
+use crate::model::{TimingKindM, Unit};
+
+/// Where a rule lives in an account's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RuleHot {
+    pub first_state: u32,
+    pub bit_offset: u32,
+    pub mask: u64,
+    /// The slot holding the rule's trigger instant.
+    pub slot: u32,
+}
+
+/// An event edge: the target state and what else the edge does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct EdgeHot {
+    pub target: u32,
+    pub flags: u8,
+}
+
+impl EdgeHot {
+    /// The edge stores the event's instant as the rule's anchor.
+    pub const SETS_ANCHOR: u8 = 1;
+    /// The edge cures the rule (its resume must be applied from the IR).
+    pub const RESUMES: u8 = 2;
+    /// There is an edge (a zeroed entry means none).
+    pub const PRESENT: u8 = 4;
+}
+
+/// How a step is placed, decided once per machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Plan {
+    /// `trigger + secs`, no window and no second reading: an `at`/`after`
+    /// step counted in minutes, hours or 24-hour days, anchored on the
+    /// trigger or on a step that is itself an `Offset`. Offsets are never
+    /// negative, so the sum overflows exactly when a step of the chain would.
+    Offset(i64),
+    /// Anything else: placed through the clock.
+    General,
+}
+
+/// No step / no state.
+pub(super) const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct Hot {
+    pub rules: Vec<RuleHot>,
+    /// Per state: the step it waits for, or [`NONE`].
+    pub waits: Vec<u32>,
+    /// Per state: the state its deadline edge leads to, or [`NONE`].
+    pub on_deadline: Vec<u32>,
+    /// Per (state, event), row-major by state; empty when the table would
+    /// not fit (then [`Hot::edge`] searches the IR).
+    pub edges: Vec<EdgeHot>,
+    pub n_events: usize,
+    pub plans: Vec<Plan>,
+}
+
+/// Edge tables larger than this many entries are not built (16 MiB).
+const MAX_EDGE_ENTRIES: usize = 2 << 20;
+
+impl Hot {
+    pub fn new(ir: &Automaton) -> Hot {
+        let rules = ir
+            .rules
+            .iter()
+            .map(|r| RuleHot {
+                first_state: r.first_state.0,
+                bit_offset: r.bit_offset,
+                mask: if r.bits >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << r.bits) - 1
+                },
+                slot: r.slot as u32,
+            })
+            .collect();
+        let waits = ir
+            .states
+            .iter()
+            .map(|s| match s.kind {
+                StateKind::Waiting(step) => step.0,
+                _ => NONE,
+            })
+            .collect();
+        let on_deadline = ir
+            .states
+            .iter()
+            .map(|s| s.on_deadline.as_ref().map_or(NONE, |e| e.target.0))
+            .collect();
+        let n_events = ir.events.len();
+        Hot {
+            rules,
+            waits,
+            on_deadline,
+            edges: Self::edge_table(ir, n_events).unwrap_or_default(),
+            n_events,
+            plans: Self::plans(ir),
+        }
+    }
+
+    fn edge_table(ir: &Automaton, n_events: usize) -> Option<Vec<EdgeHot>> {
+        let size = ir
+            .states
+            .len()
+            .checked_mul(n_events)
+            .filter(|n| *n <= MAX_EDGE_ENTRIES)?;
+        let mut edges = vec![
+            EdgeHot {
+                target: 0,
+                flags: 0
+            };
+            size
+        ];
+        for (i, state) in ir.states.iter().enumerate() {
+            // the first edge of an event wins, as in a search
+            for e in state.on_event.iter().rev() {
+                let Some(ev) = e.event else { continue };
+                let flags = EdgeHot::PRESENT | Self::effect_flags(&e.effects);
+                *edges.get_mut(i * n_events + usize::from(ev.0))? = EdgeHot {
+                    target: e.target.0,
+                    flags,
+                };
+            }
+        }
+        Some(edges)
+    }
+
+    fn plans(ir: &Automaton) -> Vec<Plan> {
+        let mut plans: Vec<Plan> = Vec::with_capacity(ir.steps.len());
+        for s in &ir.steps {
+            let t = &s.timing;
+            let unit: Option<i64> = match (t.kind, t.duration.unit) {
+                _ if s.alternative.is_some() => None,
+                (TimingKindM::At, _) => Some(0),
+                (TimingKindM::After, Unit::Minutes) => Some(60),
+                (TimingKindM::After, Unit::Hours) => Some(3600),
+                (TimingKindM::After, Unit::Days) => Some(86_400),
+                _ => None,
+            };
+            let secs = unit.and_then(|u| u.checked_mul(i64::from(t.duration.count)));
+            let base = match t.anchor {
+                AnchorIr::Trigger => Some(0),
+                // a step anchors only on an earlier step of its rule
+                AnchorIr::Step(j) => match plans.get(j.0 as usize) {
+                    Some(Plan::Offset(o)) => Some(*o),
+                    _ => None,
+                },
+            };
+            plans.push(match (base, secs) {
+                (Some(b), Some(x)) => b.checked_add(x).map_or(Plan::General, Plan::Offset),
+                _ => Plan::General,
+            });
+        }
+        plans
+    }
+
+    /// Local state of rule `r` in the packed state `packed`.
+    #[inline]
+    pub fn local(&self, packed: u64, r: usize) -> StateId {
+        let h = &self.rules[r];
+        StateId(h.first_state + ((packed >> h.bit_offset) & h.mask) as u32)
+    }
+
+    /// `packed` with rule `r`'s local state set to `s`.
+    #[inline]
+    pub fn with_local(&self, packed: u64, r: usize, s: StateId) -> u64 {
+        let h = &self.rules[r];
+        let v = u64::from(s.0.wrapping_sub(h.first_state)) & h.mask;
+        (packed & !(h.mask << h.bit_offset)) | (v << h.bit_offset)
+    }
+
+    /// The step state `s` waits for.
+    #[inline]
+    pub fn waiting(&self, s: StateId) -> Option<StepIx> {
+        match self.waits.get(s.0 as usize) {
+            Some(&w) if w != NONE => Some(StepIx(w)),
+            _ => None,
+        }
+    }
+
+    /// The edge leaving `s` on event `ev` (from the table, or by searching
+    /// the IR when the table was too large to build).
+    #[inline]
+    pub fn edge(&self, ir: &Automaton, s: StateId, ev: usize) -> Option<EdgeHot> {
+        if self.edges.is_empty() {
+            let e = ir
+                .states
+                .get(s.0 as usize)?
+                .on_event
+                .iter()
+                .find(|e| e.event.map(|x| usize::from(x.0)) == Some(ev))?;
+            return Some(EdgeHot {
+                target: e.target.0,
+                flags: EdgeHot::PRESENT | Self::effect_flags(&e.effects),
+            });
+        }
+        self.edges
+            .get(s.0 as usize * self.n_events + ev)
+            .copied()
+            .filter(|e| e.flags & EdgeHot::PRESENT != 0)
+    }
+
+    fn effect_flags(effects: &[Effect]) -> u8 {
+        effects.iter().fold(0, |acc, f| {
+            acc | match f {
+                Effect::SetAnchor => EdgeHot::SETS_ANCHOR,
+                Effect::Resume(_) => EdgeHot::RESUMES,
+                Effect::Fire(_) => 0,
+            }
+        })
+    }
+}
