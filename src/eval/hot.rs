@@ -19,8 +19,10 @@
 //! (tests/it/differential.rs) holds the machine to the reference
 //! interpreter, which reads the checked model directly.
 
+use crate::ast::Modality;
 use crate::compile::{AnchorIr, Automaton, Effect, StateId, StateKind, StepIx};
-use crate::model::{TimingKindM, Unit};
+use crate::model::{Target, TimingKindM, Unit};
+use crate::vocab::Verb;
 
 /// Where a rule lives in an account's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +62,41 @@ pub(super) enum Plan {
     General,
 }
 
+/// One state effect of a fired `will` step, as bit operations on the
+/// packed capability and resource states (applied in the step's order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Fx {
+    /// `caps = caps & !mask | value` (3 bits per capability).
+    Caps {
+        mask: u64,
+        value: u64,
+    },
+    /// The 2-bit resource fields in the mask become released unless purged.
+    Release(u32),
+    /// The 2-bit resource fields in the mask become purged.
+    Purge(u32),
+    Terminate,
+}
+
+const RES_LO: u32 = 0x5555_5555;
+const RES_HI: u32 = 0xAAAA_AAAA;
+
+impl Fx {
+    /// Applies a resource effect to the packed resource states.
+    #[inline]
+    pub fn resources(self, res: u32) -> u32 {
+        match self {
+            Fx::Release(mask) => {
+                let hi = res & mask & RES_HI; // purged fields (state 2)
+                let m = mask & !(hi | hi >> 1);
+                (res & !m) | (m & RES_LO)
+            }
+            Fx::Purge(mask) => (res & !mask) | (mask & RES_HI),
+            _ => res,
+        }
+    }
+}
+
 /// No step / no state.
 pub(super) const NONE: u32 = u32::MAX;
 
@@ -70,11 +107,15 @@ pub(super) struct Hot {
     pub waits: Vec<u32>,
     /// Per state: the state its deadline edge leads to, or [`NONE`].
     pub on_deadline: Vec<u32>,
-    /// Per (state, event), row-major by state; empty when the table would
-    /// not fit (then [`Hot::edge`] searches the IR).
-    pub edges: Vec<EdgeHot>,
-    pub n_events: usize,
+    /// Per (event, state), one row per event so the rules an event reaches
+    /// share cache lines: `(target + 1) << 3 | flags`, 0 for no edge. Empty
+    /// when the table would not fit (then [`Hot::edge`] searches the IR).
+    pub edges: Vec<u32>,
+    pub n_states: usize,
     pub plans: Vec<Plan>,
+    /// Per step: its range in `fx` (empty unless a `will` step).
+    pub fx_range: Vec<(u32, u32)>,
+    pub fx: Vec<Fx>,
 }
 
 /// Edge tables larger than this many entries are not built (16 MiB).
@@ -109,39 +150,89 @@ impl Hot {
             .iter()
             .map(|s| s.on_deadline.as_ref().map_or(NONE, |e| e.target.0))
             .collect();
-        let n_events = ir.events.len();
+        let (fx_range, fx) = Self::effects(ir);
         Hot {
             rules,
             waits,
             on_deadline,
-            edges: Self::edge_table(ir, n_events).unwrap_or_default(),
-            n_events,
+            edges: Self::edge_table(ir).unwrap_or_default(),
+            n_states: ir.states.len(),
             plans: Self::plans(ir),
+            fx_range,
+            fx,
         }
     }
 
-    fn edge_table(ir: &Automaton, n_events: usize) -> Option<Vec<EdgeHot>> {
-        let size = ir
-            .states
-            .len()
-            .checked_mul(n_events)
+    /// The state effects of every step (see [`Fx`]). Capability and
+    /// resource counts are bounded by the compiler so the fields fit.
+    fn effects(ir: &Automaton) -> (Vec<(u32, u32)>, Vec<Fx>) {
+        let mut fx = Vec::new();
+        let mut ranges = Vec::with_capacity(ir.steps.len());
+        for s in &ir.steps {
+            let start = fx.len() as u32;
+            if s.modality == Modality::Will {
+                for a in &s.actions {
+                    fx.extend(Self::action_fx(ir, a.verb, &a.targets));
+                }
+            }
+            ranges.push((start, fx.len() as u32));
+        }
+        (ranges, fx)
+    }
+
+    fn action_fx(ir: &Automaton, verb: Verb, targets: &[Target]) -> Option<Fx> {
+        let field2 = |i: usize| 3u32.checked_shl(2 * i as u32).unwrap_or(0);
+        match verb {
+            Verb::Release | Verb::Purge => {
+                // no target = every resource
+                let mut mask = 0u32;
+                if targets.is_empty() {
+                    mask = (0..ir.resources.len()).fold(0, |m, i| m | field2(i));
+                }
+                for t in targets {
+                    if let Target::Resource(i) = t {
+                        mask |= field2(*i as usize);
+                    }
+                }
+                Some(if verb == Verb::Purge {
+                    Fx::Purge(mask)
+                } else {
+                    Fx::Release(mask)
+                })
+            }
+            Verb::Terminate => Some(Fx::Terminate),
+            v => {
+                let c = super::machine::Cap::after(v)? as u64;
+                // no target = the service (capability 0)
+                let service = targets.is_empty().then_some(0usize);
+                let listed = targets.iter().filter_map(|t| match t {
+                    Target::Capability(i) => Some(*i as usize),
+                    Target::Resource(_) => None,
+                });
+                let (mut mask, mut value) = (0u64, 0u64);
+                for i in service.into_iter().chain(listed) {
+                    let shift = 3 * i as u32;
+                    mask |= 7u64.checked_shl(shift).unwrap_or(0);
+                    value |= c.checked_shl(shift).unwrap_or(0);
+                }
+                Some(Fx::Caps { mask, value })
+            }
+        }
+    }
+
+    fn edge_table(ir: &Automaton) -> Option<Vec<u32>> {
+        let n_states = ir.states.len();
+        let size = n_states
+            .checked_mul(ir.events.len())
             .filter(|n| *n <= MAX_EDGE_ENTRIES)?;
-        let mut edges = vec![
-            EdgeHot {
-                target: 0,
-                flags: 0
-            };
-            size
-        ];
+        let mut edges = vec![0u32; size];
         for (i, state) in ir.states.iter().enumerate() {
             // the first edge of an event wins, as in a search
             for e in state.on_event.iter().rev() {
                 let Some(ev) = e.event else { continue };
+                let target = e.target.0.checked_add(1).filter(|t| *t < 1 << 28)?;
                 let flags = EdgeHot::PRESENT | Self::effect_flags(&e.effects);
-                *edges.get_mut(i * n_events + usize::from(ev.0))? = EdgeHot {
-                    target: e.target.0,
-                    flags,
-                };
+                *edges.get_mut(usize::from(ev.0) * n_states + i)? = target << 3 | u32::from(flags);
             }
         }
         Some(edges)
@@ -216,10 +307,13 @@ impl Hot {
                 flags: EdgeHot::PRESENT | Self::effect_flags(&e.effects),
             });
         }
-        self.edges
-            .get(s.0 as usize * self.n_events + ev)
-            .copied()
-            .filter(|e| e.flags & EdgeHot::PRESENT != 0)
+        match self.edges.get(ev * self.n_states + s.0 as usize) {
+            Some(&w) if w != 0 => Some(EdgeHot {
+                target: (w >> 3) - 1,
+                flags: (w & 7) as u8,
+            }),
+            _ => None,
+        }
     }
 
     fn effect_flags(effects: &[Effect]) -> u8 {
@@ -230,5 +324,22 @@ impl Hot {
                 Effect::Fire(_) => 0,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_effects_never_bring_purged_data_back() {
+        // three resources: retained, released, purged
+        let res = 0b10_01_00;
+        let all = 0b11_11_11;
+        assert_eq!(Fx::Release(all).resources(res), 0b10_01_01);
+        assert_eq!(Fx::Purge(0b11).resources(res), 0b10_01_10);
+        assert_eq!(Fx::Release(0b11_00_00).resources(res), res);
+        assert_eq!(Fx::Purge(all).resources(res), 0b10_10_10);
+        assert_eq!(Fx::Terminate.resources(res), res);
     }
 }

@@ -6,15 +6,14 @@
 //! once`, `before`). A `will terminate` step ends everything: nothing fires
 //! after it and further events are ignored.
 
-use super::hot::{EdgeHot, Hot, Plan};
+use super::hot::{EdgeHot, Fx, Hot, Plan};
 use super::money;
 use super::types::*;
-use crate::ast::Modality;
 use crate::calendar::{CalendarError, Clock};
 use crate::compile::{
     AnchorIr, Automaton, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
 };
-use crate::model::{CapabilityState, ResourceState, ServiceState, Target, TimingKindM};
+use crate::model::{CapabilityState, ResourceState, ServiceState, TimingKindM};
 use crate::vocab::{Reading, Verb};
 
 /// Local capability state (3 bits); several map onto one output state.
@@ -252,16 +251,6 @@ impl Machine {
             2 => ResourceState::Purged,
             _ => ResourceState::Retained,
         }
-    }
-
-    fn set_resource(st: &mut AccountState, i: usize, r: ResourceState) {
-        let shift = 2 * i;
-        let v = match r {
-            ResourceState::Retained => 0,
-            ResourceState::Released => 1,
-            ResourceState::Purged => 2,
-        };
-        st.resources = (st.resources & !(3u32 << shift)) | (v << shift);
     }
 
     fn calendar_error(&self, step: StepIx, e: crate::calendar::CalendarError) -> EvalError {
@@ -571,54 +560,22 @@ impl Machine {
         Ok(())
     }
 
-    fn targets_or_service(targets: &[Target]) -> impl Iterator<Item = usize> + '_ {
-        let service = targets.is_empty().then_some(0usize);
-        service
-            .into_iter()
-            .chain(targets.iter().filter_map(|t| match t {
-                Target::Capability(i) => Some(*i as usize),
-                Target::Resource(_) => None,
-            }))
-    }
-
-    /// State effects of a fired step (only `will` steps change state).
+    /// State effects of a fired step (only `will` steps change state), from
+    /// the step's precompiled effects ([`super::hot::Fx`]).
+    #[inline]
     fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) {
-        let s = self.ir.step(step);
-        if s.modality != Modality::Will {
+        let Some(&(from, to)) = self.hot.fx_range.get(step.0 as usize) else {
             return;
-        }
-        for a in &s.actions {
-            match a.verb {
-                Verb::Release | Verb::Purge => {
-                    let to = if a.verb == Verb::Purge {
-                        ResourceState::Purged
-                    } else {
-                        ResourceState::Released
-                    };
-                    // no target = every resource; a purged resource stays purged
-                    let listed = a.targets.iter().filter_map(|t| match t {
-                        Target::Resource(i) => Some(*i as usize),
-                        Target::Capability(_) => None,
-                    });
-                    let every = (0..self.ir.resources.len()).filter(|_| a.targets.is_empty());
-                    for i in every.chain(listed) {
-                        if self.resource(st, i) != ResourceState::Purged {
-                            Self::set_resource(st, i, to);
-                        }
-                    }
-                }
-                Verb::Terminate => {
+        };
+        for fx in self.hot.fx.get(from as usize..to as usize).unwrap_or(&[]) {
+            match *fx {
+                Fx::Caps { mask, value } => st.caps = (st.caps & !mask) | value,
+                Fx::Terminate => {
                     st.flags |= TERMINATED;
                     let ended = self.ir.money_slots().at(MoneySlots::ENDED);
                     st.slots[ended] = st.slots[ended].min(at);
                 }
-                v => {
-                    if let Some(c) = Cap::after(v) {
-                        for i in Self::targets_or_service(&a.targets) {
-                            Self::set_cap(st, i, c);
-                        }
-                    }
-                }
+                other => st.resources = other.resources(st.resources),
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The deadline queue: a 4-ary min-heap of `(due, machine, record)`.
+//! The deadline queue: a calendar queue of `(due, machine, record)`.
 //!
 //! Lazy deletion instead of decrease-key: whenever a record's earliest
 //! deadline changes, a new entry is pushed; an entry is live only while its
@@ -6,14 +6,20 @@
 //! deadlines cost one stale entry each, dropped when popped. Re-processing a
 //! record at a stale instant is harmless anyway (advancing to an instant
 //! already passed fires nothing). When stale entries outnumber live ones the
-//! heap is rebuilt, so it stays within twice the number of accounts waiting.
+//! queue is compacted, so it stays within twice the number of accounts
+//! waiting.
 //!
-//! Why 4-ary with packed keys: at a million accounts the heap is far larger
-//! than the caches and a pop is one cache miss per level. Each entry is one
-//! `u128` ordered like `(due, machine, rec)`, and a node's four children sit
-//! in one 64-byte line, so a pop touches half the lines a binary heap does.
+//! Why a calendar queue: at a million accounts one heap over every deadline
+//! is far larger than the caches, and each pop costs a cache miss per level.
+//! Deadlines here fall hours to weeks ahead of the clock, so entries are
+//! dropped unsorted into buckets of [`BUCKET_SECS`] seconds (a ring of
+//! [`RING`] buckets, about 48 days; anything later waits in a small `far`
+//! heap). Only the bucket the clock has reached is kept ordered, as a 4-ary
+//! heap (`near`) that stays small enough for the caches. Pops come out in
+//! exactly the heap order `(due, machine, rec)`: every entry outside `near`
+//! lies in a later bucket, so has a later `due`.
 
-/// One queued deadline. Field order is the heap order.
+/// One queued deadline. Field order is the pop order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Due {
     /// Table-form instant ([`super::table::pack_time`]).
@@ -34,47 +40,59 @@ impl Due {
             rec: k as u32,
         }
     }
+
+    fn bucket(k: u128) -> u64 {
+        ((k >> 48) as u64) >> BUCKET_SHIFT
+    }
+}
+
+/// log2 of the bucket width in seconds.
+const BUCKET_SHIFT: u32 = 12;
+/// Width of one bucket: 4096 s, about 68 minutes.
+pub const BUCKET_SECS: u32 = 1 << BUCKET_SHIFT;
+/// Buckets in the ring (a power of two).
+pub const RING: usize = 1024;
+
+/// A 4-ary min-heap of packed keys: a node's four children sit in one
+/// 64-byte line.
+#[derive(Clone, Debug, Default)]
+struct Heap {
+    keys: Vec<u128>,
 }
 
 const ARITY: usize = 4;
 
-#[derive(Clone, Debug, Default)]
-pub struct DeadlineQueue {
-    heap: Vec<u128>,
-}
-
-impl DeadlineQueue {
-    pub fn push(&mut self, d: Due) {
-        let key = d.key();
-        let mut i = self.heap.len();
-        self.heap.push(key);
+impl Heap {
+    fn push(&mut self, key: u128) {
+        let mut i = self.keys.len();
+        self.keys.push(key);
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.heap[parent] <= key {
+            if self.keys[parent] <= key {
                 break;
             }
-            self.heap[i] = self.heap[parent];
+            self.keys[i] = self.keys[parent];
             i = parent;
         }
-        self.heap[i] = key;
+        self.keys[i] = key;
     }
 
-    pub fn peek(&self) -> Option<Due> {
-        self.heap.first().map(|k| Due::from_key(*k))
+    fn peek(&self) -> Option<u128> {
+        self.keys.first().copied()
     }
 
-    pub fn pop(&mut self) -> Option<Due> {
-        let last = self.heap.pop()?;
-        let Some(&top) = self.heap.first() else {
-            return Some(Due::from_key(last));
+    fn pop(&mut self) -> Option<u128> {
+        let last = self.keys.pop()?;
+        let Some(&top) = self.keys.first() else {
+            return Some(last);
         };
         self.sift_down(0, last);
-        Some(Due::from_key(top))
+        Some(top)
     }
 
     /// Places `key` at hole `i`, moving smaller children up.
     fn sift_down(&mut self, mut i: usize, key: u128) {
-        let n = self.heap.len();
+        let n = self.keys.len();
         loop {
             let first = i * ARITY + 1;
             if first >= n {
@@ -83,46 +101,202 @@ impl DeadlineQueue {
             let end = (first + ARITY).min(n);
             let mut best = first;
             for c in first + 1..end {
-                if self.heap[c] < self.heap[best] {
+                if self.keys[c] < self.keys[best] {
                     best = c;
                 }
             }
-            if self.heap[best] >= key {
+            if self.keys[best] >= key {
                 break;
             }
-            self.heap[i] = self.heap[best];
+            self.keys[i] = self.keys[best];
             i = best;
         }
-        self.heap[i] = key;
+        self.keys[i] = key;
+    }
+
+    /// Restores the heap order after arbitrary changes.
+    fn heapify(&mut self) {
+        for i in (0..self.keys.len() / ARITY + 1).rev() {
+            if let Some(&k) = self.keys.get(i) {
+                self.sift_down(i, k);
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DeadlineQueue {
+    /// Every entry whose bucket is at or before `cur`, ordered.
+    near: Heap,
+    /// The bucket the clock has reached.
+    cur: u64,
+    /// Entries of buckets `cur + 1 ..= cur + RING`, unordered, at
+    /// `bucket % RING`.
+    ring: Vec<Vec<u128>>,
+    /// One bit per ring slot: the slot holds entries.
+    occupied: [u64; RING / 64],
+    ring_len: usize,
+    /// Entries beyond the ring.
+    far: Heap,
+    /// Incremented each time a bucket moves into `near` (see
+    /// [`DeadlineQueue::opened`]).
+    opened: u64,
+}
+
+impl Default for DeadlineQueue {
+    fn default() -> Self {
+        DeadlineQueue {
+            near: Heap::default(),
+            cur: 0,
+            ring: vec![Vec::new(); RING],
+            occupied: [0; RING / 64],
+            ring_len: 0,
+            far: Heap::default(),
+            opened: 0,
+        }
+    }
+}
+
+impl DeadlineQueue {
+    pub fn push(&mut self, d: Due) {
+        self.push_key(d.key());
+    }
+
+    fn push_key(&mut self, key: u128) {
+        let b = Due::bucket(key);
+        if b <= self.cur {
+            self.near.push(key);
+        } else if b - self.cur <= RING as u64 {
+            let slot = (b as usize) & (RING - 1);
+            self.ring[slot].push(key);
+            self.occupied[slot / 64] |= 1 << (slot % 64);
+            self.ring_len += 1;
+        } else {
+            self.far.push(key);
+        }
+    }
+
+    /// The smallest bucket holding ring entries.
+    fn next_ring_bucket(&self) -> Option<u64> {
+        if self.ring_len == 0 {
+            return None;
+        }
+        // slots in bucket order: from cur + 1, wrapping once around the ring
+        let start = ((self.cur + 1) as usize) & (RING - 1);
+        let mut dist = 0;
+        while dist < RING {
+            let slot = (start + dist) & (RING - 1);
+            let word = self.occupied[slot / 64] >> (slot % 64);
+            if word != 0 {
+                // Bits past `slot` in this word are slots further on; after
+                // the wrap the word's bits at or past `start` are empty, or
+                // the first word would have found them.
+                return Some(self.cur + 1 + (dist + word.trailing_zeros() as usize) as u64);
+            }
+            dist += 64 - slot % 64;
+        }
+        None
+    }
+
+    /// Moves the next bucket into `near` when `near` is empty.
+    fn refill(&mut self) {
+        if !self.near.keys.is_empty() {
+            return;
+        }
+        let ring = self.next_ring_bucket();
+        let far = self.far.peek().map(Due::bucket);
+        let next = match (ring, far) {
+            (Some(r), Some(f)) => r.min(f),
+            (Some(r), None) => r,
+            (None, Some(f)) => f,
+            (None, None) => return,
+        };
+        self.cur = next;
+        if ring == Some(next) {
+            let slot = (next as usize) & (RING - 1);
+            let mut keys = std::mem::take(&mut self.ring[slot]);
+            self.occupied[slot / 64] &= !(1 << (slot % 64));
+            self.ring_len -= keys.len();
+            std::mem::swap(&mut self.near.keys, &mut keys);
+            self.ring[slot] = keys; // the emptied buffer, for reuse
+            self.near.heapify();
+        }
+        // far entries now within the ring's reach move into it (each once)
+        while let Some(k) = self
+            .far
+            .peek()
+            .filter(|k| Due::bucket(*k) <= next + RING as u64)
+        {
+            self.far.pop();
+            self.push_key(k);
+        }
+        self.opened += 1;
+    }
+
+    pub fn peek(&mut self) -> Option<Due> {
+        self.refill();
+        self.near.peek().map(Due::from_key)
+    }
+
+    pub fn pop(&mut self) -> Option<Due> {
+        self.refill();
+        self.near.pop().map(Due::from_key)
+    }
+
+    /// How many buckets have been opened so far: when it changes, the
+    /// entries of [`DeadlineQueue::near`] are the ones due next, so a caller
+    /// may fetch their records ahead of time.
+    pub fn opened(&self) -> u64 {
+        self.opened
+    }
+
+    /// The entries of the current bucket, in no particular order.
+    pub fn near(&self) -> impl Iterator<Item = Due> + '_ {
+        self.near.keys.iter().map(|k| Due::from_key(*k))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.near.keys.len() + self.ring_len + self.far.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Drops the entries `live` rejects when they are more than half.
     pub fn compact_if(&mut self, live_count: usize, live: impl Fn(&Due) -> bool) {
-        if self.heap.len() > 2 * live_count + 1024 {
-            self.heap.retain(|k| live(&Due::from_key(*k)));
-            for i in (0..self.heap.len() / ARITY + 1).rev() {
-                if let Some(&k) = self.heap.get(i) {
-                    self.sift_down(i, k);
+        if self.len() > 2 * live_count + 1024 {
+            let keep = |k: &u128| live(&Due::from_key(*k));
+            self.near.keys.retain(keep);
+            self.near.heapify();
+            self.far.keys.retain(keep);
+            self.far.heapify();
+            self.ring_len = 0;
+            for (slot, bucket) in self.ring.iter_mut().enumerate() {
+                bucket.retain(keep);
+                if bucket.is_empty() {
+                    self.occupied[slot / 64] &= !(1 << (slot % 64));
                 }
+                self.ring_len += bucket.len();
             }
         }
     }
 
     /// Every entry, in no particular order (for checkpoints).
     pub fn entries(&self) -> impl Iterator<Item = Due> + '_ {
-        self.heap.iter().map(|k| Due::from_key(*k))
+        self.near
+            .keys
+            .iter()
+            .chain(self.ring.iter().flatten())
+            .chain(self.far.keys.iter())
+            .map(|k| Due::from_key(*k))
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.heap.capacity() * std::mem::size_of::<u128>()
+        let entries = self.near.keys.capacity()
+            + self.far.keys.capacity()
+            + self.ring.iter().map(Vec::capacity).sum::<usize>();
+        entries * std::mem::size_of::<u128>() + self.ring.capacity() * std::mem::size_of::<Vec<u128>>()
     }
 }
 
@@ -142,9 +316,17 @@ mod tests {
         assert_eq!(order, vec![(3, 0, 9), (3, 1, 0), (5, 0, 1), (7, 0, 0)]);
     }
 
-    /// Random pushes, pops and compactions against a sorted reference.
+    /// Random pushes, pops and compactions against a sorted reference, with
+    /// dues spread over one bucket, hundreds of buckets and far beyond the
+    /// ring; pushes may fall before entries already popped.
     #[test]
     fn agrees_with_a_sorted_reference() {
+        for scale in [1, 997, 13_001, 50_000] {
+            agrees_at_scale(scale);
+        }
+    }
+
+    fn agrees_at_scale(scale: u32) {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -158,7 +340,7 @@ mod tests {
             let r = next();
             if r % 3 != 0 {
                 let d = Due {
-                    due: (r >> 8) as u32 % 500 + round / 10,
+                    due: ((r >> 8) as u32 % 500 + round / 10) * scale,
                     machine: (r >> 40) as u16 % 3,
                     rec: (r >> 20) as u32 % 1000,
                 };
@@ -177,7 +359,10 @@ mod tests {
             }
             assert_eq!(q.len(), reference.len());
             reference.sort_unstable_by(|a, b| b.cmp(a));
-            assert_eq!(q.peek(), reference.last().copied());
+            assert_eq!(q.peek(), reference.last().copied(), "scale {scale}");
+            let mut all: Vec<Due> = q.entries().collect();
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            assert_eq!(all, reference);
         }
         while let Some(d) = reference.pop() {
             assert_eq!(q.pop(), Some(d));
