@@ -143,6 +143,10 @@ pub struct Machine {
     /// (inclusive; empty when `from > until`), from how far its steps land
     /// (see [`super::reach`]); outside it placements are checked first.
     safe_triggers: Vec<(i64, i64)>,
+    /// Per event: the instants at which every rule the event reacts in is
+    /// safe (the intersection of their `safe_triggers`), so the pre-check
+    /// is skipped with two comparisons.
+    safe_events: Vec<(i64, i64)>,
     /// The hot path's flat tables, derived from `ir` (see [`super::hot`]).
     hot: Hot,
 }
@@ -150,7 +154,7 @@ pub struct Machine {
 impl Machine {
     pub fn new(ir: Automaton, reading: Reading) -> Result<Machine, crate::calendar::CalendarError> {
         let clock = Clock::new(ir.zone)?;
-        let safe_triggers = ir
+        let safe_triggers: Vec<(i64, i64)> = ir
             .rules
             .iter()
             .map(|r| match super::reach::rule_reach(&ir, r, clock.calendar) {
@@ -159,11 +163,23 @@ impl Machine {
             })
             .collect();
         let hot = Hot::new(&ir);
+        let safe_events = ir
+            .reacting
+            .iter()
+            .map(|rules| {
+                rules.iter().fold((i64::MIN, i64::MAX), |(lo, hi), &r| {
+                    let (from, until) =
+                        safe_triggers.get(usize::from(r)).copied().unwrap_or((1, 0));
+                    (lo.max(from), hi.min(until))
+                })
+            })
+            .collect();
         Ok(Machine {
             ir,
             reading,
             clock,
             safe_triggers,
+            safe_events,
             hot,
         })
     }
@@ -445,16 +461,47 @@ impl Machine {
         t: i64,
         out: &mut Vec<Fired>,
     ) -> Result<(), EvalError> {
-        let n = self.hot.rules.len();
-        let mut dues = [i64::MAX; 32];
-        if n > dues.len() {
-            return self.fire_due_uncached(st, t, out);
+        match self.hot.rules.len() {
+            0..=8 => self.fire_rounds::<8>(st, t, out),
+            9..=32 => self.fire_rounds::<32>(st, t, out),
+            _ => self.fire_due_uncached(st, t, out),
         }
-        for (r, d) in dues.iter_mut().enumerate().take(n) {
+    }
+
+    /// [`Machine::fire_due_rounds`] for at most `N` rules (a small buffer
+    /// for the usual handful of rules costs less to set up).
+    #[inline(always)]
+    fn fire_rounds<const N: usize>(
+        &self,
+        st: &mut AccountState,
+        t: i64,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), EvalError> {
+        // only waiting rules: firing a step moves no other rule
+        let mut cand = [(0u32, i64::MAX); N];
+        let mut m = 0;
+        for r in 0..self.hot.rules.len().min(N) {
             if let Some(due) = self.rule_due(st, r)? {
-                *d = due;
+                cand[m] = (r as u32, due);
+                m += 1;
             }
         }
+        self.fire_candidates(st, t, &mut cand[..m], i64::MAX, out)
+    }
+
+    /// Fires, earliest first (ties in component order), every step due at
+    /// or before `t` of the candidate rules `cand` — `(rule, due)` in rule
+    /// order — given that every other rule is due after `t`, at `rest` at
+    /// the earliest. Sets `next_due`.
+    #[inline(always)]
+    fn fire_candidates(
+        &self,
+        st: &mut AccountState,
+        t: i64,
+        cand: &mut [(u32, i64)],
+        rest: i64,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), EvalError> {
         // steps of the rule that fired last: steps anchored on them need not
         // place them again
         let mut known = Known::default();
@@ -464,19 +511,18 @@ impl Machine {
                 st.next_due = i64::MAX;
                 break;
             }
-            // earliest first, ties in component order
             let mut best = 0;
-            for r in 1..n {
-                if dues[r] < dues[best] {
-                    best = r;
+            for i in 1..cand.len() {
+                if cand[i].1 < cand[best].1 {
+                    best = i;
                 }
             }
-            let due = if n == 0 { i64::MAX } else { dues[best] };
+            let due = cand.get(best).map_or(i64::MAX, |c| c.1);
             if due > t {
-                st.next_due = due;
+                st.next_due = due.min(rest);
                 break;
             }
-            let r = best;
+            let r = cand[best].0 as usize;
             let sid = self.local(st, r);
             let (Some(step), Some(&target)) = (
                 self.hot.waiting(sid),
@@ -510,7 +556,7 @@ impl Machine {
             });
             st.now = st.now.max(p.at);
             known.push(step, p.at);
-            dues[r] = match self.hot.waiting(target) {
+            cand[best].1 = match self.hot.waiting(target) {
                 Some(next) => self.due_of(st, r, next, &known)?,
                 None => i64::MAX,
             };
@@ -680,8 +726,12 @@ impl Machine {
             _ => return self.money_event(st, ev),
         };
         // Check first that every rule this event starts can be placed, so an
-        // error leaves the account as it was.
-        for &r in reacting {
+        // error leaves the account as it was (unless all are surely safe).
+        let safe = self
+            .safe_events
+            .get(e)
+            .is_some_and(|&(from, until)| from <= ev.at && ev.at <= until);
+        for &r in reacting.iter().filter(|_| !safe) {
             let r = r as usize;
             if let Some(edge) = self.hot.edge(&self.ir, self.local(st, r), e) {
                 if edge.flags & EdgeHot::SETS_ANCHOR != 0 && self.placement_may_fail(r, ev.at) {
@@ -700,8 +750,9 @@ impl Machine {
         // (it may have held the earliest deadline).
         let old_due = st.next_due;
         let mut full = false;
-        let mut moved = [0u16; 64];
-        let mut n_moved = 0;
+        // rules moved, as bits (rules past 64 force the full recompute)
+        let mut moved = 0u64;
+        let mut any_moved = false;
         for &r in reacting {
             let ri = r as usize;
             let sid = self.local(st, ri);
@@ -720,25 +771,45 @@ impl Machine {
                 self.apply_resume(st, &self.ir.rules[ri].resume);
             }
             self.set_local(st, ri, StateId(edge.target));
-            match moved.get_mut(n_moved) {
-                Some(m) => *m = r,
+            match 1u64.checked_shl(u32::from(r)) {
+                Some(bit) => moved |= bit,
                 None => full = true,
             }
-            n_moved += 1;
+            any_moved = true;
         }
-        if n_moved > 0 {
+        if any_moved {
             if full {
                 self.recompute_due(st)?;
+                self.fire_due(st, ev.at, out)?;
             } else {
+                // No moved rule was waiting, so `old_due` is the earliest
+                // deadline of the others, all after `ev.at` (the deadlines up
+                // to it fired first): only moved rules can be due now.
+                let mut cand = [(0u32, i64::MAX); 8];
+                let mut m = 0;
                 let mut due = old_due;
-                for &r in &moved[..n_moved] {
+                let mut overflow = false;
+                while moved != 0 {
+                    let r = moved.trailing_zeros();
+                    moved &= moved - 1;
                     if let Some(d) = self.rule_due(st, r as usize)? {
                         due = due.min(d);
+                        match cand.get_mut(m) {
+                            Some(c) => *c = (r, d),
+                            None => overflow = true,
+                        }
+                        m += 1;
                     }
                 }
                 st.next_due = due;
+                if due <= ev.at {
+                    if overflow {
+                        self.fire_due(st, ev.at, out)?;
+                    } else {
+                        self.fire_candidates(st, ev.at, &mut cand[..m], old_due, out)?;
+                    }
+                }
             }
-            self.fire_due(st, ev.at, out)?;
         }
         Ok(())
     }

@@ -296,7 +296,8 @@ impl DeadlineQueue {
         let entries = self.near.keys.capacity()
             + self.far.keys.capacity()
             + self.ring.iter().map(Vec::capacity).sum::<usize>();
-        entries * std::mem::size_of::<u128>() + self.ring.capacity() * std::mem::size_of::<Vec<u128>>()
+        entries * std::mem::size_of::<u128>()
+            + self.ring.capacity() * std::mem::size_of::<Vec<u128>>()
     }
 }
 
