@@ -81,7 +81,15 @@ pub struct Shard {
     pub text: String,
     pub errors: Vec<ApplyError>,
     pub counters: Counters,
+    /// `pending[..fetched]` have had their records read ahead (see
+    /// [`Shard::fetch_ahead`]).
+    fetched: usize,
+    /// The queue's bucket count when its records were last read ahead.
+    opened: u64,
 }
+
+/// Events whose records are read together ahead of applying them.
+const FETCH_BATCH: usize = 64;
 
 /// One slot of the account index. It carries what a lookup compares, so a
 /// probe touches the slot and, for the matching key only, the name's bytes:
@@ -200,6 +208,7 @@ impl Shard {
             all.sort_by_key(|p| (p.at, p.line));
             self.pending = all;
             self.head = 0;
+            self.fetched = 0;
         }
         loop {
             let td = self
@@ -212,6 +221,7 @@ impl Shard {
                 .get(self.head)
                 .map(|p| p.at)
                 .filter(|t| *t < event_limit);
+            self.fetch_ahead();
             match (td, te) {
                 (Some(d), Some(e)) if d <= e => self.fire_deadline(cat),
                 (Some(_), None) => self.fire_deadline(cat),
@@ -224,6 +234,35 @@ impl Shard {
         self.queue.compact_if(live, |d| {
             tables[d.machine as usize].next_due(d.rec) == d.due
         });
+    }
+
+    /// Reads ahead the records the next events and deadlines will touch.
+    ///
+    /// At millions of accounts each record is a cache miss. Read one at a
+    /// time as it is applied, the misses queue up behind each other; read
+    /// in a tight loop over the next [`FETCH_BATCH`] pending events (and
+    /// over a deadline bucket when it opens), they overlap, and the records
+    /// are in cache when applied. Only speed depends on this.
+    fn fetch_ahead(&mut self) {
+        let mut sink = 0u32;
+        if self.head >= self.fetched {
+            let end = (self.head + FETCH_BATCH).min(self.pending.len());
+            for p in self.pending.get(self.head..end).unwrap_or(&[]) {
+                if let Some(t) = self.tables.get(p.machine as usize) {
+                    sink ^= t.peek(p.rec);
+                }
+            }
+            self.fetched = end;
+        }
+        if self.queue.opened() != self.opened {
+            self.opened = self.queue.opened();
+            for d in self.queue.near() {
+                if let Some(t) = self.tables.get(d.machine as usize) {
+                    sink ^= t.peek(d.rec);
+                }
+            }
+        }
+        std::hint::black_box(sink);
     }
 
     fn scratch(&mut self, cat: &Catalog, machine: u16) -> AccountState {
@@ -268,6 +307,7 @@ impl Shard {
         if self.head == self.pending.len() {
             self.pending.clear();
             self.head = 0;
+            self.fetched = 0;
         }
         let entry = &cat.entries[p.machine as usize];
         let mut st = self.scratch(cat, p.machine);

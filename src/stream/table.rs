@@ -157,6 +157,13 @@ impl Table {
         self.rec(r)[NAME]
     }
 
+    /// One word of record `r` (0 if there is none), read only to bring the
+    /// record into cache ahead of use.
+    pub fn peek(&self, r: u32) -> u32 {
+        let w = self.layout.words;
+        self.words.get(r as usize * w).copied().unwrap_or(0)
+    }
+
     /// The record's earliest deadline in table form (`u32::MAX`: none).
     pub fn next_due(&self, r: u32) -> u32 {
         self.rec(r)[NEXT_DUE]
