@@ -124,6 +124,10 @@ impl Known {
     }
 }
 
+/// An evaluation error on the hot path: boxed, so results stay two words
+/// and are returned in registers (the public API unboxes it).
+pub(super) type Fault = Box<EvalError>;
+
 /// Where a step lands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Placement {
@@ -269,12 +273,12 @@ impl Machine {
         }
     }
 
-    fn calendar_error(&self, step: StepIx, e: crate::calendar::CalendarError) -> EvalError {
+    fn calendar_error(&self, step: StepIx, e: crate::calendar::CalendarError) -> Fault {
         let rule = self.ir.step(step).rule as usize;
-        EvalError::Calendar {
+        Box::new(EvalError::Calendar {
             rule: self.ir.rules[rule].name.clone(),
             source: e,
-        }
+        })
     }
 
     /// Places one timing given its anchor instant: (point, window).
@@ -305,7 +309,7 @@ impl Machine {
         a: AnchorIr,
         trigger: i64,
         known: &Known,
-    ) -> Result<i64, EvalError> {
+    ) -> Result<i64, Fault> {
         match a {
             AnchorIr::Trigger => Ok(trigger),
             AnchorIr::Step(j) => match known.get(j) {
@@ -326,7 +330,7 @@ impl Machine {
         step: StepIx,
         trigger: i64,
         known: &Known,
-    ) -> Result<Placement, EvalError> {
+    ) -> Result<Placement, Fault> {
         if let Some(Plan::Offset(o)) = self.hot.plans.get(step.0 as usize) {
             let at = trigger.checked_add(*o).ok_or_else(|| {
                 self.calendar_error(step, crate::calendar::CalendarError::OutOfRange)
@@ -376,6 +380,7 @@ impl Machine {
     /// Where `step` lands for this account (its rule must have started).
     pub fn place(&self, st: &AccountState, step: StepIx) -> Result<Placement, EvalError> {
         self.place_knowing(st, step, &Known::default())
+            .map_err(|e| *e)
     }
 
     /// [`Machine::place`] given the instant of a step of the same rule.
@@ -384,7 +389,7 @@ impl Machine {
         st: &AccountState,
         step: StepIx,
         known: &Known,
-    ) -> Result<Placement, EvalError> {
+    ) -> Result<Placement, Fault> {
         let rule = self.ir.step(step).rule as usize;
         let slot = self.ir.rules[rule].slot;
         self.place_with(&st.slots, slot, step, st.slots[slot], known)
@@ -392,7 +397,7 @@ impl Machine {
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).
     #[inline]
-    fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, EvalError> {
+    fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, Fault> {
         match self.hot.waiting(self.local(st, r)) {
             Some(step) => Ok(Some(self.due_of(st, r, step, &Known::default())?)),
             None => Ok(None),
@@ -408,7 +413,7 @@ impl Machine {
         r: usize,
         step: StepIx,
         known: &Known,
-    ) -> Result<i64, EvalError> {
+    ) -> Result<i64, Fault> {
         if let Some(Plan::Offset(o)) = self.hot.plans.get(step.0 as usize) {
             let trigger = st.slots[self.hot.rules[r].slot as usize];
             return trigger
@@ -419,7 +424,7 @@ impl Machine {
     }
 
     /// Sets `next_due` to the earliest deadline of every waiting rule.
-    fn recompute_due(&self, st: &mut AccountState) -> Result<(), EvalError> {
+    fn recompute_due(&self, st: &mut AccountState) -> Result<(), Fault> {
         let mut due = i64::MAX;
         if st.flags & TERMINATED == 0 {
             for r in 0..self.hot.rules.len() {
@@ -439,7 +444,7 @@ impl Machine {
         st: &mut AccountState,
         t: i64,
         out: &mut Vec<Fired>,
-    ) -> Result<(), EvalError> {
+    ) -> Result<(), Fault> {
         if st.next_due > t || st.flags & TERMINATED != 0 {
             return Ok(());
         }
@@ -460,7 +465,7 @@ impl Machine {
         st: &mut AccountState,
         t: i64,
         out: &mut Vec<Fired>,
-    ) -> Result<(), EvalError> {
+    ) -> Result<(), Fault> {
         match self.hot.rules.len() {
             0..=8 => self.fire_rounds::<8>(st, t, out),
             9..=32 => self.fire_rounds::<32>(st, t, out),
@@ -476,7 +481,7 @@ impl Machine {
         st: &mut AccountState,
         t: i64,
         out: &mut Vec<Fired>,
-    ) -> Result<(), EvalError> {
+    ) -> Result<(), Fault> {
         // only waiting rules: firing a step moves no other rule
         let mut cand = [(0u32, i64::MAX); N];
         let mut m = 0;
@@ -501,7 +506,7 @@ impl Machine {
         cand: &mut [(u32, i64)],
         rest: i64,
         out: &mut Vec<Fired>,
-    ) -> Result<(), EvalError> {
+    ) -> Result<(), Fault> {
         // steps of the rule that fired last: steps anchored on them need not
         // place them again
         let mut known = Known::default();
@@ -571,7 +576,7 @@ impl Machine {
         st: &mut AccountState,
         t: i64,
         out: &mut Vec<Fired>,
-    ) -> Result<(), EvalError> {
+    ) -> Result<(), Fault> {
         while st.next_due <= t && st.flags & TERMINATED == 0 {
             let mut best: Option<(i64, usize, StepIx, Placement)> = None;
             for r in 0..self.ir.rules.len() {
@@ -638,7 +643,7 @@ impl Machine {
         }
     }
 
-    fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), EvalError> {
+    fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
         let m = self.ir.money_slots();
         // Built-in events have fixed ids: their index in BUILTIN_EVENTS.
         match ev.event.0 {
@@ -648,9 +653,11 @@ impl Machine {
                         && st.slots[m.at(MoneySlots::LATE_END)] == i64::MAX;
                     if !open {
                         let start = money::late_fee_start(&self.clock, lf.from, ev.at).map_err(
-                            |source| EvalError::Calendar {
-                                rule: "late_fee".into(),
-                                source,
+                            |source| {
+                                Box::new(EvalError::Calendar {
+                                    rule: "late_fee".into(),
+                                    source,
+                                })
                             },
                         )?;
                         st.slots[m.at(MoneySlots::LATE_START)] = start;
@@ -703,17 +710,28 @@ impl Machine {
 
     /// [`Machine::step`] appending to a caller's buffer (no allocation when
     /// nothing fires).
+    #[inline]
     pub fn step_into(
         &self,
         st: &mut AccountState,
         ev: &Event,
         out: &mut Vec<Fired>,
     ) -> Result<(), EvalError> {
+        self.apply(st, ev, out).map_err(|e| *e)
+    }
+
+    /// The body of [`Machine::step_into`].
+    pub(super) fn apply(
+        &self,
+        st: &mut AccountState,
+        ev: &Event,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), Fault> {
         if ev.at < st.now {
-            return Err(EvalError::OutOfOrder {
+            return Err(Box::new(EvalError::OutOfOrder {
                 at: ev.at,
                 previous: st.now,
-            });
+            }));
         }
         self.fire_due(st, ev.at, out)?;
         st.now = ev.at;
@@ -828,7 +846,7 @@ impl Machine {
         at: i64,
         out: &mut Vec<Fired>,
     ) -> Result<(), EvalError> {
-        self.fire_due(st, at, out)?;
+        self.fire_due(st, at, out).map_err(|e| *e)?;
         st.now = st.now.max(at);
         Ok(())
     }

@@ -36,7 +36,7 @@ impl Machine {
                 if !fired && terminated {
                     continue;
                 }
-                let p = self.place_knowing(st, step, &known)?;
+                let p = self.place_knowing(st, step, &known).map_err(|e| *e)?;
                 known.push(step, p.at);
                 if !fired {
                     pending.push(Pending { due: p.at, step });
@@ -168,7 +168,7 @@ impl Machine {
         let mut st = self.new_account();
         let mut actions = Vec::with_capacity(timeline.len() + 16);
         for ev in timeline.iter().take_while(|e| e.at <= at) {
-            self.step_into(&mut st, ev, &mut actions)?;
+            self.apply(&mut st, ev, &mut actions).map_err(|e| *e)?;
         }
         self.advance_into(&mut st, at, &mut actions)?;
         // `before` steps fire after the instant they are reported at
