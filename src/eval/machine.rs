@@ -406,7 +406,7 @@ impl Machine {
 
     /// The instant `step` of rule `r` is due: a fixed offset from the
     /// rule's trigger where the step's [`Plan`] allows, else placed.
-    #[inline]
+    #[inline(always)]
     fn due_of(
         &self,
         st: &AccountState,
@@ -415,10 +415,19 @@ impl Machine {
         known: &Known,
     ) -> Result<i64, Fault> {
         if let Some(Plan::Offset(o)) = self.hot.plans.get(step.0 as usize) {
-            let trigger = st.slots[self.hot.rules[r].slot as usize];
-            return trigger
-                .checked_add(*o)
-                .ok_or_else(|| self.calendar_error(step, CalendarError::OutOfRange));
+            if let Some(at) = st.slots[self.hot.rules[r].slot as usize].checked_add(*o) {
+                return Ok(at);
+            }
+        }
+        self.due_placed(st, step, known)
+    }
+
+    /// [`Machine::due_of`] off the fast path: placed through the clock (or
+    /// the offset's overflow reported).
+    #[inline(never)]
+    fn due_placed(&self, st: &AccountState, step: StepIx, known: &Known) -> Result<i64, Fault> {
+        if let Some(Plan::Offset(_)) = self.hot.plans.get(step.0 as usize) {
+            return Err(self.calendar_error(step, CalendarError::OutOfRange));
         }
         Ok(self.place_knowing(st, step, known)?.at)
     }
