@@ -1,0 +1,121 @@
+//! Runs the evaluator over the stream bench's workloads once, so that
+//! `valgrind --tool=callgrind` can count the instructions of the per-event
+//! path: a figure that, unlike the criterion timings on a shared machine,
+//! is the same on every run (docs/performance.md quotes it).
+//!
+//! ```sh
+//! cargo build --release --example instructions
+//! valgrind --tool=callgrind target/release/examples/instructions sorted 30 100000
+//! valgrind --tool=callgrind target/release/examples/instructions one-shot 20000
+//! callgrind_annotate --inclusive=yes callgrind.out.* | grep Machine
+//! ```
+//!
+//! `sorted DAYS ACCOUNTS`: the 2024 log service and MaxCompute products
+//! (postpaid) over `gen-events`' generator, grouped by account, three
+//! passes. `one-shot N`: `Machine::evaluate` of the bench's 20-event log
+//! service timeline, N times.
+
+use clausec::eval::{Event, Fired, Machine, Program};
+use clausec::stream::workload::{profiles, Generator, Profile, DEFAULT_START};
+use clausec::vocab::{Billing, Reading};
+use std::hint::black_box;
+
+/// The two products' workload profiles and their machines, in one order.
+fn setup() -> (Vec<Profile>, Vec<Machine>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clauses/aliyun-2024");
+    let (map, diags) = clausec::load::load_all(&[dir]).expect("loads");
+    let program = Program::from_checked(clausec::frontend::front_end(&map, diags)).expect("checks");
+    let ps: Vec<Profile> = profiles(&program)
+        .into_iter()
+        .filter(|p| {
+            ["log_service", "maxcompute"].contains(&p.product.as_str())
+                && p.billing == Billing::Postpaid
+        })
+        .collect();
+    let machines = ps
+        .iter()
+        .map(|p| {
+            program
+                .select(&p.product, Some(p.billing), Reading::CustomerSafe)
+                .expect("selects")
+        })
+        .collect();
+    (ps, machines)
+}
+
+fn sorted(ps: Vec<Profile>, machines: &[Machine], days: u32, accounts: u64) {
+    let mut events: Vec<(u32, usize, Event)> =
+        Generator::new(ps, accounts, days, 42, DEFAULT_START)
+            .map(|e| {
+                let m = &machines[e.profile as usize];
+                let ev = m.event(e.event, e.at).expect("known event");
+                (e.account as u32, e.profile as usize, ev)
+            })
+            .collect();
+    events.sort_by_key(|e| e.0);
+    let until = DEFAULT_START + i64::from(days) * 86_400;
+    let mut states: Vec<_> = machines.iter().map(Machine::new_account).collect();
+    let mut fired: Vec<Fired> = Vec::new();
+    let (mut n, mut sum) = (0u64, 0i64);
+    let start = std::time::Instant::now();
+    for _ in 0..3 {
+        let mut i = 0;
+        while i < events.len() {
+            let (account, mi) = (events[i].0, events[i].1);
+            let (m, st) = (&machines[mi], &mut states[mi]);
+            m.reset(st);
+            while i < events.len() && events[i].0 == account {
+                m.step_into(st, &events[i].2, &mut fired).expect("steps");
+                i += 1;
+            }
+            m.advance_into(st, until, &mut fired).expect("advances");
+            for f in fired.drain(..) {
+                n += 1;
+                sum = sum.wrapping_add(f.at);
+            }
+        }
+    }
+    eprintln!(
+        "{} events × 3 passes, {n} steps fired (sum of instants {sum}), {:?}",
+        events.len(),
+        start.elapsed()
+    );
+}
+
+fn one_shot(machines: &[Machine], runs: u32) {
+    let m = machines
+        .iter()
+        .find(|m| m.ir.product == "log_service")
+        .expect("log service");
+    let mut timeline = Vec::new();
+    let mut t = DEFAULT_START;
+    for k in 0..10 {
+        t += 3 * 86_400;
+        timeline.push(m.event("arrears", t).expect("arrears"));
+        let pay = t + if k % 2 == 0 { 10 * 3600 } else { 2 * 86_400 };
+        timeline.push(m.event("payment", pay).expect("payment"));
+    }
+    let at = t + 32 * 86_400;
+    let start = std::time::Instant::now();
+    let mut actions = 0;
+    for _ in 0..runs {
+        let e = m
+            .evaluate(black_box(&timeline), black_box(at))
+            .expect("evaluates");
+        actions += black_box(e).actions.len();
+    }
+    eprintln!(
+        "{runs} evaluations, {actions} actions, {:?} each",
+        start.elapsed() / runs.max(1)
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize, default: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(default);
+    let (ps, machines) = setup();
+    match args.first().map(String::as_str) {
+        Some("one-shot") => one_shot(&machines, num(1, 20_000) as u32),
+        _ => sorted(ps, &machines, num(1, 30) as u32, num(2, 100_000)),
+    }
+}
