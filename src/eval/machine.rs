@@ -547,19 +547,31 @@ impl Machine {
             if target == super::hot::NONE {
                 break;
             }
+            let target = StateId(target);
+            if let Some(Plan::Offset(_)) = self.hot.plans.get(step.0 as usize) {
+                // a fixed offset: no window, no second reading, and a later
+                // step anchored on it places it again by one add
+                self.set_local(st, r, target);
+                self.apply_step(st, step, due);
+                out.push(Fired {
+                    at: due,
+                    step,
+                    readings: None,
+                    window: None,
+                });
+                st.now = st.now.max(due);
+                known_rule = usize::MAX;
+                cand[best].1 = match self.hot.waiting(target) {
+                    Some(next) => self.due_of(st, r, next, &Known::default())?,
+                    None => i64::MAX,
+                };
+                continue;
+            }
             if known_rule != r {
                 known = Known::default();
                 known_rule = r;
             }
-            let p = match self.hot.plans.get(step.0 as usize) {
-                Some(Plan::Offset(_)) => Placement {
-                    at: due,
-                    readings: None,
-                    window: None,
-                },
-                _ => self.place_knowing(st, step, &known)?,
-            };
-            let target = StateId(target);
+            let p = self.place_knowing(st, step, &known)?;
             self.set_local(st, r, target);
             self.apply_step(st, step, p.at);
             out.push(Fired {
@@ -622,7 +634,7 @@ impl Machine {
 
     /// State effects of a fired step (only `will` steps change state), from
     /// the step's precompiled effects ([`super::hot::Fx`]).
-    #[inline]
+    #[inline(always)]
     fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) {
         let Some(&(from, to)) = self.hot.fx_range.get(step.0 as usize) else {
             return;
