@@ -281,6 +281,20 @@ impl Clock {
         self.fixed.is_some()
     }
 
+    /// `at` + `n` calendar days (`n` > 0) when the fast path applies to both
+    /// instants, else `None` (then [`Clock::add`] takes the exact path).
+    /// What [`Clock::add`] computes for `Unit::CalendarDays` on that path.
+    #[inline]
+    pub fn calendar_days_fast(&self, at: i64, n: i64) -> Option<i64> {
+        let off = self.fast(at)?;
+        Self::midnight_at(Self::day_at(at, off).checked_add(n)?.checked_add(1)?, off)
+    }
+
+    /// The zone's constant UTC offset over the fast span, if it has one.
+    pub fn fixed_offset(&self) -> Option<i64> {
+        self.fixed
+    }
+
     /// The constant offset, if `at` lies in the fast span.
     fn fast(&self, at: i64) -> Option<i64> {
         self.fixed
@@ -710,6 +724,10 @@ mod tests {
             proptest::prop_assert_eq!(fast.day_window(at, count), exact.day_window(at, count));
             proptest::prop_assert_eq!(fast.date(at), exact.date(at));
             proptest::prop_assert_eq!(fast.next_midnight(at), exact.next_midnight(at));
+            // the evaluator's inline calendar days: the exact answer or none
+            if let (Some(t), true) = (fast.calendar_days_fast(at, i64::from(count)), count > 0) {
+                proptest::prop_assert_eq!(Ok(t), exact.add(at, dur(count, Unit::CalendarDays)));
+            }
             if let Ok(day) = exact.date(at) {
                 proptest::prop_assert_eq!(fast.midnight(day), exact.midnight(day));
             }

@@ -3,6 +3,7 @@
 //! input, 2 usage or IO errors.
 
 mod check;
+mod codegen;
 mod coverage;
 mod diff;
 mod eval;
@@ -42,6 +43,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Print a product's automaton as Graphviz DOT.
     Graph(graph::GraphArgs),
+    /// Print a product's automaton as a Rust module (rules and offsets as constants).
+    Codegen(codegen::CodegenArgs),
     /// Run the scenarios of clause files; ends with `N passed, N failed`.
     Test(test::TestArgs),
     /// Run the agreements over an NDJSON stream of account events, emitting every action as it falls due.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Graph(a) => graph::run(a),
+        Command::Codegen(a) => codegen::run(a),
         Command::Run(a) => run::run(a),
         Command::GenEvents(a) => gen_events::run(a),
     }

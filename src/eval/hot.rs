@@ -58,8 +58,21 @@ pub(super) enum Plan {
     /// trigger or on a step that is itself an `Offset`. Offsets are never
     /// negative, so the sum overflows exactly when a step of the chain would.
     Offset(i64),
+    /// `n` calendar days after an instant that is a fixed offset `base`
+    /// from the trigger (`after N calendar days`, no window, no second
+    /// reading), on a clock with a constant UTC offset: computed by
+    /// [`crate::calendar::Clock::calendar_days_fast`] when both instants lie
+    /// in its fast span, else placed through the clock.
+    CalendarDays { base: i64, days: i64 },
     /// Anything else: placed through the clock.
     General,
+}
+
+impl Plan {
+    /// A single instant with no window and no second reading.
+    pub fn is_point(self) -> bool {
+        matches!(self, Plan::Offset(_) | Plan::CalendarDays { .. })
+    }
 }
 
 /// One state effect of a fired `will` step, as bit operations on the
@@ -122,7 +135,9 @@ pub(super) struct Hot {
 const MAX_EDGE_ENTRIES: usize = 2 << 20;
 
 impl Hot {
-    pub fn new(ir: &Automaton) -> Hot {
+    /// `fixed_zone`: whether the machine's clock has a constant UTC offset
+    /// (calendar-day steps get [`Plan::CalendarDays`] only then).
+    pub fn new(ir: &Automaton, fixed_zone: bool) -> Hot {
         let rules = ir
             .rules
             .iter()
@@ -157,7 +172,7 @@ impl Hot {
             on_deadline,
             edges: Self::edge_table(ir).unwrap_or_default(),
             n_states: ir.states.len(),
-            plans: Self::plans(ir),
+            plans: Self::plans(ir, fixed_zone),
             fx_range,
             fx,
         }
@@ -238,7 +253,7 @@ impl Hot {
         Some(edges)
     }
 
-    fn plans(ir: &Automaton) -> Vec<Plan> {
+    fn plans(ir: &Automaton, fixed_zone: bool) -> Vec<Plan> {
         let mut plans: Vec<Plan> = Vec::with_capacity(ir.steps.len());
         for s in &ir.steps {
             let t = &s.timing;
@@ -259,8 +274,17 @@ impl Hot {
                     _ => None,
                 },
             };
+            let calendar_days = fixed_zone
+                && s.alternative.is_none()
+                && t.kind == TimingKindM::After
+                && t.duration.unit == Unit::CalendarDays
+                && t.duration.count > 0;
             plans.push(match (base, secs) {
                 (Some(b), Some(x)) => b.checked_add(x).map_or(Plan::General, Plan::Offset),
+                (Some(b), None) if calendar_days => Plan::CalendarDays {
+                    base: b,
+                    days: i64::from(t.duration.count),
+                },
                 _ => Plan::General,
             });
         }

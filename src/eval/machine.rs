@@ -152,7 +152,7 @@ pub struct Machine {
     /// is skipped with two comparisons.
     safe_events: Vec<(i64, i64)>,
     /// The hot path's flat tables, derived from `ir` (see [`super::hot`]).
-    hot: Hot,
+    pub(super) hot: Hot,
 }
 
 impl Machine {
@@ -166,7 +166,7 @@ impl Machine {
                 _ => (1, 0),
             })
             .collect();
-        let hot = Hot::new(&ir);
+        let hot = Hot::new(&ir, clock.has_fast_path());
         let safe_events = ir
             .reacting
             .iter()
@@ -377,6 +377,21 @@ impl Machine {
         })
     }
 
+    /// The instant `step` is chosen at (under the machine's reading) when
+    /// its rule was triggered at `trigger`: what generated modules
+    /// ([`super::codegen`]) call for placements that are not fixed offsets.
+    pub fn place_step(&self, step: StepIx, trigger: i64) -> Result<i64, EvalError> {
+        let s = self
+            .ir
+            .steps
+            .get(step.0 as usize)
+            .ok_or(EvalError::UnknownStep(step.0))?;
+        let slot = self.ir.rules[usize::from(s.rule)].slot;
+        self.place_with(&[], slot, step, trigger, &Known::default())
+            .map(|p| p.at)
+            .map_err(|e| *e)
+    }
+
     /// Where `step` lands for this account (its rule must have started).
     pub fn place(&self, st: &AccountState, step: StepIx) -> Result<Placement, EvalError> {
         self.place_knowing(st, step, &Known::default())
@@ -422,12 +437,26 @@ impl Machine {
         self.due_placed(st, step, known)
     }
 
-    /// [`Machine::due_of`] off the fast path: placed through the clock (or
-    /// the offset's overflow reported).
+    /// [`Machine::due_of`] off its inline path: calendar days by the clock's
+    /// integer path where it applies, anything else placed through the clock
+    /// (or a fixed offset's overflow reported).
     #[inline(never)]
     fn due_placed(&self, st: &AccountState, step: StepIx, known: &Known) -> Result<i64, Fault> {
-        if let Some(Plan::Offset(_)) = self.hot.plans.get(step.0 as usize) {
-            return Err(self.calendar_error(step, CalendarError::OutOfRange));
+        match self.hot.plans.get(step.0 as usize) {
+            Some(Plan::Offset(_)) => {
+                return Err(self.calendar_error(step, CalendarError::OutOfRange))
+            }
+            Some(Plan::CalendarDays { base, days }) => {
+                let rule = usize::from(self.ir.step(step).rule);
+                let trigger = st.slots[self.hot.rules[rule].slot as usize];
+                if let Some(at) = trigger
+                    .checked_add(*base)
+                    .and_then(|a| self.clock.calendar_days_fast(a, *days))
+                {
+                    return Ok(at);
+                }
+            }
+            _ => {}
         }
         Ok(self.place_knowing(st, step, known)?.at)
     }
@@ -548,9 +577,15 @@ impl Machine {
                 break;
             }
             let target = StateId(target);
-            if let Some(Plan::Offset(_)) = self.hot.plans.get(step.0 as usize) {
-                // a fixed offset: no window, no second reading, and a later
-                // step anchored on it places it again by one add
+            if self
+                .hot
+                .plans
+                .get(step.0 as usize)
+                .is_some_and(|p| p.is_point())
+            {
+                // a single instant (fixed offset or calendar days): no
+                // window, no second reading, and a later step anchored on it
+                // places it again cheaply
                 self.set_local(st, r, target);
                 self.apply_step(st, step, due);
                 out.push(Fired {

@@ -130,4 +130,6 @@ pub enum EvalError {
     Overflow,
     #[error("unknown event `{0}`")]
     UnknownEvent(String),
+    #[error("no step {0} in this machine")]
+    UnknownStep(u32),
 }

@@ -1,0 +1,50 @@
+//! `clausec codegen`: a product's automaton as a Rust module
+//! (see `eval::codegen`).
+
+use crate::eval::Program;
+use crate::vocab::{Billing, Reading};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct CodegenArgs {
+    /// Directory of the agreement's clause files.
+    pub agreement: PathBuf,
+    #[arg(long)]
+    pub product: String,
+    #[arg(long, value_parser = ["prepaid", "postpaid", "package"])]
+    pub billing: Option<String>,
+    /// Which reading of two-reading steps the module bakes in.
+    #[arg(long, default_value = "customer-safe", value_parser = ["customer-safe", "earliest"])]
+    pub reading: String,
+}
+
+pub fn run(a: CodegenArgs) -> ExitCode {
+    let (map, load_diags) = match crate::load::load_all(std::slice::from_ref(&a.agreement)) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let program = match Program::from_checked(crate::frontend::front_end(&map, load_diags)) {
+        Ok(p) => p,
+        Err(diags) => {
+            super::print_diagnostics(&map, &diags);
+            return ExitCode::from(1);
+        }
+    };
+    let billing = a.billing.as_deref().and_then(Billing::from_name);
+    let reading = Reading::from_name(&a.reading).unwrap_or(Reading::CustomerSafe);
+    match program.select(&a.product, billing, reading) {
+        Ok(m) => {
+            let origin = a.agreement.display().to_string();
+            print!("{}", crate::eval::codegen::generate_rust(&m, &origin));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
