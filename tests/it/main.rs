@@ -1,6 +1,7 @@
 //! The integration test crate: one binary, one module per area.
 
 mod bad_input;
+mod codegen;
 mod coverage;
 mod diagnostics;
 mod diff;
