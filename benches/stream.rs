@@ -21,6 +21,15 @@
 
 mod handwritten;
 
+// `clausec codegen` output for the same two products (checked against the
+// machines and for freshness in tests/it/codegen.rs).
+#[rustfmt::skip]
+#[path = "../tests/it/generated/log_service_postpaid.rs"]
+mod log_service_generated;
+#[rustfmt::skip]
+#[path = "../tests/it/generated/maxcompute_postpaid.rs"]
+mod maxcompute_generated;
+
 use clausec::eval::{AccountState, Event, Fired, Machine, Program};
 use clausec::stream::catalog::Catalog;
 use clausec::stream::engine::{PendingEvent, Shard};
@@ -187,6 +196,108 @@ fn handwritten_sorted(s: &Setup) -> Tally {
         a.advance(s.until, &mut tally);
     }
     (n, sum)
+}
+
+/// One account under a generated module (which one: the account's product).
+#[derive(Clone, Copy)]
+enum GenAccount {
+    Log(log_service_generated::Account),
+    Max(maxcompute_generated::Account),
+}
+
+impl GenAccount {
+    fn new(s: &Setup, machine: usize) -> GenAccount {
+        if s.machines[machine].ir.product == "log_service" {
+            GenAccount::Log(Default::default())
+        } else {
+            GenAccount::Max(Default::default())
+        }
+    }
+
+    fn event(&mut self, m: &Machine, e: &Ev, tally: &mut Tally) {
+        let mut f = |_: u32, at: i64| {
+            tally.0 += 1;
+            tally.1 = tally.1.wrapping_add(at);
+        };
+        let ev = usize::from(e.event.event.0);
+        match self {
+            GenAccount::Log(a) => a.event(m, ev, e.at, &mut f),
+            GenAccount::Max(a) => a.event(m, ev, e.at, &mut f),
+        }
+        .expect("steps");
+    }
+
+    fn advance(&mut self, m: &Machine, t: i64, tally: &mut Tally) {
+        let mut f = |_: u32, at: i64| {
+            tally.0 += 1;
+            tally.1 = tally.1.wrapping_add(at);
+        };
+        match self {
+            GenAccount::Log(a) => a.advance(m, t, &mut f),
+            GenAccount::Max(a) => a.advance(m, t, &mut f),
+        }
+        .expect("advances");
+    }
+
+    fn next_due(&self) -> i64 {
+        match self {
+            GenAccount::Log(a) => a.next_due,
+            GenAccount::Max(a) => a.next_due,
+        }
+    }
+}
+
+fn generated_sorted(s: &Setup) -> Tally {
+    let mut tally = (0u64, 0i64);
+    let evs = &s.by_account;
+    let mut i = 0;
+    while i < evs.len() {
+        let account = evs[i].account;
+        let mi = s.machine_of[account as usize] as usize;
+        let m = &s.machines[mi];
+        let mut a = GenAccount::new(s, mi);
+        while i < evs.len() && evs[i].account == account {
+            a.event(m, &evs[i], &mut tally);
+            i += 1;
+        }
+        a.advance(m, s.until, &mut tally);
+    }
+    tally
+}
+
+/// The generated modules' accounts, one per account.
+struct GeneratedAccounts<'a> {
+    s: &'a Setup,
+    accounts: Vec<GenAccount>,
+}
+
+impl Accounts for GeneratedAccounts<'_> {
+    fn fetch(&self, account: u32) -> u32 {
+        self.next_due(account)
+    }
+    fn next_due(&self, account: u32) -> u32 {
+        table_form(self.accounts[account as usize].next_due())
+    }
+    fn event(&mut self, e: &Ev, tally: &mut Tally) {
+        let m = &self.s.machines[self.s.machine_of[e.account as usize] as usize];
+        self.accounts[e.account as usize].event(m, e, tally);
+    }
+    fn advance(&mut self, account: u32, t: i64, tally: &mut Tally) {
+        let m = &self.s.machines[self.s.machine_of[account as usize] as usize];
+        self.accounts[account as usize].advance(m, t, tally);
+    }
+}
+
+fn generated_shuffled(s: &Setup) -> Tally {
+    let mut a = GeneratedAccounts {
+        s,
+        accounts: s
+            .machine_of
+            .iter()
+            .map(|mi| GenAccount::new(s, usize::from(*mi)))
+            .collect(),
+    };
+    time_ordered(s, &mut a)
 }
 
 /// What the time-ordered driver needs of an implementation: per-account
@@ -445,6 +556,19 @@ fn timeline(m: &Machine) -> (Vec<Event>, Vec<(i64, u8)>) {
     (evs, hand)
 }
 
+/// The generated log service module over the one-shot timeline: the fired
+/// instants, as the hand-written one-shot returns them.
+fn generated_one_shot(m: &Machine, events: &[Event], at: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut a = log_service_generated::Account::default();
+    for e in events.iter().take_while(|e| e.at <= at) {
+        a.event(m, usize::from(e.event.0), e.at, &mut |_, x| out.push(x))
+            .expect("steps");
+    }
+    a.advance(m, at, &mut |_, x| out.push(x)).expect("advances");
+    out
+}
+
 fn handwritten_one_shot(events: &[(i64, u8)], at: i64) -> Vec<i64> {
     let mut out = Vec::new();
     let mut a = handwritten::Account::new(handwritten::LOG_SERVICE);
@@ -472,6 +596,8 @@ fn benches(c: &mut Criterion) {
         sorted,
         "hand-written time-ordered"
     );
+    assert_eq!(generated_sorted(&s), sorted, "generated (sorted)");
+    assert_eq!(generated_shuffled(&s), sorted, "generated (time order)");
     let names: Vec<String> = (0..ACCOUNTS).map(|a| format!("acct-{a:08}")).collect();
     let (engine_actions, engine_bytes) = engine(&s, &names);
     let accounts = s.product_of.len();
@@ -490,6 +616,11 @@ fn benches(c: &mut Criterion) {
         );
     }
     eprintln!(
+        "bytes per account, generated modules: log_service {} B, maxcompute {} B",
+        std::mem::size_of::<log_service_generated::Account>(),
+        std::mem::size_of::<maxcompute_generated::Account>()
+    );
+    eprintln!(
         "bytes per account over the workload: tables {:.1} B; whole shard (tables, names, index, queue, buffers) {:.1} B",
         table_bytes as f64 / accounts as f64,
         engine_bytes as f64 / accounts as f64
@@ -506,11 +637,17 @@ fn benches(c: &mut Criterion) {
     g.bench_function("sorted/handwritten", |b| {
         b.iter(|| black_box(handwritten_sorted(&s)))
     });
+    g.bench_function("sorted/generated", |b| {
+        b.iter(|| black_box(generated_sorted(&s)))
+    });
     g.bench_function("shuffled/compiled", |b| {
         b.iter(|| black_box(compiled_shuffled(&s)))
     });
     g.bench_function("shuffled/handwritten", |b| {
         b.iter(|| black_box(handwritten_shuffled(&s)))
+    });
+    g.bench_function("shuffled/generated", |b| {
+        b.iter(|| black_box(generated_shuffled(&s)))
     });
     g.bench_function("shuffled/engine", |b| {
         b.iter(|| black_box(engine(&s, &names)))
@@ -527,6 +664,7 @@ fn benches(c: &mut Criterion) {
         handwritten_sorted(&h),
         "compiled vs hand-written (sorted, 365 days)"
     );
+    assert_eq!(generated_sorted(&h), h_sorted, "generated (365 days)");
     eprintln!(
         "history workload: {hn} events, {} accounts ({:.1} events per account), {} steps fired",
         h.product_of.len(),
@@ -543,6 +681,9 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("sorted/handwritten", |b| {
         b.iter(|| black_box(handwritten_sorted(&h)))
+    });
+    g.bench_function("sorted/generated", |b| {
+        b.iter(|| black_box(generated_sorted(&h)))
     });
     g.finish();
     drop(h);
@@ -566,12 +707,20 @@ fn benches(c: &mut Criterion) {
         handwritten_one_shot(&hand, at),
         "one-shot compiled vs hand-written"
     );
+    assert_eq!(
+        generated_one_shot(log, &evs, at),
+        compiled,
+        "one-shot generated"
+    );
     let mut g = c.benchmark_group("one_shot");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
     g.bench_function("evaluate_20_events/compiled", |b| {
         b.iter(|| black_box(log.evaluate(black_box(&evs), at)))
+    });
+    g.bench_function("fired_20_events/generated", |b| {
+        b.iter(|| black_box(generated_one_shot(log, black_box(&evs), at)))
     });
     g.bench_function("evaluate_20_events/handwritten", |b| {
         b.iter(|| black_box(handwritten_one_shot(black_box(&hand), at)))
