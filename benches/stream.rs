@@ -265,32 +265,57 @@ fn generated_sorted(s: &Setup) -> Tally {
     tally
 }
 
-/// The generated modules' accounts, one per account.
+/// The generated modules' accounts, one per account; an account's variant
+/// says which machine it runs under.
 struct GeneratedAccounts<'a> {
-    s: &'a Setup,
+    log: &'a Machine,
+    max: &'a Machine,
     accounts: Vec<GenAccount>,
+}
+
+impl GeneratedAccounts<'_> {
+    fn machine(&self, a: &GenAccount) -> &Machine {
+        match a {
+            GenAccount::Log(_) => self.log,
+            GenAccount::Max(_) => self.max,
+        }
+    }
 }
 
 impl Accounts for GeneratedAccounts<'_> {
     fn fetch(&self, account: u32) -> u32 {
-        self.next_due(account)
+        // both ends of the record (the modules are `repr(C)`, `local` first
+        // and `next_due` last): it spans two cache lines
+        match &self.accounts[account as usize] {
+            GenAccount::Log(a) => u32::from(a.local[0]) ^ a.next_due as u32,
+            GenAccount::Max(a) => u32::from(a.local[0]) ^ a.next_due as u32,
+        }
     }
     fn next_due(&self, account: u32) -> u32 {
         table_form(self.accounts[account as usize].next_due())
     }
     fn event(&mut self, e: &Ev, tally: &mut Tally) {
-        let m = &self.s.machines[self.s.machine_of[e.account as usize] as usize];
-        self.accounts[e.account as usize].event(m, e, tally);
+        let mut a = self.accounts[e.account as usize];
+        a.event(self.machine(&a), e, tally);
+        self.accounts[e.account as usize] = a;
     }
     fn advance(&mut self, account: u32, t: i64, tally: &mut Tally) {
-        let m = &self.s.machines[self.s.machine_of[account as usize] as usize];
-        self.accounts[account as usize].advance(m, t, tally);
+        let mut a = self.accounts[account as usize];
+        a.advance(self.machine(&a), t, tally);
+        self.accounts[account as usize] = a;
     }
 }
 
 fn generated_shuffled(s: &Setup) -> Tally {
+    let by_product = |p: &str| {
+        s.machines
+            .iter()
+            .find(|m| m.ir.product == p)
+            .expect("both products")
+    };
     let mut a = GeneratedAccounts {
-        s,
+        log: by_product("log_service"),
+        max: by_product("maxcompute"),
         accounts: s
             .machine_of
             .iter()

@@ -94,8 +94,16 @@ impl Gen<'_> {
         }
         w!(self, "];");
         w!(self, "");
-        w!(self, "/// One account's state.");
+        w!(
+            self,
+            "/// One account's state. `repr(C)`: `local` first and `next_due` last, so a"
+        );
+        w!(
+            self,
+            "/// caller fetching state ahead can touch both ends of the record."
+        );
         w!(self, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+        w!(self, "#[repr(C)]");
         w!(self, "pub struct Account {{");
         w!(self, "    /// Each rule's local state (0 = idle).");
         w!(self, "    pub local: [u8; RULES],");
@@ -138,17 +146,18 @@ impl Gen<'_> {
         w!(self, "}}");
     }
 
-    /// `due(m, r)`: when rule `r`'s waiting step is due (`i64::MAX`: not
-    /// waiting).
+    /// `due_R(m)` per rule: when rule R's waiting step is due (`i64::MAX`:
+    /// not waiting). One function per rule, so nothing dispatches on the
+    /// rule at run time.
     fn due_fn(&mut self) {
-        w!(self, "    #[inline(always)]");
-        w!(
-            self,
-            "    fn due(&self, m: &Machine, r: usize) -> Result<i64, Box<EvalError>> {{"
-        );
-        w!(self, "        Ok(match (r, self.local[r]) {{");
         let m = self.m;
         for r in 0..self.rules() {
+            w!(self, "    #[inline(always)]");
+            w!(
+                self,
+                "    fn due_{r}(&self, m: &Machine) -> Result<i64, Box<EvalError>> {{"
+            );
+            w!(self, "        Ok(match self.local[{r}] {{");
             let locals: Vec<_> = self.locals(r).collect();
             for (l, sid) in locals {
                 let state = m.ir.state(sid);
@@ -161,7 +170,7 @@ impl Gen<'_> {
                         let off = m.clock.fixed_offset().unwrap_or(0);
                         let (ff, fu) = (FAST_FROM, FAST_UNTIL);
                         let k = step.0;
-                        w!(self, "            ({r}, {l}) => match self.anchor[{r}].checked_add({base}) {{");
+                        w!(self, "            {l} => match self.anchor[{r}].checked_add({base}) {{");
                         w!(self, "                Some(a) if ({ff}..={fu}).contains(&a) => {{");
                         w!(
                             self,
@@ -181,32 +190,32 @@ impl Gen<'_> {
                     }
                     Some(Plan::Offset(o)) => w!(
                         self,
-                        "            ({r}, {l}) => match self.anchor[{r}].checked_add({o}) {{ Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) }},"
+                        "            {l} => match self.anchor[{r}].checked_add({o}) {{ Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) }},"
                     ),
                     _ => w!(
                         self,
-                        "            ({r}, {l}) => m.place_step(StepIx({}), self.anchor[{r}]).map_err(Box::new)?,",
+                        "            {l} => m.place_step(StepIx({}), self.anchor[{r}]).map_err(Box::new)?,",
                         step.0
                     ),
                 }
             }
+            w!(self, "            _ => i64::MAX,");
+            w!(self, "        }})");
+            w!(self, "    }}");
+            w!(self, "");
         }
-        w!(self, "            _ => i64::MAX,");
-        w!(self, "        }})");
-        w!(self, "    }}");
-        w!(self, "");
     }
 
-    /// `fire(m, r, at, out)`: rule `r` takes its deadline edge.
+    /// `fire_R(at, out)` per rule: rule R takes its deadline edge.
     fn fire_fn(&mut self) {
-        w!(self, "    #[inline(always)]");
-        w!(
-            self,
-            "    fn fire(&mut self, m: &Machine, r: usize, at: i64, out: &mut impl FnMut(u32, i64)) {{"
-        );
-        w!(self, "        match (r, self.local[r]) {{");
         let m = self.m;
         for r in 0..self.rules() {
+            w!(self, "    #[inline(always)]");
+            w!(
+                self,
+                "    fn fire_{r}(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {{"
+            );
+            w!(self, "        match self.local[{r}] {{");
             let locals: Vec<_> = self.locals(r).collect();
             for (l, sid) in locals {
                 let state = m.ir.state(sid);
@@ -215,7 +224,7 @@ impl Gen<'_> {
                     continue;
                 };
                 let target = self.local_of(r, edge.target.0);
-                w!(self, "            ({r}, {l}) => {{");
+                w!(self, "            {l} => {{");
                 w!(self, "                out({}, at);", step.0);
                 let (from, to) = m
                     .hot
@@ -255,12 +264,12 @@ impl Gen<'_> {
                 w!(self, "                self.local[{r}] = {target};");
                 w!(self, "            }}");
             }
+            w!(self, "            _ => {{}}");
+            w!(self, "        }}");
+            w!(self, "        if at > self.now {{ self.now = at; }}");
+            w!(self, "    }}");
+            w!(self, "");
         }
-        w!(self, "            _ => {{}}");
-        w!(self, "        }}");
-        w!(self, "        if at > self.now {{ self.now = at; }}");
-        w!(self, "    }}");
-        w!(self, "");
     }
 
     /// `advance(m, t, out)`: fires every deadline up to `t`, earliest first,
@@ -287,29 +296,35 @@ impl Gen<'_> {
             self,
             "    fn rounds(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {{"
         );
-        w!(self, "        let mut dues = [i64::MAX; RULES];");
-        w!(
-            self,
-            "        for r in 0..RULES {{ dues[r] = self.due(m, r)?; }}"
-        );
+        let n = self.rules();
+        for r in 0..n {
+            w!(self, "        let mut d{r} = self.due_{r}(m)?;");
+        }
         w!(self, "        loop {{");
         w!(
             self,
             "            if self.terminated {{ self.next_due = i64::MAX; return Ok(()); }}"
         );
-        w!(self, "            let (mut best, mut due) = (0, i64::MAX);");
-        w!(self, "            for r in 0..RULES {{");
-        w!(
-            self,
-            "                if dues[r] < due {{ best = r; due = dues[r]; }}"
-        );
-        w!(self, "            }}");
+        w!(self, "            let (mut best, mut due) = (0usize, d0);");
+        for r in 1..n {
+            w!(
+                self,
+                "            if d{r} < due {{ best = {r}; due = d{r}; }}"
+            );
+        }
         w!(
             self,
             "            if due > t {{ self.next_due = due; return Ok(()); }}"
         );
-        w!(self, "            self.fire(m, best, due, out);");
-        w!(self, "            dues[best] = self.due(m, best)?;");
+        w!(self, "            match best {{");
+        for r in 0..n {
+            w!(
+                self,
+                "                {r} => {{ self.fire_{r}(due, out); d{r} = self.due_{r}(m)?; }}"
+            );
+        }
+        w!(self, "                _ => return Ok(()),");
+        w!(self, "            }}");
         w!(self, "        }}");
         w!(self, "    }}");
         w!(self, "");
@@ -459,27 +474,58 @@ impl Gen<'_> {
             }
             w!(self, "                if full {{");
             w!(self, "                    let mut due = i64::MAX;");
+            for r in 0..self.rules() {
+                w!(self, "                    due = due.min(self.due_{r}(m)?);");
+            }
+            w!(self, "                    self.next_due = due;");
             w!(
                 self,
-                "                    for r in 0..RULES {{ due = due.min(self.due(m, r)?); }}"
+                "                    if due <= at {{ self.rounds(m, at, out)?; }}"
             );
-            w!(self, "                    self.next_due = due;");
             w!(self, "                }} else {{");
-            for r in moved_rules {
+            // No moved rule was waiting: the others are due after `at`, at
+            // `rest` at the earliest, so only moved rules can fire now.
+            w!(self, "                    let rest = self.next_due;");
+            for &r in &moved_rules {
                 w!(
                     self,
-                    "                    if moved_{r} {{ self.next_due = self.next_due.min(self.due(m, {r})?); }}"
+                    "                    let mut d{r} = if moved_{r} {{ self.due_{r}(m)? }} else {{ i64::MAX }};"
                 );
             }
+            w!(self, "                    loop {{");
+            w!(
+                self,
+                "                        if self.terminated {{ self.next_due = i64::MAX; break; }}"
+            );
+            w!(
+                self,
+                "                        let (mut best, mut due) = (usize::MAX, i64::MAX);"
+            );
+            for &r in &moved_rules {
+                w!(
+                    self,
+                    "                        if d{r} < due {{ best = {r}; due = d{r}; }}"
+                );
+            }
+            w!(
+                self,
+                "                        if due > at {{ self.next_due = rest.min(due); break; }}"
+            );
+            w!(self, "                        match best {{");
+            for &r in &moved_rules {
+                w!(
+                    self,
+                    "                            {r} => {{ self.fire_{r}(due, out); d{r} = self.due_{r}(m)?; }}"
+                );
+            }
+            w!(self, "                            _ => break,");
+            w!(self, "                        }}");
+            w!(self, "                    }}");
             w!(self, "                }}");
             w!(self, "            }}");
         }
-        w!(self, "            _ => return Ok(()),");
+        w!(self, "            _ => {{}}");
         w!(self, "        }}");
-        w!(
-            self,
-            "        if self.next_due <= at {{ self.rounds(m, at, out)?; }}"
-        );
         w!(self, "        Ok(())");
         w!(self, "    }}");
     }

@@ -25,8 +25,10 @@ pub const EVENTS: &[&str] = &[
     "termination",
 ];
 
-/// One account's state.
+/// One account's state. `repr(C)`: `local` first and `next_due` last, so a
+/// caller fetching state ahead can touch both ends of the record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Account {
     /// Each rule's local state (0 = idle).
     pub local: [u8; RULES],
@@ -54,22 +56,57 @@ impl Default for Account {
 
 impl Account {
     #[inline(always)]
-    fn due(&self, m: &Machine, r: usize) -> Result<i64, Box<EvalError>> {
-        Ok(match (r, self.local[r]) {
-            (0, 1) => match self.anchor[0].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
-            (1, 1) => match self.anchor[1].checked_add(0) {
+    fn due_0(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[0] {
+            1 => match self.anchor[0].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_1(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[1] {
+            1 => match self.anchor[1].checked_add(0) {
                 Some(a) if (946684800..=4133980800).contains(&a) => {
                     let t = ((a + 28800).div_euclid(86400) + 31) * 86400 - 28800;
                     if (946684800..=4133980800).contains(&t) { t } else { m.place_step(StepIx(1), self.anchor[1]).map_err(Box::new)? }
                 }
                 _ => m.place_step(StepIx(1), self.anchor[1]).map_err(Box::new)?,
             },
-            (2, 1) => m.place_step(StepIx(2), self.anchor[2]).map_err(Box::new)?,
-            (3, 1) => match self.anchor[3].checked_add(259200) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
-            (4, 1) => match self.anchor[4].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
-            (5, 1) => match self.anchor[5].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
-            (5, 2) => match self.anchor[5].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
-            (5, 3) => match self.anchor[5].checked_add(0) {
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_2(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[2] {
+            1 => m.place_step(StepIx(2), self.anchor[2]).map_err(Box::new)?,
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_3(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[3] {
+            1 => match self.anchor[3].checked_add(259200) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_4(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[4] {
+            1 => match self.anchor[4].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_5(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[5] {
+            1 => match self.anchor[5].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            2 => match self.anchor[5].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            3 => match self.anchor[5].checked_add(0) {
                 Some(a) if (946684800..=4133980800).contains(&a) => {
                     let t = ((a + 28800).div_euclid(86400) + 16) * 86400 - 28800;
                     if (946684800..=4133980800).contains(&t) { t } else { m.place_step(StepIx(7), self.anchor[5]).map_err(Box::new)? }
@@ -81,39 +118,79 @@ impl Account {
     }
 
     #[inline(always)]
-    fn fire(&mut self, m: &Machine, r: usize, at: i64, out: &mut impl FnMut(u32, i64)) {
-        match (r, self.local[r]) {
-            (0, 1) => {
+    fn fire_0(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[0] {
+            1 => {
                 out(0, at);
                 self.local[0] = 2;
             }
-            (1, 1) => {
+            _ => {}
+        }
+        if at > self.now { self.now = at; }
+    }
+
+    #[inline(always)]
+    fn fire_1(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[1] {
+            1 => {
                 out(1, at);
                 self.local[1] = 2;
             }
-            (2, 1) => {
+            _ => {}
+        }
+        if at > self.now { self.now = at; }
+    }
+
+    #[inline(always)]
+    fn fire_2(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[2] {
+            1 => {
                 out(2, at);
                 self.local[2] = 2;
             }
-            (3, 1) => {
+            _ => {}
+        }
+        if at > self.now { self.now = at; }
+    }
+
+    #[inline(always)]
+    fn fire_3(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[3] {
+            1 => {
                 out(3, at);
                 self.local[3] = 2;
             }
-            (4, 1) => {
+            _ => {}
+        }
+        if at > self.now { self.now = at; }
+    }
+
+    #[inline(always)]
+    fn fire_4(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[4] {
+            1 => {
                 out(4, at);
                 self.local[4] = 2;
             }
-            (5, 1) => {
+            _ => {}
+        }
+        if at > self.now { self.now = at; }
+    }
+
+    #[inline(always)]
+    fn fire_5(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[5] {
+            1 => {
                 out(5, at);
                 self.caps = (self.caps & !0x7) | 0x1;
                 self.caps = (self.caps & !0x38) | 0x10;
                 self.local[5] = 2;
             }
-            (5, 2) => {
+            2 => {
                 out(6, at);
                 self.local[5] = 3;
             }
-            (5, 3) => {
+            3 => {
                 out(7, at);
                 self.terminated = true;
                 self.caps = (self.caps & !0x7) | 0x5;
@@ -134,17 +211,30 @@ impl Account {
 
     /// Fires, earliest first (ties in rule order), every step due by `t`.
     fn rounds(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
-        let mut dues = [i64::MAX; RULES];
-        for r in 0..RULES { dues[r] = self.due(m, r)?; }
+        let mut d0 = self.due_0(m)?;
+        let mut d1 = self.due_1(m)?;
+        let mut d2 = self.due_2(m)?;
+        let mut d3 = self.due_3(m)?;
+        let mut d4 = self.due_4(m)?;
+        let mut d5 = self.due_5(m)?;
         loop {
             if self.terminated { self.next_due = i64::MAX; return Ok(()); }
-            let (mut best, mut due) = (0, i64::MAX);
-            for r in 0..RULES {
-                if dues[r] < due { best = r; due = dues[r]; }
-            }
+            let (mut best, mut due) = (0usize, d0);
+            if d1 < due { best = 1; due = d1; }
+            if d2 < due { best = 2; due = d2; }
+            if d3 < due { best = 3; due = d3; }
+            if d4 < due { best = 4; due = d4; }
+            if d5 < due { best = 5; due = d5; }
             if due > t { self.next_due = due; return Ok(()); }
-            self.fire(m, best, due, out);
-            dues[best] = self.due(m, best)?;
+            match best {
+                0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
+                1 => { self.fire_1(due, out); d1 = self.due_1(m)?; }
+                2 => { self.fire_2(due, out); d2 = self.due_2(m)?; }
+                3 => { self.fire_3(due, out); d3 = self.due_3(m)?; }
+                4 => { self.fire_4(due, out); d4 = self.due_4(m)?; }
+                5 => { self.fire_5(due, out); d5 = self.due_5(m)?; }
+                _ => return Ok(()),
+            }
         }
     }
 
@@ -173,11 +263,30 @@ impl Account {
                 };
                 if full {
                     let mut due = i64::MAX;
-                    for r in 0..RULES { due = due.min(self.due(m, r)?); }
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = due;
+                    if due <= at { self.rounds(m, at, out)?; }
                 } else {
-                    if moved_0 { self.next_due = self.next_due.min(self.due(m, 0)?); }
-                    if moved_4 { self.next_due = self.next_due.min(self.due(m, 4)?); }
+                    let rest = self.next_due;
+                    let mut d0 = if moved_0 { self.due_0(m)? } else { i64::MAX };
+                    let mut d4 = if moved_4 { self.due_4(m)? } else { i64::MAX };
+                    loop {
+                        if self.terminated { self.next_due = i64::MAX; break; }
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d0 < due { best = 0; due = d0; }
+                        if d4 < due { best = 4; due = d4; }
+                        if due > at { self.next_due = rest.min(due); break; }
+                        match best {
+                            0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
+                            4 => { self.fire_4(due, out); d4 = self.due_4(m)?; }
+                            _ => break,
+                        }
+                    }
                 }
             }
             1 => { // payment
@@ -201,12 +310,33 @@ impl Account {
                 };
                 if full {
                     let mut due = i64::MAX;
-                    for r in 0..RULES { due = due.min(self.due(m, r)?); }
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = due;
+                    if due <= at { self.rounds(m, at, out)?; }
                 } else {
-                    if moved_0 { self.next_due = self.next_due.min(self.due(m, 0)?); }
-                    if moved_4 { self.next_due = self.next_due.min(self.due(m, 4)?); }
-                    if moved_5 { self.next_due = self.next_due.min(self.due(m, 5)?); }
+                    let rest = self.next_due;
+                    let mut d0 = if moved_0 { self.due_0(m)? } else { i64::MAX };
+                    let mut d4 = if moved_4 { self.due_4(m)? } else { i64::MAX };
+                    let mut d5 = if moved_5 { self.due_5(m)? } else { i64::MAX };
+                    loop {
+                        if self.terminated { self.next_due = i64::MAX; break; }
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d0 < due { best = 0; due = d0; }
+                        if d4 < due { best = 4; due = d4; }
+                        if d5 < due { best = 5; due = d5; }
+                        if due > at { self.next_due = rest.min(due); break; }
+                        match best {
+                            0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
+                            4 => { self.fire_4(due, out); d4 = self.due_4(m)?; }
+                            5 => { self.fire_5(due, out); d5 = self.due_5(m)?; }
+                            _ => break,
+                        }
+                    }
                 }
             }
             6 => { // outage_start
@@ -218,10 +348,27 @@ impl Account {
                 };
                 if full {
                     let mut due = i64::MAX;
-                    for r in 0..RULES { due = due.min(self.due(m, r)?); }
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = due;
+                    if due <= at { self.rounds(m, at, out)?; }
                 } else {
-                    if moved_3 { self.next_due = self.next_due.min(self.due(m, 3)?); }
+                    let rest = self.next_due;
+                    let mut d3 = if moved_3 { self.due_3(m)? } else { i64::MAX };
+                    loop {
+                        if self.terminated { self.next_due = i64::MAX; break; }
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d3 < due { best = 3; due = d3; }
+                        if due > at { self.next_due = rest.min(due); break; }
+                        match best {
+                            3 => { self.fire_3(due, out); d3 = self.due_3(m)?; }
+                            _ => break,
+                        }
+                    }
                 }
             }
             7 => { // outage_end
@@ -233,10 +380,27 @@ impl Account {
                 };
                 if full {
                     let mut due = i64::MAX;
-                    for r in 0..RULES { due = due.min(self.due(m, r)?); }
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = due;
+                    if due <= at { self.rounds(m, at, out)?; }
                 } else {
-                    if moved_3 { self.next_due = self.next_due.min(self.due(m, 3)?); }
+                    let rest = self.next_due;
+                    let mut d3 = if moved_3 { self.due_3(m)? } else { i64::MAX };
+                    loop {
+                        if self.terminated { self.next_due = i64::MAX; break; }
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d3 < due { best = 3; due = d3; }
+                        if due > at { self.next_due = rest.min(due); break; }
+                        match best {
+                            3 => { self.fire_3(due, out); d3 = self.due_3(m)?; }
+                            _ => break,
+                        }
+                    }
                 }
             }
             8 => { // provider_notice
@@ -253,10 +417,27 @@ impl Account {
                 };
                 if full {
                     let mut due = i64::MAX;
-                    for r in 0..RULES { due = due.min(self.due(m, r)?); }
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = due;
+                    if due <= at { self.rounds(m, at, out)?; }
                 } else {
-                    if moved_1 { self.next_due = self.next_due.min(self.due(m, 1)?); }
+                    let rest = self.next_due;
+                    let mut d1 = if moved_1 { self.due_1(m)? } else { i64::MAX };
+                    loop {
+                        if self.terminated { self.next_due = i64::MAX; break; }
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d1 < due { best = 1; due = d1; }
+                        if due > at { self.next_due = rest.min(due); break; }
+                        match best {
+                            1 => { self.fire_1(due, out); d1 = self.due_1(m)?; }
+                            _ => break,
+                        }
+                    }
                 }
             }
             9 => { // deferral_end
@@ -273,10 +454,27 @@ impl Account {
                 };
                 if full {
                     let mut due = i64::MAX;
-                    for r in 0..RULES { due = due.min(self.due(m, r)?); }
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = due;
+                    if due <= at { self.rounds(m, at, out)?; }
                 } else {
-                    if moved_5 { self.next_due = self.next_due.min(self.due(m, 5)?); }
+                    let rest = self.next_due;
+                    let mut d5 = if moved_5 { self.due_5(m)? } else { i64::MAX };
+                    loop {
+                        if self.terminated { self.next_due = i64::MAX; break; }
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d5 < due { best = 5; due = d5; }
+                        if due > at { self.next_due = rest.min(due); break; }
+                        match best {
+                            5 => { self.fire_5(due, out); d5 = self.due_5(m)?; }
+                            _ => break,
+                        }
+                    }
                 }
             }
             10 => { // bill
@@ -291,15 +489,31 @@ impl Account {
                 };
                 if full {
                     let mut due = i64::MAX;
-                    for r in 0..RULES { due = due.min(self.due(m, r)?); }
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = due;
+                    if due <= at { self.rounds(m, at, out)?; }
                 } else {
-                    if moved_2 { self.next_due = self.next_due.min(self.due(m, 2)?); }
+                    let rest = self.next_due;
+                    let mut d2 = if moved_2 { self.due_2(m)? } else { i64::MAX };
+                    loop {
+                        if self.terminated { self.next_due = i64::MAX; break; }
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d2 < due { best = 2; due = d2; }
+                        if due > at { self.next_due = rest.min(due); break; }
+                        match best {
+                            2 => { self.fire_2(due, out); d2 = self.due_2(m)?; }
+                            _ => break,
+                        }
+                    }
                 }
             }
-            _ => return Ok(()),
+            _ => {}
         }
-        if self.next_due <= at { self.rounds(m, at, out)?; }
         Ok(())
     }
 }
