@@ -241,3 +241,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_command_prints_the_module_and_refuses_unknown_products() {
+    let run = |product: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clausec"))
+            .current_dir(root())
+            .args([
+                "codegen",
+                "clauses/aliyun-2024",
+                "--product",
+                product,
+                "--billing",
+                "postpaid",
+            ])
+            .output()
+            .expect("runs")
+    };
+    let ok = run("log_service");
+    assert!(ok.status.success());
+    let committed =
+        std::fs::read_to_string(root().join("tests/it/generated/log_service_postpaid.rs"))
+            .expect("committed module");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), committed);
+    let bad = run("no_such_product");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no_such_product"));
+}
