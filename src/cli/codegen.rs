@@ -1,7 +1,6 @@
 //! `clausec codegen`: a product's automaton as a Rust module
 //! (see `eval::codegen`).
 
-use crate::eval::Program;
 use crate::vocab::{Billing, Reading};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,19 +19,9 @@ pub struct CodegenArgs {
 }
 
 pub fn run(a: CodegenArgs) -> ExitCode {
-    let (map, load_diags) = match crate::load::load_all(std::slice::from_ref(&a.agreement)) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let program = match Program::from_checked(crate::frontend::front_end(&map, load_diags)) {
+    let program = match super::program_or_exit(&a.agreement) {
         Ok(p) => p,
-        Err(diags) => {
-            super::print_diagnostics(&map, &diags);
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let billing = a.billing.as_deref().and_then(Billing::from_name);
     let reading = Reading::from_name(&a.reading).unwrap_or(Reading::CustomerSafe);

@@ -1,7 +1,7 @@
 //! `clausec eval`: what has happened and what is in force for one account.
 //! Also holds the input handling `explain` shares.
 
-use crate::eval::{Evaluation, Machine, Program, TimelineEvent};
+use crate::eval::{Evaluation, Machine, TimelineEvent};
 use crate::vocab::{Billing, Reading};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,16 +54,7 @@ pub fn load_and_evaluate(i: &Inputs) -> Result<Loaded, ExitCode> {
     let (agreement, product, events, at) =
         (&i.agreement, i.product.as_str(), &i.events, i.at.as_str());
     let (billing, reading) = (i.billing.as_deref(), i.reading.as_str());
-    let (map, load_diags) =
-        crate::load::load_all(std::slice::from_ref(agreement)).map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        })?;
-    let checked = crate::frontend::front_end(&map, load_diags);
-    let program = Program::from_checked(checked).map_err(|diags| {
-        super::print_diagnostics(&map, &diags);
-        ExitCode::from(1)
-    })?;
+    let program = super::program_or_exit(agreement)?;
     let billing = billing.and_then(Billing::from_name);
     let reading = Reading::from_name(reading).unwrap_or_default();
     let machine = program.select(product, billing, reading).map_err(|e| {

@@ -23,7 +23,7 @@ pub struct GenEventsArgs {
 }
 
 pub fn run(a: GenEventsArgs) -> ExitCode {
-    let program = match super::run::load_program(&a.agreement_dir) {
+    let program = match super::program_or_exit(&a.agreement_dir) {
         Ok(p) => p,
         Err(code) => return code,
     };

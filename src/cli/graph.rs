@@ -1,6 +1,5 @@
 //! `clausec graph`: the compiled automaton as Graphviz DOT.
 
-use crate::eval::Program;
 use crate::vocab::{Billing, Reading};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,19 +15,9 @@ pub struct GraphArgs {
 }
 
 pub fn run(a: GraphArgs) -> ExitCode {
-    let (map, load_diags) = match crate::load::load_all(std::slice::from_ref(&a.agreement)) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let program = match Program::from_checked(crate::frontend::front_end(&map, load_diags)) {
+    let program = match super::program_or_exit(&a.agreement) {
         Ok(p) => p,
-        Err(diags) => {
-            super::print_diagnostics(&map, &diags);
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let billing = a.billing.as_deref().and_then(Billing::from_name);
     match program.select(&a.product, billing, Reading::CustomerSafe) {

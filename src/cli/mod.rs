@@ -115,6 +115,18 @@ pub(crate) fn load_or_exit(
     })
 }
 
+/// Loads and checks one agreement (a directory or a file) into a
+/// [`crate::eval::Program`]: an IO error is printed and becomes exit code
+/// 2, error diagnostics are printed and become exit code 1.
+pub(crate) fn program_or_exit(path: &std::path::Path) -> Result<crate::eval::Program, ExitCode> {
+    let (map, load_diags) = load_or_exit(&[path.to_path_buf()])?;
+    let checked = crate::frontend::front_end(&map, load_diags);
+    crate::eval::Program::from_checked(checked).map_err(|diags| {
+        print_diagnostics(&map, &diags);
+        ExitCode::from(1)
+    })
+}
+
 /// Loads and checks clause files for a command that needs them free of
 /// errors: prints the errors and returns exit code 1 when there are any.
 pub(crate) fn checked_or_exit(

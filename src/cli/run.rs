@@ -9,7 +9,6 @@
 //! the recorded number of input lines, so whatever was written after the
 //! last checkpoint is written again exactly once.
 
-use crate::eval::Program;
 use crate::stream::catalog::Catalog;
 use crate::stream::checkpoint::{self, OutputMark};
 use crate::stream::{Batch, Options, Runner};
@@ -82,20 +81,6 @@ pub fn parse_seconds(s: &str) -> Result<i64, String> {
         _ => return Err(format!("`{s}`: unit must be s, m, h or d")),
     };
     n.checked_mul(k).ok_or_else(|| format!("`{s}` is too long"))
-}
-
-/// Loads and checks an agreement directory; prints problems.
-pub fn load_program(dir: &Path) -> Result<Program, ExitCode> {
-    let (map, load_diags) = crate::load::load_all(std::slice::from_ref(&dir.to_path_buf()))
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        })?;
-    let checked = crate::frontend::front_end(&map, load_diags);
-    Program::from_checked(checked).map_err(|diags| {
-        super::print_diagnostics(&map, &diags);
-        ExitCode::from(1)
-    })
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -200,7 +185,7 @@ pub fn run(a: RunArgs) -> ExitCode {
     if a.checkpoint.is_some() && a.output.is_none() {
         return fail("--checkpoint needs --output FILE: stdout cannot be rewound to the checkpoint, so actions would repeat after a restart");
     }
-    let program = match load_program(&a.agreement) {
+    let program = match super::program_or_exit(&a.agreement) {
         Ok(p) => p,
         Err(code) => return code,
     };
