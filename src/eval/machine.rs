@@ -577,46 +577,32 @@ impl Machine {
                 break;
             }
             let target = StateId(target);
-            if self
+            // A single instant (fixed offset or calendar days) has no window
+            // and no second reading: its due instant is its placement.
+            let point = self
                 .hot
                 .plans
                 .get(step.0 as usize)
-                .is_some_and(|p| p.is_point())
-            {
-                // a single instant (fixed offset or calendar days): no
-                // window, no second reading, and a later step anchored on it
-                // places it again cheaply
-                self.set_local(st, r, target);
-                self.apply_step(st, step, due);
-                out.push(Fired {
+                .is_some_and(|p| p.is_point());
+            if point {
+                let p = Placement {
                     at: due,
-                    step,
                     readings: None,
                     window: None,
-                });
-                st.now = st.now.max(due);
-                known_rule = usize::MAX;
-                cand[best].1 = match self.hot.waiting(target) {
-                    Some(next) => self.due_of(st, r, next, &Known::default())?,
-                    None => i64::MAX,
                 };
-                continue;
+                self.take_deadline(st, r, target, step, p, out);
+            } else {
+                if known_rule != r {
+                    known = Known::default();
+                    known_rule = r;
+                }
+                let p = self.place_knowing(st, step, &known)?;
+                self.take_deadline(st, r, target, step, p, out);
+                known.push(step, p.at);
             }
-            if known_rule != r {
-                known = Known::default();
-                known_rule = r;
-            }
-            let p = self.place_knowing(st, step, &known)?;
-            self.set_local(st, r, target);
-            self.apply_step(st, step, p.at);
-            out.push(Fired {
-                at: p.at,
-                step,
-                readings: p.readings,
-                window: p.window,
-            });
-            st.now = st.now.max(p.at);
-            known.push(step, p.at);
+            // `known` holds only instants of steps placed at this rule's
+            // trigger, or of another rule's steps, on which no step of this
+            // rule anchors: sound after either branch
             cand[best].1 = match self.hot.waiting(target) {
                 Some(next) => self.due_of(st, r, next, &known)?,
                 None => i64::MAX,
@@ -653,18 +639,33 @@ impl Machine {
             else {
                 break;
             };
-            self.set_local(st, r, target);
-            self.apply_step(st, step, p.at);
-            out.push(Fired {
-                at: p.at,
-                step,
-                readings: p.readings,
-                window: p.window,
-            });
-            st.now = st.now.max(p.at);
+            self.take_deadline(st, r, target, step, p, out);
             self.recompute_due(st)?;
         }
         Ok(())
+    }
+
+    /// Rule `r` takes its deadline edge to `target`: `step` fires at its
+    /// placement `p`.
+    #[inline(always)]
+    fn take_deadline(
+        &self,
+        st: &mut AccountState,
+        r: usize,
+        target: StateId,
+        step: StepIx,
+        p: Placement,
+        out: &mut Vec<Fired>,
+    ) {
+        self.set_local(st, r, target);
+        self.apply_step(st, step, p.at);
+        out.push(Fired {
+            at: p.at,
+            step,
+            readings: p.readings,
+            window: p.window,
+        });
+        st.now = st.now.max(p.at);
     }
 
     /// State effects of a fired step (only `will` steps change state), from
