@@ -5,7 +5,7 @@
 //! order, and ends in the same capability, resource and termination state.
 
 use clausec::eval::{AccountState, EvalError, Event, Fired, Machine, Program, TERMINATED};
-use clausec::vocab::{Billing, Reading};
+use clausec::vocab::{Billing, Reading, BUILTIN_EVENTS};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -226,7 +226,7 @@ proptest! {
     #[test]
     fn generated_modules_agree_with_their_machines(
         which in 0usize..5,
-        (events, until) in timelines(13),
+        (events, until) in timelines(BUILTIN_EVENTS.len() + 2),
     ) {
         let m = &machines()[which];
         let until = (BASE + until * 60).max(events.last().map_or(BASE, |e| BASE + e.0 * 60));

@@ -7,7 +7,7 @@ use clausec::compile::StateKind;
 use clausec::eval::{AccountState, Event, Machine, Program, TERMINATED};
 use clausec::model::Agreement;
 use clausec::reference::{self, RefEvent};
-use clausec::vocab::Reading;
+use clausec::vocab::{Reading, BUILTIN_EVENTS};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
@@ -66,22 +66,6 @@ fn subjects() -> &'static Vec<Subject> {
     })
 }
 
-const EVENTS: &[&str] = &[
-    "arrears",
-    "payment",
-    "expiry",
-    "renewal",
-    "order",
-    "order_paid",
-    "outage_start",
-    "outage_end",
-    "provider_notice",
-    "purchase",
-    "termination",
-    "deferral_end",
-    "bill",
-];
-
 /// 2019-03-01T00:00:00+08:00: leaves room on both sides for the workday calendar.
 const BASE: i64 = 1_551_369_600;
 
@@ -89,7 +73,7 @@ fn timeline() -> impl Strategy<Value = Vec<(i64, usize, Option<i64>, Option<i64>
     prop::collection::vec(
         (
             0i64..(90 * 86_400 / 60),
-            0usize..EVENTS.len() + 2,
+            0usize..BUILTIN_EVENTS.len() + 2,
             prop::option::of(0i64..100_000),
             prop::option::of(1i64..400),
         ),
@@ -115,8 +99,8 @@ proptest! {
         prop_assume!(!subjects.is_empty());
         let s = &subjects[which.index(subjects.len())];
         let m = &s.machine;
-        // product-declared events are drawn too (indices past the built-ins)
-        let names: Vec<&str> = EVENTS.iter().copied().chain(m.ir.events.iter().map(String::as_str).skip(13)).collect();
+        // the built-in events, then the product's own (drawn too)
+        let names: Vec<&str> = m.ir.events.iter().map(String::as_str).collect();
         let mut events = Vec::new();
         let mut refs = Vec::new();
         for (at, e, amount, until) in raw {
@@ -166,7 +150,8 @@ proptest! {
         let subjects = subjects();
         prop_assume!(!subjects.is_empty());
         let m = &subjects[which.index(subjects.len())].machine;
-        let names: Vec<&str> = EVENTS.iter().copied().chain(m.ir.events.iter().map(String::as_str).skip(13)).collect();
+        // the built-in events, then the product's own (drawn too)
+        let names: Vec<&str> = m.ir.events.iter().map(String::as_str).collect();
         let mut st = m.new_account();
         let mut out = Vec::new();
         for (at, e, amount, until) in raw {
