@@ -37,7 +37,8 @@ use clausec::stream::queue::{DeadlineQueue, Due};
 use clausec::stream::table::{unpack_time, Layout, Table};
 use clausec::stream::workload::{profiles, Generator, DEFAULT_START};
 use clausec::vocab::{Billing, Reading};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -604,6 +605,22 @@ fn handwritten_one_shot(events: &[(i64, u8)], at: i64) -> Vec<i64> {
     out
 }
 
+/// One implementation run over a whole workload.
+type Run = fn(&Setup) -> Tally;
+
+/// The three account-sorted implementations of one workload.
+const SORTED: [(&str, Run); 3] = [
+    ("sorted/compiled", compiled_sorted),
+    ("sorted/handwritten", handwritten_sorted),
+    ("sorted/generated", generated_sorted),
+];
+
+fn bench_sorted(g: &mut BenchmarkGroup<'_, WallTime>, s: &Setup) {
+    for (name, run) in SORTED {
+        g.bench_function(name, |b| b.iter(|| black_box(run(s))));
+    }
+}
+
 fn benches(c: &mut Criterion) {
     // CLAUSEC_BENCH_ACCOUNTS overrides the account count of the 30-day
     // workload (docs/performance.md quotes a 10 M run).
@@ -662,15 +679,7 @@ fn benches(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .throughput(Throughput::Elements(n));
-    g.bench_function("sorted/compiled", |b| {
-        b.iter(|| black_box(compiled_sorted(&s)))
-    });
-    g.bench_function("sorted/handwritten", |b| {
-        b.iter(|| black_box(handwritten_sorted(&s)))
-    });
-    g.bench_function("sorted/generated", |b| {
-        b.iter(|| black_box(generated_sorted(&s)))
-    });
+    bench_sorted(&mut g, &s);
     g.bench_function("shuffled/compiled", |b| {
         b.iter(|| black_box(compiled_shuffled(&s)))
     });
@@ -707,15 +716,7 @@ fn benches(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .throughput(Throughput::Elements(hn));
-    g.bench_function("sorted/compiled", |b| {
-        b.iter(|| black_box(compiled_sorted(&h)))
-    });
-    g.bench_function("sorted/handwritten", |b| {
-        b.iter(|| black_box(handwritten_sorted(&h)))
-    });
-    g.bench_function("sorted/generated", |b| {
-        b.iter(|| black_box(generated_sorted(&h)))
-    });
+    bench_sorted(&mut g, &h);
     g.finish();
     drop(h);
 
