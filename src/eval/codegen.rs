@@ -14,7 +14,9 @@
 //! [`super::Machine::place_step`]. tests/it/codegen.rs holds generated
 //! modules to their machines on random timelines.
 //!
-//! The module depends only on `clausec::eval::{Machine, EvalError}` and
+//! The module depends only on `clausec::eval::{Machine, EvalError}`, the
+//! resource helpers `clausec::eval::{release_resources, purge_resources}`
+//! (one definition of "purged data stays purged") and
 //! `clausec::compile::StepIx`.
 
 use super::hot::{EdgeHot, Fx, Plan};
@@ -238,25 +240,14 @@ impl Gen<'_> {
                             self,
                             "                self.caps = (self.caps & !{mask:#x}) | {value:#x};"
                         ),
-                        Fx::Release(mask) => {
-                            w!(self, "                {{");
-                            w!(
-                                self,
-                                "                    let hi = self.resources & {mask:#x} & 0xaaaa_aaaa;"
-                            );
-                            w!(
-                                self,
-                                "                    let k = {mask:#x} & !(hi | hi >> 1);"
-                            );
-                            w!(
-                                self,
-                                "                    self.resources = (self.resources & !k) | (k & 0x5555_5555);"
-                            );
-                            w!(self, "                }}");
-                        }
+                        // one definition of "a purged resource stays purged"
+                        Fx::Release(mask) => w!(
+                            self,
+                            "                self.resources = clausec::eval::release_resources(self.resources, {mask:#x});"
+                        ),
                         Fx::Purge(mask) => w!(
                             self,
-                            "                self.resources = (self.resources & !{mask:#x}) | ({mask:#x} & 0xaaaa_aaaa);"
+                            "                self.resources = clausec::eval::purge_resources(self.resources, {mask:#x});"
                         ),
                         Fx::Terminate => w!(self, "                self.terminated = true;"),
                     }

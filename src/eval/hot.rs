@@ -110,6 +110,18 @@ impl Fx {
     }
 }
 
+/// `res` (2 bits per resource) with the resources in `mask` (both bits of
+/// each field) released, except those already purged. Generated modules
+/// ([`super::codegen`]) call it, so the rule lives in one place.
+pub fn release_resources(res: u32, mask: u32) -> u32 {
+    Fx::Release(mask).resources(res)
+}
+
+/// `res` with the resources in `mask` purged.
+pub fn purge_resources(res: u32, mask: u32) -> u32 {
+    Fx::Purge(mask).resources(res)
+}
+
 /// No step / no state.
 pub(super) const NONE: u32 = u32::MAX;
 

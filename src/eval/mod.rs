@@ -16,6 +16,7 @@ mod status;
 mod timeline;
 mod types;
 
+pub use hot::{purge_resources, release_resources};
 pub use machine::{service_state, Cap, Machine, Placement};
 pub use report::{
     modality_name, ActionReport, ObligationReport, PendingReport, Report, WindowReport,

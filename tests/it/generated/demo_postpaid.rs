@@ -120,7 +120,7 @@ impl Account {
             3 => {
                 out(4, at);
                 self.terminated = true;
-                self.resources = (self.resources & !0x3) | (0x3 & 0xaaaa_aaaa);
+                self.resources = clausec::eval::purge_resources(self.resources, 0x3);
                 self.local[2] = 4;
             }
             _ => {}

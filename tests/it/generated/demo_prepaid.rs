@@ -135,16 +135,12 @@ impl Account {
             }
             2 => {
                 out(4, at);
-                {
-                    let hi = self.resources & 0xc & 0xaaaa_aaaa;
-                    let k = 0xc & !(hi | hi >> 1);
-                    self.resources = (self.resources & !k) | (k & 0x5555_5555);
-                }
+                self.resources = clausec::eval::release_resources(self.resources, 0xc);
                 self.local[3] = 3;
             }
             3 => {
                 out(5, at);
-                self.resources = (self.resources & !0x3) | (0x3 & 0xaaaa_aaaa);
+                self.resources = clausec::eval::purge_resources(self.resources, 0x3);
                 self.local[3] = 4;
             }
             _ => {}

@@ -163,7 +163,7 @@ impl Account {
                 out(5, at);
                 self.terminated = true;
                 self.caps = (self.caps & !0x7) | 0x5;
-                self.resources = (self.resources & !0x3) | (0x3 & 0xaaaa_aaaa);
+                self.resources = clausec::eval::purge_resources(self.resources, 0x3);
                 self.local[4] = 3;
             }
             _ => {}

@@ -194,7 +194,7 @@ impl Account {
                 out(7, at);
                 self.terminated = true;
                 self.caps = (self.caps & !0x7) | 0x5;
-                self.resources = (self.resources & !0x3) | (0x3 & 0xaaaa_aaaa);
+                self.resources = clausec::eval::purge_resources(self.resources, 0x3);
                 self.local[5] = 4;
             }
             _ => {}
