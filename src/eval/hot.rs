@@ -113,11 +113,13 @@ impl Fx {
 /// `res` (2 bits per resource) with the resources in `mask` (both bits of
 /// each field) released, except those already purged. Generated modules
 /// ([`super::codegen`]) call it, so the rule lives in one place.
+#[inline]
 pub fn release_resources(res: u32, mask: u32) -> u32 {
     Fx::Release(mask).resources(res)
 }
 
 /// `res` with the resources in `mask` purged.
+#[inline]
 pub fn purge_resources(res: u32, mask: u32) -> u32 {
     Fx::Purge(mask).resources(res)
 }
