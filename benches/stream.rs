@@ -242,8 +242,8 @@ impl GenAccount {
 
     fn next_due(&self) -> i64 {
         match self {
-            GenAccount::Log(a) => a.next_due,
-            GenAccount::Max(a) => a.next_due,
+            GenAccount::Log(a) => a.next_due(),
+            GenAccount::Max(a) => a.next_due(),
         }
     }
 }
@@ -285,11 +285,10 @@ impl GeneratedAccounts<'_> {
 
 impl Accounts for GeneratedAccounts<'_> {
     fn fetch(&self, account: u32) -> u32 {
-        // both ends of the record (the modules are `repr(C)`, `local` first
-        // and `next_due` last): it spans two cache lines
+        // both ends of the record: it may span two cache lines
         match &self.accounts[account as usize] {
-            GenAccount::Log(a) => u32::from(a.local[0]) ^ a.next_due as u32,
-            GenAccount::Max(a) => u32::from(a.local[0]) ^ a.next_due as u32,
+            GenAccount::Log(a) => a.touch(),
+            GenAccount::Max(a) => a.touch(),
         }
     }
     fn next_due(&self, account: u32) -> u32 {

@@ -21,6 +21,7 @@
 
 use super::hot::{EdgeHot, Fx, Plan};
 use super::Machine;
+use super::EPOCH_BASE;
 use crate::calendar::{FAST_FROM, FAST_UNTIL};
 use crate::compile::{ResumeIr, StateId, StateKind};
 use std::fmt::Write;
@@ -96,56 +97,206 @@ impl Gen<'_> {
         }
         w!(self, "];");
         w!(self, "");
-        w!(
-            self,
-            "/// One account's state. `repr(C)`: `local` first and `next_due` last, so a"
-        );
-        w!(
-            self,
-            "/// caller fetching state ahead can touch both ends of the record."
-        );
-        w!(self, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
-        w!(self, "#[repr(C)]");
-        w!(self, "pub struct Account {{");
-        w!(self, "    /// Each rule's local state (0 = idle).");
-        w!(self, "    pub local: [u8; RULES],");
-        w!(self, "    /// Each rule's trigger instant.");
-        w!(self, "    pub anchor: [i64; RULES],");
-        w!(
-            self,
-            "    /// Capability states, 3 bits each (as `AccountState::caps`)."
-        );
-        w!(self, "    pub caps: u64,");
-        w!(
-            self,
-            "    /// Resource states, 2 bits each (as `AccountState::resources`)."
-        );
-        w!(self, "    pub resources: u32,");
-        w!(self, "    pub terminated: bool,");
-        w!(self, "    pub now: i64,");
-        w!(self, "    /// The earliest deadline (`i64::MAX`: none).");
-        w!(self, "    pub next_due: i64,");
-        w!(self, "}}");
-        w!(self, "");
-        w!(self, "impl Default for Account {{");
-        w!(self, "    fn default() -> Self {{");
-        w!(self, "        Account {{");
-        w!(self, "            local: [0; RULES],");
-        w!(self, "            anchor: [i64::MIN; RULES],");
-        w!(
-            self,
-            "            caps: 0, resources: 0, terminated: false, now: i64::MIN, next_due: i64::MAX,"
-        );
-        w!(self, "        }}");
-        w!(self, "    }}");
-        w!(self, "}}");
-        w!(self, "");
+        self.account_struct();
         w!(self, "impl Account {{");
+        self.accessors();
         self.due_fn();
         self.fire_fn();
         self.advance_fn();
         self.event_fn();
         w!(self, "}}");
+    }
+
+    /// The smallest unsigned type holding `bits` bits.
+    fn uint(bits: usize) -> &'static str {
+        match bits {
+            0..=8 => "u8",
+            9..=16 => "u16",
+            17..=32 => "u32",
+            _ => "u64",
+        }
+    }
+
+    /// `(caps type, resources type)`: 3 bits per capability, 2 per resource
+    /// (as `AccountState::caps` and `AccountState::resources`).
+    fn field_types(&self) -> (&'static str, &'static str) {
+        (
+            Self::uint(3 * self.m.ir.capabilities.len()),
+            Self::uint(2 * self.m.ir.resources.len()),
+        )
+    }
+
+    /// The account record: instants as `u32` seconds in the stream table's
+    /// form, local states and flags as bytes, capabilities and resources in
+    /// the smallest integers that hold their bits. Fields in order of
+    /// alignment, so `repr(C)` adds no padding between them.
+    fn account_struct(&mut self) {
+        let (caps, res) = self.field_types();
+        w!(self, "/// Instants are held as seconds since this one (2000-01-01T00:00:00Z), plus one: the stream table's form.");
+        w!(self, "pub const EPOCH: i64 = {EPOCH_BASE};");
+        w!(
+            self,
+            "/// The last instant an account holds (2136-02-07T06:28:12Z); `event` and"
+        );
+        w!(
+            self,
+            "/// `advance` refuse instants outside `EPOCH..=LAST` with `EvalError::OutOfRange`."
+        );
+        w!(self, "pub const LAST: i64 = EPOCH + (u32::MAX - 3) as i64;");
+        w!(self, "/// `next_due`: no deadline.");
+        w!(self, "const NONE: u32 = u32::MAX;");
+        w!(
+            self,
+            "/// `next_due`: a deadline after `LAST` (reached by no accepted instant)."
+        );
+        w!(self, "const BEYOND: u32 = u32::MAX - 1;");
+        w!(self, "");
+        w!(
+            self,
+            "/// An accepted instant (`EPOCH..=LAST`) in held form."
+        );
+        w!(self, "#[inline(always)]");
+        w!(self, "fn held(t: i64) -> u32 {{ (t - EPOCH + 1) as u32 }}");
+        w!(self, "");
+        w!(
+            self,
+            "/// A deadline in held form (`NONE`, `BEYOND` past `LAST`)."
+        );
+        w!(self, "#[inline(always)]");
+        w!(self, "fn held_due(t: i64) -> u32 {{");
+        w!(self, "    if t == i64::MAX {{ NONE }} else if t > LAST {{ BEYOND }} else {{ (t - EPOCH + 1).max(1) as u32 }}");
+        w!(self, "}}");
+        w!(self, "");
+        w!(
+            self,
+            "/// One account's state, {} bytes. `repr(C)`, largest fields first.",
+            self.account_bytes()
+        );
+        w!(self, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+        w!(self, "#[repr(C)]");
+        w!(self, "pub struct Account {{");
+        if caps == "u64" {
+            w!(
+                self,
+                "    /// Capability states, 3 bits each (as `AccountState::caps`)."
+            );
+            w!(self, "    pub caps: u64,");
+        }
+        w!(self, "    /// Each rule's trigger instant, held form (read only while the rule is not idle).");
+        w!(self, "    anchor: [u32; RULES],");
+        w!(
+            self,
+            "    /// The latest instant seen, held form (0: none yet)."
+        );
+        w!(self, "    now: u32,");
+        w!(self, "    /// The earliest deadline, held form.");
+        w!(self, "    next_due: u32,");
+        for (name, ty, doc) in [
+            (
+                "caps",
+                caps,
+                "Capability states, 3 bits each (as `AccountState::caps`).",
+            ),
+            (
+                "resources",
+                res,
+                "Resource states, 2 bits each (as `AccountState::resources`).",
+            ),
+        ] {
+            for width in ["u32", "u16", "u8"] {
+                if ty == width {
+                    w!(self, "    /// {doc}");
+                    w!(self, "    pub {name}: {ty},");
+                }
+            }
+        }
+        w!(self, "    /// Each rule's local state (0 = idle).");
+        w!(self, "    pub local: [u8; RULES],");
+        w!(self, "    pub terminated: bool,");
+        w!(self, "}}");
+        w!(self, "");
+        w!(self, "impl Default for Account {{");
+        w!(self, "    fn default() -> Self {{");
+        w!(self, "        Account {{");
+        w!(
+            self,
+            "            anchor: [0; RULES], now: 0, next_due: NONE,"
+        );
+        w!(
+            self,
+            "            caps: 0, resources: 0, local: [0; RULES], terminated: false,"
+        );
+        w!(self, "        }}");
+        w!(self, "    }}");
+        w!(self, "}}");
+        w!(self, "");
+    }
+
+    /// What `account_struct` lays out, in bytes (`repr(C)` rounding).
+    fn account_bytes(&self) -> usize {
+        let (caps, res) = self.field_types();
+        let size = |t: &str| match t {
+            "u8" => 1,
+            "u16" => 2,
+            "u32" => 4,
+            _ => 8,
+        };
+        let n = self.rules();
+        let raw = 4 * n + 8 + size(caps) + size(res) + n + 1;
+        let align = size(caps).max(size(res)).max(4);
+        raw.div_ceil(align) * align
+    }
+
+    /// `next_due()`, `now()` and `touch()`.
+    fn accessors(&mut self) {
+        w!(
+            self,
+            "    /// The earliest deadline (`i64::MAX`: none; `LAST + 1`: after `LAST`)."
+        );
+        w!(self, "    #[inline]");
+        w!(self, "    pub fn next_due(&self) -> i64 {{");
+        w!(self, "        match self.next_due {{ NONE => i64::MAX, BEYOND => LAST + 1, d => EPOCH - 1 + i64::from(d) }}");
+        w!(self, "    }}");
+        w!(self, "");
+        w!(
+            self,
+            "    /// The latest instant seen (`i64::MIN`: none yet)."
+        );
+        w!(self, "    #[inline]");
+        w!(self, "    pub fn now(&self) -> i64 {{");
+        w!(
+            self,
+            "        if self.now == 0 {{ i64::MIN }} else {{ EPOCH - 1 + i64::from(self.now) }}"
+        );
+        w!(self, "    }}");
+        w!(self, "");
+        w!(
+            self,
+            "    /// Reads the first and the last byte of the record, so a caller can"
+        );
+        w!(
+            self,
+            "    /// bring an account into cache ahead of its event."
+        );
+        w!(self, "    #[inline(always)]");
+        w!(self, "    pub fn touch(&self) -> u32 {{");
+        let first = if self.field_types().0 == "u64" {
+            "self.caps as u32"
+        } else if self.rules() > 0 {
+            "self.anchor[0]"
+        } else {
+            "self.now"
+        };
+        w!(self, "        {first} ^ u32::from(self.terminated)");
+        w!(self, "    }}");
+        w!(self, "");
+        w!(self, "    /// Rule `r`'s trigger instant.");
+        w!(self, "    #[inline(always)]");
+        w!(
+            self,
+            "    fn anchor_at(&self, r: usize) -> i64 {{ EPOCH - 1 + i64::from(self.anchor[r]) }}"
+        );
+        w!(self, "");
     }
 
     /// `due_R(m)` per rule: when rule R's waiting step is due (`i64::MAX`:
@@ -172,7 +323,7 @@ impl Gen<'_> {
                         let off = m.clock.fixed_offset().unwrap_or(0);
                         let (ff, fu) = (FAST_FROM, FAST_UNTIL);
                         let k = step.0;
-                        w!(self, "            {l} => match self.anchor[{r}].checked_add({base}) {{");
+                        w!(self, "            {l} => match self.anchor_at({r}).checked_add({base}) {{");
                         w!(self, "                Some(a) if ({ff}..={fu}).contains(&a) => {{");
                         w!(
                             self,
@@ -181,22 +332,22 @@ impl Gen<'_> {
                         );
                         w!(
                             self,
-                            "                    if ({ff}..={fu}).contains(&t) {{ t }} else {{ m.place_step(StepIx({k}), self.anchor[{r}]).map_err(Box::new)? }}"
+                            "                    if ({ff}..={fu}).contains(&t) {{ t }} else {{ m.place_step(StepIx({k}), self.anchor_at({r})).map_err(Box::new)? }}"
                         );
                         w!(self, "                }}");
                         w!(
                             self,
-                            "                _ => m.place_step(StepIx({k}), self.anchor[{r}]).map_err(Box::new)?,"
+                            "                _ => m.place_step(StepIx({k}), self.anchor_at({r})).map_err(Box::new)?,"
                         );
                         w!(self, "            }},");
                     }
                     Some(Plan::Offset(o)) => w!(
                         self,
-                        "            {l} => match self.anchor[{r}].checked_add({o}) {{ Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) }},"
+                        "            {l} => match self.anchor_at({r}).checked_add({o}) {{ Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) }},"
                     ),
                     _ => w!(
                         self,
-                        "            {l} => m.place_step(StepIx({}), self.anchor[{r}]).map_err(Box::new)?,",
+                        "            {l} => m.place_step(StepIx({}), self.anchor_at({r})).map_err(Box::new)?,",
                         step.0
                     ),
                 }
@@ -211,6 +362,7 @@ impl Gen<'_> {
     /// `fire_R(at, out)` per rule: rule R takes its deadline edge.
     fn fire_fn(&mut self) {
         let m = self.m;
+        let res = self.field_types().1;
         for r in 0..self.rules() {
             w!(self, "    #[inline(always)]");
             w!(
@@ -243,11 +395,11 @@ impl Gen<'_> {
                         // one definition of "a purged resource stays purged"
                         Fx::Release(mask) => w!(
                             self,
-                            "                self.resources = clausec::eval::release_resources(self.resources, {mask:#x});"
+                            "                self.resources = clausec::eval::release_resources(self.resources as u32, {mask:#x}) as {res};"
                         ),
                         Fx::Purge(mask) => w!(
                             self,
-                            "                self.resources = clausec::eval::purge_resources(self.resources, {mask:#x});"
+                            "                self.resources = clausec::eval::purge_resources(self.resources as u32, {mask:#x}) as {res};"
                         ),
                         Fx::Terminate => w!(self, "                self.terminated = true;"),
                     }
@@ -257,7 +409,10 @@ impl Gen<'_> {
             }
             w!(self, "            _ => {{}}");
             w!(self, "        }}");
-            w!(self, "        if at > self.now {{ self.now = at; }}");
+            // a step may fall before EPOCH (a negative offset): it never
+            // raises `now` past an accepted instant, so held as EPOCH
+            w!(self, "        let h = held_due(at);");
+            w!(self, "        if h > self.now {{ self.now = h; }}");
             w!(self, "    }}");
             w!(self, "");
         }
@@ -273,9 +428,14 @@ impl Gen<'_> {
         );
         w!(
             self,
-            "        if self.next_due <= t && !self.terminated {{ self.rounds(m, t, out).map_err(|e| *e)?; }}"
+            "        if !(EPOCH..=LAST).contains(&t) {{ return Err(EvalError::OutOfRange {{ at: t }}); }}"
         );
-        w!(self, "        if t > self.now {{ self.now = t; }}");
+        w!(self, "        let h = held(t);");
+        w!(
+            self,
+            "        if self.next_due <= h && !self.terminated {{ self.rounds(m, t, out).map_err(|e| *e)?; }}"
+        );
+        w!(self, "        if h > self.now {{ self.now = h; }}");
         w!(self, "        Ok(())");
         w!(self, "    }}");
         w!(self, "");
@@ -294,7 +454,7 @@ impl Gen<'_> {
         w!(self, "        loop {{");
         w!(
             self,
-            "            if self.terminated {{ self.next_due = i64::MAX; return Ok(()); }}"
+            "            if self.terminated {{ self.next_due = NONE; return Ok(()); }}"
         );
         w!(self, "            let (mut best, mut due) = (0usize, d0);");
         for r in 1..n {
@@ -305,7 +465,7 @@ impl Gen<'_> {
         }
         w!(
             self,
-            "            if due > t {{ self.next_due = due; return Ok(()); }}"
+            "            if due > t {{ self.next_due = held_due(due); return Ok(()); }}"
         );
         w!(self, "            match best {{");
         for r in 0..n {
@@ -345,13 +505,18 @@ impl Gen<'_> {
         );
         w!(
             self,
-            "        if at < self.now {{ return Err(Box::new(EvalError::OutOfOrder {{ at, previous: self.now }})); }}"
+            "        if !(EPOCH..=LAST).contains(&at) {{ return Err(Box::new(EvalError::OutOfRange {{ at }})); }}"
+        );
+        w!(self, "        let h = held(at);");
+        w!(
+            self,
+            "        if h < self.now {{ return Err(Box::new(EvalError::OutOfOrder {{ at, previous: self.now() }})); }}"
         );
         w!(
             self,
-            "        if self.next_due <= at && !self.terminated {{ self.rounds(m, at, out)?; }}"
+            "        if self.next_due <= h && !self.terminated {{ self.rounds(m, at, out)?; }}"
         );
-        w!(self, "        self.now = at;");
+        w!(self, "        self.now = h;");
         w!(self, "        if self.terminated {{ return Ok(()); }}");
         w!(self, "        match ev {{");
         for (e, name) in ir.events.iter().enumerate() {
@@ -431,7 +596,7 @@ impl Gen<'_> {
                         body.push_str("full = true; ");
                     }
                     if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
-                        let _ = write!(body, "self.anchor[{r}] = at; ");
+                        let _ = write!(body, "self.anchor[{r}] = h; ");
                     }
                     if edge.flags & EdgeHot::RESUMES != 0 {
                         match &ir.rules[r].resume {
@@ -468,7 +633,7 @@ impl Gen<'_> {
             for r in 0..self.rules() {
                 w!(self, "                    due = due.min(self.due_{r}(m)?);");
             }
-            w!(self, "                    self.next_due = due;");
+            w!(self, "                    self.next_due = held_due(due);");
             w!(
                 self,
                 "                    if due <= at {{ self.rounds(m, at, out)?; }}"
@@ -486,7 +651,7 @@ impl Gen<'_> {
             w!(self, "                    loop {{");
             w!(
                 self,
-                "                        if self.terminated {{ self.next_due = i64::MAX; break; }}"
+                "                        if self.terminated {{ self.next_due = NONE; break; }}"
             );
             w!(
                 self,
@@ -500,7 +665,7 @@ impl Gen<'_> {
             }
             w!(
                 self,
-                "                        if due > at {{ self.next_due = rest.min(due); break; }}"
+                "                        if due > at {{ self.next_due = rest.min(held_due(due)); break; }}"
             );
             w!(self, "                        match best {{");
             for &r in &moved_rules {

@@ -47,6 +47,10 @@ pub const PURCHASE_HAS_AMOUNT: u32 = 4;
 /// Slot value meaning "not set".
 pub const UNSET: i64 = i64::MIN;
 
+/// 2000-01-01T00:00:00Z: compact state (the stream table, generated
+/// modules) holds instants as `u32` seconds since this one.
+pub const EPOCH_BASE: i64 = 946_684_800;
+
 /// A step that fired.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fired {
@@ -132,4 +136,9 @@ pub enum EvalError {
     UnknownEvent(String),
     #[error("no step {0} in this machine")]
     UnknownStep(u32),
+    /// An instant a generated module's compact account cannot hold
+    /// (`clausec codegen`): before 2000-01-01T00:00:00Z or after
+    /// 2136-02-07T06:28:12Z.
+    #[error("instant {at} is outside the range a generated account holds (2000-01-01T00:00:00Z to 2136-02-07T06:28:12Z)")]
+    OutOfRange { at: i64 },
 }

@@ -16,10 +16,9 @@
 //! amount) only feed `status` obligations, which `clausec eval` reports; the
 //! stream keeps none, so `run` emits actions, not money.
 
+pub use crate::eval::EPOCH_BASE;
 use crate::eval::{AccountState, Machine, TERMINATED, UNSET};
 
-/// 2000-01-01T00:00:00Z.
-pub const EPOCH_BASE: i64 = 946_684_800;
 const NEVER: u32 = u32::MAX;
 
 /// An instant in table form.

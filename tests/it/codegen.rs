@@ -98,8 +98,8 @@ trait Generated {
         out: &mut Vec<(u32, i64)>,
     ) -> Result<(), EvalError>;
     fn advance(&mut self, m: &Machine, t: i64, out: &mut Vec<(u32, i64)>) -> Result<(), EvalError>;
-    /// (caps, resources, terminated, next_due)
-    fn observe(&self) -> (u64, u32, bool, i64);
+    /// (caps, resources, terminated, next_due, now)
+    fn observe(&self) -> Observed;
 }
 
 macro_rules! generated {
@@ -125,8 +125,14 @@ macro_rules! generated {
             ) -> Result<(), EvalError> {
                 $module::Account::advance(self, m, t, &mut |s, x| out.push((s, x)))
             }
-            fn observe(&self) -> (u64, u32, bool, i64) {
-                (self.caps, self.resources, self.terminated, self.next_due)
+            fn observe(&self) -> Observed {
+                (
+                    u64::from(self.caps),
+                    u32::from(self.resources),
+                    self.terminated,
+                    self.next_due(),
+                    self.now(),
+                )
             }
         }
     };
@@ -141,14 +147,44 @@ generated!(maxcompute_postpaid);
 /// 2019-03-01T00:00:00+08:00, as in the differential test.
 const BASE: i64 = 1_551_369_600;
 
-fn observe(st: &AccountState) -> (u64, u32, bool, i64) {
+/// The range every generated module holds (`EPOCH..=LAST` in each module).
+const FIRST: i64 = log_service_postpaid::EPOCH;
+const LAST: i64 = log_service_postpaid::LAST;
+
+/// (caps, resources, terminated, next_due, now)
+type Observed = (u64, u32, bool, i64, i64);
+
+/// The machine's state as a module reports it: a deadline past `LAST` is
+/// reported as `LAST + 1` (the module holds no later instant).
+fn observe(st: &AccountState) -> Observed {
     let terminated = st.flags & TERMINATED != 0;
-    let due = if terminated { i64::MAX } else { st.next_due };
-    (st.caps, st.resources, terminated, due)
+    let due = match st.next_due {
+        _ if terminated => i64::MAX,
+        i64::MAX => i64::MAX,
+        d if d > LAST => LAST + 1,
+        d => d,
+    };
+    (st.caps, st.resources, terminated, due, st.now)
 }
 
-/// Runs `events` (minutes after BASE, event index) through the machine and
-/// the module, then advances both to `until`; any difference fails.
+/// A module refuses an instant outside its range, and changes nothing.
+fn refuses<G: Generated>(
+    g: &mut G,
+    result: Result<(), EvalError>,
+    before: (Observed, usize),
+    got: &[(u32, i64)],
+    at: i64,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(result, Err(EvalError::OutOfRange { at }));
+    prop_assert_eq!(g.observe(), before.0, "state changed by a refused instant");
+    prop_assert_eq!(got.len(), before.1, "steps fired on a refused instant");
+    Ok(())
+}
+
+/// Runs `events` (instant, event index) through the machine and the module,
+/// then advances both to `until`; any difference fails. At the first
+/// instant outside the module's range the module must refuse it unchanged;
+/// the comparison ends there.
 fn agree<G: Generated>(
     m: &Machine,
     events: &[(i64, usize)],
@@ -157,16 +193,19 @@ fn agree<G: Generated>(
     let mut st = m.new_account();
     let mut g = G::new();
     let (mut fired, mut got): (Vec<Fired>, Vec<(u32, i64)>) = (Vec::new(), Vec::new());
-    for &(min, e) in events {
-        let at = BASE + min * 60;
+    for &(at, e) in events {
         let ev = Event {
             at,
             event: clausec::compile::EventId(e as u16),
             amount: None,
             until: None,
         };
-        let a = m.step_into(&mut st, &ev, &mut fired);
+        let before = (g.observe(), got.len());
         let b = g.event(m, e, at, &mut got);
+        if !(FIRST..=LAST).contains(&at) {
+            return refuses(&mut g, b, before, &got, at);
+        }
+        let a = m.step_into(&mut st, &ev, &mut fired);
         prop_assert_eq!(
             a.is_ok(),
             b.is_ok(),
@@ -189,8 +228,12 @@ fn agree<G: Generated>(
             at
         );
     }
-    let a = m.advance_into(&mut st, until, &mut fired);
+    let before = (g.observe(), got.len());
     let b = g.advance(m, until, &mut got);
+    if !(FIRST..=LAST).contains(&until) {
+        return refuses(&mut g, b, before, &got, until);
+    }
+    let a = m.advance_into(&mut st, until, &mut fired);
     prop_assert_eq!(a.is_ok(), b.is_ok());
     let want: Vec<(u32, i64)> = fired.iter().map(|f| (f.step.0, f.at)).collect();
     prop_assert_eq!(&want, &got, "{} after advancing", m.ir.product);
@@ -221,17 +264,31 @@ fn machines() -> &'static Vec<Machine> {
     })
 }
 
+/// Where a timeline starts: mostly 2019; also exactly at the first instant
+/// a module holds, a day before it (refused), and 30 days before the last
+/// (deadlines past it, `until` past it).
+fn starts() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        6 => Just(BASE),
+        1 => Just(FIRST),
+        1 => Just(FIRST - 86_400),
+        1 => Just(LAST - 30 * 86_400),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
     #[test]
     fn generated_modules_agree_with_their_machines(
         which in 0usize..5,
+        start in starts(),
         (events, until) in timelines(BUILTIN_EVENTS.len() + 2),
     ) {
         let m = &machines()[which];
-        let until = (BASE + until * 60).max(events.last().map_or(BASE, |e| BASE + e.0 * 60));
+        let until = (start + until * 60).max(events.last().map_or(start, |e| start + e.0 * 60));
         let n = m.ir.events.len();
-        let events: Vec<(i64, usize)> = events.into_iter().map(|(t, e)| (t, e % n)).collect();
+        let events: Vec<(i64, usize)> =
+            events.into_iter().map(|(t, e)| (start + t * 60, e % n)).collect();
         match which {
             0 => agree::<log_service_postpaid::Account>(m, &events, until)?,
             1 => agree::<maxcompute_postpaid::Account>(m, &events, until)?,

@@ -25,40 +25,82 @@ pub const EVENTS: &[&str] = &[
     "termination",
 ];
 
-/// One account's state. `repr(C)`: `local` first and `next_due` last, so a
-/// caller fetching state ahead can touch both ends of the record.
+/// Instants are held as seconds since this one (2000-01-01T00:00:00Z), plus one: the stream table's form.
+pub const EPOCH: i64 = 946684800;
+/// The last instant an account holds (2136-02-07T06:28:12Z); `event` and
+/// `advance` refuse instants outside `EPOCH..=LAST` with `EvalError::OutOfRange`.
+pub const LAST: i64 = EPOCH + (u32::MAX - 3) as i64;
+/// `next_due`: no deadline.
+const NONE: u32 = u32::MAX;
+/// `next_due`: a deadline after `LAST` (reached by no accepted instant).
+const BEYOND: u32 = u32::MAX - 1;
+
+/// An accepted instant (`EPOCH..=LAST`) in held form.
+#[inline(always)]
+fn held(t: i64) -> u32 { (t - EPOCH + 1) as u32 }
+
+/// A deadline in held form (`NONE`, `BEYOND` past `LAST`).
+#[inline(always)]
+fn held_due(t: i64) -> u32 {
+    if t == i64::MAX { NONE } else if t > LAST { BEYOND } else { (t - EPOCH + 1).max(1) as u32 }
+}
+
+/// One account's state, 32 bytes. `repr(C)`, largest fields first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Account {
+    /// Each rule's trigger instant, held form (read only while the rule is not idle).
+    anchor: [u32; RULES],
+    /// The latest instant seen, held form (0: none yet).
+    now: u32,
+    /// The earliest deadline, held form.
+    next_due: u32,
+    /// Capability states, 3 bits each (as `AccountState::caps`).
+    pub caps: u16,
+    /// Resource states, 2 bits each (as `AccountState::resources`).
+    pub resources: u8,
     /// Each rule's local state (0 = idle).
     pub local: [u8; RULES],
-    /// Each rule's trigger instant.
-    pub anchor: [i64; RULES],
-    /// Capability states, 3 bits each (as `AccountState::caps`).
-    pub caps: u64,
-    /// Resource states, 2 bits each (as `AccountState::resources`).
-    pub resources: u32,
     pub terminated: bool,
-    pub now: i64,
-    /// The earliest deadline (`i64::MAX`: none).
-    pub next_due: i64,
 }
 
 impl Default for Account {
     fn default() -> Self {
         Account {
-            local: [0; RULES],
-            anchor: [i64::MIN; RULES],
-            caps: 0, resources: 0, terminated: false, now: i64::MIN, next_due: i64::MAX,
+            anchor: [0; RULES], now: 0, next_due: NONE,
+            caps: 0, resources: 0, local: [0; RULES], terminated: false,
         }
     }
 }
 
 impl Account {
+    /// The earliest deadline (`i64::MAX`: none; `LAST + 1`: after `LAST`).
+    #[inline]
+    pub fn next_due(&self) -> i64 {
+        match self.next_due { NONE => i64::MAX, BEYOND => LAST + 1, d => EPOCH - 1 + i64::from(d) }
+    }
+
+    /// The latest instant seen (`i64::MIN`: none yet).
+    #[inline]
+    pub fn now(&self) -> i64 {
+        if self.now == 0 { i64::MIN } else { EPOCH - 1 + i64::from(self.now) }
+    }
+
+    /// Reads the first and the last byte of the record, so a caller can
+    /// bring an account into cache ahead of its event.
+    #[inline(always)]
+    pub fn touch(&self) -> u32 {
+        self.anchor[0] ^ u32::from(self.terminated)
+    }
+
+    /// Rule `r`'s trigger instant.
+    #[inline(always)]
+    fn anchor_at(&self, r: usize) -> i64 { EPOCH - 1 + i64::from(self.anchor[r]) }
+
     #[inline(always)]
     fn due_0(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[0] {
-            1 => m.place_step(StepIx(0), self.anchor[0]).map_err(Box::new)?,
+            1 => m.place_step(StepIx(0), self.anchor_at(0)).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -66,7 +108,7 @@ impl Account {
     #[inline(always)]
     fn due_1(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[1] {
-            1 => match self.anchor[1].checked_add(259200) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            1 => match self.anchor_at(1).checked_add(259200) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
             _ => i64::MAX,
         })
     }
@@ -74,7 +116,7 @@ impl Account {
     #[inline(always)]
     fn due_2(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[2] {
-            1 => match self.anchor[2].checked_add(2592000) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            1 => match self.anchor_at(2).checked_add(2592000) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
             _ => i64::MAX,
         })
     }
@@ -82,9 +124,9 @@ impl Account {
     #[inline(always)]
     fn due_3(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[3] {
-            1 => match self.anchor[3].checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
-            2 => m.place_step(StepIx(4), self.anchor[3]).map_err(Box::new)?,
-            3 => m.place_step(StepIx(5), self.anchor[3]).map_err(Box::new)?,
+            1 => match self.anchor_at(3).checked_add(0) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            2 => m.place_step(StepIx(4), self.anchor_at(3)).map_err(Box::new)?,
+            3 => m.place_step(StepIx(5), self.anchor_at(3)).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -98,7 +140,8 @@ impl Account {
             }
             _ => {}
         }
-        if at > self.now { self.now = at; }
+        let h = held_due(at);
+        if h > self.now { self.now = h; }
     }
 
     #[inline(always)]
@@ -110,7 +153,8 @@ impl Account {
             }
             _ => {}
         }
-        if at > self.now { self.now = at; }
+        let h = held_due(at);
+        if h > self.now { self.now = h; }
     }
 
     #[inline(always)]
@@ -122,7 +166,8 @@ impl Account {
             }
             _ => {}
         }
-        if at > self.now { self.now = at; }
+        let h = held_due(at);
+        if h > self.now { self.now = h; }
     }
 
     #[inline(always)]
@@ -135,23 +180,26 @@ impl Account {
             }
             2 => {
                 out(4, at);
-                self.resources = clausec::eval::release_resources(self.resources, 0xc);
+                self.resources = clausec::eval::release_resources(self.resources as u32, 0xc) as u8;
                 self.local[3] = 3;
             }
             3 => {
                 out(5, at);
-                self.resources = clausec::eval::purge_resources(self.resources, 0x3);
+                self.resources = clausec::eval::purge_resources(self.resources as u32, 0x3) as u8;
                 self.local[3] = 4;
             }
             _ => {}
         }
-        if at > self.now { self.now = at; }
+        let h = held_due(at);
+        if h > self.now { self.now = h; }
     }
 
     /// Fires every deadline due at or before `t`.
     pub fn advance(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {
-        if self.next_due <= t && !self.terminated { self.rounds(m, t, out).map_err(|e| *e)?; }
-        if t > self.now { self.now = t; }
+        if !(EPOCH..=LAST).contains(&t) { return Err(EvalError::OutOfRange { at: t }); }
+        let h = held(t);
+        if self.next_due <= h && !self.terminated { self.rounds(m, t, out).map_err(|e| *e)?; }
+        if h > self.now { self.now = h; }
         Ok(())
     }
 
@@ -162,12 +210,12 @@ impl Account {
         let mut d2 = self.due_2(m)?;
         let mut d3 = self.due_3(m)?;
         loop {
-            if self.terminated { self.next_due = i64::MAX; return Ok(()); }
+            if self.terminated { self.next_due = NONE; return Ok(()); }
             let (mut best, mut due) = (0usize, d0);
             if d1 < due { best = 1; due = d1; }
             if d2 < due { best = 2; due = d2; }
             if d3 < due { best = 3; due = d3; }
-            if due > t { self.next_due = due; return Ok(()); }
+            if due > t { self.next_due = held_due(due); return Ok(()); }
             match best {
                 0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
                 1 => { self.fire_1(due, out); d1 = self.due_1(m)?; }
@@ -184,9 +232,11 @@ impl Account {
     }
 
     fn apply(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
-        if at < self.now { return Err(Box::new(EvalError::OutOfOrder { at, previous: self.now })); }
-        if self.next_due <= at && !self.terminated { self.rounds(m, at, out)?; }
-        self.now = at;
+        if !(EPOCH..=LAST).contains(&at) { return Err(Box::new(EvalError::OutOfRange { at })); }
+        let h = held(at);
+        if h < self.now { return Err(Box::new(EvalError::OutOfOrder { at, previous: self.now() })); }
+        if self.next_due <= h && !self.terminated { self.rounds(m, at, out)?; }
+        self.now = h;
         if self.terminated { return Ok(()); }
         match ev {
             2 => { // expiry
@@ -199,13 +249,13 @@ impl Account {
                 }
                 let mut full = false;
                 let moved_0 = match self.local[0] {
-                    0 => { self.anchor[0] = at; self.local[0] = 1; true }
-                    2 => { self.anchor[0] = at; self.local[0] = 1; true }
+                    0 => { self.anchor[0] = h; self.local[0] = 1; true }
+                    2 => { self.anchor[0] = h; self.local[0] = 1; true }
                     _ => false,
                 };
                 let moved_3 = match self.local[3] {
-                    0 => { self.anchor[3] = at; self.local[3] = 1; true }
-                    4 => { self.anchor[3] = at; self.local[3] = 1; true }
+                    0 => { self.anchor[3] = h; self.local[3] = 1; true }
+                    4 => { self.anchor[3] = h; self.local[3] = 1; true }
                     _ => false,
                 };
                 if full {
@@ -214,18 +264,18 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
-                    self.next_due = due;
+                    self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
                     let mut d0 = if moved_0 { self.due_0(m)? } else { i64::MAX };
                     let mut d3 = if moved_3 { self.due_3(m)? } else { i64::MAX };
                     loop {
-                        if self.terminated { self.next_due = i64::MAX; break; }
+                        if self.terminated { self.next_due = NONE; break; }
                         let (mut best, mut due) = (usize::MAX, i64::MAX);
                         if d0 < due { best = 0; due = d0; }
                         if d3 < due { best = 3; due = d3; }
-                        if due > at { self.next_due = rest.min(due); break; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
                             0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
                             3 => { self.fire_3(due, out); d3 = self.due_3(m)?; }
@@ -249,16 +299,16 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
-                    self.next_due = due;
+                    self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
                     let mut d3 = if moved_3 { self.due_3(m)? } else { i64::MAX };
                     loop {
-                        if self.terminated { self.next_due = i64::MAX; break; }
+                        if self.terminated { self.next_due = NONE; break; }
                         let (mut best, mut due) = (usize::MAX, i64::MAX);
                         if d3 < due { best = 3; due = d3; }
-                        if due > at { self.next_due = rest.min(due); break; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
                             3 => { self.fire_3(due, out); d3 = self.due_3(m)?; }
                             _ => break,
@@ -269,8 +319,8 @@ impl Account {
             6 => { // outage_start
                 let mut full = false;
                 let moved_1 = match self.local[1] {
-                    0 => { self.anchor[1] = at; self.local[1] = 1; true }
-                    2 => { self.anchor[1] = at; self.local[1] = 1; true }
+                    0 => { self.anchor[1] = h; self.local[1] = 1; true }
+                    2 => { self.anchor[1] = h; self.local[1] = 1; true }
                     _ => false,
                 };
                 if full {
@@ -279,16 +329,16 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
-                    self.next_due = due;
+                    self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
                     let mut d1 = if moved_1 { self.due_1(m)? } else { i64::MAX };
                     loop {
-                        if self.terminated { self.next_due = i64::MAX; break; }
+                        if self.terminated { self.next_due = NONE; break; }
                         let (mut best, mut due) = (usize::MAX, i64::MAX);
                         if d1 < due { best = 1; due = d1; }
-                        if due > at { self.next_due = rest.min(due); break; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
                             1 => { self.fire_1(due, out); d1 = self.due_1(m)?; }
                             _ => break,
@@ -309,16 +359,16 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
-                    self.next_due = due;
+                    self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
                     let mut d1 = if moved_1 { self.due_1(m)? } else { i64::MAX };
                     loop {
-                        if self.terminated { self.next_due = i64::MAX; break; }
+                        if self.terminated { self.next_due = NONE; break; }
                         let (mut best, mut due) = (usize::MAX, i64::MAX);
                         if d1 < due { best = 1; due = d1; }
-                        if due > at { self.next_due = rest.min(due); break; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
                             1 => { self.fire_1(due, out); d1 = self.due_1(m)?; }
                             _ => break,
@@ -329,8 +379,8 @@ impl Account {
             8 => { // provider_notice
                 let mut full = false;
                 let moved_2 = match self.local[2] {
-                    0 => { self.anchor[2] = at; self.local[2] = 1; true }
-                    2 => { self.anchor[2] = at; self.local[2] = 1; true }
+                    0 => { self.anchor[2] = h; self.local[2] = 1; true }
+                    2 => { self.anchor[2] = h; self.local[2] = 1; true }
                     _ => false,
                 };
                 if full {
@@ -339,16 +389,16 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
-                    self.next_due = due;
+                    self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
                     let mut d2 = if moved_2 { self.due_2(m)? } else { i64::MAX };
                     loop {
-                        if self.terminated { self.next_due = i64::MAX; break; }
+                        if self.terminated { self.next_due = NONE; break; }
                         let (mut best, mut due) = (usize::MAX, i64::MAX);
                         if d2 < due { best = 2; due = d2; }
-                        if due > at { self.next_due = rest.min(due); break; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
                             2 => { self.fire_2(due, out); d2 = self.due_2(m)?; }
                             _ => break,
