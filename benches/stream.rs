@@ -342,12 +342,12 @@ const BATCH: usize = 64;
 /// Time order over all accounts: the accounts' state, the deadline queue
 /// (`clausec run`'s calendar queue), deadlines firing as the clock passes
 /// them. The records of each `BATCH` of events are read together before
-/// the batch is applied, and a deadline bucket's records when the bucket
-/// opens, so their cache misses overlap instead of stalling one by one.
+/// the batch is applied, and those of the next `BATCH` deadlines likewise,
+/// so their cache misses overlap instead of stalling one by one.
 fn time_ordered(s: &Setup, accounts: &mut impl Accounts) -> Tally {
     let mut d = Driver {
         queue: DeadlineQueue::default(),
-        opened: 0,
+        fetched: (0, 0),
         sink: 0,
         tally: (0, 0),
     };
@@ -370,8 +370,8 @@ fn time_ordered(s: &Setup, accounts: &mut impl Accounts) -> Tally {
 
 struct Driver {
     queue: DeadlineQueue,
-    /// The queue's bucket count when its records were last fetched.
-    opened: u64,
+    /// The queue position up to which deadline records were fetched.
+    fetched: (u64, usize),
     sink: u32,
     tally: Tally,
 }
@@ -392,11 +392,12 @@ impl Driver {
             if unpack_time(d.due) > t {
                 break;
             }
-            if self.queue.opened() != self.opened {
-                self.opened = self.queue.opened();
-                for n in self.queue.near() {
+            let (opened, popped) = self.queue.position();
+            if opened != self.fetched.0 || popped >= self.fetched.1 {
+                for n in self.queue.upcoming().take(BATCH) {
                     self.sink ^= accounts.fetch(n.rec);
                 }
+                self.fetched = (opened, popped + BATCH);
             }
             self.queue.pop();
             if accounts.next_due(d.rec) == d.due {

@@ -14,10 +14,14 @@
 //! Deadlines here fall hours to weeks ahead of the clock, so entries are
 //! dropped unsorted into buckets of [`BUCKET_SECS`] seconds (a ring of
 //! [`RING`] buckets, about 48 days; anything later waits in a small `far`
-//! heap). Only the bucket the clock has reached is kept ordered, as a 4-ary
-//! heap (`near`) that stays small enough for the caches. Pops come out in
-//! exactly the heap order `(due, machine, rec)`: every entry outside `near`
-//! lies in a later bucket, so has a later `due`.
+//! heap). When the clock reaches a bucket it is sorted once (the `run`) and
+//! popped from the front; the few entries pushed into a bucket already open
+//! wait in a small heap (`late`) beside it. Pops come out in exactly the
+//! order `(due, machine, rec)`: every entry outside `run` and `late` lies in
+//! a later bucket, so has a later `due`.
+//!
+//! A sorted run, unlike a heap, also says which entries come next, so a
+//! caller can read their records ahead ([`DeadlineQueue::upcoming`]).
 
 /// One queued deadline. Field order is the pop order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -126,8 +130,12 @@ impl Heap {
 
 #[derive(Clone, Debug)]
 pub struct DeadlineQueue {
-    /// Every entry whose bucket is at or before `cur`, ordered.
-    near: Heap,
+    /// The open bucket's entries in pop order; those before `next` are
+    /// popped.
+    run: Vec<u128>,
+    next: usize,
+    /// Entries pushed at or before the open bucket after it opened.
+    late: Heap,
     /// The bucket the clock has reached.
     cur: u64,
     /// Entries of buckets `cur + 1 ..= cur + RING`, unordered, at
@@ -138,15 +146,16 @@ pub struct DeadlineQueue {
     ring_len: usize,
     /// Entries beyond the ring.
     far: Heap,
-    /// Incremented each time a bucket moves into `near` (see
-    /// [`DeadlineQueue::opened`]).
+    /// Incremented each time a bucket opens (see [`DeadlineQueue::position`]).
     opened: u64,
 }
 
 impl Default for DeadlineQueue {
     fn default() -> Self {
         DeadlineQueue {
-            near: Heap::default(),
+            run: Vec::new(),
+            next: 0,
+            late: Heap::default(),
             cur: 0,
             ring: vec![Vec::new(); RING],
             occupied: [0; RING / 64],
@@ -165,7 +174,7 @@ impl DeadlineQueue {
     fn push_key(&mut self, key: u128) {
         let b = Due::bucket(key);
         if b <= self.cur {
-            self.near.push(key);
+            self.late.push(key);
         } else if b - self.cur <= RING as u64 {
             let slot = (b as usize) & (RING - 1);
             self.ring[slot].push(key);
@@ -198,9 +207,9 @@ impl DeadlineQueue {
         None
     }
 
-    /// Moves the next bucket into `near` when `near` is empty.
+    /// Opens the next bucket when the open one is used up.
     fn refill(&mut self) {
-        if !self.near.keys.is_empty() {
+        if self.next < self.run.len() || !self.late.keys.is_empty() {
             return;
         }
         let ring = self.next_ring_bucket();
@@ -212,14 +221,15 @@ impl DeadlineQueue {
             (None, None) => return,
         };
         self.cur = next;
+        self.run.clear();
+        self.next = 0;
         if ring == Some(next) {
             let slot = (next as usize) & (RING - 1);
-            let mut keys = std::mem::take(&mut self.ring[slot]);
             self.occupied[slot / 64] &= !(1 << (slot % 64));
-            self.ring_len -= keys.len();
-            std::mem::swap(&mut self.near.keys, &mut keys);
-            self.ring[slot] = keys; // the emptied buffer, for reuse
-            self.near.heapify();
+            self.ring_len -= self.ring[slot].len();
+            // the used-up run's buffer goes back to the ring, for reuse
+            std::mem::swap(&mut self.run, &mut self.ring[slot]);
+            self.run.sort_unstable();
         }
         // far entries now within the ring's reach move into it (each once)
         while let Some(k) = self
@@ -233,30 +243,52 @@ impl DeadlineQueue {
         self.opened += 1;
     }
 
+    /// The next key to pop: from the run or from `late`, whichever is less.
+    fn front(&self) -> Option<(u128, bool)> {
+        let run = self.run.get(self.next).copied();
+        match (run, self.late.peek()) {
+            (Some(r), Some(l)) if l < r => Some((l, true)),
+            (Some(r), _) => Some((r, false)),
+            (None, Some(l)) => Some((l, true)),
+            (None, None) => None,
+        }
+    }
+
     pub fn peek(&mut self) -> Option<Due> {
         self.refill();
-        self.near.peek().map(Due::from_key)
+        self.front().map(|(k, _)| Due::from_key(k))
     }
 
     pub fn pop(&mut self) -> Option<Due> {
         self.refill();
-        self.near.pop().map(Due::from_key)
+        let (k, late) = self.front()?;
+        if late {
+            self.late.pop();
+        } else {
+            self.next += 1;
+        }
+        Some(Due::from_key(k))
     }
 
-    /// How many buckets have been opened so far: when it changes, the
-    /// entries of [`DeadlineQueue::near`] are the ones due next, so a caller
-    /// may fetch their records ahead of time.
-    pub fn opened(&self) -> u64 {
-        self.opened
+    /// Where popping stands: (buckets opened so far, entries popped from
+    /// the open bucket's run). A caller reading records ahead compares it
+    /// with where it last read.
+    pub fn position(&self) -> (u64, usize) {
+        (self.opened, self.next)
     }
 
-    /// The entries of the current bucket, in no particular order.
-    pub fn near(&self) -> impl Iterator<Item = Due> + '_ {
-        self.near.keys.iter().map(|k| Due::from_key(*k))
+    /// The open bucket's entries not yet popped, in pop order (without the
+    /// few pushed into it after it opened): the records worth reading ahead.
+    pub fn upcoming(&self) -> impl Iterator<Item = Due> + '_ {
+        self.run
+            .get(self.next..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|k| Due::from_key(*k))
     }
 
     pub fn len(&self) -> usize {
-        self.near.keys.len() + self.ring_len + self.far.keys.len()
+        self.run.len() - self.next + self.late.keys.len() + self.ring_len + self.far.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -267,8 +299,11 @@ impl DeadlineQueue {
     pub fn compact_if(&mut self, live_count: usize, live: impl Fn(&Due) -> bool) {
         if self.len() > 2 * live_count + 1024 {
             let keep = |k: &u128| live(&Due::from_key(*k));
-            self.near.keys.retain(keep);
-            self.near.heapify();
+            self.run.drain(..self.next);
+            self.next = 0;
+            self.run.retain(keep);
+            self.late.keys.retain(keep);
+            self.late.heapify();
             self.far.keys.retain(keep);
             self.far.heapify();
             self.ring_len = 0;
@@ -284,16 +319,19 @@ impl DeadlineQueue {
 
     /// Every entry, in no particular order (for checkpoints).
     pub fn entries(&self) -> impl Iterator<Item = Due> + '_ {
-        self.near
-            .keys
+        self.run
+            .get(self.next..)
+            .unwrap_or(&[])
             .iter()
+            .chain(self.late.keys.iter())
             .chain(self.ring.iter().flatten())
             .chain(self.far.keys.iter())
             .map(|k| Due::from_key(*k))
     }
 
     pub fn heap_bytes(&self) -> usize {
-        let entries = self.near.keys.capacity()
+        let entries = self.run.capacity()
+            + self.late.keys.capacity()
             + self.far.keys.capacity()
             + self.ring.iter().map(Vec::capacity).sum::<usize>();
         entries * std::mem::size_of::<u128>()
@@ -361,6 +399,10 @@ mod tests {
             assert_eq!(q.len(), reference.len());
             reference.sort_unstable_by(|a, b| b.cmp(a));
             assert_eq!(q.peek(), reference.last().copied(), "scale {scale}");
+            // what a caller reads ahead comes in pop order, none before the front
+            let up: Vec<Due> = q.upcoming().collect();
+            assert!(up.windows(2).all(|w| w[0] <= w[1]));
+            assert!(up.first().is_none_or(|f| q.peek() <= Some(*f)));
             let mut all: Vec<Due> = q.entries().collect();
             all.sort_unstable_by(|a, b| b.cmp(a));
             assert_eq!(all, reference);
