@@ -13,7 +13,17 @@
 //! `sorted DAYS ACCOUNTS`: the 2024 log service and MaxCompute products
 //! (postpaid) over `gen-events`' generator, grouped by account, three
 //! passes. `one-shot N`: `Machine::evaluate` of the bench's 20-event log
-//! service timeline, N times.
+//! service timeline, N times; `one-shot-generated N` and
+//! `one-shot-handwritten N`: the same timeline through the generated log
+//! service module and through the hand-written rules (the bench's speed
+//! limit), collecting the fired instants as the bench does. Subtracting a
+//! run with N = 0 from one with N = 20 000 leaves the per-run count.
+
+#[path = "../benches/handwritten/mod.rs"]
+mod handwritten;
+#[rustfmt::skip]
+#[path = "../tests/it/generated/log_service_postpaid.rs"]
+mod log_service_generated;
 
 use clausec::eval::{Event, Fired, Machine, Program};
 use clausec::stream::workload::{profiles, Generator, Profile, DEFAULT_START};
@@ -82,27 +92,62 @@ fn sorted(ps: Vec<Profile>, machines: &[Machine], days: u32, accounts: u64) {
     );
 }
 
-fn one_shot(machines: &[Machine], runs: u32) {
+/// Which implementation runs the one-shot timeline.
+#[derive(Clone, Copy, PartialEq)]
+enum OneShot {
+    Evaluate,
+    Generated,
+    Handwritten,
+}
+
+fn one_shot(machines: &[Machine], runs: u32, how: OneShot) {
     let m = machines
         .iter()
         .find(|m| m.ir.product == "log_service")
         .expect("log service");
     let mut timeline = Vec::new();
+    let mut hand = Vec::new();
     let mut t = DEFAULT_START;
     for k in 0..10 {
         t += 3 * 86_400;
         timeline.push(m.event("arrears", t).expect("arrears"));
+        hand.push((t, handwritten::ARREARS));
         let pay = t + if k % 2 == 0 { 10 * 3600 } else { 2 * 86_400 };
         timeline.push(m.event("payment", pay).expect("payment"));
+        hand.push((pay, handwritten::PAYMENT));
     }
     let at = t + 32 * 86_400;
     let start = std::time::Instant::now();
     let mut actions = 0;
     for _ in 0..runs {
-        let e = m
-            .evaluate(black_box(&timeline), black_box(at))
-            .expect("evaluates");
-        actions += black_box(e).actions.len();
+        actions += match how {
+            OneShot::Evaluate => {
+                let e = m
+                    .evaluate(black_box(&timeline), black_box(at))
+                    .expect("evaluates");
+                black_box(e).actions.len()
+            }
+            OneShot::Generated => {
+                let mut out = Vec::new();
+                let mut a = log_service_generated::Account::default();
+                for e in black_box(&timeline) {
+                    a.event(m, usize::from(e.event.0), e.at, &mut |_, x| out.push(x))
+                        .expect("steps");
+                }
+                a.advance(m, black_box(at), &mut |_, x| out.push(x))
+                    .expect("advances");
+                black_box(out).len()
+            }
+            OneShot::Handwritten => {
+                let mut out = Vec::new();
+                let mut a = handwritten::Account::new(handwritten::LOG_SERVICE);
+                for (t, e) in black_box(&hand) {
+                    a.event(*t, *e, &mut |x| out.push(x));
+                }
+                a.advance(black_box(at), &mut |x| out.push(x));
+                black_box(out).len()
+            }
+        };
     }
     eprintln!(
         "{runs} evaluations, {actions} actions, {:?} each",
@@ -115,7 +160,13 @@ fn main() {
     let num = |i: usize, default: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(default);
     let (ps, machines) = setup();
     match args.first().map(String::as_str) {
-        Some("one-shot") => one_shot(&machines, num(1, 20_000) as u32),
+        Some("one-shot") => one_shot(&machines, num(1, 20_000) as u32, OneShot::Evaluate),
+        Some("one-shot-generated") => {
+            one_shot(&machines, num(1, 20_000) as u32, OneShot::Generated)
+        }
+        Some("one-shot-handwritten") => {
+            one_shot(&machines, num(1, 20_000) as u32, OneShot::Handwritten)
+        }
         _ => sorted(ps, &machines, num(1, 30) as u32, num(2, 100_000)),
     }
 }

@@ -83,7 +83,7 @@ impl Gen<'_> {
         );
         w!(
             self,
-            "#![allow(clippy::all, dead_code, unused_variables, unused_mut)]"
+            "#![allow(clippy::all, dead_code, unused_variables, unused_mut, unused_assignments)]"
         );
         w!(self, "");
         w!(self, "use clausec::compile::StepIx;");
@@ -164,7 +164,7 @@ impl Gen<'_> {
         );
         w!(self, "#[inline(always)]");
         w!(self, "fn held_due(t: i64) -> u32 {{");
-        w!(self, "    if t == i64::MAX {{ NONE }} else if t > LAST {{ BEYOND }} else {{ (t - EPOCH + 1).max(1) as u32 }}");
+        w!(self, "    if t > LAST {{ if t == i64::MAX {{ NONE }} else {{ BEYOND }} }} else {{ (t - EPOCH + 1).max(1) as u32 }}");
         w!(self, "}}");
         w!(self, "");
         w!(
@@ -290,6 +290,20 @@ impl Gen<'_> {
         w!(self, "        {first} ^ u32::from(self.terminated)");
         w!(self, "    }}");
         w!(self, "");
+        w!(
+            self,
+            "    /// Raises `now` to `at`, a step fired before an error (a step"
+        );
+        w!(
+            self,
+            "    /// before EPOCH, from a negative offset, is held as EPOCH)."
+        );
+        w!(self, "    #[cold]");
+        w!(self, "    fn lag(&mut self, at: i64) {{");
+        w!(self, "        let h = held_due(at);");
+        w!(self, "        if h > self.now {{ self.now = h; }}");
+        w!(self, "    }}");
+        w!(self, "");
         w!(self, "    /// Rule `r`'s trigger instant.");
         w!(self, "    #[inline(always)]");
         w!(
@@ -340,6 +354,11 @@ impl Gen<'_> {
                             "                _ => m.place_step(StepIx({k}), self.anchor_at({r})).map_err(Box::new)?,"
                         );
                         w!(self, "            }},");
+                    }
+                    // a held anchor is below 2^33: small offsets cannot overflow
+                    Some(Plan::Offset(0)) => w!(self, "            {l} => self.anchor_at({r}),"),
+                    Some(Plan::Offset(o)) if o.unsigned_abs() < 1 << 60 => {
+                        w!(self, "            {l} => self.anchor_at({r}) + {o},")
                     }
                     Some(Plan::Offset(o)) => w!(
                         self,
@@ -409,10 +428,8 @@ impl Gen<'_> {
             }
             w!(self, "            _ => {{}}");
             w!(self, "        }}");
-            // a step may fall before EPOCH (a negative offset): it never
-            // raises `now` past an accepted instant, so held as EPOCH
-            w!(self, "        let h = held_due(at);");
-            w!(self, "        if h > self.now {{ self.now = h; }}");
+            // `now` is not raised here: every caller raises it past `at`
+            // when it returns Ok, and `lag` does on the way out with an error
             w!(self, "    }}");
             w!(self, "");
         }
@@ -422,6 +439,7 @@ impl Gen<'_> {
     /// ties in rule order.
     fn advance_fn(&mut self) {
         w!(self, "    /// Fires every deadline due at or before `t`.");
+        w!(self, "    #[inline]");
         w!(
             self,
             "    pub fn advance(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {{"
@@ -433,7 +451,7 @@ impl Gen<'_> {
         w!(self, "        let h = held(t);");
         w!(
             self,
-            "        if self.next_due <= h && !self.terminated {{ self.rounds(m, t, out).map_err(|e| *e)?; }}"
+            "        if self.next_due <= h {{ self.rounds(m, t, out).map_err(|e| *e)?; }}"
         );
         w!(self, "        if h > self.now {{ self.now = h; }}");
         w!(self, "        Ok(())");
@@ -448,16 +466,19 @@ impl Gen<'_> {
             "    fn rounds(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {{"
         );
         let n = self.rules();
+        w!(
+            self,
+            "        if self.terminated || RULES == 0 {{ self.next_due = NONE; return Ok(()); }}"
+        );
         for r in 0..n {
             w!(self, "        let mut d{r} = self.due_{r}(m)?;");
         }
         w!(self, "        loop {{");
         w!(
             self,
-            "            if self.terminated {{ self.next_due = NONE; return Ok(()); }}"
+            "            let (mut best, mut due) = (usize::MAX, i64::MAX);"
         );
-        w!(self, "            let (mut best, mut due) = (0usize, d0);");
-        for r in 1..n {
+        for r in 0..n {
             w!(
                 self,
                 "            if d{r} < due {{ best = {r}; due = d{r}; }}"
@@ -471,7 +492,9 @@ impl Gen<'_> {
         for r in 0..n {
             w!(
                 self,
-                "                {r} => {{ self.fire_{r}(due, out); d{r} = self.due_{r}(m)?; }}"
+                "                {r} => {{ self.fire_{r}(due, out);{} d{r} = {}; }}",
+                self.stop_if_terminated(r, "return Ok(())"),
+                Self::due_after_firing(r, "due")
             );
         }
         w!(self, "                _ => return Ok(()),");
@@ -479,6 +502,56 @@ impl Gen<'_> {
         w!(self, "        }}");
         w!(self, "    }}");
         w!(self, "");
+    }
+
+    /// Whether each of rule `r`'s deadlines is placed at or after its anchor
+    /// (fixed offsets and calendar days; other placements may precede it).
+    fn never_early(&self, r: usize) -> bool {
+        let rule = &self.m.ir.rules[r];
+        (rule.first_step..rule.first_step + rule.step_count).all(|k| {
+            matches!(
+                self.m.hot.plans.get(k as usize),
+                Some(Plan::Offset(_) | Plan::CalendarDays { .. })
+            )
+        })
+    }
+
+    /// Rule `r`'s next deadline after it fired a step at `fired`; on an
+    /// error, `now` is first raised to `fired` (the machine's `now` after
+    /// the steps it fired before the error).
+    fn due_after_firing(r: usize, fired: &str) -> String {
+        format!(
+            "match self.due_{r}(m) {{ Ok(d) => d, Err(e) => {{ self.lag({fired}); return Err(e); }} }}"
+        )
+    }
+
+    /// After rule `r` fires: `exit` if that terminated the account, when one
+    /// of its steps can (empty otherwise: nothing else sets the flag). It
+    /// sets `next_due` to `NONE`, which keeps the invariant the entry checks
+    /// rely on: a terminated account is never due (`next_due <= h` fails).
+    fn stop_if_terminated(&self, r: usize, exit: &str) -> String {
+        let rule = &self.m.ir.rules[r];
+        let steps = rule.first_step..rule.first_step + rule.step_count;
+        let terminates = steps.into_iter().any(|k| {
+            let (from, to) = self
+                .m
+                .hot
+                .fx_range
+                .get(k as usize)
+                .copied()
+                .unwrap_or((0, 0));
+            self.m
+                .hot
+                .fx
+                .get(from as usize..to as usize)
+                .unwrap_or(&[])
+                .contains(&Fx::Terminate)
+        });
+        if terminates {
+            format!(" if self.terminated {{ self.next_due = NONE; {exit}; }}")
+        } else {
+            String::new()
+        }
     }
 
     /// `event(m, ev, at, out)`: deadlines up to `at`, then the event's edges
@@ -492,6 +565,7 @@ impl Gen<'_> {
             self,
             "    /// Applies event `ev` (an index into [`EVENTS`]) at `at`."
         );
+        w!(self, "    #[inline]");
         w!(
             self,
             "    pub fn event(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {{"
@@ -499,6 +573,7 @@ impl Gen<'_> {
         w!(self, "        self.apply(m, ev, at, out).map_err(|e| *e)");
         w!(self, "    }}");
         w!(self, "");
+        w!(self, "    #[inline(always)]");
         w!(
             self,
             "    fn apply(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {{"
@@ -514,7 +589,7 @@ impl Gen<'_> {
         );
         w!(
             self,
-            "        if self.next_due <= h && !self.terminated {{ self.rounds(m, at, out)?; }}"
+            "        if self.next_due <= h {{ self.rounds(m, at, out)?; }}"
         );
         w!(self, "        self.now = h;");
         w!(self, "        if self.terminated {{ return Ok(()); }}");
@@ -582,15 +657,32 @@ impl Gen<'_> {
                 }
             }
             w!(self, "                let mut full = false;");
-            let mut moved_rules = Vec::new();
+            // Per moved rule, its new deadline is computed in the arm that
+            // moves it (the target state is known there); rules the event
+            // only sends to non-waiting states never enter the loop below.
+            let mut loop_rules = Vec::new();
+            // Whether every moved rule's new deadline is at or after `at`
+            // (anchored at `at`, a plan never before its anchor) and either
+            // exactly at `at` whenever moved (offset 0: `immediate`) or
+            // always after it (a positive offset, calendar days).
+            let mut from_now = true;
+            let mut immediate = Vec::new();
+            let mut settled = Vec::new();
             for &r in reacting {
                 let r = usize::from(r);
                 let mut arms = Vec::new();
+                let mut waits = false;
+                let mut at_once = true;
+                let mut later = true;
+                // whether the rule may be waiting after the event
+                let mut may_wait = false;
                 let locals: Vec<_> = self.locals(r).collect();
                 for (l, sid) in locals {
                     let Some(edge) = m.hot.edge(ir, sid, e) else {
+                        may_wait |= m.hot.waiting(sid).is_some();
                         continue;
                     };
+                    may_wait |= m.hot.waiting(StateId(edge.target)).is_some();
                     let mut body = String::new();
                     if m.hot.waiting(sid).is_some() {
                         body.push_str("full = true; ");
@@ -611,26 +703,52 @@ impl Gen<'_> {
                         }
                     }
                     let target = self.local_of(r, edge.target);
-                    let _ = write!(body, "self.local[{r}] = {target}; true");
+                    let _ = write!(body, "self.local[{r}] = {target};");
+                    if let Some(step) = m.hot.waiting(StateId(edge.target)) {
+                        waits = true;
+                        from_now &= edge.flags & EdgeHot::SETS_ANCHOR != 0 && self.never_early(r);
+                        let plan = m.hot.plans.get(step.0 as usize);
+                        at_once &= plan == Some(&Plan::Offset(0));
+                        later &= matches!(
+                            plan,
+                            Some(
+                                Plan::Offset(1..)
+                                    | Plan::CalendarDays {
+                                        base: 0..,
+                                        days: 0..
+                                    }
+                            )
+                        );
+                        let _ = write!(body, " d{r} = self.due_{r}(m)?;");
+                    }
                     arms.push((l, body));
+                }
+                if !may_wait {
+                    settled.push(r);
                 }
                 if arms.is_empty() {
                     continue;
                 }
-                w!(
-                    self,
-                    "                let moved_{r} = match self.local[{r}] {{"
-                );
+                if waits {
+                    w!(self, "                let mut d{r} = i64::MAX;");
+                    loop_rules.push(r);
+                    if at_once {
+                        immediate.push(r);
+                    } else if !later {
+                        from_now = false; // due at `at` or later: the loop decides
+                    }
+                }
+                w!(self, "                match self.local[{r}] {{");
                 for (l, body) in arms {
                     w!(self, "                    {l} => {{ {body} }}");
                 }
-                w!(self, "                    _ => false,");
-                w!(self, "                }};");
-                moved_rules.push(r);
+                w!(self, "                    _ => {{}}");
+                w!(self, "                }}");
             }
             w!(self, "                if full {{");
             w!(self, "                    let mut due = i64::MAX;");
-            for r in 0..self.rules() {
+            // a rule the event leaves in no waiting state has no deadline
+            for r in (0..self.rules()).filter(|r| !settled.contains(r)) {
                 w!(self, "                    due = due.min(self.due_{r}(m)?);");
             }
             w!(self, "                    self.next_due = held_due(due);");
@@ -638,45 +756,63 @@ impl Gen<'_> {
                 self,
                 "                    if due <= at {{ self.rounds(m, at, out)?; }}"
             );
-            w!(self, "                }} else {{");
             // No moved rule was waiting: the others are due after `at`, at
-            // `rest` at the earliest, so only moved rules can fire now.
-            w!(self, "                    let rest = self.next_due;");
-            for &r in &moved_rules {
+            // `rest` (the earliest deadline, unchanged) at the earliest, so
+            // only moved rules can fire now.
+            if !loop_rules.is_empty() && from_now {
+                // Every candidate is due at or after `at`, and only the
+                // offset-0 ones at `at`: they fire first, in rule order
+                // (each with the steps its chain places at `at` too); the
+                // rest only set the earliest deadline.
+                w!(self, "                }} else {{");
+                w!(self, "                    let rest = self.next_due;");
+                for &r in &immediate {
+                    w!(
+                        self,
+                        "                    while d{r} <= at {{ let fired = d{r}; self.fire_{r}(fired, out);{} d{r} = {}; }}",
+                        self.stop_if_terminated(r, "return Ok(())"),
+                        Self::due_after_firing(r, "fired")
+                    );
+                }
+                w!(self, "                    let mut due = i64::MAX;");
+                for &r in &loop_rules {
+                    w!(self, "                    due = due.min(d{r});");
+                }
                 w!(
                     self,
-                    "                    let mut d{r} = if moved_{r} {{ self.due_{r}(m)? }} else {{ i64::MAX }};"
+                    "                    self.next_due = rest.min(held_due(due));"
                 );
-            }
-            w!(self, "                    loop {{");
-            w!(
-                self,
-                "                        if self.terminated {{ self.next_due = NONE; break; }}"
-            );
-            w!(
-                self,
-                "                        let (mut best, mut due) = (usize::MAX, i64::MAX);"
-            );
-            for &r in &moved_rules {
+            } else if !loop_rules.is_empty() {
+                w!(self, "                }} else {{");
+                w!(self, "                    let rest = self.next_due;");
+                w!(self, "                    loop {{");
                 w!(
                     self,
-                    "                        if d{r} < due {{ best = {r}; due = d{r}; }}"
+                    "                        let (mut best, mut due) = (usize::MAX, i64::MAX);"
                 );
-            }
-            w!(
-                self,
-                "                        if due > at {{ self.next_due = rest.min(held_due(due)); break; }}"
-            );
-            w!(self, "                        match best {{");
-            for &r in &moved_rules {
+                for &r in &loop_rules {
+                    w!(
+                        self,
+                        "                        if d{r} < due {{ best = {r}; due = d{r}; }}"
+                    );
+                }
                 w!(
                     self,
-                    "                            {r} => {{ self.fire_{r}(due, out); d{r} = self.due_{r}(m)?; }}"
+                    "                        if due > at {{ self.next_due = rest.min(held_due(due)); break; }}"
                 );
+                w!(self, "                        match best {{");
+                for &r in &loop_rules {
+                    w!(
+                        self,
+                        "                            {r} => {{ self.fire_{r}(due, out);{} d{r} = {}; }}",
+                        self.stop_if_terminated(r, "break"),
+                        Self::due_after_firing(r, "due")
+                    );
+                }
+                w!(self, "                            _ => break,");
+                w!(self, "                        }}");
+                w!(self, "                    }}");
             }
-            w!(self, "                            _ => break,");
-            w!(self, "                        }}");
-            w!(self, "                    }}");
             w!(self, "                }}");
             w!(self, "            }}");
         }

@@ -2,7 +2,7 @@
 //! `demo` / `demo` (postpaid), reading earliest. Do not edit; regenerate.
 //!
 //! Steps are reported by their index in the machine's IR (`Machine::ir.steps`).
-#![allow(clippy::all, dead_code, unused_variables, unused_mut)]
+#![allow(clippy::all, dead_code, unused_variables, unused_mut, unused_assignments)]
 
 use clausec::compile::StepIx;
 use clausec::eval::{EvalError, Machine};
@@ -42,7 +42,7 @@ fn held(t: i64) -> u32 { (t - EPOCH + 1) as u32 }
 /// A deadline in held form (`NONE`, `BEYOND` past `LAST`).
 #[inline(always)]
 fn held_due(t: i64) -> u32 {
-    if t == i64::MAX { NONE } else if t > LAST { BEYOND } else { (t - EPOCH + 1).max(1) as u32 }
+    if t > LAST { if t == i64::MAX { NONE } else { BEYOND } } else { (t - EPOCH + 1).max(1) as u32 }
 }
 
 /// One account's state, 28 bytes. `repr(C)`, largest fields first.
@@ -93,6 +93,14 @@ impl Account {
         self.anchor[0] ^ u32::from(self.terminated)
     }
 
+    /// Raises `now` to `at`, a step fired before an error (a step
+    /// before EPOCH, from a negative offset, is held as EPOCH).
+    #[cold]
+    fn lag(&mut self, at: i64) {
+        let h = held_due(at);
+        if h > self.now { self.now = h; }
+    }
+
     /// Rule `r`'s trigger instant.
     #[inline(always)]
     fn anchor_at(&self, r: usize) -> i64 { EPOCH - 1 + i64::from(self.anchor[r]) }
@@ -100,7 +108,7 @@ impl Account {
     #[inline(always)]
     fn due_0(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[0] {
-            1 => match self.anchor_at(0).checked_add(259200) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            1 => self.anchor_at(0) + 259200,
             _ => i64::MAX,
         })
     }
@@ -108,7 +116,7 @@ impl Account {
     #[inline(always)]
     fn due_1(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[1] {
-            1 => match self.anchor_at(1).checked_add(2592000) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            1 => self.anchor_at(1) + 2592000,
             _ => i64::MAX,
         })
     }
@@ -116,7 +124,7 @@ impl Account {
     #[inline(always)]
     fn due_2(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[2] {
-            1 => match self.anchor_at(2).checked_add(86400) { Some(t) => t, None => return Err(Box::new(EvalError::Overflow)) },
+            1 => self.anchor_at(2) + 86400,
             2 => m.place_step(StepIx(3), self.anchor_at(2)).map_err(Box::new)?,
             3 => m.place_step(StepIx(4), self.anchor_at(2)).map_err(Box::new)?,
             _ => i64::MAX,
@@ -132,8 +140,6 @@ impl Account {
             }
             _ => {}
         }
-        let h = held_due(at);
-        if h > self.now { self.now = h; }
     }
 
     #[inline(always)]
@@ -145,8 +151,6 @@ impl Account {
             }
             _ => {}
         }
-        let h = held_due(at);
-        if h > self.now { self.now = h; }
     }
 
     #[inline(always)]
@@ -169,49 +173,51 @@ impl Account {
             }
             _ => {}
         }
-        let h = held_due(at);
-        if h > self.now { self.now = h; }
     }
 
     /// Fires every deadline due at or before `t`.
+    #[inline]
     pub fn advance(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {
         if !(EPOCH..=LAST).contains(&t) { return Err(EvalError::OutOfRange { at: t }); }
         let h = held(t);
-        if self.next_due <= h && !self.terminated { self.rounds(m, t, out).map_err(|e| *e)?; }
+        if self.next_due <= h { self.rounds(m, t, out).map_err(|e| *e)?; }
         if h > self.now { self.now = h; }
         Ok(())
     }
 
     /// Fires, earliest first (ties in rule order), every step due by `t`.
     fn rounds(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
+        if self.terminated || RULES == 0 { self.next_due = NONE; return Ok(()); }
         let mut d0 = self.due_0(m)?;
         let mut d1 = self.due_1(m)?;
         let mut d2 = self.due_2(m)?;
         loop {
-            if self.terminated { self.next_due = NONE; return Ok(()); }
-            let (mut best, mut due) = (0usize, d0);
+            let (mut best, mut due) = (usize::MAX, i64::MAX);
+            if d0 < due { best = 0; due = d0; }
             if d1 < due { best = 1; due = d1; }
             if d2 < due { best = 2; due = d2; }
             if due > t { self.next_due = held_due(due); return Ok(()); }
             match best {
-                0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
-                1 => { self.fire_1(due, out); d1 = self.due_1(m)?; }
-                2 => { self.fire_2(due, out); d2 = self.due_2(m)?; }
+                0 => { self.fire_0(due, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                1 => { self.fire_1(due, out); d1 = match self.due_1(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                2 => { self.fire_2(due, out); if self.terminated { self.next_due = NONE; return Ok(()); } d2 = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 _ => return Ok(()),
             }
         }
     }
 
     /// Applies event `ev` (an index into [`EVENTS`]) at `at`.
+    #[inline]
     pub fn event(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {
         self.apply(m, ev, at, out).map_err(|e| *e)
     }
 
+    #[inline(always)]
     fn apply(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
         if !(EPOCH..=LAST).contains(&at) { return Err(Box::new(EvalError::OutOfRange { at })); }
         let h = held(at);
         if h < self.now { return Err(Box::new(EvalError::OutOfOrder { at, previous: self.now() })); }
-        if self.next_due <= h && !self.terminated { self.rounds(m, at, out)?; }
+        if self.next_due <= h { self.rounds(m, at, out)?; }
         self.now = h;
         if self.terminated { return Ok(()); }
         match ev {
@@ -221,11 +227,12 @@ impl Account {
                     m.place_step(StepIx(4), at).map_err(Box::new)?;
                 }
                 let mut full = false;
-                let moved_2 = match self.local[2] {
-                    0 => { self.anchor[2] = h; self.local[2] = 1; true }
-                    4 => { self.anchor[2] = h; self.local[2] = 1; true }
-                    _ => false,
-                };
+                let mut d2 = i64::MAX;
+                match self.local[2] {
+                    0 => { self.anchor[2] = h; self.local[2] = 1; d2 = self.due_2(m)?; }
+                    4 => { self.anchor[2] = h; self.local[2] = 1; d2 = self.due_2(m)?; }
+                    _ => {}
+                }
                 if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
@@ -235,14 +242,12 @@ impl Account {
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
-                    let mut d2 = if moved_2 { self.due_2(m)? } else { i64::MAX };
                     loop {
-                        if self.terminated { self.next_due = NONE; break; }
                         let (mut best, mut due) = (usize::MAX, i64::MAX);
                         if d2 < due { best = 2; due = d2; }
                         if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
-                            2 => { self.fire_2(due, out); d2 = self.due_2(m)?; }
+                            2 => { self.fire_2(due, out); if self.terminated { self.next_due = NONE; break; } d2 = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                             _ => break,
                         }
                     }
@@ -250,42 +255,29 @@ impl Account {
             }
             1 => { // payment
                 let mut full = false;
-                let moved_2 = match self.local[2] {
-                    1 => { full = true; self.caps &= !0x1f8; self.local[2] = 0; true }
-                    2 => { full = true; self.caps &= !0x1f8; self.local[2] = 0; true }
-                    3 => { full = true; self.caps &= !0x1f8; self.local[2] = 0; true }
-                    4 => { self.caps &= !0x1f8; self.local[2] = 0; true }
-                    _ => false,
-                };
+                match self.local[2] {
+                    1 => { full = true; self.caps &= !0x1f8; self.local[2] = 0; }
+                    2 => { full = true; self.caps &= !0x1f8; self.local[2] = 0; }
+                    3 => { full = true; self.caps &= !0x1f8; self.local[2] = 0; }
+                    4 => { self.caps &= !0x1f8; self.local[2] = 0; }
+                    _ => {}
+                }
                 if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
-                } else {
-                    let rest = self.next_due;
-                    let mut d2 = if moved_2 { self.due_2(m)? } else { i64::MAX };
-                    loop {
-                        if self.terminated { self.next_due = NONE; break; }
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d2 < due { best = 2; due = d2; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            2 => { self.fire_2(due, out); d2 = self.due_2(m)?; }
-                            _ => break,
-                        }
-                    }
                 }
             }
             6 => { // outage_start
                 let mut full = false;
-                let moved_0 = match self.local[0] {
-                    0 => { self.anchor[0] = h; self.local[0] = 1; true }
-                    2 => { self.anchor[0] = h; self.local[0] = 1; true }
-                    _ => false,
-                };
+                let mut d0 = i64::MAX;
+                match self.local[0] {
+                    0 => { self.anchor[0] = h; self.local[0] = 1; d0 = self.due_0(m)?; }
+                    2 => { self.anchor[0] = h; self.local[0] = 1; d0 = self.due_0(m)?; }
+                    _ => {}
+                }
                 if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
@@ -295,55 +287,34 @@ impl Account {
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
-                    let mut d0 = if moved_0 { self.due_0(m)? } else { i64::MAX };
-                    loop {
-                        if self.terminated { self.next_due = NONE; break; }
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d0 < due { best = 0; due = d0; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
-                            _ => break,
-                        }
-                    }
+                    let mut due = i64::MAX;
+                    due = due.min(d0);
+                    self.next_due = rest.min(held_due(due));
                 }
             }
             7 => { // outage_end
                 let mut full = false;
-                let moved_0 = match self.local[0] {
-                    1 => { full = true; self.local[0] = 0; true }
-                    2 => { self.local[0] = 0; true }
-                    _ => false,
-                };
+                match self.local[0] {
+                    1 => { full = true; self.local[0] = 0; }
+                    2 => { self.local[0] = 0; }
+                    _ => {}
+                }
                 if full {
                     let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
-                } else {
-                    let rest = self.next_due;
-                    let mut d0 = if moved_0 { self.due_0(m)? } else { i64::MAX };
-                    loop {
-                        if self.terminated { self.next_due = NONE; break; }
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d0 < due { best = 0; due = d0; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            0 => { self.fire_0(due, out); d0 = self.due_0(m)?; }
-                            _ => break,
-                        }
-                    }
                 }
             }
             8 => { // provider_notice
                 let mut full = false;
-                let moved_1 = match self.local[1] {
-                    0 => { self.anchor[1] = h; self.local[1] = 1; true }
-                    2 => { self.anchor[1] = h; self.local[1] = 1; true }
-                    _ => false,
-                };
+                let mut d1 = i64::MAX;
+                match self.local[1] {
+                    0 => { self.anchor[1] = h; self.local[1] = 1; d1 = self.due_1(m)?; }
+                    2 => { self.anchor[1] = h; self.local[1] = 1; d1 = self.due_1(m)?; }
+                    _ => {}
+                }
                 if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
@@ -353,17 +324,9 @@ impl Account {
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
-                    let mut d1 = if moved_1 { self.due_1(m)? } else { i64::MAX };
-                    loop {
-                        if self.terminated { self.next_due = NONE; break; }
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d1 < due { best = 1; due = d1; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            1 => { self.fire_1(due, out); d1 = self.due_1(m)?; }
-                            _ => break,
-                        }
-                    }
+                    let mut due = i64::MAX;
+                    due = due.min(d1);
+                    self.next_due = rest.min(held_due(due));
                 }
             }
             _ => {}
