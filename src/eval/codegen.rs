@@ -120,10 +120,12 @@ impl Gen<'_> {
     /// `(caps type, resources type)`: 3 bits per capability, 2 per resource
     /// (as `AccountState::caps` and `AccountState::resources`).
     fn field_types(&self) -> (&'static str, &'static str) {
-        (
-            Self::uint(3 * self.m.ir.capabilities.len()),
-            Self::uint(2 * self.m.ir.resources.len()),
-        )
+        // `AccountState::resources` is a u32: a machine has at most 16
+        let res = match Self::uint(2 * self.m.ir.resources.len()) {
+            "u64" => "u32",
+            t => t,
+        };
+        (Self::uint(3 * self.m.ir.capabilities.len()), res)
     }
 
     /// The account record: instants as `u32` seconds in the stream table's
@@ -191,19 +193,20 @@ impl Gen<'_> {
         w!(self, "    now: u32,");
         w!(self, "    /// The earliest deadline, held form.");
         w!(self, "    next_due: u32,");
-        for (name, ty, doc) in [
-            (
-                "caps",
-                caps,
-                "Capability states, 3 bits each (as `AccountState::caps`).",
-            ),
-            (
-                "resources",
-                res,
-                "Resource states, 2 bits each (as `AccountState::resources`).",
-            ),
-        ] {
-            for width in ["u32", "u16", "u8"] {
+        // widest first, so no padding falls between fields
+        for width in ["u32", "u16", "u8"] {
+            for (name, ty, doc) in [
+                (
+                    "caps",
+                    caps,
+                    "Capability states, 3 bits each (as `AccountState::caps`).",
+                ),
+                (
+                    "resources",
+                    res,
+                    "Resource states, 2 bits each (as `AccountState::resources`).",
+                ),
+            ] {
                 if ty == width {
                     w!(self, "    /// {doc}");
                     w!(self, "    pub {name}: {ty},");

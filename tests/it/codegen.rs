@@ -87,6 +87,28 @@ fn committed_modules_are_what_the_generator_produces() {
     }
 }
 
+/// Each module's header states its record size (what a caller budgets per
+/// account); it must be what the compiler lays out.
+#[test]
+fn stated_record_sizes_are_the_real_ones() {
+    let sizes = [
+        std::mem::size_of::<log_service_postpaid::Account>(),
+        std::mem::size_of::<maxcompute_postpaid::Account>(),
+        std::mem::size_of::<demo_postpaid::Account>(),
+        std::mem::size_of::<demo_postpaid_earliest::Account>(),
+        std::mem::size_of::<demo_prepaid::Account>(),
+    ];
+    for (&(.., stem), size) in MODULES.iter().zip(sizes) {
+        let path = root().join("tests/it/generated").join(format!("{stem}.rs"));
+        let text = std::fs::read_to_string(&path).expect("committed module");
+        let stated = format!("/// One account's state, {size} bytes.");
+        assert!(
+            text.contains(&stated),
+            "{stem}: {size} bytes, header says otherwise"
+        );
+    }
+}
+
 /// One generated module behind a common face.
 trait Generated {
     fn new() -> Self;
