@@ -128,6 +128,11 @@ impl Gen<'_> {
         (Self::uint(3 * self.m.ir.capabilities.len()), res)
     }
 
+    /// The waiting mask's type: one bit per rule.
+    fn mask_type(&self) -> &'static str {
+        Self::uint(self.rules())
+    }
+
     /// The account record: instants as `u32` seconds in the stream table's
     /// form, local states and flags as bytes, capabilities and resources in
     /// the smallest integers that hold their bits. Fields in order of
@@ -177,13 +182,32 @@ impl Gen<'_> {
         w!(self, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
         w!(self, "#[repr(C)]");
         w!(self, "pub struct Account {{");
-        if caps == "u64" {
-            w!(
-                self,
-                "    /// Capability states, 3 bits each (as `AccountState::caps`)."
-            );
-            w!(self, "    pub caps: u64,");
-        }
+        let fields = [
+            (
+                "pub caps",
+                caps,
+                "Capability states, 3 bits each (as `AccountState::caps`).",
+            ),
+            (
+                "pub resources",
+                res,
+                "Resource states, 2 bits each (as `AccountState::resources`).",
+            ),
+            (
+                "waiting",
+                self.mask_type(),
+                "Bit r: rule r is in a waiting state (it has a deadline).",
+            ),
+        ];
+        let emit = |g: &mut Self, width: &str| {
+            for (name, ty, doc) in fields {
+                if ty == width {
+                    w!(g, "    /// {doc}");
+                    w!(g, "    {name}: {ty},");
+                }
+            }
+        };
+        emit(self, "u64");
         w!(self, "    /// Each rule's trigger instant, held form (read only while the rule is not idle).");
         w!(self, "    anchor: [u32; RULES],");
         w!(
@@ -195,23 +219,7 @@ impl Gen<'_> {
         w!(self, "    next_due: u32,");
         // widest first, so no padding falls between fields
         for width in ["u32", "u16", "u8"] {
-            for (name, ty, doc) in [
-                (
-                    "caps",
-                    caps,
-                    "Capability states, 3 bits each (as `AccountState::caps`).",
-                ),
-                (
-                    "resources",
-                    res,
-                    "Resource states, 2 bits each (as `AccountState::resources`).",
-                ),
-            ] {
-                if ty == width {
-                    w!(self, "    /// {doc}");
-                    w!(self, "    pub {name}: {ty},");
-                }
-            }
+            emit(self, width);
         }
         w!(self, "    /// Each rule's local state (0 = idle).");
         w!(self, "    pub local: [u8; RULES],");
@@ -227,7 +235,7 @@ impl Gen<'_> {
         );
         w!(
             self,
-            "            caps: 0, resources: 0, local: [0; RULES], terminated: false,"
+            "            caps: 0, resources: 0, waiting: 0, local: [0; RULES], terminated: false,"
         );
         w!(self, "        }}");
         w!(self, "    }}");
@@ -245,8 +253,9 @@ impl Gen<'_> {
             _ => 8,
         };
         let n = self.rules();
-        let raw = 4 * n + 8 + size(caps) + size(res) + n + 1;
-        let align = size(caps).max(size(res)).max(4);
+        let mask = size(self.mask_type());
+        let raw = 4 * n + 8 + size(caps) + size(res) + mask + n + 1;
+        let align = size(caps).max(size(res)).max(mask).max(4);
         raw.div_ceil(align) * align
     }
 
@@ -305,6 +314,34 @@ impl Gen<'_> {
         w!(self, "    fn lag(&mut self, at: i64) {{");
         w!(self, "        let h = held_due(at);");
         w!(self, "        if h > self.now {{ self.now = h; }}");
+        w!(self, "    }}");
+        w!(self, "");
+        w!(
+            self,
+            "    /// The waiting mask from the local states (what `waiting` must be)."
+        );
+        w!(
+            self,
+            "    fn waiting_of_locals(&self) -> {} {{",
+            self.mask_type()
+        );
+        w!(self, "        let mut w = 0;");
+        for r in 0..self.rules() {
+            let waits: Vec<String> = self
+                .locals(r)
+                .filter(|(_, sid)| self.m.hot.waiting(*sid).is_some())
+                .map(|(l, _)| l.to_string())
+                .collect();
+            if !waits.is_empty() {
+                w!(
+                    self,
+                    "        if matches!(self.local[{r}], {}) {{ w |= {:#x}; }}",
+                    waits.join(" | "),
+                    1u64 << r
+                );
+            }
+        }
+        w!(self, "        w");
         w!(self, "    }}");
         w!(self, "");
         w!(self, "    /// Rule `r`'s trigger instant.");
@@ -427,6 +464,9 @@ impl Gen<'_> {
                     }
                 }
                 w!(self, "                self.local[{r}] = {target};");
+                if m.hot.waiting(StateId(edge.target.0)).is_none() {
+                    w!(self, "                self.waiting &= !{:#x};", 1u64 << r);
+                }
                 w!(self, "            }}");
             }
             w!(self, "            _ => {{}}");
@@ -457,6 +497,10 @@ impl Gen<'_> {
             "        if self.next_due <= h {{ self.rounds(m, t, out).map_err(|e| *e)?; }}"
         );
         w!(self, "        if h > self.now {{ self.now = h; }}");
+        w!(
+            self,
+            "        debug_assert_eq!(self.waiting, self.waiting_of_locals(), \"waiting mask\");"
+        );
         w!(self, "        Ok(())");
         w!(self, "    }}");
         w!(self, "");
@@ -473,6 +517,40 @@ impl Gen<'_> {
             self,
             "        if self.terminated || RULES == 0 {{ self.next_due = NONE; return Ok(()); }}"
         );
+        // At most one rule waiting (the common case): only it can fire, and
+        // firing changes no other rule's state.
+        w!(self, "        match self.waiting {{");
+        w!(
+            self,
+            "            0 => {{ self.next_due = NONE; return Ok(()); }}"
+        );
+        for r in 0..n {
+            w!(self, "            {:#x} => {{", 1u64 << r);
+            w!(self, "                let mut d = self.due_{r}(m)?;");
+            w!(self, "                loop {{");
+            w!(
+                self,
+                "                    if d > t {{ self.next_due = held_due(d); return Ok(()); }}"
+            );
+            w!(
+                self,
+                "                    self.fire_{r}(d, out);{}",
+                self.stop_if_terminated(r, "return Ok(())")
+            );
+            w!(
+                self,
+                "                    if self.waiting == 0 {{ self.next_due = NONE; return Ok(()); }}"
+            );
+            w!(
+                self,
+                "                    d = {};",
+                Self::due_after_firing(r, "d")
+            );
+            w!(self, "                }}");
+            w!(self, "            }}");
+        }
+        w!(self, "            _ => {{}}");
+        w!(self, "        }}");
         for r in 0..n {
             w!(self, "        let mut d{r} = self.due_{r}(m)?;");
         }
@@ -573,7 +651,15 @@ impl Gen<'_> {
             self,
             "    pub fn event(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {{"
         );
-        w!(self, "        self.apply(m, ev, at, out).map_err(|e| *e)");
+        w!(
+            self,
+            "        let result = self.apply(m, ev, at, out).map_err(|e| *e);"
+        );
+        w!(
+            self,
+            "        debug_assert_eq!(self.waiting, self.waiting_of_locals(), \"waiting mask\");"
+        );
+        w!(self, "        result");
         w!(self, "    }}");
         w!(self, "");
         w!(self, "    #[inline(always)]");
@@ -707,6 +793,19 @@ impl Gen<'_> {
                     }
                     let target = self.local_of(r, edge.target);
                     let _ = write!(body, "self.local[{r}] = {target};");
+                    let bit = 1u64 << r;
+                    match (
+                        m.hot.waiting(sid).is_some(),
+                        m.hot.waiting(StateId(edge.target)).is_some(),
+                    ) {
+                        (true, false) => {
+                            let _ = write!(body, " self.waiting &= !{bit:#x};");
+                        }
+                        (false, true) => {
+                            let _ = write!(body, " self.waiting |= {bit:#x};");
+                        }
+                        _ => {}
+                    }
                     if let Some(step) = m.hot.waiting(StateId(edge.target)) {
                         waits = true;
                         from_now &= edge.flags & EdgeHot::SETS_ANCHOR != 0 && self.never_early(r);
@@ -748,7 +847,9 @@ impl Gen<'_> {
                 w!(self, "                    _ => {{}}");
                 w!(self, "                }}");
             }
-            w!(self, "                if full {{");
+            w!(self, "                if full && self.waiting == 0 {{");
+            w!(self, "                    self.next_due = NONE;");
+            w!(self, "                }} else if full {{");
             w!(self, "                    let mut due = i64::MAX;");
             // a rule the event leaves in no waiting state has no deadline
             for r in (0..self.rules()).filter(|r| !settled.contains(r)) {

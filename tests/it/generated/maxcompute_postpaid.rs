@@ -59,6 +59,8 @@ pub struct Account {
     pub caps: u8,
     /// Resource states, 2 bits each (as `AccountState::resources`).
     pub resources: u8,
+    /// Bit r: rule r is in a waiting state (it has a deadline).
+    waiting: u8,
     /// Each rule's local state (0 = idle).
     pub local: [u8; RULES],
     pub terminated: bool,
@@ -68,7 +70,7 @@ impl Default for Account {
     fn default() -> Self {
         Account {
             anchor: [0; RULES], now: 0, next_due: NONE,
-            caps: 0, resources: 0, local: [0; RULES], terminated: false,
+            caps: 0, resources: 0, waiting: 0, local: [0; RULES], terminated: false,
         }
     }
 }
@@ -99,6 +101,18 @@ impl Account {
     fn lag(&mut self, at: i64) {
         let h = held_due(at);
         if h > self.now { self.now = h; }
+    }
+
+    /// The waiting mask from the local states (what `waiting` must be).
+    fn waiting_of_locals(&self) -> u8 {
+        let mut w = 0;
+        if matches!(self.local[0], 1) { w |= 0x1; }
+        if matches!(self.local[1], 1) { w |= 0x2; }
+        if matches!(self.local[2], 1) { w |= 0x4; }
+        if matches!(self.local[3], 1) { w |= 0x8; }
+        if matches!(self.local[4], 1) { w |= 0x10; }
+        if matches!(self.local[5], 1 | 2 | 3) { w |= 0x20; }
+        w
     }
 
     /// Rule `r`'s trigger instant.
@@ -173,6 +187,7 @@ impl Account {
             1 => {
                 out(0, at);
                 self.local[0] = 2;
+                self.waiting &= !0x1;
             }
             _ => {}
         }
@@ -184,6 +199,7 @@ impl Account {
             1 => {
                 out(1, at);
                 self.local[1] = 2;
+                self.waiting &= !0x2;
             }
             _ => {}
         }
@@ -195,6 +211,7 @@ impl Account {
             1 => {
                 out(2, at);
                 self.local[2] = 2;
+                self.waiting &= !0x4;
             }
             _ => {}
         }
@@ -206,6 +223,7 @@ impl Account {
             1 => {
                 out(3, at);
                 self.local[3] = 2;
+                self.waiting &= !0x8;
             }
             _ => {}
         }
@@ -217,6 +235,7 @@ impl Account {
             1 => {
                 out(4, at);
                 self.local[4] = 2;
+                self.waiting &= !0x10;
             }
             _ => {}
         }
@@ -241,6 +260,7 @@ impl Account {
                 self.caps = (self.caps & !0x7) | 0x5;
                 self.resources = clausec::eval::purge_resources(self.resources as u32, 0x3) as u8;
                 self.local[5] = 4;
+                self.waiting &= !0x20;
             }
             _ => {}
         }
@@ -253,12 +273,71 @@ impl Account {
         let h = held(t);
         if self.next_due <= h { self.rounds(m, t, out).map_err(|e| *e)?; }
         if h > self.now { self.now = h; }
+        debug_assert_eq!(self.waiting, self.waiting_of_locals(), "waiting mask");
         Ok(())
     }
 
     /// Fires, earliest first (ties in rule order), every step due by `t`.
     fn rounds(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
         if self.terminated || RULES == 0 { self.next_due = NONE; return Ok(()); }
+        match self.waiting {
+            0 => { self.next_due = NONE; return Ok(()); }
+            0x1 => {
+                let mut d = self.due_0(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_0(d, out);
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x2 => {
+                let mut d = self.due_1(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_1(d, out);
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_1(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x4 => {
+                let mut d = self.due_2(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_2(d, out);
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x8 => {
+                let mut d = self.due_3(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_3(d, out);
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_3(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x10 => {
+                let mut d = self.due_4(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_4(d, out);
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x20 => {
+                let mut d = self.due_5(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_5(d, out); if self.terminated { self.next_due = NONE; return Ok(()); }
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            _ => {}
+        }
         let mut d0 = self.due_0(m)?;
         let mut d1 = self.due_1(m)?;
         let mut d2 = self.due_2(m)?;
@@ -289,7 +368,9 @@ impl Account {
     /// Applies event `ev` (an index into [`EVENTS`]) at `at`.
     #[inline]
     pub fn event(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {
-        self.apply(m, ev, at, out).map_err(|e| *e)
+        let result = self.apply(m, ev, at, out).map_err(|e| *e);
+        debug_assert_eq!(self.waiting, self.waiting_of_locals(), "waiting mask");
+        result
     }
 
     #[inline(always)]
@@ -305,17 +386,19 @@ impl Account {
                 let mut full = false;
                 let mut d0 = i64::MAX;
                 match self.local[0] {
-                    0 => { self.anchor[0] = h; self.local[0] = 1; d0 = self.due_0(m)?; }
-                    2 => { self.anchor[0] = h; self.local[0] = 1; d0 = self.due_0(m)?; }
+                    0 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; d0 = self.due_0(m)?; }
+                    2 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; d0 = self.due_0(m)?; }
                     _ => {}
                 }
                 let mut d4 = i64::MAX;
                 match self.local[4] {
-                    0 => { self.anchor[4] = h; self.local[4] = 1; d4 = self.due_4(m)?; }
-                    2 => { self.anchor[4] = h; self.local[4] = 1; d4 = self.due_4(m)?; }
+                    0 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                    2 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
                     _ => {}
                 }
-                if full {
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
@@ -338,23 +421,25 @@ impl Account {
             1 => { // payment
                 let mut full = false;
                 match self.local[0] {
-                    1 => { full = true; self.local[0] = 0; }
+                    1 => { full = true; self.local[0] = 0; self.waiting &= !0x1; }
                     2 => { self.local[0] = 0; }
                     _ => {}
                 }
                 match self.local[4] {
-                    1 => { full = true; self.caps &= !0x7; self.local[4] = 0; }
+                    1 => { full = true; self.caps &= !0x7; self.local[4] = 0; self.waiting &= !0x10; }
                     2 => { self.caps &= !0x7; self.local[4] = 0; }
                     _ => {}
                 }
                 match self.local[5] {
-                    1 => { full = true; self.caps = 0; self.local[5] = 0; }
-                    2 => { full = true; self.caps = 0; self.local[5] = 0; }
-                    3 => { full = true; self.caps = 0; self.local[5] = 0; }
+                    1 => { full = true; self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
+                    2 => { full = true; self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
+                    3 => { full = true; self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
                     4 => { self.caps = 0; self.local[5] = 0; }
                     _ => {}
                 }
-                if full {
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
@@ -367,11 +452,13 @@ impl Account {
                 let mut full = false;
                 let mut d3 = i64::MAX;
                 match self.local[3] {
-                    0 => { self.anchor[3] = h; self.local[3] = 1; d3 = self.due_3(m)?; }
-                    2 => { self.anchor[3] = h; self.local[3] = 1; d3 = self.due_3(m)?; }
+                    0 => { self.anchor[3] = h; self.local[3] = 1; self.waiting |= 0x8; d3 = self.due_3(m)?; }
+                    2 => { self.anchor[3] = h; self.local[3] = 1; self.waiting |= 0x8; d3 = self.due_3(m)?; }
                     _ => {}
                 }
-                if full {
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
@@ -391,11 +478,13 @@ impl Account {
             7 => { // outage_end
                 let mut full = false;
                 match self.local[3] {
-                    1 => { full = true; self.local[3] = 0; }
+                    1 => { full = true; self.local[3] = 0; self.waiting &= !0x8; }
                     2 => { self.local[3] = 0; }
                     _ => {}
                 }
-                if full {
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
@@ -415,11 +504,13 @@ impl Account {
                 let mut full = false;
                 let mut d1 = i64::MAX;
                 match self.local[1] {
-                    0 => { self.anchor[1] = h; self.local[1] = 1; d1 = self.due_1(m)?; }
-                    2 => { self.anchor[1] = h; self.local[1] = 1; d1 = self.due_1(m)?; }
+                    0 => { self.anchor[1] = h; self.local[1] = 1; self.waiting |= 0x2; d1 = self.due_1(m)?; }
+                    2 => { self.anchor[1] = h; self.local[1] = 1; self.waiting |= 0x2; d1 = self.due_1(m)?; }
                     _ => {}
                 }
-                if full {
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
@@ -445,11 +536,13 @@ impl Account {
                 let mut full = false;
                 let mut d5 = i64::MAX;
                 match self.local[5] {
-                    0 => { self.anchor[5] = h; self.local[5] = 1; d5 = self.due_5(m)?; }
-                    4 => { self.anchor[5] = h; self.local[5] = 1; d5 = self.due_5(m)?; }
+                    0 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
+                    4 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
                     _ => {}
                 }
-                if full {
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
@@ -474,11 +567,13 @@ impl Account {
                 let mut full = false;
                 let mut d2 = i64::MAX;
                 match self.local[2] {
-                    0 => { self.anchor[2] = h; self.local[2] = 1; d2 = self.due_2(m)?; }
-                    2 => { self.anchor[2] = h; self.local[2] = 1; d2 = self.due_2(m)?; }
+                    0 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; d2 = self.due_2(m)?; }
+                    2 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; d2 = self.due_2(m)?; }
                     _ => {}
                 }
-                if full {
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
                     let mut due = i64::MAX;
                     due = due.min(self.due_0(m)?);
                     due = due.min(self.due_1(m)?);
