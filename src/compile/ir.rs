@@ -98,6 +98,13 @@ pub struct RuleIr {
     pub line: usize,
 }
 
+impl RuleIr {
+    /// The rule's steps, as indices into `Automaton::steps`.
+    pub fn steps(&self) -> std::ops::Range<u32> {
+        self.first_step..self.first_step + self.step_count
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResumeIr {
     Nothing,

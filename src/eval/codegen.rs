@@ -23,7 +23,7 @@ use super::hot::{EdgeHot, Fx, Plan};
 use super::Machine;
 use super::EPOCH_BASE;
 use crate::calendar::{FAST_FROM, FAST_UNTIL};
-use crate::compile::{ResumeIr, StateId, StateKind};
+use crate::compile::{ResumeIr, StateId, StateKind, StepIx};
 use std::fmt::Write;
 
 /// The module's source. `origin` is written into its header (where the
@@ -35,6 +35,18 @@ pub fn generate_rust(m: &Machine, origin: &str) -> String {
     };
     g.module(origin);
     g.out
+}
+
+/// One field of the generated `Account`.
+#[derive(Clone)]
+struct Field {
+    /// `name: type`, with `pub` when callers read it.
+    decl: String,
+    doc: &'static str,
+    bytes: usize,
+    align: usize,
+    /// An expression reading it as a `u32` (for `touch`).
+    read: String,
 }
 
 struct Gen<'a> {
@@ -138,7 +150,6 @@ impl Gen<'_> {
     /// the smallest integers that hold their bits. Fields in order of
     /// alignment, so `repr(C)` adds no padding between them.
     fn account_struct(&mut self) {
-        let (caps, res) = self.field_types();
         w!(self, "/// Instants are held as seconds since this one (2000-01-01T00:00:00Z), plus one: the stream table's form.");
         w!(self, "pub const EPOCH: i64 = {EPOCH_BASE};");
         w!(
@@ -182,48 +193,10 @@ impl Gen<'_> {
         w!(self, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
         w!(self, "#[repr(C)]");
         w!(self, "pub struct Account {{");
-        let fields = [
-            (
-                "pub caps",
-                caps,
-                "Capability states, 3 bits each (as `AccountState::caps`).",
-            ),
-            (
-                "pub resources",
-                res,
-                "Resource states, 2 bits each (as `AccountState::resources`).",
-            ),
-            (
-                "waiting",
-                self.mask_type(),
-                "Bit r: rule r is in a waiting state (it has a deadline).",
-            ),
-        ];
-        let emit = |g: &mut Self, width: &str| {
-            for (name, ty, doc) in fields {
-                if ty == width {
-                    w!(g, "    /// {doc}");
-                    w!(g, "    {name}: {ty},");
-                }
-            }
-        };
-        emit(self, "u64");
-        w!(self, "    /// Each rule's trigger instant, held form (read only while the rule is not idle).");
-        w!(self, "    anchor: [u32; RULES],");
-        w!(
-            self,
-            "    /// The latest instant seen, held form (0: none yet)."
-        );
-        w!(self, "    now: u32,");
-        w!(self, "    /// The earliest deadline, held form.");
-        w!(self, "    next_due: u32,");
-        // widest first, so no padding falls between fields
-        for width in ["u32", "u16", "u8"] {
-            emit(self, width);
+        for f in self.fields() {
+            w!(self, "    /// {}", f.doc);
+            w!(self, "    {},", f.decl);
         }
-        w!(self, "    /// Each rule's local state (0 = idle).");
-        w!(self, "    pub local: [u8; RULES],");
-        w!(self, "    pub terminated: bool,");
         w!(self, "}}");
         w!(self, "");
         w!(self, "impl Default for Account {{");
@@ -243,19 +216,97 @@ impl Gen<'_> {
         w!(self, "");
     }
 
-    /// What `account_struct` lays out, in bytes (`repr(C)` rounding).
-    fn account_bytes(&self) -> usize {
+    /// The record's fields in `repr(C)` order: widest first, so no padding
+    /// falls between them. One list serves the declaration, the stated size
+    /// and `touch`.
+    fn fields(&self) -> Vec<Field> {
         let (caps, res) = self.field_types();
-        let size = |t: &str| match t {
+        let n = self.rules();
+        let scalar = |name: &str, public: bool, ty: &'static str, doc: &'static str| Field {
+            decl: format!("{}{name}: {ty}", if public { "pub " } else { "" }),
+            doc,
+            bytes: Self::bytes(ty),
+            align: Self::bytes(ty),
+            read: format!("self.{name} as u32"),
+        };
+        let scalars = [
+            scalar(
+                "caps",
+                true,
+                caps,
+                "Capability states, 3 bits each (as `AccountState::caps`).",
+            ),
+            scalar(
+                "resources",
+                true,
+                res,
+                "Resource states, 2 bits each (as `AccountState::resources`).",
+            ),
+            scalar(
+                "waiting",
+                false,
+                self.mask_type(),
+                "Bit r: rule r is in a waiting state (it has a deadline).",
+            ),
+        ];
+        let mut fields = Vec::new();
+        let take = |fields: &mut Vec<Field>, width: usize| {
+            fields.extend(scalars.iter().filter(|f| f.bytes == width).cloned());
+        };
+        take(&mut fields, 8);
+        fields.push(Field {
+            decl: "anchor: [u32; RULES]".into(),
+            doc: "Each rule's trigger instant, held form (read only while the rule is not idle).",
+            bytes: 4 * n,
+            align: 4,
+            read: "self.anchor[0]".into(),
+        });
+        fields.push(scalar(
+            "now",
+            false,
+            "u32",
+            "The latest instant seen, held form (0: none yet).",
+        ));
+        fields.push(scalar(
+            "next_due",
+            false,
+            "u32",
+            "The earliest deadline, held form.",
+        ));
+        for width in [4, 2, 1] {
+            take(&mut fields, width);
+        }
+        fields.push(Field {
+            decl: "pub local: [u8; RULES]".into(),
+            doc: "Each rule's local state (0 = idle).",
+            bytes: n,
+            align: 1,
+            read: "u32::from(self.local[0])".into(),
+        });
+        fields.push(Field {
+            decl: "pub terminated: bool".into(),
+            doc: "A step terminated the agreement for this account.",
+            bytes: 1,
+            align: 1,
+            read: "u32::from(self.terminated)".into(),
+        });
+        fields
+    }
+
+    fn bytes(ty: &str) -> usize {
+        match ty {
             "u8" => 1,
             "u16" => 2,
             "u32" => 4,
             _ => 8,
-        };
-        let n = self.rules();
-        let mask = size(self.mask_type());
-        let raw = 4 * n + 8 + size(caps) + size(res) + mask + n + 1;
-        let align = size(caps).max(size(res)).max(mask).max(4);
+        }
+    }
+
+    /// What `account_struct` lays out, in bytes (`repr(C)` rounding).
+    fn account_bytes(&self) -> usize {
+        let fields = self.fields();
+        let raw: usize = fields.iter().map(|f| f.bytes).sum();
+        let align = fields.iter().map(|f| f.align).max().unwrap_or(1);
         raw.div_ceil(align) * align
     }
 
@@ -292,14 +343,12 @@ impl Gen<'_> {
         );
         w!(self, "    #[inline(always)]");
         w!(self, "    pub fn touch(&self) -> u32 {{");
-        let first = if self.field_types().0 == "u64" {
-            "self.caps as u32"
-        } else if self.rules() > 0 {
-            "self.anchor[0]"
-        } else {
-            "self.now"
-        };
-        w!(self, "        {first} ^ u32::from(self.terminated)");
+        // the first and last fields that take space (arrays may be empty)
+        let fields = self.fields();
+        let mut used = fields.iter().filter(|f| f.bytes > 0);
+        let first = used.next().map_or("0".into(), |f| f.read.clone());
+        let last = used.next_back().map_or(first.clone(), |f| f.read.clone());
+        w!(self, "        {first} ^ {last}");
         w!(self, "    }}");
         w!(self, "");
         w!(
@@ -439,13 +488,7 @@ impl Gen<'_> {
                 let target = self.local_of(r, edge.target.0);
                 w!(self, "            {l} => {{");
                 w!(self, "                out({}, at);", step.0);
-                let (from, to) = m
-                    .hot
-                    .fx_range
-                    .get(step.0 as usize)
-                    .copied()
-                    .unwrap_or((0, 0));
-                for &fx in m.hot.fx.get(from as usize..to as usize).unwrap_or(&[]) {
+                for &fx in m.hot.step_effects(step) {
                     match fx {
                         Fx::Caps { mask, value } => w!(
                             self,
@@ -464,7 +507,7 @@ impl Gen<'_> {
                     }
                 }
                 w!(self, "                self.local[{r}] = {target};");
-                if m.hot.waiting(StateId(edge.target.0)).is_none() {
+                if m.hot.waiting(edge.target).is_none() {
                     w!(self, "                self.waiting &= !{:#x};", 1u64 << r);
                 }
                 w!(self, "            }}");
@@ -515,7 +558,7 @@ impl Gen<'_> {
         let n = self.rules();
         w!(
             self,
-            "        if self.terminated || RULES == 0 {{ self.next_due = NONE; return Ok(()); }}"
+            "        if self.terminated {{ self.next_due = NONE; return Ok(()); }}"
         );
         // At most one rule waiting (the common case): only it can fire, and
         // firing changes no other rule's state.
@@ -588,8 +631,7 @@ impl Gen<'_> {
     /// Whether each of rule `r`'s deadlines is placed at or after its anchor
     /// (fixed offsets and calendar days; other placements may precede it).
     fn never_early(&self, r: usize) -> bool {
-        let rule = &self.m.ir.rules[r];
-        (rule.first_step..rule.first_step + rule.step_count).all(|k| {
+        self.m.ir.rules[r].steps().all(|k| {
             matches!(
                 self.m.hot.plans.get(k as usize),
                 Some(Plan::Offset(_) | Plan::CalendarDays { .. })
@@ -611,23 +653,9 @@ impl Gen<'_> {
     /// sets `next_due` to `NONE`, which keeps the invariant the entry checks
     /// rely on: a terminated account is never due (`next_due <= h` fails).
     fn stop_if_terminated(&self, r: usize, exit: &str) -> String {
-        let rule = &self.m.ir.rules[r];
-        let steps = rule.first_step..rule.first_step + rule.step_count;
-        let terminates = steps.into_iter().any(|k| {
-            let (from, to) = self
-                .m
-                .hot
-                .fx_range
-                .get(k as usize)
-                .copied()
-                .unwrap_or((0, 0));
-            self.m
-                .hot
-                .fx
-                .get(from as usize..to as usize)
-                .unwrap_or(&[])
-                .contains(&Fx::Terminate)
-        });
+        let terminates = self.m.ir.rules[r]
+            .steps()
+            .any(|k| self.m.hot.step_effects(StepIx(k)).contains(&Fx::Terminate));
         if terminates {
             format!(" if self.terminated {{ self.next_due = NONE; {exit}; }}")
         } else {
@@ -702,7 +730,7 @@ impl Gen<'_> {
                     .map(|(l, _)| l.to_string())
                     .collect();
                 let rule = &ir.rules[r];
-                let steps = rule.first_step..rule.first_step + rule.step_count;
+                let steps = rule.steps();
                 // fixed offsets cannot fail; calendar days only off the fast span
                 let general: Vec<u32> = steps
                     .clone()

@@ -320,6 +320,15 @@ impl Hot {
         (packed & !(h.mask << h.bit_offset)) | (v << h.bit_offset)
     }
 
+    /// The state effects of step `step` (empty unless a `will` step).
+    #[inline(always)]
+    pub fn step_effects(&self, step: StepIx) -> &[Fx] {
+        match self.fx_range.get(step.0 as usize) {
+            Some(&(from, to)) => self.fx.get(from as usize..to as usize).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
     /// The step state `s` waits for.
     #[inline]
     pub fn waiting(&self, s: StateId) -> Option<StepIx> {

@@ -672,10 +672,7 @@ impl Machine {
     /// the step's precompiled effects ([`super::hot::Fx`]).
     #[inline(always)]
     fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) {
-        let Some(&(from, to)) = self.hot.fx_range.get(step.0 as usize) else {
-            return;
-        };
-        for fx in self.hot.fx.get(from as usize..to as usize).unwrap_or(&[]) {
+        for fx in self.hot.step_effects(step) {
             match *fx {
                 Fx::Caps { mask, value } => st.caps = (st.caps & !mask) | value,
                 Fx::Terminate => {

@@ -29,7 +29,7 @@ impl Machine {
             };
             // steps are placed in order, each knowing those before it
             let mut known = Known::default();
-            for k in rule.first_step..rule.first_step + rule.step_count {
+            for k in rule.steps() {
                 let step = StepIx(k);
                 let s = self.ir.step(step);
                 let fired = k < fired_until;

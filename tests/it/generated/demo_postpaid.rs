@@ -63,6 +63,7 @@ pub struct Account {
     waiting: u8,
     /// Each rule's local state (0 = idle).
     pub local: [u8; RULES],
+    /// A step terminated the agreement for this account.
     pub terminated: bool,
 }
 
@@ -202,7 +203,7 @@ impl Account {
 
     /// Fires, earliest first (ties in rule order), every step due by `t`.
     fn rounds(&mut self, m: &Machine, t: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
-        if self.terminated || RULES == 0 { self.next_due = NONE; return Ok(()); }
+        if self.terminated { self.next_due = NONE; return Ok(()); }
         match self.waiting {
             0 => { self.next_due = NONE; return Ok(()); }
             0x1 => {
