@@ -33,7 +33,7 @@ mod maxcompute_generated;
 use clausec::eval::{AccountState, Event, Fired, Machine, Program};
 use clausec::stream::catalog::Catalog;
 use clausec::stream::engine::{PendingEvent, Shard};
-use clausec::stream::queue::{DeadlineQueue, Due};
+use clausec::stream::queue::{DeadlineQueue, Due, ReadMark};
 use clausec::stream::table::{unpack_time, Layout, Table};
 use clausec::stream::workload::{profiles, Generator, DEFAULT_START};
 use clausec::vocab::{Billing, Reading};
@@ -347,7 +347,7 @@ const BATCH: usize = 64;
 fn time_ordered(s: &Setup, accounts: &mut impl Accounts) -> Tally {
     let mut d = Driver {
         queue: DeadlineQueue::default(),
-        fetched: (0, 0),
+        fetched: ReadMark::default(),
         sink: 0,
         tally: (0, 0),
     };
@@ -370,8 +370,8 @@ fn time_ordered(s: &Setup, accounts: &mut impl Accounts) -> Tally {
 
 struct Driver {
     queue: DeadlineQueue,
-    /// The queue position up to which deadline records were fetched.
-    fetched: (u64, usize),
+    /// How far deadline records have been fetched.
+    fetched: ReadMark,
     sink: u32,
     tally: Tally,
 }
@@ -392,12 +392,8 @@ impl Driver {
             if unpack_time(d.due) > t {
                 break;
             }
-            let (opened, popped) = self.queue.position();
-            if opened != self.fetched.0 || popped >= self.fetched.1 {
-                for n in self.queue.upcoming().take(BATCH) {
-                    self.sink ^= accounts.fetch(n.rec);
-                }
-                self.fetched = (opened, popped + BATCH);
+            for n in self.queue.read_ahead(&mut self.fetched, BATCH) {
+                self.sink ^= accounts.fetch(n.rec);
             }
             self.queue.pop();
             if accounts.next_due(d.rec) == d.due {

@@ -10,7 +10,7 @@
 //! order.
 
 use super::catalog::Catalog;
-use super::queue::{DeadlineQueue, Due};
+use super::queue::{DeadlineQueue, Due, ReadMark};
 use super::table::{pack_time, unpack_time, Names, Table};
 use crate::eval::{AccountState, Event, Fired};
 use hashbrown::HashTable;
@@ -84,9 +84,8 @@ pub struct Shard {
     /// `pending[..fetched]` have had their records read ahead (see
     /// [`Shard::fetch_ahead`]).
     fetched: usize,
-    /// The queue's position up to which deadline records were read ahead:
-    /// (bucket count, run index).
-    deadlines_fetched: (u64, usize),
+    /// How far deadline records have been read ahead.
+    deadlines_fetched: ReadMark,
 }
 
 /// Events whose records are read together ahead of applying them.
@@ -255,14 +254,13 @@ impl Shard {
             }
             self.fetched = end;
         }
-        let (opened, popped) = self.queue.position();
-        if opened != self.deadlines_fetched.0 || popped >= self.deadlines_fetched.1 {
-            for d in self.queue.upcoming().take(FETCH_BATCH) {
-                if let Some(t) = self.tables.get(d.machine as usize) {
-                    sink ^= t.peek(d.rec);
-                }
+        for d in self
+            .queue
+            .read_ahead(&mut self.deadlines_fetched, FETCH_BATCH)
+        {
+            if let Some(t) = self.tables.get(d.machine as usize) {
+                sink ^= t.peek(d.rec);
             }
-            self.deadlines_fetched = (opened, popped + FETCH_BATCH);
         }
         std::hint::black_box(sink);
     }

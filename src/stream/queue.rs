@@ -128,6 +128,14 @@ impl Heap {
     }
 }
 
+/// Where a caller last read records ahead ([`DeadlineQueue::read_ahead`]):
+/// the bucket then open, and the run index up to which it read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadMark {
+    opened: u64,
+    until: usize,
+}
+
 #[derive(Clone, Debug)]
 pub struct DeadlineQueue {
     /// The open bucket's entries in pop order; those before `next` are
@@ -146,7 +154,7 @@ pub struct DeadlineQueue {
     ring_len: usize,
     /// Entries beyond the ring.
     far: Heap,
-    /// Incremented each time a bucket opens (see [`DeadlineQueue::position`]).
+    /// Incremented each time a bucket opens (see [`DeadlineQueue::read_ahead`]).
     opened: u64,
 }
 
@@ -270,11 +278,18 @@ impl DeadlineQueue {
         Some(Due::from_key(k))
     }
 
-    /// Where popping stands: (buckets opened so far, entries popped from
-    /// the open bucket's run). A caller reading records ahead compares it
-    /// with where it last read.
-    pub fn position(&self) -> (u64, usize) {
-        (self.opened, self.next)
+    /// The next `n` entries whose records a caller should read ahead:
+    /// none while it has not yet popped what it read last time (`mark`,
+    /// which it keeps and this updates; `ReadMark::default()` at first).
+    pub fn read_ahead(&self, mark: &mut ReadMark, n: usize) -> impl Iterator<Item = Due> + '_ {
+        let fresh = self.opened != mark.opened || self.next >= mark.until;
+        if fresh {
+            *mark = ReadMark {
+                opened: self.opened,
+                until: self.next + n,
+            };
+        }
+        self.upcoming().take(if fresh { n } else { 0 })
     }
 
     /// The open bucket's entries not yet popped, in pop order (without the
@@ -353,6 +368,30 @@ mod tests {
             .map(|d| (d.due, d.machine, d.rec))
             .collect();
         assert_eq!(order, vec![(3, 0, 9), (3, 1, 0), (5, 0, 1), (7, 0, 0)]);
+    }
+
+    #[test]
+    fn read_ahead_offers_each_batch_once() {
+        let mut q = DeadlineQueue::default();
+        // bucket 1, later than the one open at first: it becomes a sorted run
+        for rec in 0..10 {
+            q.push(Due {
+                due: 5_000 + rec,
+                machine: 0,
+                rec,
+            });
+        }
+        let mut mark = ReadMark::default();
+        assert_eq!(q.peek().map(|d| d.rec), Some(0)); // opens the bucket
+        let recs = |q: &DeadlineQueue, mark: &mut ReadMark| -> Vec<u32> {
+            q.read_ahead(mark, 4).map(|d| d.rec).collect()
+        };
+        assert_eq!(recs(&q, &mut mark), vec![0, 1, 2, 3]);
+        assert!(recs(&q, &mut mark).is_empty(), "not popped yet");
+        for _ in 0..4 {
+            q.pop();
+        }
+        assert_eq!(recs(&q, &mut mark), vec![4, 5, 6, 7]);
     }
 
     /// Random pushes, pops and compactions against a sorted reference, with
