@@ -171,13 +171,7 @@ impl Account {
         Ok(match self.local[5] {
             1 => self.anchor_at(5),
             2 => self.anchor_at(5),
-            3 => match self.anchor_at(5).checked_add(0) {
-                Some(a) if (946684800..=4133980800).contains(&a) => {
-                    let t = ((a + 28800).div_euclid(86400) + 16) * 86400 - 28800;
-                    if (946684800..=4133980800).contains(&t) { t } else { m.place_step(StepIx(7), self.anchor_at(5)).map_err(Box::new)? }
-                }
-                _ => m.place_step(StepIx(7), self.anchor_at(5)).map_err(Box::new)?,
-            },
+            3 => m.place_step(StepIx(7), self.anchor_at(5)).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -530,9 +524,7 @@ impl Account {
             }
             9 => { // deferral_end
                 if matches!(self.local[5], 0 | 4) {
-                    if !(946684800..=4133980800).contains(&at) {
-                        m.place_step(StepIx(7), at).map_err(Box::new)?;
-                    }
+                    m.place_step(StepIx(7), at).map_err(Box::new)?;
                 }
                 let mut full = false;
                 let mut d5 = i64::MAX;
@@ -555,10 +547,15 @@ impl Account {
                     if due <= at { self.rounds(m, at, out)?; }
                 } else {
                     let rest = self.next_due;
-                    while d5 <= at { let fired = d5; self.fire_5(fired, out); if self.terminated { self.next_due = NONE; return Ok(()); } d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
-                    let mut due = i64::MAX;
-                    due = due.min(d5);
-                    self.next_due = rest.min(held_due(due));
+                    loop {
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d5 < due { best = 5; due = d5; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
+                        match best {
+                            5 => { self.fire_5(due, out); if self.terminated { self.next_due = NONE; break; } d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                            _ => break,
+                        }
+                    }
                 }
             }
             10 => { // bill
