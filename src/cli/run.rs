@@ -135,10 +135,43 @@ impl Sink {
     }
 }
 
-fn write_checkpoint(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Fault injection for the crash tests (tests/it/stream.rs), read from
+/// `CLAUSEC_CRASH`: `after-checkpoint:N` aborts the process as soon as the
+/// N-th checkpoint of this run is in place, `mid-checkpoint:N` half-way
+/// through writing it. An abort, like `kill -9`, flushes nothing; the tests
+/// use it to kill the run at exactly these moments, which a timed kill
+/// reaches only by chance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Crash {
+    None,
+    After(u64),
+    Mid(u64),
+}
+
+impl Crash {
+    fn from_env() -> Crash {
+        let Ok(v) = std::env::var("CLAUSEC_CRASH") else {
+            return Crash::None;
+        };
+        let (what, n) = v.split_once(':').unwrap_or((v.as_str(), "1"));
+        match (what, n.parse()) {
+            ("after-checkpoint", Ok(n)) => Crash::After(n),
+            ("mid-checkpoint", Ok(n)) => Crash::Mid(n),
+            _ => Crash::None,
+        }
+    }
+}
+
+/// Writes checkpoint number `n` of this run (1-based).
+fn write_checkpoint(path: &Path, bytes: &[u8], n: u64, crash: Crash) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     {
         let mut f = File::create(&tmp)?;
+        if crash == Crash::Mid(n) {
+            f.write_all(&bytes[..bytes.len() / 2])?;
+            f.sync_all()?;
+            std::process::abort();
+        }
         f.write_all(bytes)?;
         f.sync_all()?;
     }
@@ -147,6 +180,9 @@ fn write_checkpoint(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
+    }
+    if crash == Crash::After(n) {
+        std::process::abort();
     }
     Ok(())
 }
@@ -249,6 +285,8 @@ pub fn run(a: RunArgs) -> ExitCode {
     }
     let stop = a.on_error == OnError::Stop;
     let every = a.checkpoint_every.max(1);
+    let crash = Crash::from_env();
+    let mut checkpoints = 0u64;
     let mut eof = false;
     let mut spans = Vec::new();
     while !eof {
@@ -297,7 +335,8 @@ pub fn run(a: RunArgs) -> ExitCode {
                         bytes: sink.written,
                     },
                 );
-                if let Err(e) = write_checkpoint(cp, &bytes) {
+                checkpoints += 1;
+                if let Err(e) = write_checkpoint(cp, &bytes, checkpoints, crash) {
                     return fail(format!("cannot write checkpoint `{}`: {e}", cp.display()));
                 }
             }

@@ -265,10 +265,23 @@ impl Shard {
         std::hint::black_box(sink);
     }
 
+    /// The scratch state of `machine` (a fresh one the first time). A shard
+    /// restored from a checkpoint has none yet for machines its new lines
+    /// have not named, though its restored deadlines and pending events do.
     fn scratch(&mut self, cat: &Catalog, machine: u16) -> AccountState {
-        self.scratch[machine as usize]
-            .take()
+        self.scratch
+            .get_mut(machine as usize)
+            .and_then(Option::take)
             .unwrap_or_else(|| cat.entries[machine as usize].fresh.clone())
+    }
+
+    /// Keeps `st` as `machine`'s scratch state for the next record.
+    fn put_scratch(&mut self, machine: u16, st: AccountState) {
+        let m = machine as usize;
+        if self.scratch.len() <= m {
+            self.scratch.resize(m + 1, None);
+        }
+        self.scratch[m] = Some(st);
     }
 
     fn fire_deadline(&mut self, cat: &Catalog) {
@@ -296,7 +309,7 @@ impl Shard {
                 });
             }
         }
-        self.scratch[d.machine as usize] = Some(st);
+        self.put_scratch(d.machine, st);
     }
 
     fn apply_event(&mut self, cat: &Catalog) {
@@ -323,7 +336,7 @@ impl Shard {
             }),
         }
         self.fired.clear();
-        self.scratch[p.machine as usize] = Some(st);
+        self.put_scratch(p.machine, st);
     }
 
     /// Stores the new state, queues its next deadline and formats what fired.

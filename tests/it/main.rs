@@ -9,6 +9,7 @@ mod differential;
 mod explain;
 mod fmt_roundtrip;
 mod quotes;
+mod restart;
 mod shipped;
 mod stream;
 mod summary;
