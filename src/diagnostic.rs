@@ -108,7 +108,24 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub help: Option<String>,
     /// A replacement the user probably meant (“did you mean”).
-    pub suggestion: Option<String>,
+    pub suggestion: Option<Suggestion>,
+}
+
+/// A replacement for the text at `span`.
+///
+/// `safe` says whether a tool may apply it without asking (an editor's
+/// quick fix, a future `clausec fix`): `true` only when the replacement is
+/// another spelling of what the author wrote, so the meaning cannot change
+/// — a full-width `２４` for `24`, `小时` for `h`, the zone alias
+/// `Asia/Beijing` for `Asia/Shanghai`, `2024-06-02 12:00` for
+/// `2024-06-02T12:00`. A “did you mean” found by spelling distance is never
+/// safe: the closest name need not be the one meant, and a wrong action or
+/// unit changes what the clause does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    pub span: Span,
+    pub replacement: String,
+    pub safe: bool,
 }
 
 impl Diagnostic {
@@ -141,19 +158,56 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
-    /// Adds “did you mean `x`?” when a close candidate exists.
+    /// Adds “did you mean `x`?” when a candidate is close enough to be a
+    /// typo of `wrong`; the replacement covers the primary span and is not
+    /// safe to apply unasked (see [`Suggestion`]). A `wrong` that is a
+    /// full-width spelling of a candidate (`ｈ`) gets a safe suggestion.
     pub fn suggest<'a>(
-        mut self,
+        self,
         wrong: &str,
         candidates: impl IntoIterator<Item = &'a str>,
     ) -> Diagnostic {
-        if let Some(best) = closest(wrong, candidates) {
-            self.help = Some(match self.help.take() {
-                Some(h) => format!("did you mean `{best}`? {h}"),
-                None => format!("did you mean `{best}`?"),
-            });
-            self.suggestion = Some(best.to_string());
+        let candidates: Vec<&str> = candidates.into_iter().collect();
+        let folded = fold_full_width(wrong);
+        if folded != wrong && candidates.contains(&folded.as_str()) {
+            let help = format!("`{wrong}` is written with full-width characters; type `{folded}`");
+            return self.replace_primary(&folded, true, help);
         }
+        match closest(wrong, candidates) {
+            Some(best) => {
+                let help = format!("did you mean `{best}`?");
+                self.replace_primary(best, false, help)
+            }
+            None => self,
+        }
+    }
+
+    /// Suggests `replacement` for the primary span, with `help` put first.
+    pub fn replace_primary(self, replacement: &str, safe: bool, help: String) -> Diagnostic {
+        match self.primary.as_ref().map(|p| p.span) {
+            Some(span) => self.suggest_at(span, replacement, safe, help),
+            None => self,
+        }
+    }
+
+    /// Suggests replacing `span` with `replacement`; `help` says why and is
+    /// put before any help already given.
+    pub fn suggest_at(
+        mut self,
+        span: Span,
+        replacement: &str,
+        safe: bool,
+        help: String,
+    ) -> Diagnostic {
+        self.help = Some(match self.help.take() {
+            Some(h) => format!("{help} {h}"),
+            None => help,
+        });
+        self.suggestion = Some(Suggestion {
+            span,
+            replacement: replacement.to_string(),
+            safe,
+        });
         self
     }
     pub fn is_error(&self) -> bool {
@@ -161,16 +215,45 @@ impl Diagnostic {
     }
 }
 
-/// The candidate closest to `wrong`, if any is close enough to be a typo.
+/// The candidate closest to `wrong`, if any is close enough to be a typo:
+/// at most one edit (a swap of two neighbours counts as one) in three
+/// characters, one for short words, and never a rewrite of the whole word —
+/// `天` is not a typo of `h`, nor `Asia/Beijing` of `Asia/Brunei` (a shared
+/// prefix is not a resemblance).
+/// Ties go to the candidate that shares the longer start.
 pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
+    let n = wrong.chars().count();
+    let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
+        let dist = strsim::osa_distance(wrong, c);
+        let shorter = n.min(c.chars().count());
+        let close = dist > 0 && dist <= 1.max(n / 3) && dist < shorter;
+        if !close {
+            continue;
+        }
         let score = strsim::jaro_winkler(wrong, c);
-        let dist = strsim::levenshtein(wrong, c);
-        let close = score >= 0.8 || dist <= 2.max(wrong.chars().count() / 3);
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
+        if best.is_none_or(|(d, s, _)| dist < d || (dist == d && score > s)) {
+            best = Some((dist, score, c));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, _, c)| c)
+}
+
+/// The ASCII look-alike of full-width forms (`２４` → `24`, `；` → `;`,
+/// `ｈ` → `h`), the ideographic space and curly double quotes; every other
+/// character unchanged. Chinese input methods produce these where the
+/// language wants ASCII.
+pub fn fold_full_width(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+/// One character's ASCII look-alike (see [`fold_full_width`]).
+pub fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        '\u{201C}' | '\u{201D}' => '"',
+        '、' => ',',
+        _ => c,
+    }
 }

@@ -62,8 +62,21 @@ struct JsonDiagnostic<'a> {
     end_column: Option<usize>,
     label: Option<&'a str>,
     help: Option<&'a str>,
-    suggestion: Option<&'a str>,
+    suggestion: Option<JsonSuggestion<'a>>,
     related: Vec<JsonRelated<'a>>,
+}
+
+/// A [`crate::diagnostic::Suggestion`]: replace `line:column` up to
+/// `end_line:end_column` (1-based, columns in characters, end exclusive)
+/// with `replacement`; `safe` as defined there.
+#[derive(Serialize)]
+struct JsonSuggestion<'a> {
+    replacement: &'a str,
+    safe: bool,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -99,7 +112,19 @@ pub fn to_json(map: &SourceMap, diags: &[Diagnostic]) -> String {
                 end_column: pos.map(|p| p.4),
                 label: d.primary.as_ref().map(|p| p.message.as_str()),
                 help: d.help.as_deref(),
-                suggestion: d.suggestion.as_deref(),
+                suggestion: d.suggestion.as_ref().and_then(|s| {
+                    let f = map.get(s.span.file)?;
+                    let (line, column) = f.line_col(s.span.start as usize);
+                    let (end_line, end_column) = f.line_col(s.span.end as usize);
+                    Some(JsonSuggestion {
+                        replacement: &s.replacement,
+                        safe: s.safe,
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                    })
+                }),
                 related: d
                     .secondary
                     .iter()

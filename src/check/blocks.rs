@@ -186,6 +186,7 @@ fn general_terms(sink: &mut Sink, blocks: &[&ast::Block]) -> (Option<Terms>, Opt
             }
         }
         merged.billing_declared |= s.billing_declared;
+        merged.billing_broken |= s.billing_broken;
     }
     let mut terms = Terms {
         section: first.section.number.clone(),

@@ -96,7 +96,9 @@ pub fn check_headers(sink: &mut Sink, group: &[&ast::File], in_memory: bool) -> 
             .get(first.id)
             .and_then(|f| f.path.as_ref())
             .and_then(|p| p.parent())
-            .map_or_else(String::new, |p| p.display().to_string());
+            .map(|p| p.display().to_string())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| ".".to_string());
         sink.push(
             Diagnostic::new(
                 Code::E0027,

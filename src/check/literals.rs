@@ -103,17 +103,146 @@ pub fn duration(sink: &mut Sink, lit: &DurationLit) -> Option<DurationM> {
             return None;
         }
         None => {
-            sink.push(
-                Diagnostic::new(Code::E0016, format!("unknown duration unit `{}`", lit.unit))
-                    .at(lit.unit_span, "not a unit of time")
-                    .help("units are `min`, `h`, `d`, `calendar days`, `workdays`, `months`")
-                    .suggest(&lit.unit, UNIT_NAMES.iter().copied()),
-            );
+            let d = Diagnostic::new(Code::E0016, format!("unknown duration unit `{}`", lit.unit))
+                .at(lit.unit_span, "not a unit of time")
+                .help("units are `min`, `h`, `d`, `calendar days`, `workdays`, `months`");
+            let d = match other_spelling(&lit.unit) {
+                Some(spelling) => suggest_unit(sink, d, lit, spelling),
+                None => d.suggest(&lit.unit, UNIT_NAMES.iter().copied()),
+            };
+            sink.push(d);
             return None;
         }
     };
     let count = whole_number(sink, &lit.count, lit.span, "a duration", max_count(unit))?;
     Some(DurationM { count, unit })
+}
+
+/// What a unit written in other words means in the language's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Spelling {
+    /// The same unit: replacing it keeps the meaning (`小时` → `h`).
+    Same(&'static str),
+    /// 日, 天, days: a day in the text is a calendar day unless it counts
+    /// hours from an instant; which one the author means is theirs to say.
+    Day,
+    /// 周, weeks: so many times seven days.
+    Week,
+    /// 年, years: so many times twelve months.
+    Year,
+}
+
+/// Units written in Chinese or in English words, or with a typo of form
+/// (`calendar_days`), that mean one of the language's units.
+fn other_spelling(unit: &str) -> Option<Spelling> {
+    let folded = crate::diagnostic::fold_full_width(unit);
+    if folded != unit && unit_of(&folded).is_some() {
+        return None; // a full-width spelling: `suggest` handles it
+    }
+    Some(match unit.to_lowercase().as_str() {
+        "小时" | "个小时" | "钟头" | "hour" | "hours" | "hr" | "hrs" => Spelling::Same("h"),
+        "分钟" | "分" | "minute" | "minutes" | "mins" => Spelling::Same("min"),
+        "自然日" | "个自然日" | "calendar_day" | "calendar_days" | "calendarday"
+        | "calendardays" => Spelling::Same("calendar days"),
+        "工作日" | "个工作日" | "working_days" | "business_days" | "workingdays"
+        | "businessdays" => Spelling::Same("workdays"),
+        "月" | "个月" | "mon" | "mons" => Spelling::Same("months"),
+        "日" | "天" | "day" | "days" | "日历天" => Spelling::Day,
+        "周" | "星期" | "个星期" | "礼拜" | "week" | "weeks" | "wk" => Spelling::Week,
+        "年" | "year" | "years" | "yr" | "yrs" => Spelling::Year,
+        _ => return None,
+    })
+}
+
+/// The suggestion for a unit written in other words. Only a spelling of
+/// the same unit is safe; 日/天 get `calendar days` with the agreement's own
+/// definition (or the Civil Code's rule) in the help, and weeks and years
+/// are rewritten in days and months for the author to confirm.
+fn suggest_unit(sink: &Sink, d: Diagnostic, lit: &DurationLit, spelling: Spelling) -> Diagnostic {
+    let count: Option<u64> = lit.count.parse().ok();
+    let whole = |n: u64, unit: &str| format!("{n} {unit}");
+    match spelling {
+        Spelling::Same(unit) => d.suggest_at(
+            lit.unit_span,
+            unit,
+            true,
+            format!("`{}` is written `{unit}` in clause files;", lit.unit),
+        ),
+        Spelling::Day => {
+            let n = count.unwrap_or(1);
+            let why = match day_definition(sink) {
+                Some((article, sentence)) => format!(
+                    "the agreement defines its days in `§{article}`: “{sentence}” — write `{n} calendar days` (自然日: the anchor's own day is not counted, the period ends at 24:00 of day {n});"
+                ),
+                None => format!(
+                    "a period in days does not count its first day and ends at 24:00 of the last (Civil Code Art. 201, 203): write `{n} calendar days` (自然日);"
+                ),
+            };
+            d.suggest_at(
+                lit.span,
+                &whole(n, "calendar days"),
+                false,
+                format!(
+                    "{why} `{n}d` is exactly {n} × 24 hours, for periods the text counts from an instant (“届满24小时”);",
+                ),
+            )
+        }
+        Spelling::Week => match count.and_then(|n| n.checked_mul(7)) {
+            Some(days) => d.suggest_at(
+                lit.span,
+                &whole(days, "calendar days"),
+                false,
+                format!(
+                    "the language counts weeks in days: `{} {}` is `{days} calendar days`;",
+                    lit.count, lit.unit
+                ),
+            ),
+            None => d,
+        },
+        Spelling::Year => match count.and_then(|n| n.checked_mul(12)) {
+            Some(months) => d.suggest_at(
+                lit.span,
+                &whole(months, "months"),
+                false,
+                format!(
+                    "the language counts years in months: `{} {}` is `{months} months`;",
+                    lit.count, lit.unit
+                ),
+            ),
+            None => d,
+        },
+    }
+}
+
+/// Where the agreement's text says what its 日 and 天 are: the article
+/// and the sentence (e.g. the 2024 text's §14.4.13, “…所有的“日”、“天”均为自然日”).
+fn day_definition(sink: &Sink) -> Option<(String, String)> {
+    let path = sink.agreement_text.as_ref()?;
+    let crate::source::AgreementText::Loaded(raw) = sink.map.agreement_text(path)? else {
+        return None;
+    };
+    let text = crate::sourcetext::SourceText::new(raw);
+    let norm = &text.norm;
+    let found = ["“日”", "“天”"].iter().find_map(|w| {
+        norm.match_indices(w).map(|(i, _)| i).find(|&i| {
+            let end = norm[i..].find('。').map_or(norm.len(), |e| i + e);
+            norm[i..end].contains("自然日") || norm[i..end].contains("工作日")
+        })
+    })?;
+    let start = norm[..found]
+        .rfind(['。', '；'])
+        .map_or(0, |i| i + '。'.len_utf8());
+    let end = norm[found..]
+        .find('。')
+        .map_or(norm.len(), |e| found + e + '。'.len_utf8());
+    let article = text
+        .article_at(found)
+        .map(|a| text.articles[a].number.clone())?;
+    // The sentence starts after the article's number when it is the first one.
+    let heading = &text.articles[text.article_at(found)?].own;
+    let start = start.max(heading.start);
+    let sentence = norm[start..end].trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    Some((article, sentence.to_string()))
 }
 
 /// `1000.00 CNY` → (value, currency).
@@ -285,13 +414,67 @@ pub fn zone(sink: &mut Sink, name: &Ident) -> Option<Tz> {
     match Tz::from_str(&name.name) {
         Ok(z) => Some(z),
         Err(_) => {
-            sink.push(
-                Diagnostic::new(Code::E0026, format!("unknown time zone `{}`", name.name))
-                    .at(name.span, "not an IANA time-zone name")
-                    .help("use an IANA name such as `Asia/Shanghai`")
-                    .suggest(&name.name, chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())),
-            );
+            let d = Diagnostic::new(Code::E0026, format!("unknown time zone `{}`", name.name))
+                .at(name.span, "not an IANA time-zone name");
+            let d = if let Some((zone, why)) = zone_alias(&name.name) {
+                d.replace_primary(zone, true, format!("{why}: write `{zone}`"))
+            } else if let Some(z) = chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|z| z.name().eq_ignore_ascii_case(&name.name))
+            {
+                d.replace_primary(
+                    z.name(),
+                    true,
+                    format!("zone names are case-sensitive: write `{}`", z.name()),
+                )
+            } else if let Some(offset) = fixed_offset(&name.name) {
+                d.replace_primary(
+                    "Asia/Shanghai",
+                    false,
+                    format!("`{}` is a fixed offset, not a zone; an agreement counted in China time uses `Asia/Shanghai` (UTC+8, no daylight saving since 1991){offset}", name.name),
+                )
+            } else {
+                d.help("use an IANA name such as `Asia/Shanghai`")
+                    .suggest(&name.name, chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()))
+            };
+            sink.push(d);
             None
         }
+    }
+}
+
+/// Names people give the zones of the agreements that IANA spells
+/// otherwise: (IANA name, why it is the same zone).
+fn zone_alias(name: &str) -> Option<(&'static str, &'static str)> {
+    let china = "Beijing time is the IANA zone `Asia/Shanghai` (there is no `Asia/Beijing`)";
+    Some(match name.to_lowercase().as_str() {
+        "asia/beijing" | "beijing" | "asia/peking" | "peking" | "china" | "cn" | "asia/china" => {
+            ("Asia/Shanghai", china)
+        }
+        "asia/hongkong" | "hongkong" | "hong_kong" => (
+            "Asia/Hong_Kong",
+            "Hong Kong time is the IANA zone `Asia/Hong_Kong`",
+        ),
+        "asia/mumbai" | "asia/new_delhi" => (
+            "Asia/Kolkata",
+            "India's single zone is the IANA zone `Asia/Kolkata`",
+        ),
+        _ => return None,
+    })
+}
+
+/// For `UTC+8`, `GMT+08:00`, `+08:00`: a note on the IANA fixed-offset
+/// name (whose sign is inverted), when the offset is +8.
+fn fixed_offset(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    let rest = lower
+        .strip_prefix("utc")
+        .or_else(|| lower.strip_prefix("gmt"))
+        .unwrap_or(&lower);
+    match rest {
+        "+8" | "+08" | "+8:00" | "+08:00" | "+0800" => {
+            Some("; a fixed UTC+8 is `Etc/GMT-8` (IANA inverts the sign)")
+        }
+        _ => None,
     }
 }

@@ -51,6 +51,9 @@ impl Checked {
 pub(crate) struct Sink<'a> {
     pub map: &'a SourceMap,
     pub diags: Vec<Diagnostic>,
+    /// The agreement text of the group being checked (its header's
+    /// `source`), for help that quotes the agreement's own definitions.
+    pub agreement_text: Option<PathBuf>,
 }
 
 impl<'a> Sink<'a> {
@@ -98,11 +101,13 @@ pub fn check(map: &SourceMap, files: &[ast::File]) -> Checked {
     let mut sink = Sink {
         map,
         diags: Vec::new(),
+        agreement_text: None,
     };
     let mut agreements = Vec::new();
     for group in group_files(map, files) {
         let in_memory = group.first().is_some_and(|f| group_key(map, f).is_none());
         let header = header::check_headers(&mut sink, &group, in_memory);
+        sink.agreement_text = header.source_path.as_ref().map(PathBuf::from);
         if let Some(a) = blocks::check_agreement(&mut sink, &group, header) {
             agreements.push(a);
         }

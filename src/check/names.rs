@@ -25,6 +25,10 @@ pub struct Scope {
     pub billing_declared: bool,
     /// The `billing` declaration, for secondary labels.
     pub billing_span: Option<Span>,
+    /// Whether the `billing` declaration names a mode that does not exist
+    /// (reported once there; filters and scenarios naming a mode it left
+    /// out are then not reported again).
+    pub billing_broken: bool,
     pub capabilities: Vec<String>,
     pub resources: Vec<String>,
     pub events: Vec<String>,
@@ -43,6 +47,7 @@ impl Scope {
             billing: Vec::new(),
             billing_declared: false,
             billing_span: None,
+            billing_broken: false,
             capabilities: vec![SERVICE.to_string()],
             resources: Vec::new(),
             events: Vec::new(),
@@ -70,6 +75,7 @@ impl Scope {
                     }));
                     for m in modes {
                         let Some(b) = billing_mode(sink, m) else {
+                            scope.billing_broken = true;
                             continue;
                         };
                         if let Some((_, first)) = billing_seen.iter().find(|(x, _)| *x == b) {

@@ -101,6 +101,9 @@ fn billing(sink: &mut Sink, ps: &ProductScope, s: &ast::Scenario) -> Option<Bill
     match &s.billing {
         Some(b) => {
             let mode = names::billing_mode(sink, b)?;
+            if !scope.billing.contains(&mode) && scope.billing_broken {
+                return None; // the declaration's own error says enough
+            }
             if !scope.billing.contains(&mode) {
                 let mut d = Diagnostic::new(
                     Code::E0014,
@@ -121,6 +124,7 @@ fn billing(sink: &mut Sink, ps: &ProductScope, s: &ast::Scenario) -> Option<Bill
         }
         None => match scope.billing.as_slice() {
             [one] => Some(*one),
+            _ if scope.billing_broken => None,
             _ => {
                 sink.push(
                     Diagnostic::new(

@@ -93,11 +93,19 @@ struct Checked<'a> {
     /// Offsets from the trigger; `None` when a timing could not be checked
     /// (the rule-wide checks then leave the step alone).
     offsets: Option<(i64, i64)>,
+    /// Whether every action's verb was known (an unknown one is reported
+    /// and left out of `model`, so what the step does is not known).
+    verbs_known: bool,
 }
 
 pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
     let scope = ctx.scope;
-    scope.check_event(sink, &rule.trigger, ctx.extra_events);
+    let trigger_known = scope.check_event(sink, &rule.trigger, ctx.extra_events);
+    // After a misspelt trigger (`on arrear`), `from arrears` names the event
+    // the author meant: it is the trigger, not a second, follow-up error.
+    let trigger_names = |name: &str| {
+        name == rule.trigger.name || (!trigger_known && scope.knows_event(name, ctx.extra_events))
+    };
     let billing = rule_billing(sink, scope, rule);
     let name = {
         let filter = rule.billing.as_ref().map_or(String::new(), |f| {
@@ -113,11 +121,11 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
     let labels = check_labels(sink, rule);
     let mut steps: Vec<Checked> = Vec::new();
     for (i, s) in rule.steps.iter().enumerate() {
-        let primary = timing(sink, &s.timing, i, &labels, &rule.trigger);
+        let primary = timing(sink, &s.timing, i, &labels, &rule.trigger, &trigger_names);
         let second = s
             .alternative
             .as_ref()
-            .map(|t| timing(sink, t, i, &labels, &rule.trigger));
+            .map(|t| timing(sink, t, i, &labels, &rule.trigger, &trigger_names));
         let anchor_offsets = |a: Anchor, steps: &[Checked]| match a {
             Anchor::Trigger => Some((0, 0)),
             Anchor::Step(j) => steps.get(j).and_then(|c| c.offsets),
@@ -150,6 +158,7 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
                 note: s.note.as_ref().map(|n| n.value.clone()),
                 origin: sink.origin(s.span),
             },
+            verbs_known: verb_spans.len() == s.actions.len(),
             verb_spans,
             offsets: off,
         });
@@ -185,6 +194,9 @@ fn rule_billing(sink: &mut Sink, scope: &Scope, rule: &ast::Rule) -> Vec<Billing
             continue;
         };
         if scope.billing_declared && !scope.billing.contains(&b) {
+            if scope.billing_broken {
+                continue; // the declaration's own error says enough
+            }
             let mut d = Diagnostic::new(
                 Code::E0014,
                 format!(
@@ -260,8 +272,9 @@ fn timing(
     i: usize,
     labels: &[Option<(String, Span)>],
     trigger: &ast::Ident,
+    trigger_names: &dyn Fn(&str) -> bool,
 ) -> Option<TimingM> {
-    let anchor = anchor(sink, t, i, labels, trigger);
+    let anchor = anchor(sink, t, i, labels, trigger, trigger_names);
     let (kind, duration) = match t.kind {
         TimingKind::AtOnce => (TimingKindM::At, Some(DurationM::ZERO)),
         TimingKind::OnDay => {
@@ -299,12 +312,14 @@ fn timing(
 
 /// `from X`: the trigger or an earlier step's label; without `from` the
 /// previous step (the trigger for the first step and for `before`).
+/// `trigger_names` says whether a name means the trigger.
 fn anchor(
     sink: &mut Sink,
     t: &ast::Timing,
     i: usize,
     labels: &[Option<(String, Span)>],
     trigger: &ast::Ident,
+    trigger_names: &dyn Fn(&str) -> bool,
 ) -> Option<Anchor> {
     let Some(from) = &t.from else {
         return Some(if i == 0 || t.kind == TimingKind::Before {
@@ -345,6 +360,7 @@ fn anchor(
             );
             None
         }
+        None if trigger_names(&from.name) => Some(Anchor::Trigger),
         None => {
             let candidates: Vec<&str> = std::iter::once(trigger.name.as_str())
                 .chain(
@@ -575,9 +591,12 @@ fn irreversible_without_warning(sink: &mut Sink, steps: &[Checked], trigger: &st
         if !matches!(s.model.modality, Modality::Will | Modality::May) {
             continue;
         }
-        let warned = steps[..k]
-            .iter()
-            .any(|e| e.model.actions.iter().any(|a| warns(a.verb)));
+        // A misspelt verb before (`frezee`) may be the warning: its E0012
+        // says enough.
+        let warned = steps[..=k].iter().any(|e| !e.verbs_known)
+            || steps[..k]
+                .iter()
+                .any(|e| e.model.actions.iter().any(|a| warns(a.verb)));
         if warned {
             continue;
         }

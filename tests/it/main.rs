@@ -1,5 +1,6 @@
 //! The integration test crate: one binary, one module per area.
 
+mod authoring;
 mod bad_input;
 mod codegen;
 mod coverage;

@@ -1,0 +1,165 @@
+//! The findings of the authoring review (`../shared/review/authoring.md`,
+//! “Diagnostics”), one test each: what an author who makes the mistake is
+//! told, and that it never misleads — no suggestion that changes the
+//! meaning, no follow-up error caused by an earlier one.
+
+use clausec::diagnostic::{Code, Diagnostic};
+use clausec::source::SourceMap;
+use std::path::{Path, PathBuf};
+
+/// Checks clause text held in memory (no header needed).
+fn check_text(text: &str) -> (SourceMap, Vec<Diagnostic>) {
+    let mut map = SourceMap::new();
+    map.add_str("t.clause", text);
+    let checked = clausec::frontend::front_end(&map, Vec::new());
+    (map, checked.diagnostics)
+}
+
+/// Writes `files` into a fresh directory and checks it as `clausec check
+/// DIR` does (the agreement text is loaded from the header's `source`).
+fn check_dir(files: &[(&str, &str)]) -> (SourceMap, Vec<Diagnostic>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let (map, load) = clausec::load::load_all(&[dir.path().to_path_buf()]).expect("loads");
+    let checked = clausec::frontend::front_end(&map, load);
+    (map, checked.diagnostics)
+}
+
+fn text_2024() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("clauses/sources/001_d4f4375b80599d2d.txt")
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<&str> {
+    diags.iter().map(|d| d.code.as_str()).collect()
+}
+
+fn only(diags: &[Diagnostic], code: Code) -> &Diagnostic {
+    let found: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
+    assert_eq!(found.len(), 1, "one {code} expected: {diags:#?}");
+    found[0]
+}
+
+const PRODUCT_HEAD: &str =
+    "product p \"测试\" §1 {\n  billing postpaid\n  capabilities compute\n  resources data\n";
+
+#[test]
+fn a_day_in_chinese_is_never_suggested_as_hours() {
+    for unit in ["天", "日"] {
+        let text = format!(
+            "{PRODUCT_HEAD}  on arrears after 7{unit} suspend compute §1.1 quote \"q\"\n}}\n"
+        );
+        let (_, diags) = check_text(&text);
+        let d = only(&diags, Code::E0016);
+        let s = d.suggestion.as_ref().expect("a suggestion");
+        assert_eq!(s.replacement, "7 calendar days", "{d:#?}");
+        assert!(!s.safe, "d or calendar days is the author's choice: {d:#?}");
+        let help = d.help.as_deref().unwrap_or("");
+        assert!(help.contains("`7d` is exactly 7 × 24 hours"), "{help}");
+        assert!(!help.contains("`h`?"), "{help}");
+    }
+}
+
+#[test]
+fn a_day_in_chinese_gets_the_agreements_own_definition() {
+    let header = format!(
+        "agreement a \"A\" {{\n  zone Asia/Shanghai\n  source \"{}\"\n}}\n",
+        text_2024().display()
+    );
+    let product =
+        format!("{PRODUCT_HEAD}  on arrears after 7日 suspend compute §1.1 quote \"q\"\n}}\n");
+    let (_, diags) = check_dir(&[("agreement.clause", &header), ("p.clause", &product)]);
+    let d = only(&diags, Code::E0016);
+    let help = d.help.as_deref().unwrap_or("");
+    assert!(help.contains("`§14.4.13`"), "{help}");
+    assert!(
+        help.contains("除非另有说明，本协议正文及其附件中所有的“日”、“天”均为自然日。"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_unit_in_other_words_of_one_meaning_is_a_safe_suggestion() {
+    for (unit, want) in [
+        ("小时", "h"),
+        ("hours", "h"),
+        ("自然日", "calendar days"),
+        ("工作日", "workdays"),
+        ("ｈ", "h"),
+    ] {
+        let text = format!(
+            "{PRODUCT_HEAD}  on arrears after 7{unit} suspend compute §1.1 quote \"q\"\n}}\n"
+        );
+        let (_, diags) = check_text(&text);
+        let s = only(&diags, Code::E0016)
+            .suggestion
+            .clone()
+            .expect("suggestion");
+        assert_eq!((s.replacement.as_str(), s.safe), (want, true), "{unit}");
+    }
+}
+
+#[test]
+fn a_zone_alias_is_suggested_as_the_same_zone() {
+    let text = "agreement a \"A\" {\n  zone Asia/Beijing\n}\n";
+    let (_, diags) = check_text(text);
+    let d = only(&diags, Code::E0026);
+    let s = d.suggestion.as_ref().expect("suggestion");
+    assert_eq!((s.replacement.as_str(), s.safe), ("Asia/Shanghai", true));
+    // A zone that merely shares a prefix is no suggestion at all.
+    let (_, diags) = check_text("agreement a \"A\" {\n  zone Asia/Nowhere\n}\n");
+    let d = only(&diags, Code::E0026);
+    assert!(d.suggestion.is_none(), "{d:#?}");
+}
+
+#[test]
+fn the_json_says_whether_a_suggestion_is_safe_and_where_it_goes() {
+    let text =
+        format!("{PRODUCT_HEAD}  on arrears after 7小时 suspend compot §1.1 quote \"q\"\n}}\n");
+    let (map, diags) = check_text(&text);
+    let json: serde_json::Value =
+        serde_json::from_str(&clausec::render::to_json(&map, &diags)).expect("json");
+    let by_code = |c: &str| {
+        json.as_array()
+            .and_then(|a| a.iter().find(|d| d["code"] == c))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let unit = &by_code("E0016")["suggestion"];
+    assert_eq!(unit["replacement"], "h");
+    assert_eq!(unit["safe"], true);
+    assert_eq!(
+        (unit["line"].as_u64(), unit["column"].as_u64()),
+        (Some(5), Some(21))
+    );
+    assert_eq!(unit["end_column"].as_u64(), Some(23));
+    let typo = &by_code("E0011")["suggestion"];
+    assert_eq!(typo["replacement"], "compute");
+    assert_eq!(typo["safe"], false);
+}
+
+#[test]
+fn a_misspelt_trigger_gives_no_follow_up_unknown_anchor() {
+    let text = format!(
+        "{PRODUCT_HEAD}  on arrear {{\n    after 24h suspend compute §1.1 quote \"q\"\n    after 15d from arrears purge data §1.2 quote \"r\"\n  }}\n}}\n"
+    );
+    let (_, diags) = check_text(&text);
+    assert_eq!(codes(&diags), ["E0010"], "{diags:#?}");
+}
+
+#[test]
+fn a_bad_billing_line_gives_no_follow_up_billing_errors() {
+    let text = "product p \"测试\" §1 {\n  billing postpayed\n  capabilities compute\n  on arrears [postpaid] after 24h suspend compute §1.1 quote \"q\"\n  on expiry [postpaid] after 24h suspend compute §1.1 quote \"q\"\n  scenario \"s\" for p postpaid {\n    2024-06-01T10:00 arrears\n  }\n  scenario \"t\" for p {\n    2024-06-01T10:00 arrears\n  }\n}\n";
+    let (_, diags) = check_text(text);
+    assert_eq!(codes(&diags), ["E0014"], "{diags:#?}");
+}
+
+#[test]
+fn a_misspelt_verb_gives_no_false_irreversible_warning() {
+    let text = format!(
+        "{PRODUCT_HEAD}  on expiry {{\n    at once frezee compute §1.1 quote \"q\"\n    after 7d release data §1.2 quote \"r\"\n    after 7d purge data §1.3 quote \"s\"\n  }}\n}}\n"
+    );
+    let (_, diags) = check_text(&text);
+    assert_eq!(codes(&diags), ["E0012"], "{diags:#?}");
+}
