@@ -317,7 +317,7 @@ fn exit_codes_follow_diff() {
     assert_eq!((code, out.as_str()), (Some(0), ""));
     let (code, out) = clausec(&["diff", OLD, NEW, "--product", "opensearch"]);
     assert_eq!(code, Some(1));
-    assert!(out.contains("opensearch · arrears · postpaid: terminate and purge data +30 calendar days (2018 §2.3)"), "{out}");
+    assert!(out.contains("opensearch · arrears · postpaid: terminate and stop service and purge data +30 calendar days (2018 §2.3)"), "{out}");
     let (code, _) = clausec(&["diff", OLD, "clauses/no-such-agreement"]);
     assert_eq!(code, Some(2));
     let (code, _) = clausec(&["diff", OLD, NEW, "--product", "no_such_product"]);
