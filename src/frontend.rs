@@ -24,9 +24,9 @@ pub fn parse_loaded(
     let mut files = Vec::new();
     let mut diags = Vec::new();
     for (id, f) in map.files().filter(|(id, _)| !skip.contains(id)) {
-        match crate::syntax::parse(id, &f.text) {
+        match crate::syntax::parse_file(id, &f.text) {
             Ok(file) => files.push(file),
-            Err(d) => diags.push(d),
+            Err(mut all) => diags.append(&mut all),
         }
     }
     (files, diags)

@@ -17,14 +17,29 @@ struct ClauseParser;
 /// Largest clause file accepted (agreements are tens of kilobytes).
 pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
 
-/// Parses one file. On a syntax error returns the diagnostic; the checker
-/// then carries on with the other files.
+mod errors;
+
+pub use errors::MAX_SYNTAX_ERRORS;
+
+/// Parses one file. On a syntax error returns the first diagnostic; the
+/// checker then carries on with the other files. [`parse_file`] reports
+/// every syntax error of the file.
 // A diagnostic is a few hundred bytes and a parse error is the cold path:
 // boxing it would only add noise at every call site.
 #[allow(clippy::result_large_err)]
 pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
+    parse_file(file, text).map_err(|all| {
+        all.into_iter()
+            .next()
+            .unwrap_or_else(|| Diagnostic::new(Code::E0001, "syntax error"))
+    })
+}
+
+/// Parses one file; on syntax errors returns all of them (recovering at
+/// the next item, at most [`MAX_SYNTAX_ERRORS`]), never an empty list.
+pub fn parse_file(file: FileId, text: &str) -> Result<File, Vec<Diagnostic>> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::new(
+        return Err(vec![Diagnostic::new(
             Code::E0003,
             format!(
                 "file too large: {} bytes, the limit is {} bytes",
@@ -33,10 +48,10 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
             ),
         )
         .at(Span::new(file, 0, 0), "this file")
-        .help("split the agreement into one file per product"));
+        .help("split the agreement into one file per product")]);
     }
     let mut pairs =
-        ClauseParser::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
+        ClauseParser::parse(Rule::file, text).map_err(|e| errors::all_errors(file, text, e))?;
     let lower = Lower { file };
     let root = pairs.next();
     let mut items = Vec::new();
@@ -52,12 +67,14 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
     // Empty means no item: whitespace of any kind (a BOM, U+3000) and
     // comments alone do not make a clause file.
     if items.is_empty() {
-        return Err(Diagnostic::new(Code::E0005, "empty clause file")
+        return Err(vec![Diagnostic::new(Code::E0005, "empty clause file")
             .at(
                 Span::new(file, 0, text.len().min(1)),
                 "nothing to compile here",
             )
-            .help("a clause file holds an `agreement` header, `general` terms or a `product`"));
+            .help(
+                "a clause file holds an `agreement` header, `general` terms or a `product`",
+            )]);
     }
     Ok(File {
         id: file,
@@ -166,66 +183,6 @@ fn rule_words(r: &Rule) -> Option<&'static str> {
         Rule::scenario_event => "a dated event like `2024-06-01T10:00 arrears`",
         _ => return None,
     })
-}
-
-fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
-    let pos = match e.location {
-        pest::error::InputLocation::Pos(p) => p,
-        pest::error::InputLocation::Span((s, _)) => s,
-    };
-    let pos = pos.min(text.len());
-    // Point at the offending token, not just one byte.
-    let rest = &text[pos..];
-    let len = rest
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace())
-        .map_or(rest.len(), |(i, _)| i)
-        .clamp(rest.chars().next().map_or(0, char::len_utf8), 40);
-    let found: String = rest
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .take(24)
-        .collect();
-    let expected: Vec<&str> = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut v: Vec<&str> = positives.iter().filter_map(rule_words).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        }
-        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    let expected_text = match expected.as_slice() {
-        [] => "something else".to_string(),
-        [one] => (*one).to_string(),
-        many => {
-            let (last, init) = many.split_last().unwrap_or((&"", &[]));
-            format!("{} or {}", init.join(", "), last)
-        }
-    };
-    let found_text = if found.is_empty() {
-        "end of file".to_string()
-    } else {
-        format!("`{found}`")
-    };
-    let mut d = Diagnostic::new(
-        Code::E0001,
-        format!("expected {expected_text}, found {found_text}"),
-    )
-    .at(
-        Span::new(file, pos, pos + len),
-        format!("expected {expected_text}"),
-    );
-    if crate::vocab::ACTIONS.iter().any(|a| a.name == found) {
-        d = d.help(format!(
-            "`{found}` is an action; a step starts with its timing, e.g. `after 24h {found} …`"
-        ));
-    } else if is_reserved(&found) {
-        d = d.help(format!(
-            "`{found}` is a keyword and cannot be used as a name"
-        ));
-    }
-    d
 }
 
 /// Whether `word` is a reserved keyword of the language.

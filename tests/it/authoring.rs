@@ -163,3 +163,111 @@ fn a_misspelt_verb_gives_no_false_irreversible_warning() {
     let (_, diags) = check_text(&text);
     assert_eq!(codes(&diags), ["E0012"], "{diags:#?}");
 }
+
+/// (line, column) of a diagnostic's primary span.
+fn line_col(map: &SourceMap, d: &Diagnostic) -> (usize, usize) {
+    let p = d.primary.as_ref().expect("a place");
+    map.get(p.span.file)
+        .expect("file")
+        .line_col(p.span.start as usize)
+}
+
+#[test]
+fn several_syntax_errors_of_a_file_are_reported_in_one_run() {
+    let text = "product p \"测试\" §1 {\n  billing postpaid\n  capabilities compute\n  on arrears suspend compute §1.1\n  on expiry after 24h suspend compute §1.2 quote \"q\"\n  on payment after 1d suspnd compute §1.3\n  on renewal after 1d resume compute 1.4\n}\n";
+    let (map, diags) = check_text(text);
+    let lines: Vec<usize> = diags
+        .iter()
+        .filter(|d| d.code == Code::E0001)
+        .map(|d| line_col(&map, d).0)
+        .collect();
+    // Line 6 parses (its verb is misspelt, which the checker would report
+    // once the syntax is right); lines 4 and 7 are syntax errors.
+    assert_eq!(lines, [4, 7], "{diags:#?}");
+}
+
+#[test]
+fn a_missing_brace_is_reported_where_the_block_opened() {
+    let text = format!(
+        "{PRODUCT_HEAD}  on arrears {{\n    after 24h suspend compute §1.1 quote \"q\"\n  on expiry {{\n    after 24h suspend compute §1.1 quote \"q\"\n    until renewal\n  }}\n}}\n"
+    );
+    let (map, diags) = check_text(&text);
+    let d = only(&diags, Code::E0001);
+    assert_eq!(d.message, "unclosed `{`");
+    assert_eq!(line_col(&map, d), (5, 14), "{d:#?}");
+    assert!(
+        !d.help.as_deref().unwrap_or("").contains("keyword"),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn an_unclosed_quote_is_reported_where_it_opened() {
+    let text = "product p \"测试\" §1 {\n  billing postpaid\n  on arrears after 24h suspend §1.1 quote \"暂停\n  on expiry after 24h suspend §1.2 quote \"q\"\n}\n";
+    let (map, diags) = check_text(text);
+    let d = only(&diags, Code::E0001);
+    assert_eq!(d.message, "unclosed string");
+    assert_eq!(line_col(&map, d), (3, 43), "{d:#?}");
+}
+
+#[test]
+fn an_amount_without_currency_is_blamed_on_its_own_line() {
+    let text = "product p \"测试\" §1 {\n  billing postpaid\n  scenario \"s\" for p {\n    2024-06-01T10:00 arrears 120.00\n    expect at 2024-06-02T10:00 service active\n  }\n}\n";
+    let (map, diags) = check_text(text);
+    let d = only(&diags, Code::E0001);
+    assert_eq!(line_col(&map, d), (4, 30), "{d:#?}");
+    assert!(
+        d.help.as_deref().unwrap_or("").contains("`120.00 CNY`"),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn full_width_look_alikes_say_exactly_what_to_type() {
+    let cases = [
+        (
+            "  on arrears after ２４h suspend compute §1.1\n",
+            "２４",
+            "24",
+        ),
+        (
+            "  on arrears after 24h suspend compute；after 1d notify\n",
+            "；",
+            ";",
+        ),
+        (
+            "  on arrears {\n    s：after 1d suspend compute\n  }\n",
+            "：",
+            ":",
+        ),
+        (
+            "  on arrears after 1d suspend compute quote “暂停”\n",
+            "“暂停”",
+            "\"暂停\"",
+        ),
+        ("  capabilities a，b\n", "，", ","),
+    ];
+    for (line, wrong, right) in cases {
+        let text = format!("{PRODUCT_HEAD}{line}}}\n");
+        let (map, diags) = check_text(&text);
+        let d = only(&diags, Code::E0001);
+        let s = d.suggestion.as_ref().expect("a suggestion");
+        assert_eq!(map.snippet(s.span), wrong, "{d:#?}");
+        assert_eq!((s.replacement.as_str(), s.safe), (right, true), "{d:#?}");
+        let help = d.help.as_deref().unwrap_or("");
+        assert!(
+            help.contains(&format!("type the ASCII `{right}`")),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn a_date_and_time_with_a_space_gets_the_t_hint() {
+    let text = "product p \"测试\" §1 {\n  billing postpaid\n  scenario \"s\" for p {\n    2024-06-02 12:00 arrears\n  }\n}\n";
+    let (map, diags) = check_text(text);
+    let d = only(&diags, Code::E0001);
+    let s = d.suggestion.as_ref().expect("a suggestion");
+    assert_eq!(map.snippet(s.span), "2024-06-02 12:00");
+    assert_eq!((s.replacement.as_str(), s.safe), ("2024-06-02T12:00", true));
+}
