@@ -64,6 +64,7 @@ pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;
+pub mod expect;
 pub mod fmt;
 pub mod frontend;
 pub mod load;

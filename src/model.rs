@@ -140,22 +140,6 @@ pub struct StepM {
     pub origin: Origin,
 }
 
-impl StepM {
-    /// Harms the customer (any action does): decides the customer-safe reading.
-    pub fn is_harmful(&self) -> bool {
-        self.modality != Modality::CustomerMust && self.actions.iter().any(|a| a.verb.is_harmful())
-    }
-
-    /// Which reading a step takes: `false` = first timing, `true` = alternative.
-    /// Decided with the instants the two readings give.
-    pub fn pick_later(&self, reading: Reading) -> bool {
-        match reading {
-            Reading::Earliest => false,
-            Reading::CustomerSafe => self.modality != Modality::CustomerMust && self.is_harmful(),
-        }
-    }
-}
-
 /// What a timing counts from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Anchor {

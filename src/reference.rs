@@ -1,22 +1,26 @@
 //! A reference interpreter: evaluates a timeline directly over the checked
 //! model, without the IR, packed states or cached deadlines. Deliberately
 //! simple (loops over rules, vectors of plain enums) so the differential
-//! test can hold the automaton to it. Same semantics (docs/semantics.md);
-//! money arithmetic is the shared pure functions of [`crate::eval::money`].
+//! test can hold the automaton to it. Same semantics (docs/semantics.md),
+//! written again: it shares the vocabulary table ([`crate::vocab`], what
+//! each verb does) and the calendar ([`crate::calendar`], how durations
+//! fall) with the evaluator, and nothing of the evaluator itself — rule
+//! selection, capability and service states and money arithmetic are its
+//! own, so the differential test cross-checks them.
 
 use crate::ast::Modality;
 use crate::calendar::Clock;
 use crate::compile::StepIx;
-use crate::eval::money;
 use crate::eval::{
-    Cap, EvalError, Evaluation, Fired, Obligation, ObligationKind, Pending, Status, Window,
+    EvalError, Evaluation, Fired, Obligation, ObligationKind, Pending, Status, Window,
 };
 use crate::model::{
-    Agreement, Anchor, DurationM, MoneyKindM, ResourceState, ResumeM, RuleM, StepM, Target,
-    TimingKindM, TimingM, Unit,
+    Agreement, Anchor, CapabilityState, DurationM, LateFeeStart, MoneyKindM, Product, RatePeriod,
+    ResourceState, ResumeM, Rounding, RuleM, ServiceState, StepM, Target, Terms, TimingKindM,
+    TimingM, Unit,
 };
-use crate::vocab::{Billing, Reading, Verb};
-use rust_decimal::Decimal;
+use crate::vocab::{Billing, CapState, Reading, ResourceEffect};
+use rust_decimal::{Decimal, RoundingStrategy};
 
 /// One event of a timeline, by name.
 #[derive(Clone, Debug)]
@@ -125,13 +129,31 @@ pub fn evaluate(
         return Err(EvalError::UnknownEvent(product.to_string()));
     };
     // Rule selection: product rules for the mode; general rules for the
-    // mode unless a product rule on the same trigger performs the same
-    // actions.
+    // mode unless a product rule on the same trigger and mode performs any
+    // of the same actions (专用条款 prevail).
+    let own: Vec<&RuleM> = p
+        .rules
+        .iter()
+        .filter(|r| r.billing.contains(&billing))
+        .collect();
     let mut rules: Vec<&RuleM> = Vec::new();
     if let Some(g) = &agreement.general {
-        rules.extend(g.rules.iter().filter(|r| r.general_applies(p, billing)));
+        for r in g.rules.iter().filter(|r| r.billing.contains(&billing)) {
+            let replaced = own.iter().any(|o| {
+                o.trigger == r.trigger
+                    && r.steps.iter().flat_map(|s| &s.actions).any(|a| {
+                        o.steps
+                            .iter()
+                            .flat_map(|s| &s.actions)
+                            .any(|b| b.verb == a.verb)
+                    })
+            });
+            if !replaced {
+                rules.push(r);
+            }
+        }
     }
-    rules.extend(p.rules.iter().filter(|r| r.billing.contains(&billing)));
+    rules.extend(own);
     let mut runs: Vec<Run> = Vec::new();
     let mut n = 0u32;
     for r in rules {
@@ -143,7 +165,7 @@ pub fn evaluate(
         });
         n += r.steps.len() as u32;
     }
-    let mut caps = vec![Cap::Active; p.capabilities.len()];
+    let mut caps = vec![CapState::Active; p.capabilities.len()];
     let mut res = vec![ResourceState::Retained; p.resources.len()];
     let mut terminated = false;
     let mut ended: Option<i64> = None;
@@ -174,7 +196,7 @@ pub fn evaluate(
     // Fires due steps up to `t` one at a time, earliest first.
     let fire_until = |t: i64,
                       runs: &mut Vec<Run>,
-                      caps: &mut Vec<Cap>,
+                      caps: &mut Vec<CapState>,
                       res: &mut Vec<ResourceState>,
                       terminated: &mut bool,
                       ended: &mut Option<i64>,
@@ -214,35 +236,24 @@ pub fn evaluate(
             run.fired += 1;
             if step.modality == Modality::Will {
                 for a in &step.actions {
-                    match a.verb {
-                        Verb::Terminate => {
-                            *terminated = true;
-                            *ended = Some(ended.map_or(when, |e: i64| e.min(when)));
-                        }
-                        Verb::Release | Verb::Purge => {
-                            let all = a.targets.is_empty();
-                            for (i, r) in res.iter_mut().enumerate() {
-                                let hit = all || a.targets.contains(&Target::Resource(i as u16));
-                                if hit && *r != ResourceState::Purged {
-                                    *r = if a.verb == Verb::Purge {
+                    let info = a.verb.info();
+                    if info.terminates {
+                        *terminated = true;
+                        *ended = Some(ended.map_or(when, |e: i64| e.min(when)));
+                    }
+                    for t in targets_in(agreement.general.as_ref(), p, run.rule, &a.targets) {
+                        match (t, info.capability_after, info.resource_after) {
+                            (Target::Capability(i), Some(c), _) => caps[usize::from(i)] = c,
+                            (Target::Resource(i), _, Some(effect)) => {
+                                let r = &mut res[usize::from(i)];
+                                *r = match (effect, *r) {
+                                    (_, ResourceState::Purged) | (ResourceEffect::Purge, _) => {
                                         ResourceState::Purged
-                                    } else {
-                                        ResourceState::Released
-                                    };
-                                }
-                            }
-                        }
-                        v => {
-                            if let Some(c) = Cap::after(v) {
-                                if a.targets.is_empty() {
-                                    caps[0] = c;
-                                }
-                                for t in &a.targets {
-                                    if let Target::Capability(i) = t {
-                                        caps[*i as usize] = c;
                                     }
-                                }
+                                    (ResourceEffect::Release, _) => ResourceState::Released,
+                                };
                             }
+                            _ => {}
                         }
                     }
                 }
@@ -284,7 +295,7 @@ pub fn evaluate(
             "arrears" => {
                 if let (Some(m), true) = (late_fee, arrears.is_none_or_paid()) {
                     if let MoneyKindM::LateFee { from, .. } = &m.kind {
-                        let start = money::late_fee_start(&clock, *from, ev.at).map_err(|e| {
+                        let start = late_fee_start(&clock, *from, ev.at).map_err(|e| {
                             EvalError::Calendar {
                                 rule: "late_fee".into(),
                                 source: e,
@@ -309,9 +320,9 @@ pub fn evaluate(
             let done = running && run.fired >= run.rule.steps.len();
             if running && cured_by(run.rule, &ev.event) {
                 match run.rule.cure.as_ref().map(|c| &c.resume) {
-                    Some(ResumeM::All) => caps.iter_mut().for_each(|c| *c = Cap::Active),
+                    Some(ResumeM::All) => caps.iter_mut().for_each(|c| *c = CapState::Active),
                     Some(ResumeM::Listed(l)) => {
-                        l.iter().for_each(|i| caps[*i as usize] = Cap::Active)
+                        l.iter().for_each(|i| caps[*i as usize] = CapState::Active)
                     }
                     _ => {}
                 }
@@ -404,7 +415,7 @@ pub fn evaluate(
             let end = paid.map_or(at, |p| p.min(at));
             let amount = match principal {
                 Some(x) => Some(
-                    money::late_fee(&clock, x, *rate, *per, *rounding, start, end)
+                    late_fee_amount(&clock, x, *rate, *per, *rounding, start, end)
                         .map_err(|e| EvalError::Calendar {
                             rule: "late_fee".into(),
                             source: e,
@@ -431,7 +442,7 @@ pub fn evaluate(
             true,
         ) = (&m.kind, end <= at)
         {
-            let r = money::refund(
+            let r = refund(
                 &clock,
                 amount,
                 bought,
@@ -462,7 +473,7 @@ pub fn evaluate(
                         .ok_or(EvalError::Overflow)?;
                 }
             }
-            Ok(money::round(sum, crate::model::Rounding::HalfUp))
+            Ok(round(sum, Rounding::HalfUp))
         };
         let amount = match &m.kind {
             MoneyKindM::LiabilityCapAmount { amount, .. } => *amount,
@@ -490,8 +501,15 @@ pub fn evaluate(
             until: None,
         });
     }
-    let service =
-        crate::eval::service_state(terminated, caps.first().copied().unwrap_or(Cap::Active));
+    let service = if terminated {
+        ServiceState::Terminated
+    } else {
+        match caps.first() {
+            Some(CapState::Stopped) => ServiceState::Stopped,
+            Some(CapState::Suspended | CapState::Frozen) => ServiceState::Suspended,
+            _ => ServiceState::Active,
+        }
+    };
     Ok(Evaluation {
         at,
         reading,
@@ -500,7 +518,17 @@ pub fn evaluate(
             at,
             pending,
             windows,
-            capabilities: caps.iter().map(|c| c.public()).collect(),
+            capabilities: caps
+                .iter()
+                .map(|c| match c {
+                    CapState::Active => CapabilityState::Active,
+                    CapState::Forbidden => CapabilityState::Forbidden,
+                    CapState::ReadOnly => CapabilityState::ReadOnly,
+                    CapState::Suspended | CapState::Frozen | CapState::Stopped => {
+                        CapabilityState::Suspended
+                    }
+                })
+                .collect(),
             service,
             resources: res,
             obligations,
@@ -522,4 +550,151 @@ impl OpenEpisode for Option<(i64, Option<Decimal>, Option<i64>)> {
     fn is_none_or_paid(&self) -> bool {
         self.is_none_or(|(_, _, paid)| paid.is_some())
     }
+}
+
+/// An action's targets as indices into the product's lists: a general
+/// rule names the general terms' capabilities and resources, matched by
+/// name (a name the product lacks is no target).
+fn targets_in(
+    general: Option<&Terms>,
+    p: &Product,
+    rule: &RuleM,
+    targets: &[Target],
+) -> Vec<Target> {
+    if !rule.general {
+        return targets.to_vec();
+    }
+    let Some(g) = general else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for t in targets {
+        match *t {
+            Target::Capability(i) => {
+                let name = g.capabilities.get(usize::from(i));
+                if let Some(k) = p.capabilities.iter().position(|c| Some(c) == name) {
+                    out.push(Target::Capability(k as u16));
+                }
+            }
+            Target::Resource(i) => {
+                let name = g.resources.get(usize::from(i));
+                if let Some(k) = p.resources.iter().position(|c| Some(c) == name) {
+                    out.push(Target::Resource(k as u16));
+                }
+            }
+        }
+    }
+    out
+}
+
+// Money, written out again (the evaluator's is src/eval/money.rs).
+
+fn round(x: Decimal, rounding: Rounding) -> Decimal {
+    let mut r = match rounding {
+        Rounding::HalfUp => x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+        Rounding::Down => x.round_dp_with_strategy(2, RoundingStrategy::ToZero),
+    };
+    r.rescale(2);
+    r
+}
+
+fn late_fee_start(
+    clock: &Clock,
+    from: LateFeeStart,
+    arrears_at: i64,
+) -> Result<i64, crate::calendar::CalendarError> {
+    match from {
+        LateFeeStart::Arrears => Ok(arrears_at),
+        // 自欠费次日起: 00:00 local of the day after
+        LateFeeStart::NextDay => {
+            let next = clock
+                .date(arrears_at)?
+                .succ_opt()
+                .ok_or(crate::calendar::CalendarError::OutOfRange)?;
+            clock.midnight(next)
+        }
+    }
+}
+
+/// Whole `unit`s from `from` to `to`, by stepping one at a time.
+fn whole(
+    clock: &Clock,
+    from: i64,
+    to: i64,
+    unit: Unit,
+) -> Result<i64, crate::calendar::CalendarError> {
+    let secs = match unit {
+        Unit::Hours => Some(3_600),
+        Unit::Days => Some(86_400),
+        _ => None,
+    };
+    if let Some(secs) = secs {
+        return Ok(if to > from { (to - from) / secs } else { 0 });
+    }
+    let mut n = 0u32;
+    while to > from && clock.add(from, DurationM { count: n + 1, unit })? <= to {
+        n += 1;
+    }
+    Ok(i64::from(n))
+}
+
+fn late_fee_amount(
+    clock: &Clock,
+    principal: Decimal,
+    rate: Decimal,
+    per: RatePeriod,
+    rounding: Rounding,
+    start: i64,
+    end: i64,
+) -> Result<Option<Decimal>, crate::calendar::CalendarError> {
+    let unit = match per {
+        RatePeriod::Hour => Unit::Hours,
+        RatePeriod::Day => Unit::Days,
+        RatePeriod::Month => Unit::Months,
+    };
+    let n = Decimal::from(whole(clock, start, end, unit)?);
+    Ok(principal
+        .checked_mul(rate)
+        .and_then(|x| x.checked_mul(n))
+        .map(|x| round(x, rounding)))
+}
+
+/// Refund of the unused part of `[bought, until)` ended at `ended`: a
+/// started month (or day) counts as used.
+fn refund(
+    clock: &Clock,
+    amount: Decimal,
+    bought: i64,
+    until: i64,
+    ended: i64,
+    by_month_only: bool,
+) -> Result<Option<Decimal>, crate::calendar::CalendarError> {
+    if !(bought <= ended && ended < until) {
+        return Ok(None);
+    }
+    let unit = if by_month_only {
+        Unit::Months
+    } else {
+        Unit::Days
+    };
+    let started = |to: i64| -> Result<i64, crate::calendar::CalendarError> {
+        let n = whole(clock, bought, to, unit)?;
+        let reached = clock.add(
+            bought,
+            DurationM {
+                count: u32::try_from(n).map_err(|_| crate::calendar::CalendarError::OutOfRange)?,
+                unit,
+            },
+        )?;
+        Ok(if reached < to { n + 1 } else { n })
+    };
+    let total = started(until)?;
+    if total == 0 {
+        return Ok(None);
+    }
+    let used = started(ended)?.min(total);
+    Ok(amount
+        .checked_mul(Decimal::from(total - used))
+        .and_then(|x| x.checked_div(Decimal::from(total)))
+        .map(|x| round(x, Rounding::HalfUp)))
 }

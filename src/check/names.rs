@@ -9,7 +9,7 @@ use super::Sink;
 use crate::ast::{BodyItem, Ident, Span};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Target;
-use crate::vocab::{Billing, TargetKind, Verb, BILLING_MODES, BUILTIN_EVENTS};
+use crate::vocab::{Billing, DefaultTargets, TargetKind, Verb, BILLING_MODES, BUILTIN_EVENTS};
 
 /// The implicit capability every product has.
 pub const SERVICE: &str = "service";
@@ -158,8 +158,10 @@ impl Scope {
         false
     }
 
-    /// Resolves an action's targets by the verb's target kind, applying the
-    /// defaults (`suspend`/`stop` → `service`, `purge` → every resource).
+    /// Resolves an action's targets by the verb's target kind. Targets left
+    /// out are written out here from the vocabulary's defaults
+    /// ([`crate::vocab::ActionInfo::default_targets`]), so no later stage
+    /// reads an empty list as anything.
     pub fn targets(
         &self,
         sink: &mut Sink,
@@ -169,12 +171,15 @@ impl Scope {
     ) -> Vec<Target> {
         let kind = verb.info().targets;
         if targets.is_empty() {
-            return match verb {
-                Verb::Suspend | Verb::Stop => vec![Target::Capability(0)],
-                Verb::Purge => (0..self.resources.len())
+            return match verb.info().default_targets {
+                DefaultTargets::Nothing => Vec::new(),
+                DefaultTargets::Service => vec![Target::Capability(0)],
+                DefaultTargets::EveryCapability => (0..self.capabilities.len())
+                    .map(|i| Target::Capability(index(i)))
+                    .collect(),
+                DefaultTargets::EveryResource => (0..self.resources.len())
                     .map(|i| Target::Resource(index(i)))
                     .collect(),
-                _ => Vec::new(),
             };
         }
         if kind == TargetKind::None {

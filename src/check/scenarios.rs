@@ -51,7 +51,7 @@ pub fn check_scenario(sink: &mut Sink, env: &Env, s: &ast::Scenario) -> Option<(
                     Diagnostic::new(Code::E0034, format!("unknown reading `{}`", r.name))
                         .at(r.span, "not a reading")
                         .help("write `reading customer-safe` or `reading earliest`")
-                        .suggest(&r.name, ["customer-safe", "earliest"]),
+                        .suggest(&r.name, crate::vocab::Reading::NAMES),
                 );
             }
             known

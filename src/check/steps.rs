@@ -60,30 +60,6 @@ fn offsets(t: &TimingM, anchor: (i64, i64)) -> (i64, i64) {
     }
 }
 
-/// Verbs a customer may use (`customer may` / `customer must`).
-fn customer_verb(v: Verb) -> bool {
-    matches!(
-        v,
-        Verb::Pay | Verb::Renew | Verb::Claim | Verb::Terminate | Verb::Notify
-    )
-}
-
-/// Verbs that withdraw a capability (undone by `resume`).
-fn restricts(v: Verb) -> bool {
-    matches!(
-        v,
-        Verb::Suspend | Verb::Freeze | Verb::Forbid | Verb::Stop | Verb::ReadOnly
-    )
-}
-
-/// Verbs that count as a warning before an irreversible action.
-fn warns(v: Verb) -> bool {
-    matches!(
-        v,
-        Verb::Suspend | Verb::Stop | Verb::Notify | Verb::Freeze | Verb::Forbid | Verb::ReadOnly
-    )
-}
-
 /// A step as checked, with what the rule-wide checks need.
 struct Checked<'a> {
     ast: &'a ast::Step,
@@ -393,7 +369,8 @@ fn actions(sink: &mut Sink, scope: &Scope, s: &ast::Step) -> (Vec<ActionM>, Vec<
         let Some(verb) = names::verb(sink, &a.verb) else {
             continue;
         };
-        if verb.info().customer_only && !customer {
+        let parties = verb.info().parties;
+        if !parties.provider && !customer {
             sink.push(
                 Diagnostic::new(Code::E0031, format!("`{}` is a customer verb", verb.name()))
                     .at(a.verb.span, "only the customer does this")
@@ -402,13 +379,21 @@ fn actions(sink: &mut Sink, scope: &Scope, s: &ast::Step) -> (Vec<ActionM>, Vec<
                         verb.name()
                     )),
             );
-        } else if customer && !customer_verb(verb) {
+        } else if customer && !parties.customer {
             let mut d = Diagnostic::new(
                 Code::E0031,
                 format!("the customer cannot `{}`", verb.name()),
             )
             .at(a.verb.span, "a provider action")
-            .help("customer verbs are `pay`, `renew`, `claim`, `terminate`, `notify`; drop `customer` for a provider action");
+            .help(format!(
+                "customer verbs are {}; drop `customer` for a provider action",
+                crate::vocab::ACTIONS
+                    .iter()
+                    .filter(|a| a.parties.customer)
+                    .map(|a| format!("`{}`", a.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             if let Some(m) = s.modality_span {
                 d = d.also(m, "customer modality");
             }
@@ -499,7 +484,7 @@ fn conflict(a: &ActionM, b: &ActionM) -> bool {
     );
     let resume_vs = |r: &ActionM, x: &ActionM| {
         r.verb == Verb::Resume
-            && restricts(x.verb)
+            && x.verb.info().restricts()
             && (r.targets.is_empty() || r.targets.iter().any(|t| x.targets.contains(t)))
     };
     billing || resume_vs(a, b) || resume_vs(b, a)
@@ -596,7 +581,7 @@ fn irreversible_without_warning(sink: &mut Sink, steps: &[Checked], trigger: &st
         let warned = steps[..=k].iter().any(|e| !e.verbs_known)
             || steps[..k]
                 .iter()
-                .any(|e| e.model.actions.iter().any(|a| warns(a.verb)));
+                .any(|e| e.model.actions.iter().any(|a| a.verb.info().warns));
         if warned {
             continue;
         }

@@ -11,10 +11,10 @@ pub struct CodegenArgs {
     pub agreement: PathBuf,
     #[arg(long)]
     pub product: String,
-    #[arg(long, value_parser = ["prepaid", "postpaid", "package"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
     /// Which reading of two-reading steps the module bakes in.
-    #[arg(long, default_value = "customer-safe", value_parser = ["customer-safe", "earliest"])]
+    #[arg(long, default_value = "customer-safe", value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Reading::NAMES))]
     pub reading: String,
 }
 

@@ -23,7 +23,7 @@ pub struct Inputs {
     #[arg(long)]
     pub product: String,
     /// Billing mode (default: the product's first declared mode).
-    #[arg(long, value_parser = ["prepaid", "postpaid", "package"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
     /// Events file: a JSON array or NDJSON of {"at", "event", "amount"?, "note"?, "until"?}.
     #[arg(long)]
@@ -31,7 +31,7 @@ pub struct Inputs {
     /// Instant to evaluate at (RFC 3339 with offset).
     #[arg(long)]
     pub at: String,
-    #[arg(long, default_value = "customer-safe", value_parser = ["customer-safe", "earliest"])]
+    #[arg(long, default_value = "customer-safe", value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Reading::NAMES))]
     pub reading: String,
 }
 

@@ -10,7 +10,7 @@ pub struct GraphArgs {
     pub agreement: PathBuf,
     #[arg(long)]
     pub product: String,
-    #[arg(long, value_parser = ["prepaid", "postpaid", "package"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
 }
 

@@ -57,7 +57,7 @@ pub struct RunArgs {
     /// Input lines per batch.
     #[arg(long, default_value_t = 65_536, hide = true)]
     pub batch: usize,
-    #[arg(long, default_value = "customer-safe", value_parser = ["customer-safe", "earliest"])]
+    #[arg(long, default_value = "customer-safe", value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Reading::NAMES))]
     pub reading: String,
     /// Print accounts, state bytes and throughput on stderr at the end.
     #[arg(long)]

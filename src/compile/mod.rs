@@ -20,8 +20,8 @@ pub mod ir;
 pub use ir::*;
 
 use crate::ast::Modality;
-use crate::model::{Agreement, Anchor, MoneyKindM, Product, RuleM, Terms};
-use crate::vocab::{Billing, Verb, BUILTIN_EVENTS};
+use crate::model::{Agreement, Anchor, MoneyKindM, Product, RuleM, Target, Terms};
+use crate::vocab::{step_harms_customer, Billing, BUILTIN_EVENTS};
 
 /// Why a product × billing cannot be compiled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -102,9 +102,34 @@ pub fn applicable_money<'a>(
     out
 }
 
-/// Whether a step is a provider action that harms the customer.
-pub fn is_harmful(modality: Modality, verbs: impl IntoIterator<Item = Verb>) -> bool {
-    matches!(modality, Modality::Will | Modality::May) && verbs.into_iter().any(Verb::is_harmful)
+/// An action's targets in the product's numbering. A general rule's
+/// targets index the general terms' own lists; they are matched by name,
+/// and a name the product does not declare is no target of its rules.
+fn product_targets(
+    general: Option<&Terms>,
+    product: &Product,
+    rule: &RuleM,
+    targets: &[Target],
+) -> Vec<Target> {
+    let Some(general) = general.filter(|_| rule.general) else {
+        return targets.to_vec();
+    };
+    let map = |names: &[String], i: u16, find: &dyn Fn(&str) -> Option<usize>| {
+        let k = find(names.get(usize::from(i))?)?;
+        u16::try_from(k).ok()
+    };
+    targets
+        .iter()
+        .filter_map(|t| match *t {
+            Target::Capability(i) => {
+                map(&general.capabilities, i, &|n| product.capability_index(n))
+                    .map(Target::Capability)
+            }
+            Target::Resource(i) => {
+                map(&general.resources, i, &|n| product.resource_index(n)).map(Target::Resource)
+            }
+        })
+        .collect()
 }
 
 fn bits_for(states: u32) -> u32 {
@@ -201,12 +226,17 @@ pub fn compile(
                     .iter()
                     .map(|a| ActionIr {
                         verb: a.verb,
-                        targets: a.targets.clone(),
+                        targets: product_targets(
+                            agreement.general.as_ref(),
+                            product,
+                            r,
+                            &a.targets,
+                        ),
                     })
                     .collect(),
-                harmful: is_harmful(s.modality, verbs),
+                harmful: step_harms_customer(s.modality, verbs),
                 terminates: s.modality == Modality::Will
-                    && s.actions.iter().any(|a| a.verb == Verb::Terminate),
+                    && s.actions.iter().any(|a| a.verb.info().terminates),
                 cite: s.cite.clone(),
                 quote: s.quote.clone(),
                 note: s.note.clone(),

@@ -13,7 +13,6 @@
 
 mod compare;
 mod cure;
-pub mod expect;
 mod money;
 pub mod probe;
 mod render;

@@ -15,11 +15,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// How far after the trigger deadlines are followed (ten years: every
-/// duration the language can write in the shipped agreements is shorter).
-pub const HORIZON_SECS: i64 = 10 * 366 * 86_400;
-/// Most deadlines one probe follows (a guard; rules do not loop).
-const MAX_DEADLINES: usize = 10_000;
+pub use crate::expect::{run_account, HORIZON_SECS};
 
 /// One event of a probe timeline, by name (the two versions may number
 /// their events differently).
@@ -43,8 +39,8 @@ pub struct Citation {
 pub struct Act {
     pub at: i64,
     pub verb: Verb,
-    /// Target names, sorted; `purge`/`release` without targets list every
-    /// resource, `suspend`/`stop` without targets name `service`.
+    /// Target names, sorted (the checker wrote out the defaults of an
+    /// action written without targets).
     pub targets: Vec<String>,
     pub modality: Modality,
     /// The window of a `within` / `on calendar day` step.
@@ -98,29 +94,6 @@ pub fn known_events(m: &Machine, events: &[ProbeEvent]) -> Vec<Event> {
         .collect()
 }
 
-/// Applies the events and follows every deadline up to the horizon.
-pub fn run_account(
-    m: &Machine,
-    events: &[Event],
-    horizon: i64,
-) -> Result<(AccountState, Vec<Fired>), EvalError> {
-    let mut st = m.new_account();
-    let mut fired = Vec::new();
-    for ev in events {
-        m.step_into(&mut st, ev, &mut fired)?;
-    }
-    let mut guard = 0;
-    while let Some(due) = m.next_deadline(&st) {
-        if due > horizon || guard >= MAX_DEADLINES {
-            break;
-        }
-        fired.extend(m.advance_to(&mut st, due)?);
-        guard += 1;
-    }
-    fired.sort_by_key(|f| f.at);
-    Ok((st, fired))
-}
-
 /// Runs a probe timeline through one version.
 pub fn run(m: &Machine, events: &[ProbeEvent], horizon: i64) -> Result<Run, EvalError> {
     let known = known_events(m, events);
@@ -162,12 +135,7 @@ pub fn acts_of(m: &Machine, f: &Fired) -> Vec<Act> {
     s.actions
         .iter()
         .map(|a| {
-            let mut targets =
-                if a.targets.is_empty() && matches!(a.verb, Verb::Purge | Verb::Release) {
-                    m.ir.resources.clone()
-                } else {
-                    m.target_names(a.verb, &a.targets)
-                };
+            let mut targets = m.target_names(&a.targets);
             targets.sort();
             targets.dedup();
             Act {

@@ -10,10 +10,10 @@
 //! first, so the scenario fails there by evaluation rather than by a
 //! checker error; each candidate is checked under both machines.
 
-use super::expect::{holds, Expectation};
 use super::probe::{known_events, Act, ProbeEvent};
 use crate::ast::Modality;
 use crate::eval::{EvalError, Machine, ObligationKind};
+use crate::expect::{check, Expectation};
 use chrono::{DateTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 
@@ -73,16 +73,10 @@ fn state_candidates(
         }
     }
     for o in &st.obligations {
-        let kind = match o.kind {
-            ObligationKind::LateFee => "late_fee",
-            ObligationKind::Refund => "refund",
-            ObligationKind::LiabilityCap => "liability_cap",
-            ObligationKind::Step(_) => continue,
-        };
-        if let Some(amount) = o.amount {
+        if let (Some(amount), false) = (o.amount, matches!(o.kind, ObligationKind::Step(_))) {
             out.push(Expectation::Obligation {
                 at,
-                kind: kind.into(),
+                kind: m.obligation_kind(o.kind).to_string(),
                 amount,
             });
         }
@@ -101,6 +95,12 @@ fn portable(m: &Machine, x: &Expectation) -> bool {
         Expectation::Capability { name, .. } | Expectation::Resource { name, .. } => known(name),
         _ => true,
     }
+}
+
+/// Whether `x` holds for the probe timeline `events` under `m` (the one
+/// meaning of an expectation, [`crate::expect::check`]).
+fn holds(m: &Machine, events: &[ProbeEvent], x: &Expectation) -> Result<bool, EvalError> {
+    Ok(check(m, &known_events(m, events), x)?.holds())
 }
 
 /// Finds one expectation that holds under `new` and fails under `old` on

@@ -19,10 +19,11 @@
 //! (tests/it/differential.rs) holds the machine to the reference
 //! interpreter, which reads the checked model directly.
 
+use super::machine::cap_code;
 use crate::ast::Modality;
 use crate::compile::{AnchorIr, Automaton, Effect, StateId, StateKind, StepIx};
 use crate::model::{Target, TimingKindM, Unit};
-use crate::vocab::Verb;
+use crate::vocab::{ResourceEffect, Verb};
 
 /// Where a rule lives in an account's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,7 +202,7 @@ impl Hot {
             let start = fx.len() as u32;
             if s.modality == Modality::Will {
                 for a in &s.actions {
-                    fx.extend(Self::action_fx(ir, a.verb, &a.targets));
+                    fx.extend(Self::action_fx(a.verb, &a.targets));
                 }
             }
             ranges.push((start, fx.len() as u32));
@@ -209,44 +210,34 @@ impl Hot {
         (ranges, fx)
     }
 
-    fn action_fx(ir: &Automaton, verb: Verb, targets: &[Target]) -> Option<Fx> {
-        let field2 = |i: usize| 3u32.checked_shl(2 * i as u32).unwrap_or(0);
-        match verb {
-            Verb::Release | Verb::Purge => {
-                // no target = every resource
-                let mut mask = 0u32;
-                if targets.is_empty() {
-                    mask = (0..ir.resources.len()).fold(0, |m, i| m | field2(i));
-                }
-                for t in targets {
-                    if let Target::Resource(i) = t {
-                        mask |= field2(*i as usize);
-                    }
-                }
-                Some(if verb == Verb::Purge {
-                    Fx::Purge(mask)
-                } else {
-                    Fx::Release(mask)
-                })
-            }
-            Verb::Terminate => Some(Fx::Terminate),
-            v => {
-                let c = super::machine::Cap::after(v)? as u64;
-                // no target = the service (capability 0)
-                let service = targets.is_empty().then_some(0usize);
-                let listed = targets.iter().filter_map(|t| match t {
-                    Target::Capability(i) => Some(*i as usize),
-                    Target::Resource(_) => None,
-                });
-                let (mut mask, mut value) = (0u64, 0u64);
-                for i in service.into_iter().chain(listed) {
-                    let shift = 3 * i as u32;
-                    mask |= 7u64.checked_shl(shift).unwrap_or(0);
-                    value |= c.checked_shl(shift).unwrap_or(0);
-                }
-                Some(Fx::Caps { mask, value })
+    /// The state effect of one action (targets are written out by the
+    /// checker: an empty list acts on nothing).
+    fn action_fx(verb: Verb, targets: &[Target]) -> Option<Fx> {
+        let info = verb.info();
+        if info.terminates {
+            return Some(Fx::Terminate);
+        }
+        if let Some(effect) = info.resource_after {
+            let field2 = |i: u16| 3u32.checked_shl(2 * u32::from(i)).unwrap_or(0);
+            let mask = targets.iter().fold(0u32, |m, t| match t {
+                Target::Resource(i) => m | field2(*i),
+                Target::Capability(_) => m,
+            });
+            return Some(match effect {
+                ResourceEffect::Purge => Fx::Purge(mask),
+                ResourceEffect::Release => Fx::Release(mask),
+            });
+        }
+        let c = cap_code(info.capability_after?);
+        let (mut mask, mut value) = (0u64, 0u64);
+        for t in targets {
+            if let Target::Capability(i) = t {
+                let shift = 3 * u32::from(*i);
+                mask |= 7u64.checked_shl(shift).unwrap_or(0);
+                value |= c.checked_shl(shift).unwrap_or(0);
             }
         }
+        Some(Fx::Caps { mask, value })
     }
 
     fn edge_table(ir: &Automaton) -> Option<Vec<u32>> {

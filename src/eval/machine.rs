@@ -14,61 +14,44 @@ use crate::compile::{
     AnchorIr, Automaton, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
 };
 use crate::model::{CapabilityState, ResourceState, ServiceState, TimingKindM};
-use crate::vocab::{Reading, Verb};
+use crate::vocab::{CapState, Reading};
 
-/// Local capability state (3 bits); several map onto one output state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Cap {
-    Active = 0,
-    Suspended = 1,
-    Frozen = 2,
-    Forbidden = 3,
-    ReadOnly = 4,
-    Stopped = 5,
+/// The 3-bit code of a capability state in [`AccountState::caps`].
+pub(super) fn cap_code(c: CapState) -> u64 {
+    match c {
+        CapState::Active => 0,
+        CapState::Suspended => 1,
+        CapState::Frozen => 2,
+        CapState::Forbidden => 3,
+        CapState::ReadOnly => 4,
+        CapState::Stopped => 5,
+    }
 }
 
-impl Cap {
-    pub fn from_bits(b: u64) -> Cap {
-        match b {
-            1 => Cap::Suspended,
-            2 => Cap::Frozen,
-            3 => Cap::Forbidden,
-            4 => Cap::ReadOnly,
-            5 => Cap::Stopped,
-            _ => Cap::Active,
-        }
-    }
-    pub fn public(self) -> CapabilityState {
-        match self {
-            Cap::Active => CapabilityState::Active,
-            Cap::Suspended | Cap::Frozen | Cap::Stopped => CapabilityState::Suspended,
-            Cap::Forbidden => CapabilityState::Forbidden,
-            Cap::ReadOnly => CapabilityState::ReadOnly,
-        }
-    }
-    /// The state a `will` verb puts a capability in.
-    pub fn after(verb: Verb) -> Option<Cap> {
-        Some(match verb {
-            Verb::Suspend => Cap::Suspended,
-            Verb::Freeze => Cap::Frozen,
-            Verb::Forbid => Cap::Forbidden,
-            Verb::ReadOnly => Cap::ReadOnly,
-            Verb::Stop => Cap::Stopped,
-            Verb::Resume => Cap::Active,
-            _ => return None,
-        })
+/// The capability state of a 3-bit code (`None`: no state has it).
+pub(super) fn cap_of_code(b: u64) -> Option<CapState> {
+    CapState::ALL.into_iter().find(|c| cap_code(*c) == b)
+}
+
+/// How a capability state reads in reports: a frozen or stopped
+/// capability reads `suspended`.
+pub(super) fn reported(c: CapState) -> CapabilityState {
+    match c {
+        CapState::Active => CapabilityState::Active,
+        CapState::Suspended | CapState::Frozen | CapState::Stopped => CapabilityState::Suspended,
+        CapState::Forbidden => CapabilityState::Forbidden,
+        CapState::ReadOnly => CapabilityState::ReadOnly,
     }
 }
 
 /// Service state from the `service` capability and the terminated flag.
-pub fn service_state(terminated: bool, service: Cap) -> ServiceState {
+pub(super) fn service_state(terminated: bool, service: CapState) -> ServiceState {
     if terminated {
         ServiceState::Terminated
     } else {
         match service {
-            Cap::Stopped => ServiceState::Stopped,
-            Cap::Suspended | Cap::Frozen => ServiceState::Suspended,
+            CapState::Stopped => ServiceState::Stopped,
+            CapState::Suspended | CapState::Frozen => ServiceState::Suspended,
             _ => ServiceState::Active,
         }
     }
@@ -256,13 +239,15 @@ impl Machine {
         st.state = self.hot.with_local(st.state, rule, s);
     }
 
-    pub fn cap(&self, st: &AccountState, i: usize) -> Cap {
-        Cap::from_bits((st.caps >> (3 * i)) & 7)
+    /// The state of capability `i` (an unknown code reads as active; a
+    /// state from [`Machine::check`] has none).
+    pub fn cap(&self, st: &AccountState, i: usize) -> CapState {
+        cap_of_code((st.caps >> (3 * i)) & 7).unwrap_or(CapState::Active)
     }
 
-    fn set_cap(st: &mut AccountState, i: usize, c: Cap) {
+    fn set_cap(st: &mut AccountState, i: usize, c: CapState) {
         let shift = 3 * i;
-        st.caps = (st.caps & !(7u64 << shift)) | ((c as u64) << shift);
+        st.caps = (st.caps & !(7u64 << shift)) | (cap_code(c) << shift);
     }
 
     pub fn resource(&self, st: &AccountState, i: usize) -> ResourceState {
@@ -691,7 +676,7 @@ impl Machine {
             ResumeIr::All => st.caps = 0,
             ResumeIr::Listed(l) => {
                 for &i in l {
-                    Self::set_cap(st, i as usize, Cap::Active);
+                    Self::set_cap(st, i as usize, CapState::Active);
                 }
             }
         }

@@ -17,9 +17,9 @@ mod timeline;
 mod types;
 
 pub use hot::{purge_resources, release_resources};
-pub use machine::{service_state, Cap, Machine, Placement};
+pub use machine::{Machine, Placement};
 pub use report::{
-    modality_name, ActionReport, ObligationReport, PendingReport, Report, WindowReport,
+    data_state, modality_name, ActionReport, ObligationReport, PendingReport, Report, WindowReport,
 };
 pub use timeline::{parse_events, parse_instant, TimelineError, TimelineEvent};
 pub use types::*;

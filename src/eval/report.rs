@@ -6,7 +6,6 @@ use super::Machine;
 use crate::ast::Modality;
 use crate::compile::StepIx;
 use crate::model::{DataState, ResourceState, Target};
-use crate::vocab::Verb;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -86,7 +85,39 @@ pub fn modality_name(m: Modality) -> &'static str {
     }
 }
 
+/// The state `data` reads in reports and expectations: the resource `data`
+/// when the product declares one; otherwise purged when every resource is
+/// (and there is at least one). `expect … data` ([`crate::expect`]) reads
+/// the same.
+pub fn data_state(resources: &[String], states: &[ResourceState]) -> DataState {
+    let purged = match resources.iter().position(|r| r == "data") {
+        Some(i) => states.get(i) == Some(&ResourceState::Purged),
+        None => !states.is_empty() && states.iter().all(|r| *r == ResourceState::Purged),
+    };
+    if purged {
+        DataState::Purged
+    } else {
+        DataState::Retained
+    }
+}
+
 impl Machine {
+    /// An obligation's kind as reports and scenarios name it: `late_fee`,
+    /// `refund`, `liability_cap`, or the verb of a `customer must` step.
+    pub fn obligation_kind(&self, kind: ObligationKind) -> &'static str {
+        match kind {
+            ObligationKind::Step(s) => self
+                .ir
+                .steps
+                .get(s.0 as usize)
+                .and_then(|st| st.actions.first())
+                .map_or("obligation", |a| a.verb.name()),
+            ObligationKind::LateFee => "late_fee",
+            ObligationKind::Refund => "refund",
+            ObligationKind::LiabilityCap => "liability_cap",
+        }
+    }
+
     /// An instant as RFC 3339 in the agreement's zone.
     pub fn format_instant(&self, at: i64) -> String {
         chrono::DateTime::from_timestamp(at, 0)
@@ -97,8 +128,9 @@ impl Machine {
             .unwrap_or_else(|| at.to_string())
     }
 
-    /// Names of an action's targets (none = `service` / every resource).
-    pub fn target_names(&self, verb: Verb, targets: &[Target]) -> Vec<String> {
+    /// Names of an action's targets (the checker wrote out every default,
+    /// so these are the targets the action acts on).
+    pub fn target_names(&self, targets: &[Target]) -> Vec<String> {
         targets
             .iter()
             .map(|t| match t {
@@ -106,10 +138,6 @@ impl Machine {
                 Target::Resource(i) => self.ir.resources.get(*i as usize),
             })
             .map(|n| n.cloned().unwrap_or_else(|| "?".into()))
-            .chain(
-                (targets.is_empty() && matches!(verb, Verb::Suspend | Verb::Stop))
-                    .then(|| "service".to_string()),
-            )
             .collect()
     }
 
@@ -126,7 +154,7 @@ impl Machine {
             .map(|a| ActionReport {
                 at: self.format_instant(f.at),
                 action: a.verb.name().to_string(),
-                targets: self.target_names(a.verb, &a.targets),
+                targets: self.target_names(&a.targets),
                 modality: modality_name(s.modality).to_string(),
                 rule: self.rule_name(f.step),
                 cite: s.cite.clone(),
@@ -160,7 +188,7 @@ impl Machine {
                 s.actions.iter().map(move |a| PendingReport {
                     due: self.format_instant(p.due),
                     action: a.verb.name().to_string(),
-                    targets: self.target_names(a.verb, &a.targets),
+                    targets: self.target_names(&a.targets),
                     cite: s.cite.clone(),
                     cancelled_by: rule
                         .cures
@@ -208,24 +236,15 @@ impl Machine {
             .filter(|(_, s)| **s != ResourceState::Retained)
             .map(|(n, _)| n.clone())
             .collect();
-        let data = if st.resources.contains(&ResourceState::Purged) {
-            DataState::Purged
-        } else {
-            DataState::Retained
-        };
+        let data = data_state(&self.ir.resources, &st.resources);
         let obligations = st
             .obligations
             .iter()
             .map(|o| {
-                let (party, kind, cite) = match o.kind {
-                    ObligationKind::Step(s) => {
-                        let st = self.ir.step(s);
-                        let kind = st.actions.first().map_or("obligation", |a| a.verb.name());
-                        ("customer", kind.to_string(), st.cite.clone())
-                    }
+                let (party, cite) = match o.kind {
+                    ObligationKind::Step(s) => ("customer", self.ir.step(s).cite.clone()),
                     ObligationKind::LateFee => (
                         "customer",
-                        "late_fee".into(),
                         self.ir
                             .money
                             .late_fee
@@ -234,7 +253,6 @@ impl Machine {
                     ),
                     ObligationKind::Refund => (
                         "provider",
-                        "refund".into(),
                         self.ir
                             .money
                             .refund
@@ -243,7 +261,6 @@ impl Machine {
                     ),
                     ObligationKind::LiabilityCap => (
                         "provider",
-                        "liability_cap".into(),
                         self.ir
                             .money
                             .liability_cap
@@ -253,7 +270,7 @@ impl Machine {
                 };
                 ObligationReport {
                     party: party.into(),
-                    kind,
+                    kind: self.obligation_kind(o.kind).to_string(),
                     amount: o.amount.map(|a| a.to_string()),
                     until: o.until.map(|u| self.format_instant(u)),
                     cite,

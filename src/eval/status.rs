@@ -1,6 +1,6 @@
 //! What is in force at an instant, and the one-shot evaluation.
 
-use super::machine::{service_state, Known, Machine, PAYMENT, PURCHASE};
+use super::machine::{reported, service_state, Known, Machine, PAYMENT, PURCHASE};
 use super::money;
 use super::types::*;
 use crate::ast::Modality;
@@ -146,7 +146,7 @@ impl Machine {
             }
         }
         let capabilities = (0..self.ir.capabilities.len())
-            .map(|i| self.cap(st, i).public())
+            .map(|i| reported(self.cap(st, i)))
             .collect();
         let resources = (0..self.ir.resources.len())
             .map(|i| self.resource(st, i))

@@ -266,7 +266,7 @@ impl OutputFormat {
                         .iter()
                         .map(|a| {
                             let targets: Vec<String> = m
-                                .target_names(a.verb, &a.targets)
+                                .target_names(&a.targets)
                                 .iter()
                                 .map(|t| json_str(t))
                                 .collect();
