@@ -122,6 +122,8 @@ pub enum BodyItem {
     Money(MoneyTerm),
     Ignore(Ignore),
     Scenario(Scenario),
+    /// A block-level `allow`.
+    Allow(Allow),
 }
 
 impl BodyItem {
@@ -135,6 +137,7 @@ impl BodyItem {
             BodyItem::Money(m) => m.span,
             BodyItem::Ignore(i) => i.span,
             BodyItem::Scenario(s) => s.span,
+            BodyItem::Allow(a) => a.span,
         }
     }
 }
@@ -176,6 +179,17 @@ pub struct Step {
     pub cite: Option<Section>,
     pub quote: Option<Str>,
     pub note: Option<Str>,
+    /// `allow W… "reason"` written on the step.
+    pub allows: Vec<Allow>,
+    pub span: Span,
+}
+
+/// `allow W0001 "reason"`: a warning the author has checked against the
+/// text, with the reason (see `check::allow`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Allow {
+    pub code: Ident,
+    pub reason: Str,
     pub span: Span,
 }
 
@@ -272,6 +286,8 @@ pub struct MoneyTerm {
     pub cite: Option<Section>,
     pub quote: Option<Str>,
     pub note: Option<Str>,
+    /// `allow W… "reason"` written on the term.
+    pub allows: Vec<Allow>,
     pub span: Span,
 }
 

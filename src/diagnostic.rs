@@ -70,12 +70,14 @@ codes! {
     E0033 = "E0033", Error, "invalid expectation";
     E0034 = "E0034", Error, "invalid scenario";
     E0035 = "E0035", Error, "duplicate declaration";
+    E0036 = "E0036", Error, "invalid `allow`";
     W0001 = "W0001", Warning, "irreversible action without earlier warning step";
     W0002 = "W0002", Warning, "step without citation";
     W0003 = "W0003", Warning, "step without quote";
     W0004 = "W0004", Warning, "step after `terminate` can never matter";
     W0005 = "W0005", Warning, "two readings without a note";
     W0006 = "W0006", Warning, "quote found outside the cited section";
+    W0007 = "W0007", Warning, "`allow` that suppresses nothing";
 }
 
 impl std::fmt::Display for Code {

@@ -188,6 +188,7 @@ impl Printer<'_> {
             BodyItem::Rule(r) => self.rule(r),
             BodyItem::Money(m) => self.money(m),
             BodyItem::Scenario(s) => self.scenario(s),
+            BodyItem::Allow(a) => self.line(1, &allow_text(a)),
         }
     }
 
@@ -216,6 +217,9 @@ impl Printer<'_> {
                     }
                     if let Some(n) = &st.note {
                         self.line(3, &format!("note \"{}\"", escape(&n.value)));
+                    }
+                    for a in &st.allows {
+                        self.line(3, &allow_text(a));
                     }
                 }
                 if let Some(c) = &r.cure {
@@ -285,6 +289,9 @@ impl Printer<'_> {
         if let Some(n) = &m.note {
             self.line(2, &format!("note \"{}\"", escape(&n.value)));
         }
+        for a in &m.allows {
+            self.line(2, &allow_text(a));
+        }
     }
 
     fn scenario(&mut self, s: &Scenario) {
@@ -336,7 +343,7 @@ fn group_of(item: &BodyItem) -> u8 {
         | BodyItem::Capabilities(..)
         | BodyItem::Resources(..)
         | BodyItem::Events(..) => 0,
-        BodyItem::Ignore(_) => 1,
+        BodyItem::Ignore(_) | BodyItem::Allow(_) => 1,
         BodyItem::Money(_) => 1,
         BodyItem::Rule(r) if r.form == RuleForm::Inline => 1,
         BodyItem::Rule(_) => 2,
@@ -427,8 +434,16 @@ fn step_text(s: &Step, inline: bool) -> String {
         if let Some(n) = &s.note {
             out.push_str(&format!(" note \"{}\"", escape(&n.value)));
         }
+        for a in &s.allows {
+            out.push(' ');
+            out.push_str(&allow_text(a));
+        }
     }
     out
+}
+
+fn allow_text(a: &Allow) -> String {
+    format!("allow {} \"{}\"", a.code.name, escape(&a.reason.value))
 }
 
 fn cure_text(c: &Cure) -> String {

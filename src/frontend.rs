@@ -44,6 +44,7 @@ pub fn front_end(map: &SourceMap, load_diags: Vec<Diagnostic>) -> Checked {
         return Checked {
             agreements: Vec::new(),
             diagnostics,
+            allowed: Vec::new(),
         };
     }
     let (files, mut parse_diags) = parse_loaded(map, &diagnostics);

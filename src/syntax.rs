@@ -164,6 +164,7 @@ fn rule_words(r: &Rule) -> Option<&'static str> {
         Rule::targets | Rule::target => "a capability or resource name",
         Rule::quote => "`quote \"…\"`",
         Rule::note => "`note \"…\"`",
+        Rule::allow => "`allow W0001 \"reason\"`",
         Rule::cure => "`until <event>`",
         Rule::resume | Rule::resume_all => "`then resume …`",
         Rule::duration => "a duration like `24h`, `15d`, `7 calendar days`",
@@ -218,6 +219,7 @@ pub fn is_reserved(word: &str) -> bool {
             | "liability_cap"
             | "refund_window"
             | "refund"
+            | "allow"
     )
 }
 
@@ -386,6 +388,7 @@ impl Lower {
                 })
             }
             Rule::scenario => BodyItem::Scenario(self.scenario(p)),
+            Rule::allow => BodyItem::Allow(self.allow(p)?),
             Rule::late_fee | Rule::liability_cap | Rule::refund | Rule::refund_window => {
                 BodyItem::Money(self.money(p))
             }
@@ -441,8 +444,10 @@ impl Lower {
         let mut cite = None;
         let mut quote = None;
         let mut note = None;
+        let mut allows = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
+                Rule::allow => allows.extend(self.allow(c)),
                 Rule::label => {
                     if let Some(i) = c.into_inner().next() {
                         label = Some(self.ident(i));
@@ -478,8 +483,18 @@ impl Lower {
             cite,
             quote,
             note,
+            allows,
             span,
         }
+    }
+
+    /// `allow <code> "<reason>"`.
+    fn allow(&self, p: Pair<Rule>) -> Option<Allow> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let code = self.ident(it.next()?);
+        let reason = self.string(it.next()?);
+        Some(Allow { code, reason, span })
     }
 
     fn timing(&self, p: Pair<Rule>) -> Timing {
@@ -618,8 +633,10 @@ impl Lower {
         let mut cap = None;
         let mut rounding = None;
         let mut basis: (Option<Ident>, Option<Ident>) = (None, None);
+        let mut allows = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
+                Rule::allow => allows.extend(self.allow(c)),
                 Rule::modality => modality = modality_of(c),
                 Rule::section => cite = Some(self.section(c)),
                 Rule::quote => quote = c.into_inner().next().map(|s| self.string(s)),
@@ -704,6 +721,7 @@ impl Lower {
             cite,
             quote,
             note,
+            allows,
             span,
         }
     }

@@ -8,6 +8,7 @@
 //! reports into a [`Sink`] and carries on with what it could make sense of,
 //! so one run lists every problem of every file.
 
+mod allow;
 mod blocks;
 mod header;
 mod literals;
@@ -29,6 +30,8 @@ use std::path::PathBuf;
 pub struct Checked {
     pub agreements: Vec<Agreement>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Warnings acknowledged by an `allow` (not in `diagnostics`).
+    pub allowed: Vec<Diagnostic>,
 }
 
 impl Checked {
@@ -114,8 +117,10 @@ pub fn check(map: &SourceMap, files: &[ast::File]) -> Checked {
     }
     let mut diagnostics = sink.diags;
     diagnostics.extend(quotes::verify_quotes(map, files));
+    let (diagnostics, allowed) = allow::apply(files, diagnostics);
     Checked {
         agreements,
         diagnostics,
+        allowed,
     }
 }

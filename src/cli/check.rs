@@ -38,8 +38,12 @@ pub fn run(args: CheckArgs) -> ExitCode {
         Format::Text => {
             super::print_diagnostics(&map, diags);
             let products: usize = checked.agreements.iter().map(|a| a.products.len()).sum();
+            let allowed = match checked.allowed.len() {
+                0 => String::new(),
+                n => format!(" ({n} more allowed)"),
+            };
             eprintln!(
-                "checked {} file(s), {} agreement(s), {} product(s): {} error(s), {} warning(s)",
+                "checked {} file(s), {} agreement(s), {} product(s): {} error(s), {} warning(s){allowed}",
                 map.len(),
                 checked.agreements.len(),
                 products,

@@ -435,6 +435,7 @@ fn starts_something(r: Rule) -> bool {
             | Rule::cure
             | Rule::quote
             | Rule::note
+            | Rule::allow
             | Rule::section
             | Rule::expect
             | Rule::scenario_event

@@ -271,3 +271,22 @@ fn a_date_and_time_with_a_space_gets_the_t_hint() {
     assert_eq!(map.snippet(s.span), "2024-06-02 12:00");
     assert_eq!((s.replacement.as_str(), s.safe), ("2024-06-02T12:00", true));
 }
+
+#[test]
+fn allow_on_a_step_acknowledges_its_warning_and_fmt_keeps_it() {
+    // in canonical layout: `fmt` prints it unchanged
+    let text = "product p \"测试\" §1 {\n  billing postpaid\n  resources data\n\n  on arrears after 15d purge data §1.1 quote \"删除数据\" allow W0001 \"§1.1 deletes with no notice\"\n\n  on expiry {\n    after 15d purge data §1.2\n      quote \"删除数据\"\n      allow W0001 \"§1.2 deletes with no notice\"\n  }\n}\n";
+    let mut map = SourceMap::new();
+    map.add_str("t.clause", text);
+    let checked = clausec::frontend::front_end(&map, Vec::new());
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    assert_eq!(codes(&checked.allowed), ["W0001", "W0001"]);
+    let parsed = clausec::syntax::parse(clausec::ast::FileId(0), text).expect("parses");
+    assert_eq!(clausec::fmt::format_file(&parsed, text), text);
+    // Without the `allow`s the same file warns twice.
+    let bare = text
+        .replace(" allow W0001 \"§1.1 deletes with no notice\"", "")
+        .replace("\n      allow W0001 \"§1.2 deletes with no notice\"", "");
+    let (_, diags) = check_text(&bare);
+    assert_eq!(codes(&diags), ["W0001", "W0001"]);
+}
