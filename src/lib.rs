@@ -61,6 +61,7 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod coverage;
+pub mod describe;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;
@@ -72,6 +73,8 @@ pub mod model;
 pub mod reference;
 pub mod render;
 pub mod scenario;
+#[cfg(feature = "site")]
+pub mod site;
 pub mod source;
 pub mod sourcetext;
 pub mod stream;

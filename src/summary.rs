@@ -16,7 +16,7 @@
 use crate::ast::Modality;
 use crate::model::{
     Agreement, Anchor, CureM, DurationM, LateFeeStart, MoneyKindM, MoneyM, RatePeriod, ResumeM,
-    RuleM, StepM, Target, TimingKindM, TimingM, Unit,
+    RuleM, StepM, Target, TimingKindM, TimingM,
 };
 use std::fmt::Write;
 
@@ -27,16 +27,7 @@ struct Names<'a> {
 }
 
 fn duration(d: DurationM) -> String {
-    let n = d.count;
-    match d.unit {
-        Unit::Minutes => format!("{n}min"),
-        Unit::Hours => format!("{n}h"),
-        Unit::Days => format!("{n}d"),
-        Unit::CalendarDays => format!("{n} calendar days"),
-        Unit::Workdays => format!("{n} workdays"),
-        Unit::Months if n == 1 => "1 month".to_string(),
-        Unit::Months => format!("{n} months"),
-    }
+    crate::describe::duration(d)
 }
 
 fn anchor_name(rule: &RuleM, anchor: Anchor) -> String {
