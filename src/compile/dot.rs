@@ -1,40 +1,132 @@
-//! The IR as Graphviz DOT for `clausec graph`: one cluster per rule, states
-//! named, edges labelled with events or deadlines and citations.
+//! The IR as Graphviz DOT for `clausec graph`: one cluster per rule, each
+//! waiting state named by its step as written in the file (label, modality,
+//! actions, §), deadline edges by their timing in the language's words,
+//! event edges by the event (and what a cure resumes).
+//!
+//! Why this shape: the reader is a lawyer checking a clause, not someone
+//! debugging the automaton. So no internal indices (`step 6`), no absolute
+//! paths (a file is named by its file name and line), the modality always
+//! said (`customer may terminate` is not `terminate`), harmful steps drawn
+//! red and irreversible ones with a double border. Long labels are wrapped
+//! so that dot's layout, which places edge labels as nodes of their own,
+//! keeps them apart (tests/it/graph.rs renders with `dot` to check).
 
-use super::{AnchorIr, Automaton, Effect, StateKind, TimingIr};
-use crate::model::{TimingKindM, Unit};
+use super::{AnchorIr, Automaton, Effect, ResumeIr, StateKind, StepIr, StepIx, TimingIr};
+use crate::ast::Modality;
+use crate::model::TimingKindM;
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-fn duration(t: &TimingIr) -> String {
-    let unit = match t.duration.unit {
-        Unit::Minutes => "min",
-        Unit::Hours => "h",
-        Unit::Days => "d",
-        Unit::CalendarDays => " calendar days",
-        Unit::Workdays => " workdays",
-        Unit::Months => " months",
-    };
-    format!("{}{unit}", t.duration.count)
+/// Wraps words at about `width` characters (CJK characters count double),
+/// joined with DOT's centred line break.
+fn wrap(s: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in s.split(' ') {
+        let w: usize = word.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+        if len > 0 && len + 1 + w > width {
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += w;
+    }
+    lines.push(line);
+    lines.iter().map(|l| esc(l)).collect::<Vec<_>>().join("\\n")
 }
 
-fn timing(ir: &Automaton, t: &TimingIr) -> String {
-    let from = match t.anchor {
-        AnchorIr::Trigger => "trigger".to_string(),
-        AnchorIr::Step(s) => {
-            let st = ir.step(s);
-            st.label.clone().unwrap_or_else(|| format!("step {}", s.0))
+/// A file named by its file name only (no directories, absolute or not).
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// `may`, `customer may`, … as a reader says them; `will` is the plain verb.
+fn modality_words(m: Modality) -> &'static str {
+    match m {
+        Modality::Will => "",
+        Modality::May => "provider may ",
+        Modality::CustomerMay => "customer may ",
+        Modality::CustomerMust => "customer must ",
+    }
+}
+
+/// The step as written: `partial: suspend upload, reindex and keep_billing`.
+pub fn step_words(ir: &Automaton, st: &StepIr) -> String {
+    let actions: Vec<String> = st
+        .actions
+        .iter()
+        .map(|a| {
+            let targets: Vec<&str> = a
+                .targets
+                .iter()
+                .map(|t| match t {
+                    crate::model::Target::Capability(i) => ir.capabilities.get(*i as usize),
+                    crate::model::Target::Resource(i) => ir.resources.get(*i as usize),
+                })
+                .map(|n| n.map_or("?", String::as_str))
+                .collect();
+            if targets.is_empty() {
+                a.verb.name().to_string()
+            } else {
+                format!("{} {}", a.verb.name(), targets.join(", "))
+            }
+        })
+        .collect();
+    let words = format!("{}{}", modality_words(st.modality), actions.join(" and "));
+    match &st.label {
+        Some(l) => format!("{l}: {words}"),
+        None => words,
+    }
+}
+
+/// What a timing counts from, named as the file names it: the trigger
+/// event, a step's label, or (unlabelled) its place in the rule.
+fn anchor_name(ir: &Automaton, step: StepIx, t: &TimingIr) -> Option<String> {
+    let st = ir.step(step);
+    let rule = ir.rules.get(usize::from(st.rule))?;
+    Some(match t.anchor {
+        AnchorIr::Trigger => ir.event_name(rule.trigger).to_string(),
+        AnchorIr::Step(a) => match &ir.step(a).label {
+            Some(l) => l.clone(),
+            // `after D` without `from`: the previous step, as written
+            None if a.0 + 1 == step.0 => return None,
+            None => format!("step {}", a.0 + 1 - rule.first_step),
+        },
+    })
+}
+
+fn timing(ir: &Automaton, step: StepIx, t: &TimingIr) -> String {
+    match anchor_name(ir, step, t) {
+        Some(anchor) => crate::describe::timing(t.kind, t.duration, &anchor),
+        None if t.kind == TimingKindM::At => "at once".to_string(),
+        None => crate::describe::timing(t.kind, t.duration, "the previous step")
+            .replace(" from the previous step", ""),
+    }
+}
+
+fn resume_words(ir: &Automaton, r: &ResumeIr) -> String {
+    match r {
+        ResumeIr::Nothing => String::new(),
+        ResumeIr::All => ", resume all".into(),
+        ResumeIr::Listed(caps) => {
+            let names: Vec<&str> = caps
+                .iter()
+                .map(|c| {
+                    ir.capabilities
+                        .get(usize::from(*c))
+                        .map_or("?", String::as_str)
+                })
+                .collect();
+            format!(", resume {}", names.join(", "))
         }
-    };
-    match t.kind {
-        TimingKindM::At => format!("at {from}"),
-        TimingKindM::After => format!("after {} from {from}", duration(t)),
-        TimingKindM::Before => format!("before {} from {from}", duration(t)),
-        TimingKindM::Within => format!("within {} from {from}", duration(t)),
-        TimingKindM::OnDay => format!("on calendar day {} from {from}", t.duration.count),
     }
 }
 
@@ -43,34 +135,53 @@ pub fn to_dot(ir: &Automaton) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "digraph \"{}_{}\" {{\n  rankdir=LR;\n  label=\"{} / {} ({})\";\n  node [shape=box, style=rounded];",
+        "digraph \"{}_{}\" {{\n  graph [rankdir=LR, labelloc=t, fontname=\"sans-serif\", nodesep=0.35, ranksep=0.6, \
+         label=\"{} · {} {} ({})\"];\n  node [shape=box, style=rounded, fontname=\"sans-serif\", fontsize=11];\n  \
+         edge [fontname=\"sans-serif\", fontsize=10];",
         esc(&ir.product),
         ir.billing.name(),
         esc(&ir.agreement),
         esc(&ir.product),
+        esc(&ir.product_name),
         ir.billing.name()
     );
     for (ri, r) in ir.rules.iter().enumerate() {
+        // The rule is named in its idle state, not as a cluster label: a
+        // cure edge running back to idle would pass through a label on top.
+        let whose = if r.general { " (general terms)" } else { "" };
+        let rule_title = format!(
+            "on {}{whose} · {}:{}",
+            ir.event_name(r.trigger),
+            file_name(&r.file),
+            r.line
+        );
         let _ = writeln!(
             out,
-            "  subgraph cluster_{ri} {{\n    label=\"{} ({}:{})\";",
-            esc(&r.name),
-            esc(&r.file),
-            r.line
+            "  subgraph cluster_{ri} {{\n    label=\"\"; style=\"rounded,dashed\"; color=\"#94a3b8\";"
         );
         for k in 0..r.state_count {
             let id = r.first_state.0 + k;
             let s = &ir.states[id as usize];
-            let name = match s.kind {
-                StateKind::Idle => "idle".to_string(),
-                StateKind::Done => "done".to_string(),
+            let (name, style) = match s.kind {
+                StateKind::Idle => (format!("{rule_title}: idle"), String::new()),
+                StateKind::Done => ("done".to_string(), String::new()),
                 StateKind::Waiting(step) => {
                     let st = ir.step(step);
-                    let verbs: Vec<&str> = st.actions.iter().map(|a| a.verb.name()).collect();
-                    format!("waiting: {}", verbs.join(" and "))
+                    let mut name = step_words(ir, st);
+                    if let Some(c) = &st.cite {
+                        let _ = write!(name, " §{c}");
+                    }
+                    let irreversible = st.modality == Modality::Will
+                        && st.actions.iter().any(|a| a.verb.is_irreversible());
+                    let style = match (st.harmful, irreversible) {
+                        (_, true) => ", color=\"#9b1c1c\", fontcolor=\"#9b1c1c\", peripheries=2",
+                        (true, false) => ", color=\"#c2410c\", fontcolor=\"#9a3412\"",
+                        _ => "",
+                    };
+                    (name, style.to_string())
                 }
             };
-            let _ = writeln!(out, "    s{id} [label=\"{}\"];", esc(&name));
+            let _ = writeln!(out, "    s{id} [label=\"{}\"{style}];", wrap(&name, 34));
         }
         let _ = writeln!(out, "  }}");
         for k in 0..r.state_count {
@@ -78,33 +189,31 @@ pub fn to_dot(ir: &Automaton) -> String {
             let s = &ir.states[id as usize];
             for e in &s.on_event {
                 let ev = e.event.map(|x| ir.event_name(x)).unwrap_or("?");
-                let cure = e.effects.iter().any(|f| matches!(f, Effect::Resume(_)));
-                let label = if cure {
-                    format!("{ev} (cure)")
-                } else {
-                    ev.to_string()
+                let label = match e.effects.iter().find_map(|f| match f {
+                    Effect::Resume(r) => Some(r),
+                    _ => None,
+                }) {
+                    Some(r) => format!("{ev}: cure{}", resume_words(ir, r)),
+                    None => ev.to_string(),
                 };
                 let _ = writeln!(
                     out,
                     "  s{id} -> s{} [label=\"{}\"];",
                     e.target.0,
-                    esc(&label)
+                    wrap(&label, 24)
                 );
             }
             if let (Some(e), StateKind::Waiting(step)) = (&s.on_deadline, s.kind) {
                 let st = ir.step(step);
-                let mut label = timing(ir, &st.timing);
+                let mut label = timing(ir, step, &st.timing);
                 if let Some(alt) = &st.alternative {
-                    let _ = write!(label, " or {}", timing(ir, alt));
-                }
-                if let Some(c) = &st.cite {
-                    let _ = write!(label, " §{c}");
+                    let _ = write!(label, " or {}", timing(ir, step, alt));
                 }
                 let _ = writeln!(
                     out,
                     "  s{id} -> s{} [label=\"{}\", style=dashed];",
                     e.target.0,
-                    esc(&label)
+                    wrap(&label, 24)
                 );
             }
         }
