@@ -133,9 +133,24 @@ pub fn explain(m: &Machine, events: &[TimelineEvent], e: &Evaluation, style: Sty
                         .unwrap_or_default()
                 );
             }
-            let _ = writeln!(out);
-            out.push_str(&summary(&report));
+            // A list, so that the state lines stay lines once rendered.
+            let _ = writeln!(out, "\n#### State at {}\n", report.at);
+            for line in summary(&report).lines() {
+                let _ = writeln!(out, "- {}", markdown_inline(line));
+            }
         }
+    }
+    out
+}
+
+/// Text that Markdown must not read as emphasis, code or a table cell.
+fn markdown_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '`' | '*' | '|' | '<' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
     }
     out
 }
