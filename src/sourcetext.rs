@@ -249,7 +249,7 @@ impl SourceText {
         }
     }
 
-    fn in_scope(&self, region: &Region, scope: Scope) -> bool {
+    fn in_scope_region(&self, region: &Region, scope: Scope) -> bool {
         match scope {
             Scope::General => *region == Region::General,
             Scope::Product(section) => {
@@ -265,6 +265,14 @@ impl SourceText {
         }
     }
 
+    /// Every article inside the region a block of `scope` speaks about
+    /// (what the report shows as a product's or the general terms' text).
+    pub fn in_scope(&self, scope: Scope) -> Vec<usize> {
+        (0..self.articles.len())
+            .filter(|&i| self.in_scope_region(&self.articles[i].region, scope))
+            .collect()
+    }
+
     /// Articles a citation `§number` written in `scope` can mean: those of
     /// that number inside the scope's region, or, when the region has none
     /// (a cross-reference), every article of that number. The bool says
@@ -277,7 +285,7 @@ impl SourceText {
         let inside: Vec<usize> = all
             .iter()
             .copied()
-            .filter(|&i| self.in_scope(&self.articles[i].region, scope))
+            .filter(|&i| self.in_scope_region(&self.articles[i].region, scope))
             .collect();
         if inside.is_empty() {
             (all, false)

@@ -14,6 +14,8 @@ pub struct ExplainArgs {
 pub enum ExplainFormat {
     Text,
     Markdown,
+    /// One self-contained page: the timeline drawn as in `clausec report`.
+    Html,
 }
 
 pub fn run(a: ExplainArgs) -> ExitCode {
@@ -21,6 +23,19 @@ pub fn run(a: ExplainArgs) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
+    if matches!(a.format, ExplainFormat::Html) {
+        return match crate::site::explain_page(&loaded.machine, &loaded.events, &loaded.evaluation)
+        {
+            Ok(page) => {
+                print!("{page}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let style = if matches!(a.format, ExplainFormat::Markdown) {
         crate::eval::explain::Style::Markdown
     } else {

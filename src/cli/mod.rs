@@ -11,6 +11,7 @@ mod explain;
 mod fmt;
 mod gen_events;
 mod graph;
+mod report;
 mod run;
 mod summary;
 mod test;
@@ -41,6 +42,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Explain an account's timeline for people, with citations.
     Explain(explain::ExplainArgs),
+    /// Write a static site (HTML and SVG) of agreements: each product's timelines beside its text.
+    Report(report::ReportArgs),
     /// Print a product's automaton as Graphviz DOT.
     Graph(graph::GraphArgs),
     /// Print a product's automaton as a Rust module (rules and offsets as constants).
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Graph(a) => graph::run(a),
+        Command::Report(a) => report::run(a),
         Command::Codegen(a) => codegen::run(a),
         Command::Run(a) => run::run(a),
         Command::GenEvents(a) => gen_events::run(a),

@@ -1,0 +1,302 @@
+//! The page comparing two versions of one agreement: the behavioural diff
+//! of [`crate::diff`], a change that several products share (a change of the
+//! general terms) listed once with the products it affects, and for every
+//! product with changes of its own its canonical timelines of both versions
+//! one above the other on one time scale.
+
+use super::pages::{lane_view, DiffEntry, LaneView};
+use super::svg::Axis;
+use super::{canon, source_text, Page, SiteError};
+use crate::diff::{Change, ChangeKind, Options};
+use crate::model::Agreement;
+use crate::source::SourceMap;
+use crate::sourcetext::{Scope, SourceText};
+use crate::vocab::Reading;
+use askama::Template;
+
+/// A change listed once, with every product it applies to.
+pub struct Grouped {
+    pub text: String,
+    pub old: String,
+    pub new: String,
+    pub products: Vec<String>,
+    /// The billing modes of each product (same order).
+    pub billing: Vec<String>,
+    pub general: bool,
+}
+
+impl Grouped {
+    /// `(product, billing modes)` pairs.
+    pub fn affected(&self) -> Vec<(&str, &str)> {
+        self.products
+            .iter()
+            .zip(&self.billing)
+            .map(|(p, b)| (p.as_str(), b.as_str()))
+            .collect()
+    }
+}
+
+/// Two versions of one canonical scenario.
+pub struct Pair {
+    pub old: Option<LaneView>,
+    pub new: Option<LaneView>,
+}
+
+pub struct ProductDiff {
+    pub id: String,
+    pub changes: Vec<Grouped>,
+    pub modes: Vec<(String, Vec<Pair>)>,
+}
+
+#[derive(Template)]
+#[template(path = "diff.html")]
+struct DiffPage<'a> {
+    title: String,
+    root: &'a str,
+    crumbs: Vec<(String, String)>,
+    old_label: String,
+    new_label: String,
+    old_id: String,
+    new_id: String,
+    trigger_at: String,
+    structural: Vec<String>,
+    shared: Vec<Grouped>,
+    products: Vec<ProductDiff>,
+    total: usize,
+}
+
+/// A change in words without the product and billing modes it concerns
+/// (`product · trigger · billing: what` → `on trigger: what`).
+fn without_product(c: &Change) -> String {
+    let rest = c
+        .text
+        .strip_prefix(c.product.as_str())
+        .and_then(|t| t.strip_prefix(" · ").or_else(|| t.strip_prefix(": ")))
+        .unwrap_or(&c.text);
+    match (&c.trigger, rest.split_once(": ")) {
+        (Some(t), Some((head, what))) if head.starts_with(t.as_str()) => format!("on {t}: {what}"),
+        _ => rest.to_string(),
+    }
+}
+
+fn billing_list(c: &Change) -> String {
+    c.billing
+        .iter()
+        .map(|b| b.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn side(s: &Option<crate::diff::Side>) -> String {
+    s.as_ref()
+        .map(|s| format!("{} ({})", s.what, s.cite))
+        .unwrap_or_default()
+}
+
+/// Whether every `§` of a citation like `2024 §5.1, §5.2` is an article of
+/// the general terms.
+fn cites_general(text: Option<&SourceText>, cite: &str) -> bool {
+    let Some(text) = text else { return false };
+    let numbers: Vec<&str> = cite
+        .split('§')
+        .skip(1)
+        .map(|n| n.trim_end_matches(|c: char| !c.is_ascii_digit()))
+        .map(|n| {
+            let end = n
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(n.len());
+            n[..end].trim_end_matches('.')
+        })
+        .collect();
+    !numbers.is_empty() && numbers.iter().all(|n| text.resolve(Scope::General, n).1)
+}
+
+/// Groups changes that are the same apart from the product.
+fn group(changes: &[&Change], old: Option<&SourceText>, new: Option<&SourceText>) -> Vec<Grouped> {
+    let mut out: Vec<(Grouped, Vec<&Change>)> = Vec::new();
+    for c in changes {
+        let same = |x: &&Change| {
+            x.trigger == c.trigger
+                && x.kind == c.kind
+                && x.old == c.old
+                && x.new == c.new
+                && without_product(x) == without_product(c)
+        };
+        match out.iter_mut().find(|(_, cs)| cs.first().is_some_and(same)) {
+            Some((g, cs)) => {
+                g.products.push(c.product.clone());
+                g.billing.push(billing_list(c));
+                cs.push(c);
+            }
+            None => out.push((
+                Grouped {
+                    text: without_product(c),
+                    old: side(&c.old),
+                    new: side(&c.new),
+                    products: vec![c.product.clone()],
+                    billing: vec![billing_list(c)],
+                    general: c.old.as_ref().is_none_or(|s| cites_general(old, &s.cite))
+                        && c.new.as_ref().is_none_or(|s| cites_general(new, &s.cite))
+                        && (c.old.is_some() || c.new.is_some()),
+                },
+                vec![c],
+            )),
+        }
+    }
+    out.into_iter().map(|(g, _)| g).collect()
+}
+
+pub(super) fn page(
+    map: &SourceMap,
+    old: &Agreement,
+    new: &Agreement,
+) -> Result<(Page, DiffEntry), SiteError> {
+    let report = crate::diff::diff(old, new, &Options::default())?;
+    let (old_text, new_text) = (source_text(map, old), source_text(map, new));
+    let structural = report
+        .changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ChangeKind::ProductAdded | ChangeKind::ProductRemoved
+            )
+        })
+        .map(|c| c.text.clone())
+        .collect();
+    let behaviour: Vec<&Change> = report
+        .changes
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.kind,
+                ChangeKind::ProductAdded | ChangeKind::ProductRemoved
+            )
+        })
+        .collect();
+    let groups = group(
+        &behaviour,
+        old_text.as_ref().map(|t| &t.1),
+        new_text.as_ref().map(|t| &t.1),
+    );
+    let (shared, own): (Vec<Grouped>, Vec<Grouped>) =
+        groups.into_iter().partition(|g| g.products.len() > 1);
+    let mut ids: Vec<String> = own.iter().flat_map(|g| g.products.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let old_program = crate::eval::Program::from_agreements(vec![old.clone()]);
+    let new_program = crate::eval::Program::from_agreements(vec![new.clone()]);
+    let mut products = Vec::new();
+    for id in ids {
+        let changes: Vec<Grouped> = own
+            .iter()
+            .filter(|g| g.products.contains(&id))
+            .map(|g| Grouped {
+                text: g.text.clone(),
+                old: g.old.clone(),
+                new: g.new.clone(),
+                products: g.products.clone(),
+                billing: g.billing.clone(),
+                general: g.general,
+            })
+            .collect();
+        let mut modes = Vec::new();
+        if let (Some(po), Some(pn)) = (old.product(&id), new.product(&id)) {
+            for b in po.billing.iter().filter(|b| pn.billing.contains(b)) {
+                let lanes =
+                    |program: &crate::eval::Program| -> Result<Vec<super::lane::Lane>, SiteError> {
+                        let m = program
+                            .select(&id, Some(*b), Reading::CustomerSafe)
+                            .map_err(|e| SiteError::Select {
+                                product: id.clone(),
+                                billing: b.name().into(),
+                                source: Box::new(e),
+                            })?;
+                        canon::lanes(&m, super::t0()).map_err(|source| SiteError::Eval {
+                            product: id.clone(),
+                            billing: b.name().into(),
+                            source,
+                        })
+                    };
+                let (lo, ln) = (lanes(&old_program)?, lanes(&new_program)?);
+                let axis = Axis::covering(lo.iter().chain(&ln), new.zone);
+                let mut titles: Vec<&str> =
+                    lo.iter().chain(&ln).map(|l| l.title.as_str()).collect();
+                let mut seen = Vec::new();
+                titles.retain(|t| {
+                    let first = !seen.contains(t);
+                    seen.push(*t);
+                    first
+                });
+                let file_of =
+                    |p: &crate::model::Product| map.get(p.span.file).map(|f| f.name.clone());
+                let (old_file, new_file) = (file_of(po), file_of(pn));
+                let old_href = |m: &super::lane::Mark| {
+                    Some(format!(
+                        "../{}/{}.html#{}",
+                        old.id,
+                        id,
+                        super::text::line_id(m.line)
+                    ))
+                    .filter(|_| Some(&m.file) == old_file.as_ref())
+                };
+                let new_href = |m: &super::lane::Mark| {
+                    Some(format!(
+                        "../{}/{}.html#{}",
+                        new.id,
+                        id,
+                        super::text::line_id(m.line)
+                    ))
+                    .filter(|_| Some(&m.file) == new_file.as_ref())
+                };
+                let pairs = titles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| Pair {
+                        old: lo.iter().find(|l| l.title == *t).map(|l| {
+                            lane_view(l, &axis, &format!("{id}-{}-{i}-old", b.name()), &old_href)
+                        }),
+                        new: ln.iter().find(|l| l.title == *t).map(|l| {
+                            lane_view(l, &axis, &format!("{id}-{}-{i}-new", b.name()), &new_href)
+                        }),
+                    })
+                    .collect();
+                modes.push((b.name().to_string(), pairs));
+            }
+        }
+        products.push(ProductDiff { id, changes, modes });
+    }
+    let href = format!("diff/{}--{}.html", old.id, new.id);
+    let page = DiffPage {
+        title: format!("{} → {}", report.old.id, report.new.id),
+        root: "../",
+        crumbs: vec![("../index.html".into(), "all agreements".into())],
+        old_label: report.old.label.clone(),
+        new_label: report.new.label.clone(),
+        old_id: old.id.clone(),
+        new_id: new.id.clone(),
+        trigger_at: report.trigger_at.clone(),
+        structural,
+        shared,
+        products,
+        total: report.changes.len(),
+    };
+    let entry = DiffEntry {
+        href: href.clone(),
+        text: format!(
+            "{} ({}) → {} ({}): {} behavioural changes",
+            old.id,
+            report.old.label,
+            new.id,
+            report.new.label,
+            report.changes.len()
+        ),
+    };
+    Ok((
+        Page {
+            path: href,
+            bytes: page.render()?.into_bytes(),
+        },
+        entry,
+    ))
+}
