@@ -254,10 +254,14 @@ pub(super) fn page(
                     .enumerate()
                     .map(|(i, t)| Pair {
                         old: lo.iter().find(|l| l.title == *t).map(|l| {
-                            lane_view(l, &axis, &format!("{id}-{}-{i}-old", b.name()), &old_href)
+                            let mut l = l.clone();
+                            l.title = format!("{}: {}", report.old.label, l.title);
+                            lane_view(&l, &axis, &format!("{id}-{}-{i}-old", b.name()), &old_href)
                         }),
                         new: ln.iter().find(|l| l.title == *t).map(|l| {
-                            lane_view(l, &axis, &format!("{id}-{}-{i}-new", b.name()), &new_href)
+                            let mut l = l.clone();
+                            l.title = format!("{}: {}", report.new.label, l.title);
+                            lane_view(&l, &axis, &format!("{id}-{}-{i}-new", b.name()), &new_href)
                         }),
                     })
                     .collect();
