@@ -15,6 +15,7 @@ pub enum ExplainFormat {
     Text,
     Markdown,
     /// One self-contained page: the timeline drawn as in `clausec report`.
+    #[cfg(feature = "site")]
     Html,
 }
 
@@ -23,6 +24,7 @@ pub fn run(a: ExplainArgs) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
+    #[cfg(feature = "site")]
     if matches!(a.format, ExplainFormat::Html) {
         return match crate::site::explain_page(&loaded.machine, &loaded.events, &loaded.evaluation)
         {

@@ -11,6 +11,7 @@ mod explain;
 mod fmt;
 mod gen_events;
 mod graph;
+#[cfg(feature = "site")]
 mod report;
 mod run;
 mod summary;
@@ -43,6 +44,7 @@ enum Command {
     /// Explain an account's timeline for people, with citations.
     Explain(explain::ExplainArgs),
     /// Write a static site (HTML and SVG) of agreements: each product's timelines beside its text.
+    #[cfg(feature = "site")]
     Report(report::ReportArgs),
     /// Print a product's automaton as Graphviz DOT.
     Graph(graph::GraphArgs),
@@ -76,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Graph(a) => graph::run(a),
+        #[cfg(feature = "site")]
         Command::Report(a) => report::run(a),
         Command::Codegen(a) => codegen::run(a),
         Command::Run(a) => run::run(a),

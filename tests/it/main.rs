@@ -14,6 +14,7 @@ mod graph;
 mod quotes;
 mod restart;
 mod shipped;
+#[cfg(feature = "site")]
 mod site;
 mod stream;
 mod summary;
