@@ -135,6 +135,8 @@ struct ProductPage<'a> {
     scenarios: Vec<ScenarioView>,
     passed: usize,
     t0: String,
+    /// (billing, scenario, step that harms the customer) of the first picture.
+    in_short: Vec<(String, String, String)>,
 }
 
 fn known_articles(articles: &[ArticleView]) -> impl Fn(&str) -> bool {
@@ -171,6 +173,9 @@ pub(super) fn product(ctx: &Ctx, p: &Product) -> Result<(Page, ProductEntry), Si
     }
     by_mode.sort_by_key(|(_, _, harm)| std::cmp::Reverse(*harm));
     let mut modes = Vec::new();
+    let by_first_lane = by_mode
+        .first()
+        .and_then(|(_, lanes, _)| lanes.first().cloned());
     for (b, lanes, _) in by_mode {
         let axis = Axis::covering(&lanes, zone);
         modes.push(Mode {
@@ -182,6 +187,32 @@ pub(super) fn product(ctx: &Ctx, p: &Product) -> Result<(Page, ProductEntry), Si
                 .collect(),
         });
     }
+    // In short: what the first picture shows that harms the customer.
+    let in_short = match modes.first().zip(by_first_lane.as_ref()) {
+        Some((mode, lane)) => lane
+            .marks
+            .iter()
+            .filter(|m| matches!(m.harm, Harm::Harmful | Harm::Irreversible))
+            .map(|m| {
+                let offset = crate::diff::probe::offset_text(lane.t0, m.at, zone);
+                let when = match (offset.strip_prefix('+'), offset.strip_prefix('-')) {
+                    (Some(after), _) => format!("after {after}"),
+                    (_, Some(before)) => format!("{before} before"),
+                    _ => offset,
+                };
+                format!(
+                    "{}: {when}{}",
+                    m.words,
+                    m.cite
+                        .as_deref()
+                        .map(|c| format!(" (§{c})"))
+                        .unwrap_or_default()
+                )
+            })
+            .map(|line| (mode.billing.clone(), lane.title.clone(), line))
+            .collect::<Vec<_>>(),
+        None => Vec::new(),
+    };
     let runs = scenario_runs(ctx, p)?;
     let scenarios: Vec<ScenarioView> = runs
         .iter()
@@ -251,6 +282,7 @@ pub(super) fn product(ctx: &Ctx, p: &Product) -> Result<(Page, ProductEntry), Si
         scenarios,
         passed,
         t0: describe::instant(zone, super::t0()),
+        in_short,
     };
     Ok((
         Page {
