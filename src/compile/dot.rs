@@ -20,9 +20,10 @@ fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// Wraps words at about `width` characters (CJK characters count double),
-/// joined with DOT's centred line break.
-fn wrap(s: &str, width: usize) -> String {
+/// Splits words into lines of about `width` characters (a CJK character
+/// counts double), never inside a word: for DOT labels here and the
+/// report's SVG labels.
+pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut len = 0;
@@ -40,7 +41,16 @@ fn wrap(s: &str, width: usize) -> String {
         len += w;
     }
     lines.push(line);
-    lines.iter().map(|l| esc(l)).collect::<Vec<_>>().join("\\n")
+    lines
+}
+
+/// A label wrapped with DOT's centred line break.
+fn wrap(s: &str, width: usize) -> String {
+    wrap_words(s, width)
+        .iter()
+        .map(|l| esc(l))
+        .collect::<Vec<_>>()
+        .join("\\n")
 }
 
 /// A file named by its file name only (no directories, absolute or not).

@@ -86,6 +86,13 @@ pub enum ChangeKind {
     Money,
 }
 
+impl ChangeKind {
+    /// A product added or removed (not a change of behaviour).
+    pub fn is_structural(self) -> bool {
+        matches!(self, ChangeKind::ProductAdded | ChangeKind::ProductRemoved)
+    }
+}
+
 /// One side of a change: what the version does, in words, and where it says so.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Side {

@@ -2,7 +2,7 @@
 //! behave the same, like diff(1)) and as a markdown document grouped by
 //! product. JSON is the serde form of [`super::DiffReport`].
 
-use super::{ChangeKind, DiffReport};
+use super::DiffReport;
 use std::fmt::Write;
 
 /// One line per change; empty when there is none.
@@ -45,12 +45,7 @@ pub fn markdown(r: &DiffReport) -> String {
     let structural: Vec<_> = r
         .changes
         .iter()
-        .filter(|c| {
-            matches!(
-                c.kind,
-                ChangeKind::ProductAdded | ChangeKind::ProductRemoved
-            )
-        })
+        .filter(|c| c.kind.is_structural())
         .collect();
     if !structural.is_empty() {
         let _ = writeln!(s, "## Products added or removed\n");
@@ -60,12 +55,7 @@ pub fn markdown(r: &DiffReport) -> String {
         s.push('\n');
     }
     let mut current: Option<&str> = None;
-    for c in r.changes.iter().filter(|c| {
-        !matches!(
-            c.kind,
-            ChangeKind::ProductAdded | ChangeKind::ProductRemoved
-        )
-    }) {
+    for c in r.changes.iter().filter(|c| !c.kind.is_structural()) {
         if current != Some(c.product.as_str()) {
             let _ = writeln!(
                 s,

@@ -7,7 +7,7 @@
 use super::pages::{lane_view, DiffEntry, LaneView};
 use super::svg::Axis;
 use super::{canon, source_text, Page, SiteError};
-use crate::diff::{Change, ChangeKind, Options};
+use crate::diff::{Change, Options};
 use crate::model::Agreement;
 use crate::source::SourceMap;
 use crate::sourcetext::{Scope, SourceText};
@@ -156,23 +156,13 @@ pub(super) fn page(
     let structural = report
         .changes
         .iter()
-        .filter(|c| {
-            matches!(
-                c.kind,
-                ChangeKind::ProductAdded | ChangeKind::ProductRemoved
-            )
-        })
+        .filter(|c| c.kind.is_structural())
         .map(|c| c.text.clone())
         .collect();
     let behaviour: Vec<&Change> = report
         .changes
         .iter()
-        .filter(|c| {
-            !matches!(
-                c.kind,
-                ChangeKind::ProductAdded | ChangeKind::ProductRemoved
-            )
-        })
+        .filter(|c| !c.kind.is_structural())
         .collect();
     let groups = group(
         &behaviour,

@@ -201,8 +201,9 @@ pub(super) fn product(ctx: &Ctx, p: &Product) -> Result<(Page, ProductEntry), Si
                     _ => offset,
                 };
                 format!(
-                    "{}: {when}{}",
+                    "{}: {when}, on {}{}",
                     m.words,
+                    describe::instant(zone, m.at),
                     m.cite
                         .as_deref()
                         .map(|c| format!(" (§{c})"))

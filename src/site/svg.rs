@@ -87,24 +87,7 @@ fn text_width(s: &str, px: f64) -> f64 {
 }
 
 fn wrap(s: &str) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    let mut len = 0;
-    for word in s.split(' ') {
-        let w: usize = word.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-        if len > 0 && len + 1 + w > WRAP {
-            lines.push(std::mem::take(&mut line));
-            len = 0;
-        }
-        if len > 0 {
-            line.push(' ');
-            len += 1;
-        }
-        line.push_str(word);
-        len += w;
-    }
-    lines.push(line);
-    lines
+    crate::compile::dot::wrap_words(s, WRAP)
 }
 
 /// One row of labels: the intervals they occupy and the leader lines

@@ -9,13 +9,7 @@ use clausec::vocab::Reading;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-const AGREEMENTS: &[&str] = &[
-    "clauses/aliyun-2018",
-    "clauses/aliyun-2024",
-    "clauses/maxcompute-2018",
-    "clauses/support-plan-2020",
-    "clauses/tracing-2019",
-];
+use crate::AGREEMENTS;
 
 fn machines() -> Vec<Machine> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

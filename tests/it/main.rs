@@ -1,5 +1,14 @@
 //! The integration test crate: one binary, one module per area.
 
+/// The shipped agreements, each a directory of clause files.
+pub const AGREEMENTS: &[&str] = &[
+    "clauses/aliyun-2018",
+    "clauses/aliyun-2024",
+    "clauses/maxcompute-2018",
+    "clauses/support-plan-2020",
+    "clauses/tracing-2019",
+];
+
 mod authoring;
 mod bad_input;
 mod codegen;

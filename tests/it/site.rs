@@ -8,13 +8,7 @@ use clausec::eval::Program;
 use clausec::site::{build, Page};
 use std::path::PathBuf;
 
-const AGREEMENTS: &[&str] = &[
-    "clauses/aliyun-2018",
-    "clauses/aliyun-2024",
-    "clauses/maxcompute-2018",
-    "clauses/support-plan-2020",
-    "clauses/tracing-2019",
-];
+use crate::AGREEMENTS;
 
 fn site() -> (Program, Vec<Page>) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
