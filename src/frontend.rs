@@ -54,3 +54,19 @@ pub fn front_end(map: &SourceMap, load_diags: Vec<Diagnostic>) -> Checked {
     checked.diagnostics = diagnostics;
     checked
 }
+
+/// Splits diagnostics into those of the files the user named and those of
+/// files loaded only as context (the rest of an agreement, see
+/// [`crate::load::context_files`]). An unreadable agreement text (E0029)
+/// concerns every file of the agreement and stays with the named ones.
+pub fn split_context(
+    map: &SourceMap,
+    diags: Vec<Diagnostic>,
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    diags.into_iter().partition(|d| {
+        d.code == Code::E0029
+            || d.primary
+                .as_ref()
+                .is_none_or(|p| !map.is_context(p.span.file))
+    })
+}

@@ -53,20 +53,76 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// The rest of the agreements of the files named one by one in `paths`:
+/// the other clause files of their directories that `found` does not hold.
+/// A file of an agreement means nothing without its header and general
+/// terms, so `clausec check FILE` checks it with them.
+pub fn context_files(paths: &[PathBuf], found: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths.iter().filter(|p| p.is_file()) {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let entries = std::fs::read_dir(&dir).map_err(|e| LoadError::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        for e in entries.filter_map(Result::ok) {
+            let sibling = e.path();
+            // `./x.clause` for a file named `x.clause`: keep the spelling
+            // of the directory the user gave.
+            let sibling = match p.parent() {
+                Some(d) if d.as_os_str().is_empty() => e.file_name().into(),
+                _ => sibling,
+            };
+            if sibling.is_file()
+                && sibling.extension().is_some_and(|x| x == "clause")
+                && !found.contains(&sibling)
+                && !out.contains(&sibling)
+            {
+                out.push(sibling);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Reads clause files into a source map. A file that is not UTF-8 or is too
 /// large becomes a diagnostic (with an empty text), so one bad file does not
 /// hide the problems of the others.
 pub fn load_files(files: &[PathBuf]) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
+    load_with_context(files, &[])
+}
+
+/// [`load_files`] of `files` and `context` together, in path order (as if
+/// their directories had been named), the `context` ones marked as such.
+pub fn load_with_context(
+    files: &[PathBuf],
+    context: &[PathBuf],
+) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
+    let mut all: Vec<(&PathBuf, bool)> = files
+        .iter()
+        .map(|f| (f, false))
+        .chain(context.iter().map(|f| (f, true)))
+        .collect();
+    all.sort();
     let mut map = SourceMap::new();
     let mut diags = Vec::new();
-    for path in files {
+    for (path, is_context) in all {
         let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
         let name = path.display().to_string();
+        let file = |text: String| {
+            let mut f = SourceFile::new(name.clone(), Some(path.clone()), text);
+            f.context = is_context;
+            f
+        };
         if bytes.len() > MAX_FILE_BYTES {
-            let id = map.add(SourceFile::new(name, Some(path.clone()), String::new()));
+            let id = map.add(file(String::new()));
             diags.push(
                 Diagnostic::new(
                     Code::E0003,
@@ -82,14 +138,14 @@ pub fn load_files(files: &[PathBuf]) -> Result<(SourceMap, Vec<Diagnostic>), Loa
         }
         match String::from_utf8(bytes) {
             Ok(text) => {
-                map.add(SourceFile::new(name, Some(path.clone()), text));
+                map.add(file(text));
             }
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to();
                 let bytes = e.into_bytes();
                 let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
                 let (line, col) = SourceFile::new("", None, prefix.clone()).line_col(valid);
-                let id = map.add(SourceFile::new(name, Some(path.clone()), prefix));
+                let id = map.add(file(prefix));
                 diags.push(
                     Diagnostic::new(
                         Code::E0002,
@@ -131,11 +187,13 @@ pub fn load_agreement_texts(map: &mut SourceMap, parsed: &[crate::ast::File]) {
     }
 }
 
-/// Everything a command needs from disk: the clause files under `paths`
+/// Everything a command needs from disk: the clause files under `paths`,
+/// the rest of the agreement of each file named alone ([`context_files`]),
 /// and the agreement texts their headers name.
 pub fn load_all(paths: &[PathBuf]) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
     let files = find_clause_files(paths)?;
-    let (mut map, diags) = load_files(&files)?;
+    let context = context_files(paths, &files)?;
+    let (mut map, diags) = load_with_context(&files, &context)?;
     let parsed: Vec<crate::ast::File> = map
         .files()
         .filter_map(|(id, f)| crate::syntax::parse(id, &f.text).ok())

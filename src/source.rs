@@ -13,6 +13,10 @@ pub struct SourceFile {
     /// Path on disk, when the file came from disk.
     pub path: Option<PathBuf>,
     pub text: String,
+    /// Loaded only as context: a file of the agreement of a file the user
+    /// named (its header, its general terms), checked with it but not
+    /// reported on (see `frontend::split_context`).
+    pub context: bool,
     line_starts: Vec<usize>,
 }
 
@@ -26,6 +30,7 @@ impl SourceFile {
             name: name.into(),
             path,
             text,
+            context: false,
             line_starts,
         }
     }
@@ -97,6 +102,11 @@ impl SourceMap {
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+
+    /// Whether the file was loaded only as context.
+    pub fn is_context(&self, id: FileId) -> bool {
+        self.get(id).is_some_and(|f| f.context)
     }
 
     pub fn name(&self, id: FileId) -> &str {

@@ -82,7 +82,9 @@ pub fn check_headers(sink: &mut Sink, group: &[&ast::File], in_memory: bool) -> 
     if in_memory {
         return HeaderM::default_for(ANONYMOUS, true);
     }
-    if let Some(first) = group.first() {
+    // Reported in a file the user named, not in one loaded as context.
+    let named = group.iter().find(|f| !sink.map.is_context(f.id));
+    if let Some(first) = named.or(group.first()) {
         let span = first
             .items
             .first()

@@ -2,16 +2,16 @@
 //! each snapshot holds the file and the rendered diagnostics, and the file
 //! must report its code. A second test checks the whole folder in one run,
 //! as `clausec check tests/ui` does, and finds every code in its own file.
-//! The quote codes' fixtures (E0028, E0029, W0006) are snapshotted against
-//! their agreement text in `quotes.rs`.
+//! Examples with an `agreement` header of their own are each alone in
+//! `tests/ui/headers/<code>/`. The codes that need an agreement text have their fixtures in
+//! `tests/ui/with_text/` (one agreement with a text) and
+//! `tests/ui/unreadable_source/`, snapshotted in `quotes.rs`.
 
 use clausec::diagnostic::{Code, Diagnostic};
 use clausec::model::{Anchor, Target, TimingKindM, Unit};
 use clausec::source::SourceMap;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-const QUOTE_FIXTURES: &[&str] = &["E0028", "E0029", "W0006"];
 
 /// The code a fixture is named after (`E0010_unknown_event.clause` → E0010).
 fn code_of(path: &Path) -> Option<Code> {
@@ -25,10 +25,11 @@ fn code_of(path: &Path) -> Option<Code> {
 /// through the loader, which is what reports it.
 fn check_alone(path: &Path) -> (SourceMap, Vec<Diagnostic>) {
     let bytes = std::fs::read(path).expect("fixture readable");
-    let name = format!(
-        "tests/ui/{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("")
-    );
+    let name = path
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string();
     match String::from_utf8(bytes) {
         Ok(text) => {
             let mut map = SourceMap::new();
@@ -47,11 +48,10 @@ fn check_alone(path: &Path) -> (SourceMap, Vec<Diagnostic>) {
 
 #[test]
 fn every_ui_file_reports_its_code() {
-    insta::glob!("../ui", "*.clause", |path| {
+    // The examples with a header of their own are each alone in a folder
+    // (`headers/<code>/`): a folder is one agreement.
+    insta::glob!("../ui", "{*.clause,headers/*/*.clause}", |path| {
         let Some(code) = code_of(path) else { return };
-        if QUOTE_FIXTURES.contains(&code.as_str()) {
-            return;
-        }
         let (map, diags) = check_alone(path);
         let rendered = clausec::render::to_string(&map, &diags);
         assert!(
@@ -70,8 +70,7 @@ fn the_ui_folder_reports_every_code_in_one_run() {
     let (map, load) = clausec::load::load_all(&[dir.to_path_buf()]).expect("folder loads");
     let checked = clausec::frontend::front_end(&map, load);
     let mut missing = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("folder readable") {
-        let path = entry.expect("entry").path();
+    for path in clausec::load::find_clause_files(&[dir.to_path_buf()]).expect("folder readable") {
         let Some(code) = code_of(&path) else { continue };
         let name = path.display().to_string();
         let found = checked.diagnostics.iter().any(|d| {

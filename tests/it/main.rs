@@ -11,6 +11,7 @@ pub const AGREEMENTS: &[&str] = &[
 
 mod authoring;
 mod bad_input;
+mod cli;
 mod codegen;
 mod coverage;
 mod diagnostics;

@@ -1,10 +1,13 @@
 //! Quote verification and the agreement-text index it stands on.
 //!
-//! The `tests/ui/{E0028,W0006,E0029}_*.clause` fixtures are checked against
-//! the small fake agreement `tests/ui/quotes_agreement.txt` (hard-wrapped,
-//! with `**` and escaped brackets, general terms and a product reusing the
-//! same article numbers); each snapshot holds the clause file and the
-//! rendered diagnostics. The index is also checked on the shipped texts.
+//! The fixtures of `tests/ui/with_text/` are checked against the small fake
+//! agreement `tests/ui/with_text/quotes_agreement.txt` (hard-wrapped, with
+//! `**` and escaped brackets, general terms and a product reusing the same
+//! article numbers), each as `clausec check FILE` does: with the rest of
+//! its directory (the header) as context. E0029's fixture, whose header
+//! names a text that does not exist, is alone in `tests/ui/unreadable_source/`.
+//! Each snapshot holds the clause file and the rendered diagnostics of that
+//! file. The index is also checked on the shipped texts.
 
 use clausec::check::quotes::verify_quotes;
 use clausec::sourcetext::{normalise, Region, Scope, SourceText};
@@ -13,6 +16,7 @@ use std::path::PathBuf;
 
 fn verify_fixture(name: &str) -> String {
     let path = PathBuf::from("tests/ui").join(name);
+    let shown = path.display().to_string();
     let (map, load_diags) =
         clausec::load::load_all(std::slice::from_ref(&path)).expect("fixture exists");
     assert!(load_diags.is_empty(), "{name} failed to load");
@@ -22,7 +26,14 @@ fn verify_fixture(name: &str) -> String {
         "{}",
         clausec::render::to_string(&map, &parse_diags)
     );
-    let diags = verify_quotes(&map, &files);
+    let diags: Vec<_> = verify_quotes(&map, &files)
+        .into_iter()
+        .filter(|d| {
+            d.primary
+                .as_ref()
+                .is_some_and(|p| map.name(p.span.file) == shown)
+        })
+        .collect();
     let source = std::fs::read_to_string(&path).expect("fixture readable");
     format!(
         "{source}\n--- diagnostics\n{}",
@@ -34,7 +45,7 @@ fn verify_fixture(name: &str) -> String {
 fn e0028_quote_not_found() {
     insta::assert_snapshot!(
         "E0028_quote_not_found",
-        verify_fixture("E0028_quote_not_found.clause")
+        verify_fixture("with_text/E0028_quote_not_found.clause")
     );
 }
 
@@ -42,7 +53,7 @@ fn e0028_quote_not_found() {
 fn w0006_quote_outside_cited_section() {
     insta::assert_snapshot!(
         "W0006_quote_outside_cited_section",
-        verify_fixture("W0006_quote_outside_cited_section.clause")
+        verify_fixture("with_text/W0006_quote_outside_cited_section.clause")
     );
 }
 
@@ -50,7 +61,7 @@ fn w0006_quote_outside_cited_section() {
 fn e0029_source_unreadable() {
     insta::assert_snapshot!(
         "E0029_source_unreadable",
-        verify_fixture("E0029_source_unreadable.clause")
+        verify_fixture("unreadable_source/E0029_source_unreadable.clause")
     );
 }
 
