@@ -146,6 +146,7 @@ impl SourceMap {
     }
 }
 
+#[cfg(feature = "cli")]
 impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
     type FileId = FileId;
     type Name = &'a str;

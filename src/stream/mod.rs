@@ -17,10 +17,12 @@
 pub mod catalog;
 pub mod checkpoint;
 pub mod engine;
+mod parallel;
 pub mod queue;
 pub mod record;
 pub mod runner;
 pub mod table;
+#[cfg(feature = "cli")]
 pub mod workload;
 
 pub use runner::{Batch, LineError, Options, Runner};

@@ -14,8 +14,8 @@
 
 use super::catalog::Catalog;
 use super::engine::{PendingEvent, Shard};
+use super::parallel;
 use super::record::{parse_line, InputRecord};
-use rayon::prelude::*;
 
 /// What changes the result of a run (kept in checkpoints).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,15 +146,13 @@ impl Runner {
     /// line: the lines before it are processed, the rest of the batch is not
     /// consumed.
     pub fn push<S: AsRef<str> + Sync>(&mut self, lines: &[S], stop_on_error: bool) -> Batch {
-        let parsed: Vec<(u64, Option<Result<InputRecord<'_>, String>>)> = lines
-            .par_iter()
-            .map(|l| {
+        let parsed: Vec<(u64, Option<Result<InputRecord<'_>, String>>)> =
+            parallel::map(lines, |l| {
                 let l = l.as_ref();
                 let h = super::hash_bytes(l.as_bytes());
                 let r = (!l.trim().is_empty()).then(|| parse_line(l));
                 (h, r)
-            })
-            .collect();
+            });
         let mut errors = Vec::new();
         let per_shard = parsed.len() / self.shards.len() + parsed.len() / 16 + 16;
         let mut buckets: Vec<Vec<(std::borrow::Cow<'_, str>, u64, PendingEvent)>> =
@@ -184,25 +182,22 @@ impl Runner {
         }
         let f = self.frontier();
         let catalog = &self.catalog;
-        self.shards
-            .par_iter_mut()
-            .zip(buckets)
-            .for_each(|(shard, bucket)| {
-                for (account, h, mut p) in bucket {
-                    match shard.record(catalog, &account, h, p.machine) {
-                        Ok(rec) => {
-                            p.rec = rec;
-                            shard.accept(p);
-                        }
-                        Err(message) => shard.errors.push(super::engine::ApplyError {
-                            line: Some(p.line),
-                            message,
-                        }),
+        parallel::each_mut(&mut self.shards, buckets, |shard, bucket| {
+            for (account, h, mut p) in bucket {
+                match shard.record(catalog, &account, h, p.machine) {
+                    Ok(rec) => {
+                        p.rec = rec;
+                        shard.accept(p);
                     }
+                    Err(message) => shard.errors.push(super::engine::ApplyError {
+                        line: Some(p.line),
+                        message,
+                    }),
                 }
-                shard.advance(catalog, f, f);
-                shard.sort_output();
-            });
+            }
+            shard.advance(catalog, f, f);
+            shard.sort_output();
+        });
         self.collect(errors)
     }
 
@@ -212,7 +207,8 @@ impl Runner {
         let last = self.options.until.unwrap_or(self.watermark);
         let limit = last.saturating_add(1);
         let catalog = &self.catalog;
-        self.shards.par_iter_mut().for_each(|shard| {
+        let inputs = vec![(); self.shards.len()];
+        parallel::each_mut(&mut self.shards, inputs, |shard, ()| {
             shard.advance(catalog, i64::MAX, limit);
             shard.sort_output();
         });

@@ -1,0 +1,46 @@
+//! The lib.rs example, as a crate that depends on clausec with
+//! `default-features = false` would write it (src/lib.rs includes this
+//! file as its doc example, so the two cannot drift apart).
+
+fn main() {
+    use clausec::eval::Program;
+    use clausec::vocab::{Billing, Reading};
+
+    let src = r#"
+    product log "日志服务" §1 {
+      billing postpaid
+      capabilities writes
+      resources data
+      on arrears {
+        suspended: after 24h suspend writes §1.1 quote "暂停"
+        after 7d from suspended purge data §1.2 quote "删除"
+        until payment then resume writes
+      }
+    }
+    "#;
+    let program = Program::compile_str("log.clause", src).expect("checks");
+    let m = program.select("log", Some(Billing::Postpaid), Reading::CustomerSafe).expect("compiles");
+
+    let t0 = 1_717_207_200; // 2024-06-01T10:00:00+08:00
+    let arrears = m.event("arrears", t0).expect("built-in event");
+
+    // one shot
+    let e = m.evaluate(&[arrears.clone()], t0 + 9 * 86_400).expect("evaluates");
+    let report = m.report(&e);
+    assert_eq!(report.actions[0].action, "suspend");
+    assert_eq!(report.actions[0].at, "2024-06-02T10:00:00+08:00");
+    assert_eq!(report.actions[1].action, "purge");
+    assert_eq!(report.irreversible, vec!["data".to_string()]);
+
+    // incremental: one small state per account
+    let mut account = m.new_account();
+    assert!(m.step(&mut account, &arrears).expect("steps").is_empty());
+    assert_eq!(m.next_deadline(&account), Some(t0 + 86_400));
+    let fired = m.advance_to(&mut account, t0 + 2 * 86_400).expect("advances");
+    assert_eq!(fired.len(), 1); // the suspension
+    let paid = m.event("payment", t0 + 2 * 86_400).expect("built-in event");
+    m.step(&mut account, &paid).expect("steps");
+    let now = m.status(&account, t0 + 30 * 86_400).expect("status");
+    assert!(now.pending.is_empty()); // the purge was cancelled by the payment
+    assert_eq!(now.capabilities[1], clausec::model::CapabilityState::Active);
+}
