@@ -10,6 +10,7 @@
 //! [`arithmetic`] shows the dates of one placement the machine computed
 //! without computing it again.
 
+use crate::ast::Modality;
 use crate::model::{DurationM, TimingKindM, Unit};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -57,6 +58,44 @@ pub fn counting(d: DurationM) -> String {
             "{}: the same local clock time {n} month(s) later, on the last day of a shorter month",
             duration(d)
         ),
+    }
+}
+
+/// How a duration counted back from its anchor (`before D`) is placed.
+pub fn counting_back(d: DurationM) -> String {
+    let n = d.count;
+    match d.unit {
+        Unit::CalendarDays => format!(
+            "{}: at 00:00 local time of the {} day before the anchor's date",
+            duration(d),
+            ordinal(n)
+        ),
+        Unit::Workdays => format!(
+            "{}: at 00:00 local time of the {} working day before the anchor's date",
+            duration(d),
+            ordinal(n)
+        ),
+        Unit::Months => format!(
+            "{}: the same local clock time {n} month(s) earlier, on the last day of a shorter month",
+            duration(d)
+        ),
+        Unit::Minutes | Unit::Hours | Unit::Days => {
+            format!("{}: exactly that long before the anchor instant", duration(d))
+        }
+    }
+}
+
+/// What a step's modality says about its actions.
+pub fn modality(m: Modality) -> &'static str {
+    match m {
+        Modality::Will => "a promise of the provider (将): it happens at the step's instant",
+        Modality::May => {
+            "a right of the provider (有权, 可能, 保留…权利): from the step's instant it may happen"
+        }
+        Modality::CustomerMay => "a right of the customer, open from the step's instant",
+        Modality::CustomerMust => {
+            "a customer deadline: the customer must act by the step's instant"
+        }
     }
 }
 

@@ -31,6 +31,8 @@ pub mod expect;
 pub mod fmt;
 pub mod frontend;
 pub mod load;
+#[cfg(feature = "cli")]
+pub mod lsp;
 pub mod model;
 pub mod reference;
 #[cfg(feature = "cli")]

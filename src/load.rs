@@ -96,11 +96,37 @@ pub fn load_files(files: &[PathBuf]) -> Result<(SourceMap, Vec<Diagnostic>), Loa
     load_with_context(files, &[])
 }
 
+/// How the loader gets a file's bytes: the disk (`std::fs::read`), or a
+/// caller that holds some texts in memory — the language server reads open
+/// editor buffers over the disk through it, so it loads an agreement exactly
+/// as the commands do.
+pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<Vec<u8>>;
+
+fn from_disk(path: &Path) -> std::io::Result<Vec<u8>> {
+    std::fs::read(path)
+}
+
+/// [`load_files`] reading through `read`.
+pub fn load_files_with(
+    files: &[PathBuf],
+    read: Reader,
+) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
+    load_reading(files, &[], read)
+}
+
 /// [`load_files`] of `files` and `context` together, in path order (as if
 /// their directories had been named), the `context` ones marked as such.
 pub fn load_with_context(
     files: &[PathBuf],
     context: &[PathBuf],
+) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
+    load_reading(files, context, &from_disk)
+}
+
+fn load_reading(
+    files: &[PathBuf],
+    context: &[PathBuf],
+    read: Reader,
 ) -> Result<(SourceMap, Vec<Diagnostic>), LoadError> {
     let mut all: Vec<(&PathBuf, bool)> = files
         .iter()
@@ -111,7 +137,7 @@ pub fn load_with_context(
     let mut map = SourceMap::new();
     let mut diags = Vec::new();
     for (path, is_context) in all {
-        let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
+        let bytes = read(path).map_err(|e| LoadError::Io {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
@@ -162,6 +188,11 @@ pub fn load_with_context(
 
 /// Loads the agreement texts named by `source` fields of the parsed headers.
 pub fn load_agreement_texts(map: &mut SourceMap, parsed: &[crate::ast::File]) {
+    load_agreement_texts_with(map, parsed, &from_disk);
+}
+
+/// [`load_agreement_texts`] reading through `read`.
+pub fn load_agreement_texts_with(map: &mut SourceMap, parsed: &[crate::ast::File], read: Reader) {
     let mut wanted: Vec<(FileId, String)> = Vec::new();
     for f in parsed {
         for item in &f.items {
@@ -176,7 +207,7 @@ pub fn load_agreement_texts(map: &mut SourceMap, parsed: &[crate::ast::File]) {
     }
     for (file, source) in wanted {
         let path = map.resolve_source_path(file, &source);
-        let text = match std::fs::read(&path) {
+        let text = match read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => AgreementText::Loaded(t),
                 Err(_) => AgreementText::Unreadable("not valid UTF-8".into()),

@@ -119,11 +119,17 @@ impl RuleM {
     /// rule only stops and releases.
     pub fn general_applies(&self, product: &Product, billing: Billing) -> bool {
         self.billing.contains(&billing)
-            && !product.rules.iter().any(|own| {
-                own.trigger == self.trigger
-                    && own.billing.contains(&billing)
-                    && own.verbs().any(|v| self.verbs().any(|g| g == v))
-            })
+            && !product.rules.iter().any(|own| own.replaces(self, billing))
+    }
+
+    /// Whether this product rule replaces the general-terms rule `general`
+    /// under `billing` (see [`RuleM::general_applies`]; the language
+    /// server's go-to-definition shows the replaced rules).
+    pub fn replaces(&self, general: &RuleM, billing: Billing) -> bool {
+        general.billing.contains(&billing)
+            && self.trigger == general.trigger
+            && self.billing.contains(&billing)
+            && self.verbs().any(|v| general.verbs().any(|g| g == v))
     }
 }
 

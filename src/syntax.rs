@@ -14,6 +14,8 @@ use pest::Parser as _;
 #[grammar = "../grammar/clause.pest"]
 struct ClauseParser;
 
+pub mod expected;
+
 /// Largest clause file accepted (agreements are tens of kilobytes).
 pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
 

@@ -245,6 +245,15 @@ fn day_definition(sink: &Sink) -> Option<(String, String)> {
     Some((article, sentence.to_string()))
 }
 
+/// A well-formed duration's value, or `None` (without a diagnostic: the
+/// checker reports bad ones through [`duration`]). For tools that show
+/// what a duration means while the agreement has errors elsewhere.
+pub fn duration_value(lit: &DurationLit) -> Option<DurationM> {
+    let unit = unit_of(&lit.unit)?;
+    let count: u32 = lit.count.parse().ok()?;
+    (u64::from(count) <= max_count(unit)).then_some(DurationM { count, unit })
+}
+
 /// `1000.00 CNY` → (value, currency).
 pub fn amount(sink: &mut Sink, lit: &AmountLit) -> Option<(Decimal, String)> {
     let value = decimal(sink, &lit.value, lit.span)?;

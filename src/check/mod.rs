@@ -18,6 +18,8 @@ pub mod quotes;
 mod scenarios;
 mod steps;
 
+pub use literals::{duration_value, UNIT_NAMES};
+
 use crate::ast::{self, Span};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Agreement, Origin};

@@ -11,6 +11,8 @@ mod explain;
 mod fmt;
 mod gen_events;
 mod graph;
+#[cfg(feature = "cli")]
+mod lsp;
 #[cfg(feature = "site")]
 mod report;
 mod run;
@@ -56,6 +58,9 @@ enum Command {
     Run(run::RunArgs),
     /// Write a deterministic synthetic event stream (NDJSON) for `run` and the benchmarks.
     GenEvents(gen_events::GenEventsArgs),
+    #[cfg(feature = "cli")]
+    /// Serve the Language Server Protocol on stdin/stdout, for editors (see editors/vscode).
+    Lsp(lsp::LspArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -83,6 +88,8 @@ pub fn main() -> ExitCode {
         Command::Codegen(a) => codegen::run(a),
         Command::Run(a) => run::run(a),
         Command::GenEvents(a) => gen_events::run(a),
+        #[cfg(feature = "cli")]
+        Command::Lsp(a) => lsp::run(a),
     }
 }
 

@@ -21,6 +21,8 @@ mod expect;
 mod explain;
 mod fmt_roundtrip;
 mod graph;
+#[cfg(feature = "cli")]
+mod lsp;
 mod quotes;
 mod restart;
 mod shipped;
