@@ -70,7 +70,7 @@ fn slots(exp: &expected::Expected, before: &str) -> Vec<Slot> {
     if exp.verb {
         out.push(Slot::Verb);
     }
-    if exp.words.iter().any(|w| w == "§") || before.ends_with('§') || exp.section {
+    if exp.section {
         out.push(Slot::Section);
     }
     if exp.name && !exp.verb {

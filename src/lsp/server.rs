@@ -215,18 +215,14 @@ impl<D: Disk> Server<D> {
         }
         match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                let Ok(p) =
-                    serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params)
-                else {
+                let Some(p) = params::<DidOpenTextDocument>(n) else {
                     return Vec::new();
                 };
                 let uri = p.text_document.uri.as_str().to_string();
                 self.set_text(uri, p.text_document.text)
             }
             DidChangeTextDocument::METHOD => {
-                let Ok(p) =
-                    serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(n.params)
-                else {
+                let Some(p) = params::<DidChangeTextDocument>(n) else {
                     return Vec::new();
                 };
                 let uri = p.text_document.uri.as_str().to_string();
@@ -237,9 +233,7 @@ impl<D: Disk> Server<D> {
                 }
             }
             DidCloseTextDocument::METHOD => {
-                let Ok(p) =
-                    serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params)
-                else {
+                let Some(p) = params::<DidCloseTextDocument>(n) else {
                     return Vec::new();
                 };
                 self.close(p.text_document.uri.as_str())
@@ -315,6 +309,12 @@ impl<D: Disk> Server<D> {
         self.snapshots.insert(key.clone(), snap);
         out
     }
+}
+
+/// A notification's parameters; a malformed notification is ignored (it has
+/// no response to carry an error).
+fn params<N: lsp_types::notification::Notification>(n: Notification) -> Option<N::Params> {
+    serde_json::from_value(n.params).ok()
 }
 
 fn is_publish_for(m: &Message, uri: &str) -> bool {
@@ -528,5 +528,77 @@ mod tests {
             Value::Null,
         )));
         assert_eq!(s.exit_code(), Some(0));
+    }
+
+    const PRODUCT: &str = "product p \"p\" §1 {\n  billing postpaid\n  capabilities c\n  resources data\n  events deferral\n  on arrears {\n    s1: after 3h suspend c §1.1 quote \"foo\"\n    after 1d from s1 purge data §1.2 quote \"bar\"\n  }\n}\n";
+
+    fn labels_at(s: &mut Server<MemDisk>, uri: &str, line: u32, character: u32) -> Vec<String> {
+        let items = ask(
+            s,
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        );
+        items
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["label"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn completion_fills_each_place_with_the_names_that_fit() {
+        let mut s = server(&[
+            (
+                "/agr/agreement.clause",
+                "agreement a \"A\" {\n  source \"text.txt\"\n}\n",
+            ),
+            (
+                "/agr/text.txt",
+                "1.【产品】\n1.1 foo 说明\n1.2 bar\n2.【其他】\n2.1 baz\n",
+            ),
+        ]);
+        let uri = "file:///agr/p.clause";
+        let diags = open(&mut s, uri, PRODUCT);
+        assert!(diags.iter().all(|d| d["severity"] != 1), "{diags:?}");
+        let has = |l: &[String], w: &str| l.iter().any(|x| x == w);
+        // a unit after a number (`3h`, the cursor after `h`)
+        let units = labels_at(&mut s, uri, 6, 16);
+        assert!(
+            has(&units, "h") && has(&units, "calendar days"),
+            "{units:?}"
+        );
+        // an event after `on`: built-in and the product's own
+        let events = labels_at(&mut s, uri, 5, 5);
+        assert!(
+            has(&events, "arrears") && has(&events, "deferral"),
+            "{events:?}"
+        );
+        // after `from`: the rule's labels and events
+        let anchors = labels_at(&mut s, uri, 7, 18);
+        assert!(
+            has(&anchors, "s1") && has(&anchors, "arrears"),
+            "{anchors:?}"
+        );
+        // targets fit the action: capabilities for `suspend`, resources for `purge`
+        let caps = labels_at(&mut s, uri, 6, 25);
+        assert!(
+            has(&caps, "c") && has(&caps, "service") && !has(&caps, "data"),
+            "{caps:?}"
+        );
+        let res = labels_at(&mut s, uri, 7, 27);
+        assert!(has(&res, "data") && !has(&res, "c"), "{res:?}");
+        // a citation: the articles of the product's own section of the text
+        let sections = labels_at(&mut s, uri, 6, 28);
+        assert!(
+            has(&sections, "§1.1") && has(&sections, "§1.2"),
+            "{sections:?}"
+        );
+        assert!(
+            !has(&sections, "§2.1"),
+            "another product's article: {sections:?}"
+        );
     }
 }

@@ -22,7 +22,7 @@ pub struct Expected {
     pub verb: bool,
     /// A number may come next.
     pub number: bool,
-    /// The digits of a section reference (after `§`).
+    /// A section reference (`§`, or its digits after `§`).
     pub section: bool,
 }
 
@@ -47,6 +47,7 @@ pub fn at(text: &str) -> Option<Expected> {
         match token.as_str() {
             "_" => out.name = true,
             "0..9" => out.number = true,
+            "§" => out.section = true,
             "BUILTIN_RULE" => {}
             t if t.chars().all(|c| c.is_alphabetic() || c == '_') => out.words.push(token),
             _ => {}
@@ -99,7 +100,7 @@ mod tests {
     #[test]
     fn after_an_action_come_targets_citations_and_the_next_step() {
         let e = at(&format!("{RULE}suspend ")).unwrap_or_default();
-        assert!(e.name && !e.verb, "{e:?}");
+        assert!(e.name && !e.verb && e.section, "{e:?}");
         for w in ["and", "quote", "note", "until", "after"] {
             assert!(e.words.iter().any(|x| x == w), "{w} missing from {e:?}");
         }

@@ -288,10 +288,7 @@ fn an_editor_session_on_a_shipped_file() {
         "textDocument/completion",
         json!({"textDocument": doc, "position": position_of(&text, "after 24h suspend", 10)}),
     );
-    let labels: Vec<&str> = items
-        .as_array()
-        .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
-        .unwrap_or_default();
+    let labels = labels_of(&items);
     for want in ["suspend", "purge", "terminate", "may", "customer", "from"] {
         assert!(labels.contains(&want), "{want} missing from {labels:?}");
     }
@@ -301,10 +298,7 @@ fn an_editor_session_on_a_shipped_file() {
         "textDocument/completion",
         json!({"textDocument": doc, "position": position_of(&text, "freeze operations", 7)}),
     );
-    let labels: Vec<&str> = items
-        .as_array()
-        .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
-        .unwrap_or_default();
+    let labels = labels_of(&items);
     assert!(
         labels.contains(&"operations") && labels.contains(&"service"),
         "{labels:?}"
@@ -359,6 +353,14 @@ fn an_editor_session_on_a_shipped_file() {
     ed.notify("exit", Value::Null);
     let status = wait_for_exit(&mut ed.child);
     assert_eq!(status, Some(0));
+}
+
+/// The labels of a completion answer.
+fn labels_of(items: &Value) -> Vec<&str> {
+    items
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
+        .unwrap_or_default()
 }
 
 /// The quoted string (with its `"`) of the first `quote` after `marker`.
