@@ -71,6 +71,9 @@ codes! {
     E0034 = "E0034", Error, "invalid scenario";
     E0035 = "E0035", Error, "duplicate declaration";
     E0036 = "E0036", Error, "invalid `allow`";
+    E0037 = "E0037", Error, "cited article not in the agreement text";
+    E0038 = "E0038", Error, "citation outside the block's part of the text";
+    E0039 = "E0039", Error, "product section titled for another product";
     W0001 = "W0001", Warning, "irreversible action without earlier warning step";
     W0002 = "W0002", Warning, "step without citation";
     W0003 = "W0003", Warning, "step without quote";

@@ -306,6 +306,53 @@ impl SourceText {
             })
     }
 
+    /// The heading of product section `top` (`35.【NAT网关】`), when the text
+    /// names its products in brackets.
+    pub fn product_heading(&self, top: &str) -> Option<usize> {
+        self.articles
+            .iter()
+            .position(|a| a.number == top && a.region == Region::Product(top.to_string()))
+    }
+
+    /// Whether the text names its product sections in brackets
+    /// (`16.【大数据计算服务】`), so a product's section can be told by title.
+    pub fn names_products(&self) -> bool {
+        self.has_named_products
+    }
+
+    /// The bracketed title of a heading (`NAT网关` for `35.【NAT网关】`).
+    pub fn title(&self, i: usize) -> Option<&str> {
+        let words = self.norm.get(self.articles.get(i)?.own.clone())?;
+        let open = words.find(['【', '['])?;
+        let bracket = words[open..].chars().next()?;
+        let rest = &words[open + bracket.len_utf8()..];
+        let close = rest.find(['】', ']'])?;
+        Some(&rest[..close])
+    }
+
+    /// Where article `i` is, in words: “`§3.2` of product section `§3`
+    /// 【开放搜索服务】 (line 401)”, “`§3.2` of the general terms (line 42)”.
+    pub fn describe(&self, i: usize) -> String {
+        let Some(a) = self.articles.get(i) else {
+            return String::new();
+        };
+        match &a.region {
+            Region::General => format!("`§{}` of the general terms (line {})", a.number, a.line),
+            Region::Product(top) => {
+                let title = self
+                    .product_heading(top)
+                    .and_then(|h| self.title(h))
+                    .map_or(String::new(), |t| format!(" 【{t}】"));
+                format!(
+                    "`§{}` of product section `§{top}`{title} (line {})",
+                    a.number, a.line
+                )
+            }
+            Region::ProductPart => format!("`§{}` of the product part (line {})", a.number, a.line),
+            Region::Annex => format!("`§{}` of an annex (line {})", a.number, a.line),
+        }
+    }
+
     /// The original of an article (itself unless it is a duplicate).
     pub fn original(&self, i: usize) -> usize {
         self.articles

@@ -10,6 +10,7 @@
 
 mod allow;
 mod blocks;
+mod citations;
 mod header;
 mod literals;
 mod money;
@@ -119,6 +120,9 @@ pub fn check(map: &SourceMap, files: &[ast::File]) -> Checked {
     }
     let mut diagnostics = sink.diags;
     diagnostics.extend(quotes::verify_quotes(map, files));
+    let (cited, quiet) = citations::verify_citations(map, files);
+    diagnostics.retain(|d| !citations::is_follow_up(d, &quiet));
+    diagnostics.extend(cited);
     let (diagnostics, allowed) = allow::apply(files, diagnostics);
     Checked {
         agreements,

@@ -176,10 +176,7 @@ fn check_quote(
     let where_found: Vec<String> = found
         .iter()
         .filter_map(|&at| text.article_at(at))
-        .map(|a| {
-            let art = &text.articles[text.original(a)];
-            format!("`§{}` (line {})", art.number, art.line)
-        })
+        .map(|a| text.describe(text.original(a)))
         .fold(Vec::new(), |mut acc, s| {
             if !acc.contains(&s) {
                 acc.push(s);

@@ -290,3 +290,77 @@ fn allow_on_a_step_acknowledges_its_warning_and_fmt_keeps_it() {
     let (_, diags) = check_text(&bare);
     assert_eq!(codes(&diags), ["W0001", "W0001"]);
 }
+
+/// The 2024 agreement copied to a fresh directory (with its text beside it,
+/// as `source` expects), with `edit` applied to one product file; checked
+/// as `clausec check` checks the directory.
+fn check_2024_with(file: &str, edit: &dyn Fn(String) -> String) -> (SourceMap, Vec<Diagnostic>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("clauses");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let agreement = dir.path().join("aliyun-2024");
+    std::fs::create_dir_all(&agreement).expect("dir");
+    std::fs::create_dir_all(dir.path().join("sources")).expect("dir");
+    std::fs::copy(
+        text_2024(),
+        dir.path().join("sources/001_d4f4375b80599d2d.txt"),
+    )
+    .expect("copy text");
+    for e in std::fs::read_dir(root.join("aliyun-2024")).expect("shipped") {
+        let path = e.expect("entry").path();
+        let name = path.file_name().expect("name").to_owned();
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        if name == file {
+            text = edit(text);
+        }
+        std::fs::write(agreement.join(name), text).expect("write");
+    }
+    let (map, load) = clausec::load::load_all(&[agreement]).expect("loads");
+    let checked = clausec::frontend::front_end(&map, load);
+    (map, checked.diagnostics)
+}
+
+#[test]
+fn citations_of_missing_or_other_products_articles_are_errors() {
+    // The review's reproducers on the shipped NAT gateway (§34).
+    let (_, diags) = check_2024_with("nat_gateway.clause", &|t| {
+        t.replacen("suspend §34.3.1", "suspend §34.2.3", 1)
+            .replacen("notify §34.5.1", "notify §3.2", 1)
+    });
+    assert_eq!(codes(&diags), ["E0037", "E0038"], "{diags:#?}");
+    let e0038 = only(&diags, Code::E0038);
+    let help = e0038.help.as_deref().unwrap_or("");
+    assert!(
+        help.contains("product section `§3` 【开放搜索服务】"),
+        "{help}"
+    );
+    let (_, diags) = check_2024_with("nat_gateway.clause", &|t| {
+        t.replacen("\"NAT网关\" §34 {", "\"NAT网关\" §35 {", 1)
+    });
+    assert_eq!(codes(&diags), ["E0039"], "{diags:#?}");
+    let s = only(&diags, Code::E0039)
+        .suggestion
+        .clone()
+        .expect("suggestion");
+    assert_eq!(s.replacement, "§34");
+}
+
+#[test]
+fn a_quote_outside_its_section_names_the_other_products_section() {
+    let (_, diags) = check_2024_with("nat_gateway.clause", &|t| {
+        t.replacen("notify §34.5.1", "notify §34.1", 1)
+    });
+    let d = only(&diags, Code::W0006);
+    let help = d.help.as_deref().unwrap_or("");
+    assert!(
+        help.contains("`§34.5.1` of product section `§34` 【NAT网关】"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_block_allow_covers_the_blocks_own_warnings_not_its_steps() {
+    // W0001 belongs to a step: acknowledged on the step, not by the block.
+    let text = "product p \"测试\" §1 {\n  billing postpaid\n  resources data\n  allow W0001 \"the text deletes with no notice\"\n  on arrears after 15d purge data §1.1 quote \"删除数据\"\n}\n";
+    let (_, diags) = check_text(text);
+    assert_eq!(codes(&diags), ["W0001", "W0007"], "{diags:#?}");
+}

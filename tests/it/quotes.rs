@@ -65,6 +65,45 @@ fn e0029_source_unreadable() {
     );
 }
 
+/// A fixture through the whole front end, as `clausec check FILE` runs it:
+/// the file's own diagnostics, its folder being its agreement.
+fn check_fixture(name: &str) -> String {
+    let path = PathBuf::from("tests/ui").join(name);
+    let (map, load_diags) =
+        clausec::load::load_all(std::slice::from_ref(&path)).expect("fixture exists");
+    let checked = clausec::frontend::front_end(&map, load_diags);
+    let (own, _) = clausec::frontend::split_context(&map, checked.diagnostics);
+    let source = std::fs::read_to_string(&path).expect("fixture readable");
+    format!(
+        "{source}\n--- diagnostics\n{}",
+        clausec::render::to_string(&map, &own)
+    )
+}
+
+#[test]
+fn e0037_cited_article_not_in_text() {
+    insta::assert_snapshot!(
+        "E0037_cited_article_not_in_text",
+        check_fixture("with_text/E0037_cited_article_not_in_text.clause")
+    );
+}
+
+#[test]
+fn e0038_citation_outside_block() {
+    insta::assert_snapshot!(
+        "E0038_citation_outside_block",
+        check_fixture("with_text/E0038_citation_outside_block.clause")
+    );
+}
+
+#[test]
+fn e0039_product_section_of_another_product() {
+    insta::assert_snapshot!(
+        "E0039_product_section_of_another_product",
+        check_fixture("with_text/E0039_product_section_of_another_product.clause")
+    );
+}
+
 #[test]
 fn normalising_drops_emphasis_escapes_and_every_line_break() {
     assert_eq!(
