@@ -94,7 +94,11 @@ pub enum HeaderField {
     /// IANA zone name.
     Zone(Ident),
     Source(Str),
+    /// A working-day calendar by name (`calendar cn_mainland`).
     Calendar(Ident),
+    /// A working-day calendar file, relative to the clause file
+    /// (`calendar "../cal/cn_2027.txt"`).
+    CalendarFile(Str),
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -124,6 +128,10 @@ pub enum BodyItem {
     Scenario(Scenario),
     /// A block-level `allow`.
     Allow(Allow),
+    /// `variants term: monthly, yearly`.
+    Variants(VariantsDecl),
+    /// `while in arrears forbid new_instances …`.
+    Restriction(Restriction),
 }
 
 impl BodyItem {
@@ -138,8 +146,71 @@ impl BodyItem {
             BodyItem::Ignore(i) => i.span,
             BodyItem::Scenario(s) => s.span,
             BodyItem::Allow(a) => a.span,
+            BodyItem::Variants(v) => v.span,
+            BodyItem::Restriction(r) => r.span,
         }
     }
+}
+
+/// One dimension of the kinds of account a text distinguishes:
+/// `variants term: monthly, yearly`.
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantsDecl {
+    pub dimension: Ident,
+    pub values: Vec<Ident>,
+    pub span: Span,
+}
+
+/// A restriction that holds while a state does:
+/// `while in arrears forbid new_instances §23.2 quote "…"`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Restriction {
+    pub conditions: Vec<Condition>,
+    /// `[postpaid]`: billing modes and variant values, as on a rule.
+    pub billing: Option<Vec<Ident>>,
+    pub modality: Modality,
+    pub modality_span: Option<Span>,
+    pub actions: Vec<Action>,
+    pub cite: Option<Section>,
+    pub quote: Option<Str>,
+    pub note: Option<Str>,
+    /// `allow W0002 "reason"` on the restriction.
+    pub allows: Vec<Allow>,
+    pub span: Span,
+}
+
+/// One condition on the account's state at an instant (a guard, a
+/// restriction's state); several are joined by `and`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Condition {
+    pub kind: ConditionKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum ConditionKind {
+    /// `in arrears`
+    InArrears,
+    /// `settled`
+    Settled,
+    /// `compute suspended`, `data purged`: a capability or resource state.
+    State { subject: Ident, state: Ident },
+}
+
+/// `if <condition> (and <condition>)*` on a rule or a step.
+#[derive(Clone, Debug, Serialize)]
+pub struct Guard {
+    pub conditions: Vec<Condition>,
+    pub span: Span,
+}
+
+/// How a rule stands to the rules of the general terms.
+#[derive(Clone, Debug, Serialize)]
+pub enum Precedence {
+    /// `replaces §3.4.1, §3.4.2` (a product rule).
+    Replaces(Vec<Section>, Span),
+    /// `yields` (a general rule gives way to any product rule on its trigger).
+    Yields(Span),
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -159,8 +230,14 @@ pub enum RuleForm {
 #[derive(Clone, Debug, Serialize)]
 pub struct Rule {
     pub trigger: Ident,
-    /// `[postpaid, prepaid]`; `None` means every declared mode.
+    /// `[postpaid, prepaid]`; `None` means every declared mode. The filter
+    /// also holds variant values (`[prepaid, monthly]`); the checker tells
+    /// them apart.
     pub billing: Option<Vec<Ident>>,
+    /// `replaces §X` / `yields`.
+    pub precedence: Option<Precedence>,
+    /// `if in arrears`: the rule starts only when this holds.
+    pub guard: Option<Guard>,
     pub form: RuleForm,
     pub steps: Vec<Step>,
     pub cure: Option<Cure>,
@@ -176,6 +253,10 @@ pub struct Step {
     pub modality: Modality,
     pub modality_span: Option<Span>,
     pub actions: Vec<Action>,
+    /// `if in arrears`: the step fires nothing unless this holds.
+    pub guard: Option<Guard>,
+    /// `even if cured`: the rule's cure does not cancel this step.
+    pub even_if_cured: Option<Span>,
     pub cite: Option<Section>,
     pub quote: Option<Str>,
     pub note: Option<Str>,
@@ -220,6 +301,8 @@ pub enum TimingKind {
     Before,
     /// `on calendar day N`
     OnDay,
+    /// `on hour N` (第N小时)
+    OnHour,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -227,7 +310,7 @@ pub struct Timing {
     pub kind: TimingKind,
     /// Present for `after`, `within`, `before`.
     pub duration: Option<DurationLit>,
-    /// Present for `on calendar day N` (text of N).
+    /// Present for `on calendar day N` and `on hour N` (text of N).
     pub day: Option<Ident>,
     pub from: Option<Ident>,
     pub span: Span,
@@ -247,14 +330,38 @@ pub struct DurationLit {
 pub struct Action {
     pub verb: Ident,
     pub targets: Vec<Ident>,
+    /// `customer must pay 500000.00 CNY`: the amount an action is about.
+    pub amount: Option<AmountLit>,
+    pub span: Span,
+}
+
+/// `until renewal and settled, termination then resume all §1 quote "…"`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cure {
+    /// Any one of these cures (`,`).
+    pub alternatives: Vec<CureAlternative>,
+    pub resume: Option<Resume>,
+    pub cite: Option<Section>,
+    pub quote: Option<Str>,
+    pub note: Option<Str>,
+    /// `allow … "reason"` on the cure.
+    pub allows: Vec<Allow>,
+    pub span: Span,
+}
+
+/// Parts that must all have happened (`renewal and settled`).
+#[derive(Clone, Debug, Serialize)]
+pub struct CureAlternative {
+    pub parts: Vec<CurePart>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Cure {
-    pub events: Vec<Ident>,
-    pub resume: Option<Resume>,
-    pub span: Span,
+pub enum CurePart {
+    /// An event happened since the rule started.
+    Event(Ident),
+    /// A payment left the account settled (`settled`).
+    Settled(Span),
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -282,6 +389,9 @@ pub struct RateLit {
 #[derive(Clone, Debug, Serialize)]
 pub struct MoneyTerm {
     pub kind: MoneyKind,
+    /// `[prepaid]`: billing modes and variant values the term applies to;
+    /// `None` means every mode.
+    pub billing: Option<Vec<Ident>>,
     pub modality: Modality,
     pub cite: Option<Section>,
     pub quote: Option<Str>,
@@ -308,10 +418,19 @@ pub enum MoneyKind {
         /// `prorated by <unit>[, part_month by <unit>]`
         by: Option<Ident>,
         part_month_by: Option<Ident>,
+        /// `on provider_termination, …`: the ends this term is about;
+        /// empty means any end.
+        causes: Vec<Ident>,
+    },
+    /// `no_refund [on <event>, …]`: money paid is not returned.
+    NoRefund {
+        causes: Vec<Ident>,
     },
     RefundWindow {
         duration: DurationLit,
         from: Ident,
+        /// `unless review_submitted`: the right ends when this happens.
+        unless: Option<Ident>,
     },
 }
 
@@ -319,7 +438,11 @@ pub enum MoneyKind {
 pub struct Scenario {
     pub name: Str,
     pub product: Ident,
+    /// The first word after the product: a billing mode, or (when the
+    /// product is sold one way) a variant value; the checker decides.
     pub billing: Option<Ident>,
+    /// Variant values of the account (`prepaid yearly`).
+    pub variants: Vec<Ident>,
     pub reading: Option<Ident>,
     pub events: Vec<ScenarioEvent>,
     pub expects: Vec<Expect>,

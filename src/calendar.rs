@@ -29,15 +29,19 @@
 //! ([`Clock::exact`] keeps only that path; the reference interpreter uses it
 //! and a property test compares the two).
 
+mod civil;
+mod workdays;
+
+pub use workdays::{cn_mainland, intern, supported_range, WorkCalendar};
+
 use crate::model::{DurationM, Unit};
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use std::sync::OnceLock;
 
 /// Why a duration could not be placed on the time line.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    #[error("date `{date}` is outside the working-day calendar ({first}..{last})")]
+    #[error("date `{date}` is outside the working-day calendar ({first}..{last}); extend it with a calendar file in the format of data/cn_mainland_workdays.txt, named in the agreement header (`calendar \"path\"`) or given to the command (`--calendar FILE`)")]
     OutsideCalendar {
         date: NaiveDate,
         first: NaiveDate,
@@ -45,148 +49,12 @@ pub enum CalendarError {
     },
     #[error("instant is outside the dates clausec can represent")]
     OutOfRange,
-    #[error("working-day calendar data, line {line}: {message}")]
-    Data { line: usize, message: String },
-}
-
-const DATA: &str = include_str!("../data/cn_mainland_workdays.txt");
-
-/// A working-day calendar: which dates of its range are working days.
-#[derive(Debug)]
-pub struct WorkCalendar {
-    first: NaiveDate,
-    last: NaiveDate,
-    /// `first` as days since 1970-01-01.
-    first_day: i64,
-    /// One flag per date of the range, `true` = working day.
-    working: Vec<bool>,
-}
-
-impl WorkCalendar {
-    /// Parses the text format of `data/cn_mainland_workdays.txt`.
-    pub fn parse(text: &str) -> Result<WorkCalendar, CalendarError> {
-        let bad = |line: usize, message: &str| CalendarError::Data {
-            line,
-            message: message.to_string(),
-        };
-        let mut cal: Option<WorkCalendar> = None;
-        for (i, raw) in text.lines().enumerate() {
-            let line = i + 1;
-            let content = raw.split('#').next().unwrap_or("").trim();
-            if content.is_empty() {
-                continue;
-            }
-            let mut words = content.split_whitespace();
-            let kind = words.next().unwrap_or("");
-            let dates = words.next().ok_or_else(|| bad(line, "missing date"))?;
-            let (a, b) = match dates.split_once("..") {
-                Some((a, b)) => (a, b),
-                None => (dates, dates),
-            };
-            let parse = |s: &str| {
-                NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad(line, "bad date"))
-            };
-            let (a, b) = (parse(a)?, parse(b)?);
-            if b < a {
-                return Err(bad(line, "range ends before it starts"));
-            }
-            if kind == "range" {
-                let days = (b - a).num_days() as usize + 1;
-                let working = (0..days)
-                    .map(|k| {
-                        let d = a + chrono::Days::new(k as u64);
-                        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
-                    })
-                    .collect();
-                cal = Some(WorkCalendar {
-                    first: a,
-                    last: b,
-                    first_day: day_number(a),
-                    working,
-                });
-                continue;
-            }
-            let cal = cal
-                .as_mut()
-                .ok_or_else(|| bad(line, "entry before the `range` line"))?;
-            let value = match kind {
-                "off" => false,
-                "work" => true,
-                _ => return Err(bad(line, "expected `range`, `off` or `work`")),
-            };
-            let mut d = a;
-            while d <= b {
-                let idx = cal
-                    .index(d)
-                    .ok_or_else(|| bad(line, "date outside the calendar range"))?;
-                cal.working[idx] = value;
-                d = d.succ_opt().ok_or_else(|| bad(line, "bad date"))?;
-            }
-        }
-        cal.ok_or_else(|| bad(0, "no `range` line"))
-    }
-
-    fn index(&self, d: NaiveDate) -> Option<usize> {
-        if d < self.first || d > self.last {
-            return None;
-        }
-        Some((d - self.first).num_days() as usize)
-    }
-
-    /// [`WorkCalendar::is_workday`] on a day number (days since 1970-01-01).
-    fn is_workday_number(&self, day: i64) -> Result<bool, CalendarError> {
-        let i = day - self.first_day;
-        match usize::try_from(i).ok().and_then(|i| self.working.get(i)) {
-            Some(w) => Ok(*w),
-            None => self.is_workday(date_of_number(day)?),
-        }
-    }
-
-    /// The most consecutive non-working days inside the calendar: any
-    /// `longest_break() + 1` consecutive dates of its range hold a working day.
-    pub fn longest_break(&self) -> i64 {
-        let (mut longest, mut run) = (0i64, 0i64);
-        for w in &self.working {
-            run = if *w { 0 } else { run + 1 };
-            longest = longest.max(run);
-        }
-        longest
-    }
-
-    /// First and last date as day numbers (days since 1970-01-01).
-    pub fn day_range(&self) -> (i64, i64) {
-        (self.first_day, day_number(self.last))
-    }
-
-    /// First and last date the calendar knows.
-    pub fn range(&self) -> (NaiveDate, NaiveDate) {
-        (self.first, self.last)
-    }
-
-    /// Whether `d` is a working day; an error outside the range.
-    pub fn is_workday(&self, d: NaiveDate) -> Result<bool, CalendarError> {
-        match self.index(d) {
-            Some(i) => Ok(self.working[i]),
-            None => Err(CalendarError::OutsideCalendar {
-                date: d,
-                first: self.first,
-                last: self.last,
-            }),
-        }
-    }
-}
-
-/// The shipped mainland-China calendar (parsed once).
-pub fn cn_mainland() -> Result<&'static WorkCalendar, CalendarError> {
-    static CAL: OnceLock<Result<WorkCalendar, CalendarError>> = OnceLock::new();
-    CAL.get_or_init(|| WorkCalendar::parse(DATA))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
-/// The dates the working-day calendar covers (for the checker).
-pub fn supported_range() -> Result<(NaiveDate, NaiveDate), CalendarError> {
-    cn_mainland().map(WorkCalendar::range)
+    #[error("working-day calendar data, line {line}, column {column}: {message}")]
+    Data {
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 /// 2000-01-01T00:00:00Z: the fast path serves instants from here …
@@ -259,21 +127,31 @@ pub struct Clock {
 impl Clock {
     /// A clock with the integer fast path when the zone allows it.
     pub fn new(zone: Tz) -> Result<Clock, CalendarError> {
-        Ok(Clock {
+        Ok(Self::with_calendar(zone, cn_mainland()?))
+    }
+
+    /// [`Clock::new`] with another working-day calendar (a calendar file).
+    pub fn with_calendar(zone: Tz, calendar: &'static WorkCalendar) -> Clock {
+        Clock {
             zone,
-            calendar: cn_mainland()?,
+            calendar,
             fixed: constant_offset(zone),
-        })
+        }
     }
 
     /// A clock that asks chrono-tz on every call (the reference interpreter
     /// uses it, so the differential test also checks the fast path).
     pub fn exact(zone: Tz) -> Result<Clock, CalendarError> {
-        Ok(Clock {
+        Ok(Self::exact_with_calendar(zone, cn_mainland()?))
+    }
+
+    /// [`Clock::exact`] with another working-day calendar.
+    pub fn exact_with_calendar(zone: Tz, calendar: &'static WorkCalendar) -> Clock {
+        Clock {
             zone,
-            calendar: cn_mainland()?,
+            calendar,
             fixed: None,
-        })
+        }
     }
 
     /// Whether this clock takes the integer fast path for its zone.
@@ -453,6 +331,7 @@ impl Clock {
                     .ok_or(CalendarError::OutOfRange)?;
                 self.instant(shifted)
             }
+            Unit::CalendarMonths => self.calendar_months_end(at, d.count),
         }
     }
 
@@ -503,6 +382,7 @@ impl Clock {
                     .ok_or(CalendarError::OutOfRange)?;
                 self.instant(shifted)
             }
+            Unit::CalendarMonths => self.calendar_months_before(at, d.count),
         }
     }
 
@@ -571,30 +451,6 @@ mod tests {
     }
     fn dur(count: u32, unit: Unit) -> DurationM {
         DurationM { count, unit }
-    }
-
-    #[test]
-    fn shipped_calendar_is_consistent() {
-        let cal = cn_mainland().expect("parses");
-        assert_eq!(
-            cal.range(),
-            (
-                NaiveDate::from_ymd_opt(2018, 1, 1).expect("date"),
-                NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")
-            )
-        );
-        // every make-up working day falls on a weekend
-        for line in DATA.lines() {
-            let content = line.split('#').next().unwrap_or("").trim();
-            if let Some(rest) = content.strip_prefix("work") {
-                let d = rest.split_whitespace().next().expect("date");
-                let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
-                assert!(
-                    matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
-                    "{d} is not a weekend"
-                );
-            }
-        }
     }
 
     #[test]
@@ -691,12 +547,13 @@ mod tests {
     }
 
     fn unit_of(k: u8) -> Unit {
-        match k % 6 {
+        match k % 7 {
             0 => Unit::Minutes,
             1 => Unit::Hours,
             2 => Unit::Days,
             3 => Unit::CalendarDays,
             4 => Unit::Workdays,
+            5 => Unit::CalendarMonths,
             _ => Unit::Months,
         }
     }
@@ -712,7 +569,7 @@ mod tests {
             near in 1_514_736_000i64..1_798_732_800,
             pick_near in proptest::bool::ANY,
             count in 0u32..400,
-            k in 0u8..6,
+            k in 0u8..7,
             to in -100_000_000i64..100_000_000,
         ) {
             let fast = clock();

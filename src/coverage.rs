@@ -231,8 +231,14 @@ fn citations(block: &ast::Block) -> Vec<(String, Span)> {
                 rule.steps
                     .iter()
                     .filter_map(|s| s.cite.as_ref())
+                    .chain(rule.cure.as_ref().and_then(|c| c.cite.as_ref()))
                     .map(|c| (c.number.clone(), c.span)),
             ),
+            BodyItem::Restriction(r) => {
+                if let Some(c) = &r.cite {
+                    out.push((c.number.clone(), c.span));
+                }
+            }
             BodyItem::Money(m) => {
                 if let Some(c) = &m.cite {
                     out.push((c.number.clone(), c.span));

@@ -29,6 +29,8 @@ pub fn duration(d: DurationM) -> String {
         Unit::Workdays => format!("{n} workdays"),
         Unit::Months if n == 1 => "1 month".to_string(),
         Unit::Months => format!("{n} months"),
+        Unit::CalendarMonths if n == 1 => "1 calendar month".to_string(),
+        Unit::CalendarMonths => format!("{n} calendar months"),
     }
 }
 
@@ -58,6 +60,12 @@ pub fn counting(d: DurationM) -> String {
             "{}: the same local clock time {n} month(s) later, on the last day of a shorter month",
             duration(d)
         ),
+        Unit::CalendarMonths => format!(
+            "{}: ends at 24:00 local time of the day of the {} month after the anchor's date that \
+             corresponds to it, or of that month's last day (PRC Civil Code Art. 201, 202)",
+            duration(d),
+            ordinal(n)
+        ),
     }
 }
 
@@ -77,6 +85,11 @@ pub fn counting_back(d: DurationM) -> String {
         ),
         Unit::Months => format!(
             "{}: the same local clock time {n} month(s) earlier, on the last day of a shorter month",
+            duration(d)
+        ),
+        Unit::CalendarMonths => format!(
+            "{}: at 00:00 local time of the day {n} month(s) before the anchor's date (the month's \
+             last day when it has no such day)",
             duration(d)
         ),
         Unit::Minutes | Unit::Hours | Unit::Days => {
@@ -120,6 +133,7 @@ pub fn timing(kind: TimingKindM, d: DurationM, anchor: &str) -> String {
         TimingKindM::Within => format!("within {} from {anchor}", duration(d)),
         TimingKindM::Before => format!("{} before {anchor}", duration(d)),
         TimingKindM::OnDay => format!("on calendar day {} from {anchor}", d.count),
+        TimingKindM::OnHour => format!("on hour {} from {anchor}", d.count),
     }
 }
 
@@ -196,6 +210,9 @@ pub fn arithmetic(zone: Tz, p: Placed) -> String {
             "calendar day {} after {from}; placed at {to}",
             p.duration.count
         ),
+        (TimingKindM::OnHour, _) => {
+            format!("hour {} after {from}; placed at {to}", p.duration.count)
+        }
     }
 }
 

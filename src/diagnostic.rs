@@ -74,6 +74,17 @@ codes! {
     E0037 = "E0037", Error, "cited article not in the agreement text";
     E0038 = "E0038", Error, "citation outside the block's part of the text";
     E0039 = "E0039", Error, "product section titled for another product";
+    E0040 = "E0040", Error, "unknown variant value";
+    E0041 = "E0041", Error, "variant missing or given twice";
+    E0042 = "E0042", Error, "condition that can never hold";
+    E0043 = "E0043", Error, "arrears state on an account without arrears";
+    E0044 = "E0044", Error, "anchor on an event that starts no rule";
+    E0045 = "E0045", Error, "`no_refund` and `refund` with the same scope";
+    E0046 = "E0046", Error, "calendar count without a time zone";
+    E0047 = "E0047", Error, "precedence that does nothing";
+    E0048 = "E0048", Error, "invalid restriction";
+    E0049 = "E0049", Error, "amount not allowed here";
+    E0050 = "E0050", Error, "invalid working-day calendar file";
     W0001 = "W0001", Warning, "irreversible action without earlier warning step";
     W0002 = "W0002", Warning, "step without citation";
     W0003 = "W0003", Warning, "step without quote";
@@ -81,6 +92,8 @@ codes! {
     W0005 = "W0005", Warning, "two readings without a note";
     W0006 = "W0006", Warning, "quote found outside the cited section";
     W0007 = "W0007", Warning, "`allow` that suppresses nothing";
+    W0010 = "W0010", Warning, "money term shadowed by an earlier one";
+    W0011 = "W0011", Warning, "general and product rule change the same state differently";
 }
 
 impl std::fmt::Display for Code {

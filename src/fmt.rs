@@ -108,6 +108,9 @@ impl Printer<'_> {
                 HeaderField::Zone(z) => (z.span, format!("zone {}", z.name)),
                 HeaderField::Source(s) => (s.span, format!("source \"{}\"", escape(&s.value))),
                 HeaderField::Calendar(c) => (c.span, format!("calendar {}", c.name)),
+                HeaderField::CalendarFile(f) => {
+                    (f.span, format!("calendar \"{}\"", escape(&f.value)))
+                }
             };
             self.comments_before(span.start, 1);
             self.line(1, &s);
@@ -189,6 +192,49 @@ impl Printer<'_> {
             BodyItem::Money(m) => self.money(m),
             BodyItem::Scenario(s) => self.scenario(s),
             BodyItem::Allow(a) => self.line(1, &allow_text(a)),
+            BodyItem::Variants(v) => self.line(
+                1,
+                &format!("variants {}: {}", v.dimension.name, names(&v.values)),
+            ),
+            BodyItem::Restriction(r) => self.restriction(r),
+        }
+    }
+
+    fn restriction(&mut self, r: &Restriction) {
+        let mut s = format!("while {}", conditions_text(&r.conditions));
+        if let Some(b) = &r.billing {
+            s.push_str(&format!(" [{}]", names(b)));
+        }
+        if r.modality != Modality::Will || r.modality_span.is_some() {
+            s.push(' ');
+            s.push_str(r.modality.keyword());
+        }
+        s.push(' ');
+        s.push_str(&actions_text(&r.actions));
+        self.cited_line(s, r.cite.as_ref(), r.quote.as_ref(), r.note.as_ref());
+        for a in &r.allows {
+            self.line(2, &allow_text(a));
+        }
+    }
+
+    /// A one-line item with its `§` on the line and `quote`/`note` on
+    /// continuation lines (money terms, restrictions).
+    fn cited_line(
+        &mut self,
+        mut s: String,
+        cite: Option<&Section>,
+        quote: Option<&Str>,
+        note: Option<&Str>,
+    ) {
+        if let Some(c) = cite {
+            s.push_str(&format!(" §{}", c.number));
+        }
+        self.line(1, &s);
+        if let Some(q) = quote {
+            self.line(2, &format!("quote \"{}\"", escape(&q.value)));
+        }
+        if let Some(n) = note {
+            self.line(2, &format!("note \"{}\"", escape(&n.value)));
         }
     }
 
@@ -197,13 +243,24 @@ impl Printer<'_> {
         if let Some(b) = &r.billing {
             head.push_str(&format!(" [{}]", names(b)));
         }
+        match &r.precedence {
+            None => {}
+            Some(Precedence::Yields(_)) => head.push_str(" yields"),
+            Some(Precedence::Replaces(sections, _)) => {
+                let list: Vec<String> = sections.iter().map(|s| format!("§{}", s.number)).collect();
+                head.push_str(&format!(" replaces {}", list.join(", ")));
+            }
+        }
+        if let Some(g) = &r.guard {
+            head.push_str(&format!(" if {}", conditions_text(&g.conditions)));
+        }
         match r.form {
             RuleForm::Inline => {
                 let steps: Vec<String> = r.steps.iter().map(|s| step_text(s, true)).collect();
                 let mut s = format!("{head} {}", steps.join("; "));
                 if let Some(c) = &r.cure {
                     s.push(' ');
-                    s.push_str(&cure_text(c));
+                    s.push_str(&cure_text(c, true));
                 }
                 self.line(1, &s);
             }
@@ -224,7 +281,16 @@ impl Printer<'_> {
                 }
                 if let Some(c) = &r.cure {
                     self.comments_before(c.span.start, 2);
-                    self.line(2, &cure_text(c));
+                    self.line(2, &cure_text(c, false));
+                    if let Some(q) = &c.quote {
+                        self.line(3, &format!("quote \"{}\"", escape(&q.value)));
+                    }
+                    if let Some(n) = &c.note {
+                        self.line(3, &format!("note \"{}\"", escape(&n.value)));
+                    }
+                    for a in &c.allows {
+                        self.line(3, &allow_text(a));
+                    }
                 }
                 self.comments_before(r.span.end, 2);
                 self.line(1, "}");
@@ -233,11 +299,15 @@ impl Printer<'_> {
     }
 
     fn money(&mut self, m: &MoneyTerm) {
+        let filter = m
+            .billing
+            .as_ref()
+            .map_or(String::new(), |b| format!(" [{}]", names(b)));
         let modality = match m.modality {
-            Modality::Will => String::new(),
-            other => format!(" {}", other.keyword()),
+            Modality::Will => filter.clone(),
+            other => format!("{filter} {}", other.keyword()),
         };
-        let mut s = match &m.kind {
+        let s = match &m.kind {
             MoneyKind::LateFee {
                 rate,
                 from,
@@ -263,7 +333,11 @@ impl Printer<'_> {
             MoneyKind::LiabilityCapAmount(a) => {
                 format!("liability_cap{modality} {}", amount_text(a))
             }
-            MoneyKind::Refund { by, part_month_by } => {
+            MoneyKind::Refund {
+                by,
+                part_month_by,
+                causes,
+            } => {
                 let mut s = format!("refund{modality} unused prepaid");
                 if let Some(b) = by {
                     s.push_str(&format!(" prorated by {}", b.name));
@@ -271,24 +345,29 @@ impl Printer<'_> {
                         s.push_str(&format!(", part_month by {}", p.name));
                     }
                 }
+                s.push_str(&causes_text(causes));
                 s
             }
-            MoneyKind::RefundWindow { duration, from } => format!(
-                "refund_window{modality} {} from {}",
-                duration_text(duration),
-                from.name
-            ),
+            MoneyKind::NoRefund { causes } => {
+                format!("no_refund{modality}{}", causes_text(causes))
+            }
+            MoneyKind::RefundWindow {
+                duration,
+                from,
+                unless,
+            } => {
+                let mut s = format!(
+                    "refund_window{modality} {} from {}",
+                    duration_text(duration),
+                    from.name
+                );
+                if let Some(u) = unless {
+                    s.push_str(&format!(" unless {}", u.name));
+                }
+                s
+            }
         };
-        if let Some(c) = &m.cite {
-            s.push_str(&format!(" §{}", c.number));
-        }
-        self.line(1, &s);
-        if let Some(q) = &m.quote {
-            self.line(2, &format!("quote \"{}\"", escape(&q.value)));
-        }
-        if let Some(n) = &m.note {
-            self.line(2, &format!("note \"{}\"", escape(&n.value)));
-        }
+        self.cited_line(s, m.cite.as_ref(), m.quote.as_ref(), m.note.as_ref());
         for a in &m.allows {
             self.line(2, &allow_text(a));
         }
@@ -300,7 +379,7 @@ impl Printer<'_> {
             escape(&s.name.value),
             s.product.name
         );
-        if let Some(b) = &s.billing {
+        for b in s.billing.iter().chain(&s.variants) {
             head.push(' ');
             head.push_str(&b.name);
         }
@@ -342,8 +421,9 @@ fn group_of(item: &BodyItem) -> u8 {
         BodyItem::Billing(..)
         | BodyItem::Capabilities(..)
         | BodyItem::Resources(..)
-        | BodyItem::Events(..) => 0,
-        BodyItem::Ignore(_) | BodyItem::Allow(_) => 1,
+        | BodyItem::Events(..)
+        | BodyItem::Variants(_) => 0,
+        BodyItem::Ignore(_) | BodyItem::Allow(_) | BodyItem::Restriction(_) => 1,
         BodyItem::Money(_) => 1,
         BodyItem::Rule(r) if r.form == RuleForm::Inline => 1,
         BodyItem::Rule(_) => 2,
@@ -385,6 +465,7 @@ fn timing_text(t: &Timing) -> String {
             "on calendar day {}",
             t.day.as_ref().map_or("", |d| d.name.as_str())
         ),
+        TimingKind::OnHour => format!("on hour {}", t.day.as_ref().map_or("", |d| d.name.as_str())),
     };
     if let Some(f) = &t.from {
         s.push_str(&format!(" from {}", f.name));
@@ -393,10 +474,32 @@ fn timing_text(t: &Timing) -> String {
 }
 
 fn action_text(a: &Action) -> String {
-    if a.targets.is_empty() {
+    if let Some(amount) = &a.amount {
+        format!("{} {}", a.verb.name, amount_text(amount))
+    } else if a.targets.is_empty() {
         a.verb.name.clone()
     } else {
         format!("{} {}", a.verb.name, names(&a.targets))
+    }
+}
+
+fn conditions_text(conditions: &[Condition]) -> String {
+    conditions
+        .iter()
+        .map(|c| match &c.kind {
+            ConditionKind::InArrears => "in arrears".to_string(),
+            ConditionKind::Settled => "settled".to_string(),
+            ConditionKind::State { subject, state } => format!("{} {}", subject.name, state.name),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn causes_text(causes: &[Ident]) -> String {
+    if causes.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", names(causes))
     }
 }
 
@@ -424,6 +527,12 @@ fn step_text(s: &Step, inline: bool) -> String {
     }
     out.push(' ');
     out.push_str(&actions_text(&s.actions));
+    if let Some(g) = &s.guard {
+        out.push_str(&format!(" if {}", conditions_text(&g.conditions)));
+    }
+    if s.even_if_cured.is_some() {
+        out.push_str(" even if cured");
+    }
     if let Some(c) = &s.cite {
         out.push_str(&format!(" §{}", c.number));
     }
@@ -446,12 +555,42 @@ fn allow_text(a: &Allow) -> String {
     format!("allow {} \"{}\"", a.code.name, escape(&a.reason.value))
 }
 
-fn cure_text(c: &Cure) -> String {
-    let mut s = format!("until {}", names(&c.events));
+/// `until …`; `inline`: with its quote and note on the same line.
+fn cure_text(c: &Cure, inline: bool) -> String {
+    let alternatives: Vec<String> = c
+        .alternatives
+        .iter()
+        .map(|a| {
+            a.parts
+                .iter()
+                .map(|p| match p {
+                    CurePart::Event(e) => e.name.clone(),
+                    CurePart::Settled(_) => "settled".to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect();
+    let mut s = format!("until {}", alternatives.join(", "));
     match &c.resume {
         None => {}
         Some(Resume::All(_)) => s.push_str(" then resume all"),
         Some(Resume::Listed(ids)) => s.push_str(&format!(" then resume {}", names(ids))),
+    }
+    if let Some(cite) = &c.cite {
+        s.push_str(&format!(" §{}", cite.number));
+    }
+    if inline {
+        if let Some(q) = &c.quote {
+            s.push_str(&format!(" quote \"{}\"", escape(&q.value)));
+        }
+        if let Some(n) = &c.note {
+            s.push_str(&format!(" note \"{}\"", escape(&n.value)));
+        }
+        for a in &c.allows {
+            s.push(' ');
+            s.push_str(&allow_text(a));
+        }
     }
     s
 }

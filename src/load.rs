@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub enum LoadError {
     #[error("cannot read `{path}`: {message}")]
     Io { path: String, message: String },
+    #[error("working-day calendar `{path}`: {message}")]
+    Calendar { path: String, message: String },
 }
 
 /// Clause files found under `paths` (files as given, directories walked
@@ -186,36 +188,66 @@ fn load_reading(
     Ok((map, diags))
 }
 
-/// Loads the agreement texts named by `source` fields of the parsed headers.
+/// Loads the agreement texts named by `source` fields of the parsed
+/// headers, and the working-day calendar files named by `calendar "…"`.
 pub fn load_agreement_texts(map: &mut SourceMap, parsed: &[crate::ast::File]) {
     load_agreement_texts_with(map, parsed, &from_disk);
 }
 
 /// [`load_agreement_texts`] reading through `read`.
 pub fn load_agreement_texts_with(map: &mut SourceMap, parsed: &[crate::ast::File], read: Reader) {
-    let mut wanted: Vec<(FileId, String)> = Vec::new();
+    let mut wanted: Vec<(FileId, String, bool)> = Vec::new();
     for f in parsed {
         for item in &f.items {
             if let Item::Agreement(h) = item {
                 for field in &h.fields {
-                    if let HeaderField::Source(s) = field {
-                        wanted.push((f.id, s.value.clone()));
+                    match field {
+                        HeaderField::Source(s) => wanted.push((f.id, s.value.clone(), false)),
+                        HeaderField::CalendarFile(s) => wanted.push((f.id, s.value.clone(), true)),
+                        _ => {}
                     }
                 }
             }
         }
     }
-    for (file, source) in wanted {
+    for (file, source, calendar) in wanted {
         let path = map.resolve_source_path(file, &source);
-        let text = match read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => AgreementText::Loaded(t),
-                Err(_) => AgreementText::Unreadable("not valid UTF-8".into()),
-            },
-            Err(e) => AgreementText::Unreadable(e.to_string()),
-        };
-        map.add_agreement_text(path, text);
+        let text = read_text(read, &path);
+        if calendar {
+            map.add_calendar_text(path, text);
+        } else {
+            map.add_agreement_text(path, text);
+        }
     }
+}
+
+fn read_text(read: Reader, path: &Path) -> AgreementText {
+    match read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => AgreementText::Loaded(t),
+            Err(_) => AgreementText::Unreadable("not valid UTF-8".into()),
+        },
+        Err(e) => AgreementText::Unreadable(e.to_string()),
+    }
+}
+
+/// Reads a working-day calendar file (`--calendar FILE`), in the format of
+/// `data/cn_mainland_workdays.txt`; the error names the file and, for bad
+/// content, the line and column.
+pub fn read_calendar(path: &Path) -> Result<crate::calendar::WorkCalendar, LoadError> {
+    let text = match read_text(&from_disk, path) {
+        AgreementText::Loaded(t) => t,
+        AgreementText::Unreadable(message) => {
+            return Err(LoadError::Io {
+                path: path.display().to_string(),
+                message,
+            })
+        }
+    };
+    crate::calendar::WorkCalendar::parse(&text).map_err(|e| LoadError::Calendar {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// Everything a command needs from disk: the clause files under `paths`,

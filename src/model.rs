@@ -4,6 +4,7 @@
 //! re-validate.
 
 use crate::ast::{Modality, Span};
+use crate::calendar::WorkCalendar;
 use crate::vocab::{Billing, Reading, Verb};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -21,8 +22,11 @@ pub struct Agreement {
     /// Whether the header gives `effective` (some texts state no date).
     pub effective_stated: bool,
     pub zone: Tz,
-    /// Name of the working-day calendar (`cn_mainland`).
+    /// Name of the working-day calendar (`cn_mainland`), or the path of
+    /// the calendar file the header (or `--calendar`) names.
     pub calendar: String,
+    /// The working days themselves (the shipped calendar, or a file's).
+    pub workdays: &'static WorkCalendar,
     /// Agreement text, when the header names one and it could be read.
     pub source_path: Option<String>,
     pub general: Option<Terms>,
@@ -34,6 +38,95 @@ impl Agreement {
     pub fn product(&self, id: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.id == id)
     }
+
+    /// Every variant dimension an account of `product` has: the general
+    /// terms' first, then the product's own (values are unique across them).
+    pub fn variant_dimensions<'a>(
+        &'a self,
+        product: &'a Product,
+    ) -> impl Iterator<Item = &'a VariantDim> + 'a {
+        self.general
+            .iter()
+            .flat_map(|g| g.variants.iter())
+            .chain(&product.variants)
+    }
+
+    /// Every event an account of `product` can receive: the built-in ones,
+    /// the general terms' and the product's own declared events.
+    pub fn events_of<'a>(&'a self, product: &'a Product) -> impl Iterator<Item = &'a str> + 'a {
+        crate::vocab::BUILTIN_EVENTS
+            .iter()
+            .copied()
+            .chain(
+                self.general
+                    .iter()
+                    .flat_map(|g| g.events.iter().map(String::as_str)),
+            )
+            .chain(product.events.iter().map(String::as_str))
+    }
+}
+
+/// One dimension of the kinds of account a text distinguishes
+/// (`variants term: monthly, yearly`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VariantDim {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// A filter on one variant dimension: the account's value must be one of
+/// `values` (values of one dimension are alternatives).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VariantReq {
+    pub dimension: String,
+    pub values: Vec<String>,
+}
+
+/// A condition on the account's state at an instant. Capability and
+/// resource indices are those of the block the condition is written in
+/// (like [`Target`]s: a general rule's index its terms' lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ConditionM {
+    /// `in arrears`: an amount is outstanding, or an arrears of unknown
+    /// amount is unpaid.
+    InArrears,
+    /// `settled`: not in arrears.
+    Settled,
+    Capability(u16, CapabilityState),
+    Resource(u16, ResourceState),
+}
+
+/// How a rule stands to the general terms' rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum PrecedenceM {
+    /// Nothing written: a general and a product rule on one trigger both apply.
+    #[default]
+    Both,
+    /// `yields` (general rules): gives way to any product rule on its
+    /// trigger for the same account.
+    Yields,
+    /// `replaces §X, …` (product rules): removes the general rules on the
+    /// same trigger whose steps cite one of these sections or a sub-article.
+    Replaces(Vec<String>),
+}
+
+/// `while in arrears forbid new_instances`: a restriction applied when the
+/// account enters the state and lifted when it leaves it.
+#[derive(Clone, Debug)]
+pub struct RestrictionM {
+    /// The state it lasts for (today only [`ConditionM::InArrears`]).
+    pub state: ConditionM,
+    pub billing: Vec<Billing>,
+    pub variants: Vec<VariantReq>,
+    pub modality: Modality,
+    /// Restricting actions (suspend, freeze, forbid, stop, read_only).
+    pub actions: Vec<ActionM>,
+    pub cite: Option<String>,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+    /// From the general terms.
+    pub general: bool,
+    pub origin: Origin,
 }
 
 /// Terms of a block: the general terms or one product.
@@ -49,8 +142,11 @@ pub struct Terms {
     pub resources: Vec<String>,
     /// Events declared in the general terms (visible to every product).
     pub events: Vec<String>,
+    /// Variant dimensions every product's accounts have.
+    pub variants: Vec<VariantDim>,
     pub rules: Vec<RuleM>,
     pub money: Vec<MoneyM>,
+    pub restrictions: Vec<RestrictionM>,
 }
 
 #[derive(Clone, Debug)]
@@ -63,8 +159,12 @@ pub struct Product {
     pub capabilities: Vec<String>,
     pub resources: Vec<String>,
     pub events: Vec<String>,
+    /// The product's own variant dimensions (see
+    /// [`Agreement::variant_dimensions`] for the general terms' too).
+    pub variants: Vec<VariantDim>,
     pub rules: Vec<RuleM>,
     pub money: Vec<MoneyM>,
+    pub restrictions: Vec<RestrictionM>,
     pub scenarios: Vec<ScenarioM>,
     pub span: Span,
 }
@@ -94,6 +194,14 @@ pub struct RuleM {
     pub trigger: String,
     /// Billing modes the rule applies to (never empty).
     pub billing: Vec<Billing>,
+    /// Variant filters (all must match); empty = every account.
+    pub variants: Vec<VariantReq>,
+    /// `if …`: the trigger starts the rule only when all of these hold.
+    pub guard: Vec<ConditionM>,
+    pub precedence: PrecedenceM,
+    /// Events other than the trigger that steps count from
+    /// ([`Anchor::Event`] indexes this list).
+    pub anchor_events: Vec<String>,
     pub steps: Vec<StepM>,
     pub cure: Option<CureM>,
     /// From the general terms (applies to every product).
@@ -140,6 +248,10 @@ pub struct StepM {
     pub alternative: Option<TimingM>,
     pub modality: Modality,
     pub actions: Vec<ActionM>,
+    /// `if …`: at its instant the step fires nothing unless all hold.
+    pub guard: Vec<ConditionM>,
+    /// `even if cured`: the rule's cure does not cancel this step.
+    pub even_if_cured: bool,
     pub cite: Option<String>,
     pub quote: Option<String>,
     pub note: Option<String>,
@@ -153,6 +265,10 @@ pub enum Anchor {
     Trigger,
     /// An earlier step of the same rule (index into `RuleM::steps`).
     Step(usize),
+    /// The latest instant another event started a rule of the same
+    /// product × billing (index into `RuleM::anchor_events`); for
+    /// `arrears`, the start of the current arrears episode.
+    Event(u16),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -162,12 +278,15 @@ pub enum TimingKindM {
     Within,
     Before,
     OnDay,
+    /// `on hour N`: the window [anchor + (N−1) h, anchor + N h].
+    OnHour,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TimingM {
     pub kind: TimingKindM,
-    /// Zero for `at once`; for `on calendar day N`: `N calendar days`.
+    /// Zero for `at once`; for `on calendar day N`: `N calendar days`; for
+    /// `on hour N`: `N h`.
     pub duration: DurationM,
     pub anchor: Anchor,
 }
@@ -181,6 +300,9 @@ pub enum Unit {
     CalendarDays,
     Workdays,
     Months,
+    /// Civil Code Art. 202: ends at 24:00 of the corresponding day of the
+    /// N-th month after the anchor's date (or that month's last day).
+    CalendarMonths,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -201,6 +323,15 @@ pub struct ActionM {
     pub verb: Verb,
     /// Resolved targets: capabilities by index or resources by index.
     pub targets: Vec<Target>,
+    /// `customer must pay 500000.00 CNY`.
+    pub amount: Option<AmountM>,
+}
+
+/// An exact amount of money.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AmountM {
+    pub value: Decimal,
+    pub currency: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -211,8 +342,34 @@ pub enum Target {
 
 #[derive(Clone, Debug)]
 pub struct CureM {
+    /// Alternatives that are one event each (`until renewal, order_paid`):
+    /// any of these events cures.
     pub events: Vec<String>,
+    /// The other alternatives: `settled` alone, or parts that must all have
+    /// happened (`until renewal and settled`).
+    pub conjunctions: Vec<CureConjunction>,
     pub resume: ResumeM,
+    /// The citation of the cure (`then resume all §17.1.5 quote "…"`),
+    /// reported with the `resume` action.
+    pub cite: Option<String>,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+    pub origin: Origin,
+}
+
+impl CureM {
+    /// Whether the cure needs more than "one of these events happened".
+    pub fn has_conjunctions(&self) -> bool {
+        !self.conjunctions.is_empty()
+    }
+}
+
+/// `renewal and settled`: every event has happened since the rule started
+/// and, with `settled`, a payment left the account settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CureConjunction {
+    pub events: Vec<String>,
+    pub settled: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -225,6 +382,11 @@ pub enum ResumeM {
 #[derive(Clone, Debug)]
 pub struct MoneyM {
     pub kind: MoneyKindM,
+    /// Billing modes the term applies to (never empty: every mode of the
+    /// block without a filter).
+    pub billing: Vec<Billing>,
+    /// Variant filters; empty = every account.
+    pub variants: Vec<VariantReq>,
     pub modality: Modality,
     pub cite: Option<String>,
     pub quote: Option<String>,
@@ -272,10 +434,19 @@ pub enum MoneyKindM {
     Refund {
         by_month: bool,
         part_month_by_day: bool,
+        /// The ends the term is about (`on provider_termination`); empty =
+        /// any end (a `will terminate` step or a `termination` event).
+        causes: Vec<String>,
+    },
+    /// `no_refund [on …]`: overrides the refund terms for its causes.
+    NoRefund {
+        causes: Vec<String>,
     },
     RefundWindow {
         duration: DurationM,
         from: String,
+        /// `unless review_submitted`: the right ends when this happens.
+        unless: Option<String>,
     },
 }
 
@@ -293,6 +464,8 @@ pub struct ScenarioM {
     pub name: String,
     pub product: String,
     pub billing: Billing,
+    /// The account's variant values (`prepaid yearly`), in dimension order.
+    pub variants: Vec<String>,
     pub reading: Reading,
     pub events: Vec<EventM>,
     pub expects: Vec<ExpectM>,

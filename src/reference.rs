@@ -67,7 +67,7 @@ impl Ctx<'_> {
         late: bool,
     ) -> Result<(i64, Option<[i64; 2]>), EvalError> {
         let a = match t.anchor {
-            Anchor::Trigger => trigger,
+            Anchor::Trigger | Anchor::Event(_) => trigger,
             Anchor::Step(j) => self.place(j, trigger)?.0,
         };
         let c = &self.clock;
@@ -81,6 +81,12 @@ impl Ctx<'_> {
             }
             TimingKindM::OnDay => {
                 let (s, e) = c.day_window(a, t.duration.count).map_err(|e| self.err(e))?;
+                (if late { e } else { s }, Some([s, e]))
+            }
+            TimingKindM::OnHour => {
+                let (s, e) = c
+                    .hour_window(a, t.duration.count)
+                    .map_err(|e| self.err(e))?;
                 (if late { e } else { s }, Some([s, e]))
             }
         })
@@ -438,6 +444,7 @@ pub fn evaluate(
             MoneyKindM::Refund {
                 by_month,
                 part_month_by_day,
+                ..
             },
             true,
         ) = (&m.kind, end <= at)

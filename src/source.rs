@@ -54,7 +54,7 @@ impl SourceFile {
     }
 }
 
-/// What a clause file's `source` path resolved to.
+/// What a clause file's `source` (or `calendar "…"`) path resolved to.
 #[derive(Clone, Debug)]
 pub enum AgreementText {
     Loaded(String),
@@ -67,6 +67,9 @@ pub struct SourceMap {
     files: Vec<SourceFile>,
     /// Agreement source texts by resolved path.
     texts: BTreeMap<PathBuf, AgreementText>,
+    /// Working-day calendar files (`calendar "…"` in a header) by resolved
+    /// path.
+    calendars: BTreeMap<PathBuf, AgreementText>,
 }
 
 impl SourceMap {
@@ -132,6 +135,16 @@ impl SourceMap {
 
     pub fn agreement_text(&self, path: &Path) -> Option<&AgreementText> {
         self.texts.get(path)
+    }
+
+    /// Adds the text of a working-day calendar file (see
+    /// [`crate::calendar::WorkCalendar::parse`]).
+    pub fn add_calendar_text(&mut self, path: PathBuf, text: AgreementText) {
+        self.calendars.insert(path, text);
+    }
+
+    pub fn calendar_text(&self, path: &Path) -> Option<&AgreementText> {
+        self.calendars.get(path)
     }
 
     /// Resolves a header's `source` path against the clause file it is in.

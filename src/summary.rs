@@ -38,6 +38,11 @@ fn anchor_name(rule: &RuleM, anchor: Anchor) -> String {
             .get(j)
             .and_then(|s| s.label.clone())
             .unwrap_or_else(|| format!("step {}", j + 1)),
+        Anchor::Event(k) => rule
+            .anchor_events
+            .get(usize::from(k))
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
@@ -47,6 +52,7 @@ fn timing(rule: &RuleM, index: usize, t: &TimingM, explicit: bool) -> String {
         && match t.anchor {
             Anchor::Trigger => index == 0,
             Anchor::Step(j) => j + 1 == index,
+            Anchor::Event(_) => false,
         };
     let from = if implicit {
         String::new()
@@ -64,6 +70,7 @@ fn timing(rule: &RuleM, index: usize, t: &TimingM, explicit: bool) -> String {
             anchor_name(rule, t.anchor)
         ),
         TimingKindM::OnDay => format!("on calendar day {}{from}", t.duration.count),
+        TimingKindM::OnHour => format!("on hour {}{from}", t.duration.count),
     }
 }
 
@@ -187,12 +194,16 @@ fn money_line(m: &MoneyM) -> String {
         MoneyKindM::Refund {
             by_month,
             part_month_by_day,
+            ..
         } => match (by_month, part_month_by_day) {
             (true, true) => "refund unused prepaid, by month, part month by day".into(),
             (true, false) => "refund unused prepaid, by month".into(),
             _ => "refund unused prepaid".into(),
         },
-        MoneyKindM::RefundWindow { duration: d, from } => {
+        MoneyKindM::NoRefund { .. } => "no refund".into(),
+        MoneyKindM::RefundWindow {
+            duration: d, from, ..
+        } => {
             format!("refund window {} from {from}", duration(*d))
         }
     };

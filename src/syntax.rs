@@ -149,14 +149,32 @@ fn rule_words(r: &Rule) -> Option<&'static str> {
         | Rule::late_fee
         | Rule::liability_cap
         | Rule::refund
+        | Rule::no_refund
+        | Rule::variants_decl
+        | Rule::restriction
         | Rule::refund_window => "a declaration, rule (`on …`), money term, `ignore` or `scenario`",
+        Rule::guard => "`if <condition>`",
+        Rule::conditions | Rule::cond_in_arrears | Rule::cond_settled | Rule::cond_state => {
+            "a condition (`in arrears`, `settled`, `compute suspended`)"
+        }
+        Rule::precedence | Rule::replaces | Rule::yields => "`replaces §…` or `yields`",
+        Rule::even_if_cured => "`even if cured`",
+        Rule::causes => "`on <event>`",
+        Rule::refund_unless => "`unless <event>`",
+        Rule::cure_alternative => "`until <event>`",
+        Rule::variant_value => "a variant value",
         Rule::billing_mode => "a billing mode (`prepaid`, `postpaid`, `package`)",
         Rule::billing_filter => "a billing filter like `[postpaid]`",
         Rule::rule_block | Rule::rule_inline | Rule::step | Rule::label | Rule::timing => {
             "a step (`at once`, `after 24h`, `within 24h`, `before 7d`, `on calendar day 7`)"
         }
-        Rule::at_once | Rule::after | Rule::within | Rule::before | Rule::on_day => {
-            "a timing (`at once`, `after 24h`, `within 24h`, `before 7d`, `on calendar day 7`)"
+        Rule::at_once
+        | Rule::after
+        | Rule::within
+        | Rule::before
+        | Rule::on_day
+        | Rule::on_hour => {
+            "a timing (`at once`, `after 24h`, `within 24h`, `before 7d`, `on calendar day 7`, `on hour 12`)"
         }
         Rule::from => "`from <anchor>`",
         Rule::modality | Rule::will | Rule::may | Rule::customer_may | Rule::customer_must => {
@@ -170,7 +188,7 @@ fn rule_words(r: &Rule) -> Option<&'static str> {
         Rule::cure => "`until <event>`",
         Rule::resume | Rule::resume_all => "`then resume …`",
         Rule::duration => "a duration like `24h`, `15d`, `7 calendar days`",
-        Rule::unit => "a duration unit (`min`, `h`, `d`, `calendar days`, `workdays`, `months`)",
+        Rule::unit => "a duration unit (`min`, `h`, `d`, `calendar days`, `workdays`, `months`, `calendar months`)",
         Rule::number | Rule::integer => "a number",
         Rule::rate => "a rate like `0.05% per day`",
         Rule::amount => "an amount like `1000.00 CNY`",
@@ -222,6 +240,16 @@ pub fn is_reserved(word: &str) -> bool {
             | "refund_window"
             | "refund"
             | "allow"
+            | "no_refund"
+            | "variants"
+            | "while"
+            | "if"
+            | "in"
+            | "settled"
+            | "even"
+            | "unless"
+            | "replaces"
+            | "yields"
     )
 }
 
@@ -292,7 +320,11 @@ impl Lower {
                 }
                 Rule::calendar_field => {
                     if let Some(s) = c.into_inner().next() {
-                        fields.push(HeaderField::Calendar(self.ident(s)));
+                        fields.push(if s.as_rule() == Rule::string {
+                            HeaderField::CalendarFile(self.string(s))
+                        } else {
+                            HeaderField::Calendar(self.ident(s))
+                        });
                     }
                 }
                 _ => {}
@@ -391,9 +423,25 @@ impl Lower {
             }
             Rule::scenario => BodyItem::Scenario(self.scenario(p)),
             Rule::allow => BodyItem::Allow(self.allow(p)?),
-            Rule::late_fee | Rule::liability_cap | Rule::refund | Rule::refund_window => {
-                BodyItem::Money(self.money(p))
+            Rule::late_fee
+            | Rule::liability_cap
+            | Rule::refund
+            | Rule::no_refund
+            | Rule::refund_window => BodyItem::Money(self.money(p)),
+            Rule::variants_decl => {
+                let mut it = p.into_inner();
+                let dimension = it.next().map(|d| self.ident(d))?;
+                let values = it
+                    .next()
+                    .map(|l| l.into_inner().map(|i| self.ident(i)).collect())
+                    .unwrap_or_default();
+                BodyItem::Variants(VariantsDecl {
+                    dimension,
+                    values,
+                    span,
+                })
             }
+            Rule::restriction => BodyItem::Restriction(self.restriction(p)),
             _ => return None,
         })
     }
@@ -405,12 +453,16 @@ impl Lower {
         let mut steps = Vec::new();
         let mut cure = None;
         let mut form = RuleForm::Inline;
+        let mut precedence = None;
+        let mut guard = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => trigger = Some(self.ident(c)),
                 Rule::billing_filter => {
                     billing = Some(c.into_inner().map(|b| self.ident(b)).collect())
                 }
+                Rule::precedence => precedence = self.precedence(c),
+                Rule::guard => guard = Some(self.guard(c)),
                 Rule::rule_block | Rule::rule_inline => {
                     if c.as_rule() == Rule::rule_block {
                         form = RuleForm::Block;
@@ -429,6 +481,8 @@ impl Lower {
         Rule_ {
             trigger: trigger.unwrap_or_else(|| self.missing(span)),
             billing,
+            precedence,
+            guard,
             form,
             steps,
             cure,
@@ -447,9 +501,13 @@ impl Lower {
         let mut quote = None;
         let mut note = None;
         let mut allows = Vec::new();
+        let mut guard = None;
+        let mut even_if_cured = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::allow => allows.extend(self.allow(c)),
+                Rule::guard => guard = Some(self.guard(c)),
+                Rule::even_if_cured => even_if_cured = Some(self.span(&c)),
                 Rule::label => {
                     if let Some(i) = c.into_inner().next() {
                         label = Some(self.ident(i));
@@ -482,6 +540,8 @@ impl Lower {
             modality,
             modality_span,
             actions,
+            guard,
+            even_if_cured,
             cite,
             quote,
             note,
@@ -499,6 +559,87 @@ impl Lower {
         Some(Allow { code, reason, span })
     }
 
+    fn precedence(&self, p: Pair<Rule>) -> Option<Precedence> {
+        let inner = p.into_inner().next()?;
+        let span = self.span(&inner);
+        Some(match inner.as_rule() {
+            Rule::replaces => {
+                Precedence::Replaces(inner.into_inner().map(|s| self.section(s)).collect(), span)
+            }
+            _ => Precedence::Yields(span),
+        })
+    }
+
+    fn guard(&self, p: Pair<Rule>) -> Guard {
+        let span = self.span(&p);
+        Guard {
+            conditions: p
+                .into_inner()
+                .next()
+                .map(|c| self.conditions(c))
+                .unwrap_or_default(),
+            span,
+        }
+    }
+
+    fn conditions(&self, p: Pair<Rule>) -> Vec<Condition> {
+        p.into_inner()
+            .map(|c| {
+                let span = self.span(&c);
+                let kind = match c.as_rule() {
+                    Rule::cond_in_arrears => ConditionKind::InArrears,
+                    Rule::cond_settled => ConditionKind::Settled,
+                    _ => {
+                        let mut it = c.into_inner();
+                        let subject = it
+                            .next()
+                            .map_or_else(|| self.missing(span), |i| self.ident(i));
+                        let state = it
+                            .next()
+                            .map_or_else(|| self.missing(span), |i| self.ident(i));
+                        ConditionKind::State { subject, state }
+                    }
+                };
+                Condition { kind, span }
+            })
+            .collect()
+    }
+
+    fn restriction(&self, p: Pair<Rule>) -> Restriction {
+        let span = self.span(&p);
+        let mut r = Restriction {
+            conditions: Vec::new(),
+            billing: None,
+            modality: Modality::Will,
+            modality_span: None,
+            actions: Vec::new(),
+            cite: None,
+            quote: None,
+            note: None,
+            allows: Vec::new(),
+            span,
+        };
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::allow => r.allows.extend(self.allow(c)),
+                Rule::conditions => r.conditions = self.conditions(c),
+                Rule::billing_filter => {
+                    r.billing = Some(c.into_inner().map(|b| self.ident(b)).collect())
+                }
+                Rule::modality => {
+                    r.modality_span = Some(self.span(&c));
+                    r.modality = modality_of(c);
+                }
+                Rule::actions => r.actions = self.actions(c),
+                Rule::section => r.cite = Some(self.section(c)),
+                Rule::quote => r.quote = c.into_inner().next().map(|s| self.string(s)),
+                Rule::note => r.note = c.into_inner().next().map(|s| self.string(s)),
+                _ => {}
+            }
+        }
+        r
+    }
+
     fn timing(&self, p: Pair<Rule>) -> Timing {
         let span = self.span(&p);
         let kind = match p.as_rule() {
@@ -506,6 +647,7 @@ impl Lower {
             Rule::within => TimingKind::Within,
             Rule::before => TimingKind::Before,
             Rule::on_day => TimingKind::OnDay,
+            Rule::on_hour => TimingKind::OnHour,
             _ => TimingKind::AtOnce,
         };
         let mut duration = None;
@@ -559,27 +701,48 @@ impl Lower {
         let span = self.span(&p);
         let mut verb = None;
         let mut targets = Vec::new();
+        let mut amount = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::verb => verb = Some(self.ident(c)),
                 Rule::targets => targets = c.into_inner().map(|t| self.ident(t)).collect(),
+                Rule::amount => amount = Some(self.amount(c)),
                 _ => {}
             }
         }
         Action {
             verb: verb.unwrap_or_else(|| self.missing(span)),
             targets,
+            amount,
             span,
         }
     }
 
     fn cure(&self, p: Pair<Rule>) -> Cure {
         let span = self.span(&p);
-        let mut events = Vec::new();
+        let mut alternatives = Vec::new();
         let mut resume = None;
+        let mut cite = None;
+        let mut quote = None;
+        let mut note = None;
+        let mut allows = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::ident => events.push(self.ident(c)),
+                Rule::allow => allows.extend(self.allow(c)),
+                Rule::cure_alternative => {
+                    let span = self.span(&c);
+                    let parts = c
+                        .into_inner()
+                        .map(|part| match part.as_rule() {
+                            Rule::cond_settled => CurePart::Settled(self.span(&part)),
+                            _ => CurePart::Event(self.ident(part)),
+                        })
+                        .collect();
+                    alternatives.push(CureAlternative { parts, span });
+                }
+                Rule::section => cite = Some(self.section(c)),
+                Rule::quote => quote = c.into_inner().next().map(|s| self.string(s)),
+                Rule::note => note = c.into_inner().next().map(|s| self.string(s)),
                 Rule::resume => {
                     for r in c.into_inner() {
                         match r.as_rule() {
@@ -597,8 +760,12 @@ impl Lower {
             }
         }
         Cure {
-            events,
+            alternatives,
             resume,
+            cite,
+            quote,
+            note,
+            allows,
             span,
         }
     }
@@ -636,9 +803,17 @@ impl Lower {
         let mut rounding = None;
         let mut basis: (Option<Ident>, Option<Ident>) = (None, None);
         let mut allows = Vec::new();
+        let mut billing = None;
+        let mut causes = Vec::new();
+        let mut unless = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::allow => allows.extend(self.allow(c)),
+                Rule::billing_filter => {
+                    billing = Some(c.into_inner().map(|b| self.ident(b)).collect())
+                }
+                Rule::causes => causes = c.into_inner().map(|i| self.ident(i)).collect(),
+                Rule::refund_unless => unless = c.into_inner().next().map(|i| self.ident(i)),
                 Rule::modality => modality = modality_of(c),
                 Rule::section => cite = Some(self.section(c)),
                 Rule::quote => quote = c.into_inner().next().map(|s| self.string(s)),
@@ -706,7 +881,9 @@ impl Lower {
             Rule::refund => MoneyKind::Refund {
                 by: basis.0,
                 part_month_by: basis.1,
+                causes,
             },
+            Rule::no_refund => MoneyKind::NoRefund { causes },
             _ => MoneyKind::RefundWindow {
                 duration: duration.unwrap_or(DurationLit {
                     count: String::new(),
@@ -715,10 +892,12 @@ impl Lower {
                     span,
                 }),
                 from: first_ident.unwrap_or_else(|| self.missing(span)),
+                unless,
             },
         };
         MoneyTerm {
             kind,
+            billing,
             modality,
             cite,
             quote,
@@ -740,6 +919,7 @@ impl Lower {
         let mut name = None;
         let mut product = None;
         let mut billing = None;
+        let mut variants = Vec::new();
         let mut reading = None;
         let mut events = Vec::new();
         let mut expects = Vec::new();
@@ -749,6 +929,7 @@ impl Lower {
                 Rule::string => name = Some(self.string(c)),
                 Rule::ident => product = Some(self.ident(c)),
                 Rule::billing_mode => billing = Some(self.ident(c)),
+                Rule::variant_value => variants.push(self.ident(c)),
                 Rule::reading => reading = c.into_inner().next().map(|r| self.ident(r)),
                 Rule::scenario_event => {
                     events.push(self.scenario_event(c));
@@ -770,6 +951,7 @@ impl Lower {
             }),
             product: product.unwrap_or_else(|| self.missing(span)),
             billing,
+            variants,
             reading,
             events,
             expects,

@@ -36,8 +36,12 @@ fn owners(block: &ast::Block) -> Vec<(Span, &[ast::Allow])> {
     let mut out: Vec<(Span, &[ast::Allow])> = Vec::new();
     for item in &block.items {
         match item {
-            BodyItem::Rule(r) => out.extend(r.steps.iter().map(|s| (s.span, s.allows.as_slice()))),
+            BodyItem::Rule(r) => {
+                out.extend(r.steps.iter().map(|s| (s.span, s.allows.as_slice())));
+                out.extend(r.cure.iter().map(|c| (c.span, c.allows.as_slice())));
+            }
             BodyItem::Money(m) => out.push((m.span, m.allows.as_slice())),
+            BodyItem::Restriction(r) => out.push((r.span, r.allows.as_slice())),
             _ => {}
         }
     }

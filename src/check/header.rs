@@ -3,15 +3,20 @@
 
 use super::{literals, Sink};
 use crate::ast::{self, HeaderField, Item};
+use crate::calendar::WorkCalendar;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::AgreementText;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 /// Id of the header synthesised for in-memory text without one.
 pub const ANONYMOUS: &str = "anonymous";
 
+/// The shipped working-day calendar, used when the header names none.
+pub const DEFAULT_CALENDAR: &str = "cn_mainland";
+
 /// Working-day calendars the evaluator knows, with the years they cover.
-pub const CALENDARS: &[(&str, i32, i32)] = &[("cn_mainland", 2018, 2026)];
+pub const CALENDARS: &[(&str, i32, i32)] = &[(DEFAULT_CALENDAR, 2018, 2026)];
 
 /// The checked header of one group.
 pub struct HeaderM {
@@ -21,7 +26,16 @@ pub struct HeaderM {
     pub effective: NaiveDate,
     pub effective_stated: bool,
     pub zone: Tz,
+    /// Whether the header states its `zone`.
+    pub zone_stated: bool,
+    /// Headers without `zone` (the group's and any second one's), by
+    /// their id's span: E0046 when the agreement counts on local dates,
+    /// E0027 otherwise (`blocks`).
+    pub zoneless: Vec<ast::Span>,
+    /// The header, for pointing at it.
+    pub span: Option<ast::Span>,
     pub calendar: String,
+    pub workdays: &'static WorkCalendar,
     pub source_path: Option<String>,
     /// `false` when the group has no header (on disk): its blocks are still
     /// checked, but no agreement is produced.
@@ -37,11 +51,23 @@ impl HeaderM {
             effective: literals::supported_range().0,
             effective_stated: false,
             zone: chrono_tz::Asia::Shanghai,
+            zone_stated: true,
+            zoneless: Vec::new(),
+            span: None,
             calendar: CALENDARS[0].0.to_string(),
+            workdays: shipped(),
             source_path: None,
             usable,
         }
     }
+}
+
+/// The shipped calendar. Its data is part of the binary and a unit test
+/// parses it; should it ever fail, an empty calendar makes every workday
+/// count an error rather than a guess.
+pub fn shipped() -> &'static WorkCalendar {
+    crate::calendar::cn_mainland()
+        .unwrap_or_else(|_| crate::calendar::intern(WorkCalendar::empty()))
 }
 
 /// Years a calendar covers (`None` for an unknown calendar).
@@ -65,6 +91,15 @@ pub fn check_headers(sink: &mut Sink, group: &[&ast::File], in_memory: bool) -> 
         })
         .collect();
     let mut checked: Vec<HeaderM> = headers.iter().map(|(f, h)| one(sink, f, h)).collect();
+    let zoneless: Vec<ast::Span> = headers
+        .iter()
+        .zip(&checked)
+        .filter(|(_, m)| !m.zone_stated)
+        .map(|((_, h), _)| h.id.span)
+        .collect();
+    if let Some(first) = checked.first_mut() {
+        first.zoneless = zoneless;
+    }
     if let Some(((_, first), rest)) = headers.split_first() {
         for (_, h) in rest {
             sink.push(
@@ -124,6 +159,7 @@ fn one(sink: &mut Sink, file: &ast::File, h: &ast::AgreementHeader) -> HeaderM {
             HeaderField::Zone(i) => ("zone", i.span),
             HeaderField::Source(s) => ("source", s.span),
             HeaderField::Calendar(i) => ("calendar", i.span),
+            HeaderField::CalendarFile(s) => ("calendar", s.span),
         };
         if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
             sink.push(
@@ -151,6 +187,13 @@ fn one(sink: &mut Sink, file: &ast::File, h: &ast::AgreementHeader) -> HeaderM {
                 let path = sink.map.resolve_source_path(file.id, &s.value);
                 m.source_path = Some(path.display().to_string());
             }
+            HeaderField::CalendarFile(f) => {
+                let path = sink.map.resolve_source_path(file.id, &f.value);
+                if let Some(cal) = calendar_file(sink, f, &path) {
+                    m.calendar = path.display().to_string();
+                    m.workdays = cal;
+                }
+            }
             HeaderField::Calendar(c) => {
                 if calendar_years(&c.name).is_some() {
                     m.calendar = c.name.clone();
@@ -161,7 +204,7 @@ fn one(sink: &mut Sink, file: &ast::File, h: &ast::AgreementHeader) -> HeaderM {
                             format!("unknown working-day calendar `{}`", c.name),
                         )
                         .at(c.span, "no such calendar")
-                        .help("the known calendar is `cn_mainland` (2018–2026)")
+                        .help("the known calendar is `cn_mainland` (2018–2026); a calendar file is named with `calendar \"path\"`")
                         .suggest(&c.name, CALENDARS.iter().map(|(n, _, _)| *n)),
                     );
                 }
@@ -171,12 +214,39 @@ fn one(sink: &mut Sink, file: &ast::File, h: &ast::AgreementHeader) -> HeaderM {
     // `effective` may be left out when the text states no date (fidelity
     // over invention); the zone decides every local instant, so it is due.
     m.effective_stated = seen.iter().any(|(n, _)| *n == "effective");
-    if !seen.iter().any(|(n, _)| *n == "zone") {
-        sink.push(
-            Diagnostic::new(Code::E0027, "agreement header without `zone`")
-                .at(h.id.span, "`zone` missing")
-                .help("add `zone Asia/Shanghai` (the IANA zone the agreement counts days in)"),
-        );
-    }
+    m.span = Some(h.id.span);
+    m.zone_stated = seen.iter().any(|(n, _)| *n == "zone");
     m
+}
+
+/// A calendar file named by the header, read by the loader: E0050 when it
+/// is missing, unreadable or not in the calendar format (with its line and
+/// column).
+fn calendar_file(
+    sink: &mut Sink,
+    f: &ast::Str,
+    path: &std::path::Path,
+) -> Option<&'static WorkCalendar> {
+    let problem = match sink.map.calendar_text(path) {
+        Some(AgreementText::Loaded(text)) => match WorkCalendar::parse(text) {
+            Ok(cal) => return Some(crate::calendar::intern(cal)),
+            Err(crate::calendar::CalendarError::Data {
+                line,
+                column,
+                message,
+            }) => format!("line {line}, column {column}: {message}"),
+            Err(e) => e.to_string(),
+        },
+        Some(AgreementText::Unreadable(why)) => format!("cannot read it: {why}"),
+        None => "it was not loaded (text checked from memory names no files)".to_string(),
+    };
+    sink.push(
+        Diagnostic::new(
+            Code::E0050,
+            format!("working-day calendar `{}`: {problem}", path.display()),
+        )
+        .at(f.span, "this calendar file")
+        .help("a calendar file has the format of data/cn_mainland_workdays.txt: one `range <first>..<last>` line, then `off <date>[..<date>]` and `work <date>` lines"),
+    );
+    None
 }

@@ -23,9 +23,11 @@ pub const UNIT_NAMES: &[&str] = &[
     "calendar days",
     "workdays",
     "months",
+    "calendar months",
     "calendar day",
     "workday",
     "month",
+    "calendar month",
 ];
 
 /// Earliest and latest dates the language accepts.
@@ -44,6 +46,7 @@ fn unit_of(text: &str) -> Option<Unit> {
         "calendar day" | "calendar days" => Unit::CalendarDays,
         "workday" | "workdays" => Unit::Workdays,
         "month" | "months" => Unit::Months,
+        "calendar month" | "calendar months" => Unit::CalendarMonths,
         _ => return None,
     })
 }
@@ -55,7 +58,7 @@ fn max_count(unit: Unit) -> u64 {
         Unit::Minutes => DAYS * 24 * 60,
         Unit::Hours => DAYS * 24,
         Unit::Days | Unit::CalendarDays | Unit::Workdays => DAYS,
-        Unit::Months => 1_200,
+        Unit::Months | Unit::CalendarMonths => 1_200,
     }
 }
 
@@ -98,14 +101,14 @@ pub fn duration(sink: &mut Sink, lit: &DurationLit) -> Option<DurationM> {
             sink.push(
                 Diagnostic::new(Code::E0017, "expected a duration, found an amount")
                     .at(lit.span, format!("`{}` is a currency", lit.unit))
-                    .help("a duration has a unit of time: `min`, `h`, `d`, `calendar days`, `workdays`, `months`"),
+                    .help("a duration has a unit of time: `min`, `h`, `d`, `calendar days`, `workdays`, `months`, `calendar months`"),
             );
             return None;
         }
         None => {
             let d = Diagnostic::new(Code::E0016, format!("unknown duration unit `{}`", lit.unit))
                 .at(lit.unit_span, "not a unit of time")
-                .help("units are `min`, `h`, `d`, `calendar days`, `workdays`, `months`");
+                .help("units are `min`, `h`, `d`, `calendar days`, `workdays`, `months`, `calendar months`");
             let d = match other_spelling(&lit.unit) {
                 Some(spelling) => suggest_unit(sink, d, lit, spelling),
                 None => d.suggest(&lit.unit, UNIT_NAMES.iter().copied()),

@@ -8,17 +8,22 @@
 //! reports into a [`Sink`] and carries on with what it could make sense of,
 //! so one run lists every problem of every file.
 
+mod account;
 mod allow;
 mod blocks;
 mod citations;
+mod conditions;
+mod filters;
 mod header;
 mod literals;
 mod money;
 mod names;
 pub mod quotes;
+mod restrictions;
 mod scenarios;
 mod steps;
 
+pub use header::DEFAULT_CALENDAR;
 pub use literals::{duration_value, UNIT_NAMES};
 
 use crate::ast::{self, Span};

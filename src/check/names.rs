@@ -8,7 +8,7 @@
 use super::Sink;
 use crate::ast::{BodyItem, Ident, Span};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::Target;
+use crate::model::{Target, VariantDim};
 use crate::vocab::{Billing, DefaultTargets, TargetKind, Verb, BILLING_MODES, BUILTIN_EVENTS};
 
 /// The implicit capability every product has.
@@ -32,6 +32,8 @@ pub struct Scope {
     pub capabilities: Vec<String>,
     pub resources: Vec<String>,
     pub events: Vec<String>,
+    /// The block's own variant dimensions (`variants term: monthly, yearly`).
+    pub variants: Vec<VariantDim>,
 }
 
 impl Scope {
@@ -51,6 +53,7 @@ impl Scope {
             capabilities: vec![SERVICE.to_string()],
             resources: Vec::new(),
             events: Vec::new(),
+            variants: Vec::new(),
         };
         // name → where it was declared, across capabilities/resources/events
         let mut seen: Vec<(String, Span)> = Vec::new();
@@ -123,10 +126,58 @@ impl Scope {
                         }
                     }
                 }
+                BodyItem::Variants(v) => scope.declare_variants(sink, v, &mut seen),
                 _ => {}
             }
         }
         scope
+    }
+
+    /// `variants term: monthly, yearly`: the dimension and its values are
+    /// names of their own (E0035 when one is declared twice, or a value is
+    /// spelt like a billing mode, which a filter could not tell apart).
+    fn declare_variants(
+        &mut self,
+        sink: &mut Sink,
+        v: &crate::ast::VariantsDecl,
+        seen: &mut Vec<(String, Span)>,
+    ) {
+        let key = |n: &str| format!("variant {n}");
+        if let Some((_, first)) = seen.iter().find(|(x, _)| *x == key(&v.dimension.name)) {
+            sink.push(duplicate(
+                &v.dimension.name,
+                v.dimension.span,
+                *first,
+                "variant dimension",
+            ));
+            return;
+        }
+        seen.push((key(&v.dimension.name), v.dimension.span));
+        let mut dim = VariantDim {
+            name: v.dimension.name.clone(),
+            values: Vec::new(),
+        };
+        for value in &v.values {
+            if crate::vocab::Billing::from_name(&value.name).is_some() {
+                sink.push(
+                    Diagnostic::new(
+                        Code::E0035,
+                        format!("`{}` is a billing mode", value.name),
+                    )
+                    .at(value.span, "a variant value cannot be spelt like a billing mode")
+                    .help("billing modes are declared with `billing`; give the variant another name"),
+                );
+                continue;
+            }
+            let value_key = format!("value {}", value.name);
+            if let Some((_, first)) = seen.iter().find(|(x, _)| *x == value_key) {
+                sink.push(duplicate(&value.name, value.span, *first, "variant value"));
+                continue;
+            }
+            seen.push((value_key, value.span));
+            dim.values.push(value.name.clone());
+        }
+        self.variants.push(dim);
     }
 
     /// Whether `name` is an event rules of this block can name.

@@ -116,6 +116,16 @@ fn check_block(text: &SourceText, shown: &str, block: &ast::Block, diags: &mut V
                         check_quote(text, shown, scope, q, step.cite.as_ref(), diags);
                     }
                 }
+                if let Some(cure) = &rule.cure {
+                    if let Some(q) = &cure.quote {
+                        check_quote(text, shown, scope, q, cure.cite.as_ref(), diags);
+                    }
+                }
+            }
+            BodyItem::Restriction(r) => {
+                if let Some(q) = &r.quote {
+                    check_quote(text, shown, scope, q, r.cite.as_ref(), diags);
+                }
             }
             BodyItem::Money(m) => {
                 if let Some(q) = &m.quote {

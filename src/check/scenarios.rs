@@ -13,7 +13,7 @@ use crate::model::{
     ServiceState, Target,
 };
 use crate::vocab::{Billing, Reading};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// What scenarios of one agreement resolve against.
@@ -22,11 +22,23 @@ pub struct Env<'a> {
     pub scopes: &'a [ProductScope],
     pub general_events: &'a [String],
     pub zone: Tz,
-    pub calendar_years: Option<(i32, i32)>,
+    /// First and last date of the agreement's working-day calendar.
+    pub calendar: (NaiveDate, NaiveDate),
 }
 
-/// Kinds of obligation an expectation can be about.
-const OBLIGATIONS: &[&str] = &["late_fee", "refund", "liability_cap"];
+/// Kinds of obligation an expectation can be about: the money terms'
+/// and a `customer must` step's verb.
+const OBLIGATIONS: &[&str] = &[
+    "late_fee",
+    "refund",
+    "liability_cap",
+    "refund_window",
+    "pay",
+    "renew",
+    "claim",
+    "notify",
+    "terminate",
+];
 
 /// Checks one scenario; returns the index of its product and the model.
 pub fn check_scenario(sink: &mut Sink, env: &Env, s: &ast::Scenario) -> Option<(usize, ScenarioM)> {
@@ -41,7 +53,7 @@ pub fn check_scenario(sink: &mut Sink, env: &Env, s: &ast::Scenario) -> Option<(
     };
     let ps = env.scopes.get(index)?;
     let scope = &ps.scope;
-    let billing = billing(sink, ps, s);
+    let (billing, variants) = account(sink, ps, s);
     let reading = match &s.reading {
         None => Some(Reading::default()),
         Some(r) => {
@@ -88,6 +100,7 @@ pub fn check_scenario(sink: &mut Sink, env: &Env, s: &ast::Scenario) -> Option<(
             name: s.name.value.clone(),
             product: s.product.name.clone(),
             billing: billing?,
+            variants: variants?,
             reading: reading?,
             events,
             expects,
@@ -96,9 +109,94 @@ pub fn check_scenario(sink: &mut Sink, env: &Env, s: &ast::Scenario) -> Option<(
     ))
 }
 
-fn billing(sink: &mut Sink, ps: &ProductScope, s: &ast::Scenario) -> Option<Billing> {
+/// The account a scenario runs: its billing mode (the first word after the
+/// product, unless the product is sold one way and the word is a variant
+/// value) and its variant values, one per dimension, and every dimension
+/// an applicable filter names (E0040, E0041).
+fn account(
+    sink: &mut Sink,
+    ps: &ProductScope,
+    s: &ast::Scenario,
+) -> (Option<Billing>, Option<Vec<String>>) {
     let scope = &ps.scope;
-    match &s.billing {
+    let first_is_variant = s.billing.as_ref().is_some_and(|b| {
+        Billing::from_name(&b.name).is_none()
+            && super::filters::dimension_of(&ps.dims, &b.name).is_some()
+    });
+    let (billing_word, words): (Option<&ast::Ident>, Vec<&ast::Ident>) = if first_is_variant {
+        (None, s.billing.iter().chain(&s.variants).collect())
+    } else {
+        (s.billing.as_ref(), s.variants.iter().collect())
+    };
+    let billing = billing(sink, ps, s, billing_word);
+    let mut ok = true;
+    let mut given: Vec<(&str, &ast::Ident)> = Vec::new();
+    for w in words {
+        let Some(dim) = super::filters::dimension_of(&ps.dims, &w.name) else {
+            sink.push(super::filters::unknown_value(w, &ps.dims, &scope.owner));
+            ok = false;
+            continue;
+        };
+        if let Some((_, first)) = given.iter().find(|(d, _)| *d == dim.name) {
+            sink.push(
+                Diagnostic::new(Code::E0041, format!("two values of variant `{}`", dim.name))
+                    .at(w.span, "a second value")
+                    .also(first.span, "first value")
+                    .help("an account has one value of each dimension"),
+            );
+            ok = false;
+            continue;
+        }
+        given.push((dim.name.as_str(), w));
+    }
+    if let (Some(b), true) = (billing, ok) {
+        for (_, dim) in ps.filtered.iter().filter(|(x, _)| *x == b) {
+            if given.iter().any(|(d, _)| d == dim) {
+                continue;
+            }
+            let values = ps
+                .dims
+                .iter()
+                .find(|d| d.name == *dim)
+                .map_or(String::new(), |d| d.values.join(", "));
+            sink.push(
+                Diagnostic::new(
+                    Code::E0041,
+                    format!(
+                        "scenario for `{}` {} needs its `{dim}`",
+                        s.product.name,
+                        b.name()
+                    ),
+                )
+                .at(s.product.span, format!("which `{dim}`: {values}?"))
+                .also(ps.span, "the product")
+                .help(format!(
+                    "rules or money terms of this account depend on `{dim}`; add one of its values after the billing mode (`for {} {} <value>`)",
+                    s.product.name,
+                    b.name()
+                )),
+            );
+            ok = false;
+        }
+    }
+    // in dimension order
+    let values = ps
+        .dims
+        .iter()
+        .filter_map(|d| given.iter().find(|(g, _)| *g == d.name))
+        .map(|(_, w)| w.name.clone())
+        .collect();
+    (billing, ok.then_some(values))
+}
+
+fn billing(
+    sink: &mut Sink,
+    ps: &ProductScope,
+    s: &ast::Scenario,
+    word: Option<&ast::Ident>,
+) -> Option<Billing> {
+    let scope = &ps.scope;
+    match word {
         Some(b) => {
             let mode = names::billing_mode(sink, b)?;
             if !scope.billing.contains(&mode) && scope.billing_broken {
@@ -153,20 +251,21 @@ fn instant(
     lit: &InstantLit,
 ) -> Option<DateTime<Utc>> {
     let at = literals::instant(sink, lit, env.zone)?;
-    if let (Some(reach), Some((lo, hi))) = (ps.workday_reach, env.calendar_years) {
-        let start = at.with_timezone(&env.zone).year();
+    if let Some(reach) = ps.workday_reach {
+        let (lo, hi) = env.calendar;
+        let start = at.with_timezone(&env.zone).date_naive();
         let end = (at + Duration::minutes(reach))
             .with_timezone(&env.zone)
-            .year();
+            .date_naive();
         if start < lo || end > hi {
             sink.push(
                 Diagnostic::new(
                     Code::E0025,
                     format!("`{}` is outside the working-day calendar", lit.text),
                 )
-                .at(lit.span, format!("workdays are known for {lo}–{hi} only"))
+                .at(lit.span, format!("workdays are known for {lo}..{hi} only"))
                 .help(format!(
-                    "this product counts workdays; keep scenario instants so that every deadline falls within {lo}–{hi}"
+                    "this product counts workdays; keep scenario instants so that every deadline falls within {lo}..{hi}, or extend the calendar with a file (`calendar \"path\"` in the agreement header)"
                 )),
             );
             return None;
@@ -180,6 +279,7 @@ fn expectation(sink: &mut Sink, env: &Env, ps: &ProductScope, x: &ast::Expect) -
     match &x.kind {
         ExpectKind::Fired { at, actions } => {
             let at = instant(sink, env, ps, at);
+            no_amounts(sink, actions.iter());
             let resolved: Vec<_> = actions
                 .iter()
                 .filter_map(|a| {
@@ -196,6 +296,7 @@ fn expectation(sink: &mut Sink, env: &Env, ps: &ProductScope, x: &ast::Expect) -
         }
         ExpectKind::NotFired { action, before } => {
             let before = instant(sink, env, ps, before);
+            no_amounts(sink, std::iter::once(action));
             let verb = names::verb(sink, &action.verb);
             let targets = verb.map(|v| named_targets(sink, scope, v, action));
             match (before, verb, targets) {
@@ -243,6 +344,23 @@ fn expectation(sink: &mut Sink, env: &Env, ps: &ProductScope, x: &ast::Expect) -
                 (Some(at), Some(verb)) => vec![ExpectKindM::Window { at, verb }],
                 _ => Vec::new(),
             }
+        }
+    }
+}
+
+/// E0049: an expectation names what fired, not amounts (an obligation's
+/// amount is `expect at … obligation <kind> <amount>`).
+fn no_amounts<'a>(sink: &mut Sink, actions: impl Iterator<Item = &'a ast::Action>) {
+    for a in actions {
+        if let Some(amount) = &a.amount {
+            sink.push(
+                Diagnostic::new(Code::E0049, "an expected action takes no amount")
+                    .at(amount.span, "an amount here")
+                    .help(format!(
+                        "expect the obligation instead: `expect at <instant> obligation {} <amount>`",
+                        a.verb.name
+                    )),
+            );
         }
     }
 }

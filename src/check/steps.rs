@@ -14,9 +14,10 @@ use super::{literals, Sink};
 use crate::ast::{self, Modality, Span, TimingKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    ActionM, Anchor, CureM, DurationM, ResumeM, RuleM, StepM, TimingKindM, TimingM, Unit,
+    ActionM, AmountM, Anchor, CureConjunction, CureM, DurationM, PrecedenceM, ResumeM, RuleM,
+    StepM, TimingKindM, TimingM, Unit, VariantDim,
 };
-use crate::vocab::{Billing, Verb};
+use crate::vocab::Verb;
 
 const DAY: i64 = 24 * 60;
 
@@ -28,6 +29,9 @@ pub struct RuleCtx<'s> {
     pub general: bool,
     /// 1-based position of the rule in its block, for its stable name.
     pub ordinal: usize,
+    /// Variant dimensions visible to the block (the general terms', then a
+    /// product's own).
+    pub dims: &'s [VariantDim],
 }
 
 /// Earliest and latest number of minutes a duration can span.
@@ -42,6 +46,8 @@ pub fn minutes(d: DurationM) -> (i64, i64) {
         // longest Chinese holiday with its weekends is under 10 days).
         Unit::Workdays => ((n - 1).max(0) * DAY, (n + 2 * (n / 5 + 1) + 10) * DAY),
         Unit::Months => (n * 28 * DAY, n * 31 * DAY),
+        // Art. 202: the corresponding day's 24:00, or the month's last day.
+        Unit::CalendarMonths => (n * 28 * DAY, (n * 31 + 1) * DAY),
     }
 }
 
@@ -56,6 +62,10 @@ fn offsets(t: &TimingM, anchor: (i64, i64)) -> (i64, i64) {
         TimingKindM::OnDay => {
             let n = i64::from(t.duration.count);
             (anchor.0 + (n - 1).max(0) * DAY, anchor.1 + (n + 1) * DAY)
+        }
+        TimingKindM::OnHour => {
+            let n = i64::from(t.duration.count);
+            (anchor.0 + (n - 1).max(0) * 60, anchor.1 + n * 60)
         }
     }
 }
@@ -82,7 +92,11 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
     let trigger_names = |name: &str| {
         name == rule.trigger.name || (!trigger_known && scope.knows_event(name, ctx.extra_events))
     };
-    let billing = rule_billing(sink, scope, rule);
+    let filter = super::filters::resolve(sink, scope, ctx.dims, rule.billing.as_deref());
+    let guard = rule.guard.as_ref().map_or(Vec::new(), |g| {
+        super::conditions::check_all(sink, scope, &g.conditions)
+    });
+    let precedence = precedence(sink, ctx, rule);
     let name = {
         let filter = rule.billing.as_ref().map_or(String::new(), |f| {
             let modes: Vec<&str> = f.iter().map(|m| m.name.as_str()).collect();
@@ -96,15 +110,25 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
 
     let labels = check_labels(sink, rule);
     let mut steps: Vec<Checked> = Vec::new();
+    let mut anchors = Anchors {
+        ctx,
+        trigger: &rule.trigger,
+        trigger_known,
+        trigger_names: &trigger_names,
+        labels: &labels,
+        events: Vec::new(),
+    };
     for (i, s) in rule.steps.iter().enumerate() {
-        let primary = timing(sink, &s.timing, i, &labels, &rule.trigger, &trigger_names);
+        let primary = timing(sink, &s.timing, i, &mut anchors);
         let second = s
             .alternative
             .as_ref()
-            .map(|t| timing(sink, t, i, &labels, &rule.trigger, &trigger_names));
+            .map(|t| timing(sink, t, i, &mut anchors));
+        // Another rule's event has no fixed place relative to the trigger.
         let anchor_offsets = |a: Anchor, steps: &[Checked]| match a {
             Anchor::Trigger => Some((0, 0)),
             Anchor::Step(j) => steps.get(j).and_then(|c| c.offsets),
+            Anchor::Event(_) => None,
         };
         let at = |t: &Option<TimingM>, steps: &[Checked]| {
             t.as_ref()
@@ -121,6 +145,9 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
         let alternative = second.map(timing_or_zero);
         let (actions, verb_spans) = actions(sink, scope, s);
         step_warnings(sink, s);
+        let guard = s.guard.as_ref().map_or(Vec::new(), |g| {
+            super::conditions::check_all(sink, scope, &g.conditions)
+        });
         steps.push(Checked {
             ast: s,
             model: StepM {
@@ -129,6 +156,8 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
                 alternative,
                 modality: s.modality,
                 actions,
+                guard,
+                even_if_cured: s.even_if_cured.is_some(),
                 cite: s.cite.as_ref().map(|c| c.number.clone()),
                 quote: s.quote.as_ref().map(|q| q.value.clone()),
                 note: s.note.as_ref().map(|n| n.value.clone()),
@@ -147,7 +176,11 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
     RuleM {
         name,
         trigger: rule.trigger.name.clone(),
-        billing,
+        billing: filter.billing,
+        variants: filter.variants,
+        guard,
+        precedence,
+        anchor_events: anchors.events,
         steps: steps.into_iter().map(|c| c.model).collect(),
         cure,
         general: ctx.general,
@@ -155,55 +188,35 @@ pub fn check_rule(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> RuleM {
     }
 }
 
-/// Billing = filter ∩ declared, or the declared set without a filter.
-fn rule_billing(sink: &mut Sink, scope: &Scope, rule: &ast::Rule) -> Vec<Billing> {
-    let Some(filter) = &rule.billing else {
-        return if scope.billing.is_empty() {
-            Billing::ALL.to_vec()
-        } else {
-            scope.billing.clone()
-        };
-    };
-    let mut out = Vec::new();
-    for m in filter {
-        let Some(b) = names::billing_mode(sink, m) else {
-            continue;
-        };
-        if scope.billing_declared && !scope.billing.contains(&b) {
-            if scope.billing_broken {
-                continue; // the declaration's own error says enough
-            }
-            let mut d = Diagnostic::new(
-                Code::E0014,
-                format!(
-                    "billing mode `{}` is not declared by {}",
-                    m.name, scope.owner
-                ),
-            )
-            .at(m.span, "not a billing mode of this block")
-            .help(format!(
-                "add `{}` to the `billing` declaration or remove it from the filter",
-                m.name
-            ));
-            if let Some(decl) = scope.billing_span {
-                d = d.also(decl, "declared billing modes");
-            }
-            sink.push(d);
-            continue;
+/// `yields` belongs to general rules and `replaces` to product rules
+/// (E0047 otherwise); whether `replaces` finds a general rule is checked
+/// with the whole agreement (`account`).
+fn precedence(sink: &mut Sink, ctx: &RuleCtx, rule: &ast::Rule) -> PrecedenceM {
+    match &rule.precedence {
+        None => PrecedenceM::Both,
+        Some(ast::Precedence::Yields(span)) if !ctx.general => {
+            sink.push(
+                Diagnostic::new(Code::E0047, "a product rule cannot `yields`")
+                    .at(*span, "only general rules give way")
+                    .help("a product rule takes precedence with `replaces §<article>`; `yields` is written on the general rule"),
+            );
+            PrecedenceM::Both
         }
-        if !out.contains(&b) {
-            out.push(b);
+        Some(ast::Precedence::Yields(_)) => PrecedenceM::Yields,
+        Some(ast::Precedence::Replaces(_, span)) if ctx.general => {
+            sink.push(
+                Diagnostic::new(Code::E0047, "a general rule cannot `replaces`")
+                    .at(*span, "general rules replace nothing")
+                    .help(
+                        "write `replaces §<article>` on the product rule, or `yields` on this one",
+                    ),
+            );
+            PrecedenceM::Both
+        }
+        Some(ast::Precedence::Replaces(sections, _)) => {
+            PrecedenceM::Replaces(sections.iter().map(|s| s.number.clone()).collect())
         }
     }
-    // Only reached after an error: keep the model's "never empty" promise.
-    if out.is_empty() {
-        out = if scope.billing.is_empty() {
-            Billing::ALL.to_vec()
-        } else {
-            scope.billing.clone()
-        };
-    }
-    out
 }
 
 /// Labels of the rule's steps by index; duplicates are E0023.
@@ -242,15 +255,8 @@ fn timing_or_zero(t: Option<TimingM>) -> TimingM {
     })
 }
 
-fn timing(
-    sink: &mut Sink,
-    t: &ast::Timing,
-    i: usize,
-    labels: &[Option<(String, Span)>],
-    trigger: &ast::Ident,
-    trigger_names: &dyn Fn(&str) -> bool,
-) -> Option<TimingM> {
-    let anchor = anchor(sink, t, i, labels, trigger, trigger_names);
+fn timing(sink: &mut Sink, t: &ast::Timing, i: usize, anchors: &mut Anchors) -> Option<TimingM> {
+    let anchor = anchors.anchor(sink, t, i);
     let (kind, duration) = match t.kind {
         TimingKind::AtOnce => (TimingKindM::At, Some(DurationM::ZERO)),
         TimingKind::OnDay => {
@@ -262,6 +268,27 @@ fn timing(
                 n.map(|count| DurationM {
                     count,
                     unit: Unit::CalendarDays,
+                }),
+            )
+        }
+        TimingKind::OnHour => {
+            let n = t.day.as_ref().and_then(|d| {
+                let n = literals::whole_number(sink, &d.name, d.span, "an hour number", 876_600)?;
+                if n == 0 {
+                    sink.push(
+                        Diagnostic::new(Code::E0018, "hours are counted from 1")
+                            .at(d.span, "there is no hour 0")
+                            .help("`on hour 1` is the first hour after the anchor (第1小时)"),
+                    );
+                    return None;
+                }
+                Some(n)
+            });
+            (
+                TimingKindM::OnHour,
+                n.map(|count| DurationM {
+                    count,
+                    unit: Unit::Hours,
                 }),
             )
         }
@@ -286,8 +313,45 @@ fn timing(
     })
 }
 
-/// `from X`: the trigger or an earlier step's label; without `from` the
-/// previous step (the trigger for the first step and for `before`).
+/// What `from X` can name in one rule, and the other rules' events its
+/// steps count from so far.
+struct Anchors<'a> {
+    ctx: &'a RuleCtx<'a>,
+    trigger: &'a ast::Ident,
+    /// After a misspelt trigger every known event may be the one meant.
+    trigger_known: bool,
+    trigger_names: &'a dyn Fn(&str) -> bool,
+    labels: &'a [Option<(String, Span)>],
+    events: Vec<String>,
+}
+
+impl Anchors<'_> {
+    /// `from X`: the trigger, an earlier step's label, or another event
+    /// (whether that event starts a rule is checked with the whole
+    /// agreement, E0044); without `from` the previous step (the trigger
+    /// for the first step and for `before`).
+    fn anchor(&mut self, sink: &mut Sink, t: &ast::Timing, i: usize) -> Option<Anchor> {
+        let known_event = t.from.as_ref().is_some_and(|f| {
+            self.trigger_known
+                && f.name != self.trigger.name
+                && !self.labels.iter().flatten().any(|(n, _)| *n == f.name)
+                && self.ctx.scope.knows_event(&f.name, self.ctx.extra_events)
+        });
+        if let (true, Some(from)) = (known_event, &t.from) {
+            let k = match self.events.iter().position(|e| *e == from.name) {
+                Some(k) => k,
+                None => {
+                    self.events.push(from.name.clone());
+                    self.events.len() - 1
+                }
+            };
+            return Some(Anchor::Event(names::index(k)));
+        }
+        anchor(sink, t, i, self.labels, self.trigger, self.trigger_names)
+    }
+}
+
+/// `from X` within the rule: the trigger or an earlier step's label.
 /// `trigger_names` says whether a name means the trigger.
 fn anchor(
     sink: &mut Sink,
@@ -351,7 +415,7 @@ fn anchor(
                     .at(from.span, "not the trigger or an earlier step's label")
                     .also(trigger.span, "the rule's trigger")
                     .help(format!(
-                        "count from the trigger (`from {}`) or label an earlier step (`name: after …`)",
+                        "count from the trigger (`from {}`), label an earlier step (`name: after …`), or name an event that starts another rule",
                         trigger.name
                     ))
                     .suggest(&from.name, candidates),
@@ -400,7 +464,27 @@ fn actions(sink: &mut Sink, scope: &Scope, s: &ast::Step) -> (Vec<ActionM>, Vec<
             sink.push(d);
         }
         let targets = scope.targets(sink, verb, a.verb.span, &a.targets);
-        out.push(ActionM { verb, targets });
+        let amount = a.amount.as_ref().and_then(|lit| {
+            if verb != Verb::Pay {
+                sink.push(
+                    Diagnostic::new(
+                        Code::E0049,
+                        format!("`{}` takes no amount", verb.name()),
+                    )
+                    .at(lit.span, "an amount here")
+                    .also(a.verb.span, "this action")
+                    .help("only `customer must pay <amount>` (or `customer may pay`) names an amount"),
+                );
+                return None;
+            }
+            let (value, currency) = literals::amount(sink, lit)?;
+            Some(AmountM { value, currency })
+        });
+        out.push(ActionM {
+            verb,
+            targets,
+            amount,
+        });
         spans.push(a.verb.span);
     }
     (out, spans)
@@ -602,8 +686,32 @@ fn irreversible_without_warning(sink: &mut Sink, steps: &[Checked], trigger: &st
 }
 
 fn cure(sink: &mut Sink, ctx: &RuleCtx, c: &ast::Cure) -> CureM {
-    for e in &c.events {
-        ctx.scope.check_event(sink, e, ctx.extra_events);
+    let mut events = Vec::new();
+    let mut conjunctions = Vec::new();
+    for alt in &c.alternatives {
+        let mut conj = CureConjunction {
+            events: Vec::new(),
+            settled: false,
+        };
+        for part in &alt.parts {
+            match part {
+                ast::CurePart::Event(e) => {
+                    ctx.scope.check_event(sink, e, ctx.extra_events);
+                    if !conj.events.contains(&e.name) {
+                        conj.events.push(e.name.clone());
+                    }
+                }
+                ast::CurePart::Settled(_) => conj.settled = true,
+            }
+        }
+        match (conj.events.as_slice(), conj.settled) {
+            ([one], false) => {
+                if !events.contains(one) {
+                    events.push(one.clone());
+                }
+            }
+            _ => conjunctions.push(conj),
+        }
     }
     let resume = match &c.resume {
         None => ResumeM::Nothing,
@@ -616,7 +724,12 @@ fn cure(sink: &mut Sink, ctx: &RuleCtx, c: &ast::Cure) -> CureM {
         ),
     };
     CureM {
-        events: c.events.iter().map(|e| e.name.clone()).collect(),
+        events,
+        conjunctions,
         resume,
+        cite: c.cite.as_ref().map(|x| x.number.clone()),
+        quote: c.quote.as_ref().map(|q| q.value.clone()),
+        note: c.note.as_ref().map(|n| n.value.clone()),
+        origin: sink.origin(c.span),
     }
 }

@@ -31,6 +31,14 @@ pub enum CompileError {
     #[error("product `{product}` does not declare billing mode `{billing}`")]
     BillingNotDeclared { product: String, billing: String },
     #[error(
+        "`{feature}` is checked but not yet executable (product `{product}`, billing `{billing}`)"
+    )]
+    NotYetExecutable {
+        product: String,
+        billing: String,
+        feature: &'static str,
+    },
+    #[error(
         "product `{product}` has {count} {what}; the compact account state holds at most {max}"
     )]
     TooLarge {
@@ -80,7 +88,7 @@ pub fn applicable_money<'a>(
             MoneyKindM::LiabilityCapMonths { .. }
             | MoneyKindM::LiabilityCapService
             | MoneyKindM::LiabilityCapAmount { .. } => 1,
-            MoneyKindM::Refund { .. } => 2,
+            MoneyKindM::Refund { .. } | MoneyKindM::NoRefund { .. } => 2,
             MoneyKindM::RefundWindow { .. } => 3,
         }
     }
@@ -132,6 +140,107 @@ fn product_targets(
         .collect()
 }
 
+/// The first form of the account-state language (issue #12) a product ×
+/// billing uses that this compiler does not execute yet: such a product is
+/// refused with [`CompileError::NotYetExecutable`] rather than run with the
+/// form ignored.
+fn not_yet_executable(
+    agreement: &Agreement,
+    product: &Product,
+    billing: Billing,
+) -> Option<&'static str> {
+    use crate::model::{PrecedenceM, TimingKindM, Unit};
+    if agreement.calendar != crate::check::DEFAULT_CALENDAR {
+        return Some("calendar file");
+    }
+    if agreement.variant_dimensions(product).next().is_some() {
+        return Some("variants");
+    }
+    let general = agreement.general.as_ref();
+    let rules = general
+        .into_iter()
+        .flat_map(|g| g.rules.iter())
+        .chain(&product.rules)
+        .filter(|r| r.billing.contains(&billing));
+    for r in rules {
+        let steps = || r.steps.iter();
+        let timings =
+            || steps().flat_map(|s| std::iter::once(&s.timing).chain(s.alternative.as_ref()));
+        let found = [
+            (!r.guard.is_empty(), "if <condition>"),
+            (r.precedence != PrecedenceM::Both, "replaces / yields"),
+            (!r.anchor_events.is_empty(), "from <another rule's event>"),
+            (steps().any(|s| !s.guard.is_empty()), "if <condition>"),
+            (steps().any(|s| s.even_if_cured), "even if cured"),
+            (
+                steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
+                "customer must pay <amount>",
+            ),
+            (
+                timings().any(|t| t.duration.unit == Unit::CalendarMonths),
+                "calendar months",
+            ),
+            (
+                timings().any(|t| t.kind == TimingKindM::OnHour),
+                "on hour N",
+            ),
+            (
+                r.cure.as_ref().is_some_and(|c| c.has_conjunctions()),
+                "until … and … / until settled",
+            ),
+        ];
+        if let Some((_, what)) = found.into_iter().find(|(hit, _)| *hit) {
+            return Some(what);
+        }
+    }
+    let restrictions = general
+        .into_iter()
+        .flat_map(|g| g.restrictions.iter())
+        .chain(&product.restrictions);
+    if restrictions
+        .into_iter()
+        .any(|r| r.billing.contains(&billing))
+    {
+        return Some("while in arrears");
+    }
+    let blocks = general
+        .map(|g| (g.money.as_slice(), g.billing.as_slice()))
+        .into_iter()
+        .chain(std::iter::once((
+            product.money.as_slice(),
+            product.billing.as_slice(),
+        )));
+    for (money, declared) in blocks {
+        for m in money {
+            let found = [
+                (
+                    !m.variants.is_empty() || declared.iter().any(|b| !m.billing.contains(b)),
+                    "a filter on a money term",
+                ),
+                (matches!(m.kind, MoneyKindM::NoRefund { .. }), "no_refund"),
+                (
+                    matches!(&m.kind, MoneyKindM::Refund { causes, .. } if !causes.is_empty()),
+                    "refund on <cause>",
+                ),
+                (
+                    matches!(
+                        &m.kind,
+                        MoneyKindM::RefundWindow {
+                            unless: Some(_),
+                            ..
+                        }
+                    ),
+                    "refund_window … unless",
+                ),
+            ];
+            if let Some((_, what)) = found.into_iter().find(|(hit, _)| *hit) {
+                return Some(what);
+            }
+        }
+    }
+    None
+}
+
 fn bits_for(states: u32) -> u32 {
     32 - (states.max(2) - 1).leading_zeros()
 }
@@ -149,6 +258,13 @@ pub fn compile(
         return Err(CompileError::BillingNotDeclared {
             product: product.id.clone(),
             billing: billing.name().to_string(),
+        });
+    }
+    if let Some(feature) = not_yet_executable(agreement, product, billing) {
+        return Err(CompileError::NotYetExecutable {
+            product: product.id.clone(),
+            billing: billing.name().to_string(),
+            feature,
         });
     }
     let too_large = |what, count, max| CompileError::TooLarge {
@@ -210,7 +326,8 @@ pub fn compile(
             kind: t.kind,
             duration: t.duration,
             anchor: match t.anchor {
-                Anchor::Trigger => AnchorIr::Trigger,
+                // (`not_yet_executable` refuses event anchors above)
+                Anchor::Trigger | Anchor::Event(_) => AnchorIr::Trigger,
                 Anchor::Step(j) => AnchorIr::Step(StepIx(first_step + j as u32)),
             },
         };
@@ -361,6 +478,7 @@ pub fn compile(
         if let MoneyKindM::Refund {
             by_month,
             part_month_by_day,
+            ..
         } = &m.kind
         {
             money.refund = Some(RefundIr {
@@ -371,7 +489,7 @@ pub fn compile(
         }
     }
     if let Some(m) = window {
-        if let MoneyKindM::RefundWindow { duration, from } = &m.kind {
+        if let MoneyKindM::RefundWindow { duration, from, .. } = &m.kind {
             let from = intern(from, &mut events);
             money.refund_window = Some(RefundWindowIr {
                 duration: *duration,

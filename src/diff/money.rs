@@ -42,6 +42,7 @@ fn unit_text(count: u32, u: Unit) -> String {
         Unit::CalendarDays => format!("{count} calendar days"),
         Unit::Workdays => format!("{count} workdays"),
         Unit::Months => format!("{count} months"),
+        Unit::CalendarMonths => format!("{count} calendar months"),
     }
 }
 
@@ -82,12 +83,14 @@ pub fn describe(m: &MoneyM) -> String {
         MoneyKindM::Refund {
             by_month,
             part_month_by_day,
+            ..
         } => match (by_month, part_month_by_day) {
             (true, true) => "unused prepaid, by month, part month by day".into(),
             (true, false) => "unused prepaid, by month".into(),
             _ => "unused prepaid".into(),
         },
-        MoneyKindM::RefundWindow { duration, from } => {
+        MoneyKindM::NoRefund { .. } => "no refund".into(),
+        MoneyKindM::RefundWindow { duration, from, .. } => {
             format!("{} from {from}", unit_text(duration.count, duration.unit))
         }
     }

@@ -284,6 +284,10 @@ impl Machine {
                 let (s, e) = self.clock.day_window(anchor, t.duration.count)?;
                 (s, Some([s, e]))
             }
+            TimingKindM::OnHour => {
+                let (s, e) = self.clock.hour_window(anchor, t.duration.count)?;
+                (s, Some([s, e]))
+            }
         })
     }
 

@@ -69,7 +69,7 @@ fn timing_reach(t: &TimingIr, longest_break: i64) -> Option<i64> {
         Unit::Minutes => n.checked_mul(60)?,
         Unit::Hours => n.checked_mul(3_600)?,
         Unit::Days | Unit::CalendarDays => n.checked_mul(86_400)?,
-        Unit::Months => n.checked_mul(31 * 86_400)?,
+        Unit::Months | Unit::CalendarMonths => n.checked_mul(31 * 86_400)?,
         Unit::Workdays => n
             .checked_mul(longest_break.checked_add(1)?)?
             .checked_mul(86_400)?,

@@ -180,6 +180,12 @@ fn timing(snap: &Snapshot, ctx: &Context, t: &ast::Timing, alternative: bool) ->
             None => format!("step {} of the rule", i + 1),
         },
         Anchor::Trigger => format!("`{}`", rule.trigger),
+        Anchor::Event(k) => format!(
+            "the latest `{}` that started a rule of this account",
+            rule.anchor_events
+                .get(usize::from(k))
+                .map_or("", String::as_str)
+        ),
     };
     let d = timing.duration;
     let said = describe::timing(timing.kind, d, &anchor);
@@ -191,6 +197,12 @@ fn timing(snap: &Snapshot, ctx: &Context, t: &ast::Timing, alternative: bool) ->
              date(anchor) + {n} to 00:00 of the next day (the anchor's own day is not counted, \
              Civil Code Art. 201)",
             n = d.count
+        ),
+        TimingKindM::OnHour => format!(
+            "{said}\n\nduring hour {n} after the anchor: from anchor + {m} h to anchor + {n} h \
+             (第{n}小时)",
+            n = d.count,
+            m = d.count.saturating_sub(1)
         ),
         TimingKindM::After | TimingKindM::Within => {
             format!("{said}\n\n{}", describe::counting(d))

@@ -82,7 +82,8 @@ fn in_block(block: &Block, offset: usize) -> Option<(Node<'_>, Context<'_>)> {
         BodyItem::Capabilities(names, _)
         | BodyItem::Resources(names, _)
         | BodyItem::Events(names, _) => ident_at(names, offset).map(Node::Declared),
-        BodyItem::Billing(..) | BodyItem::Allow(_) => None,
+        BodyItem::Billing(..) | BodyItem::Allow(_) | BodyItem::Variants(_) => None,
+        BodyItem::Restriction(r) => restriction_at(r, offset),
         BodyItem::Rule(rule) => return in_rule(block, rule, offset),
         BodyItem::Money(m) => money_at(m, offset),
         BodyItem::Ignore(i) => covers(i.section.span, offset).then_some(Node::Section(&i.section)),
@@ -105,8 +106,13 @@ fn in_rule<'a>(block: &'a Block, rule: &'a Rule, offset: usize) -> Option<(Node<
         return Some((Node::Trigger(&rule.trigger), ctx));
     }
     if let Some(cure) = &rule.cure {
-        if let Some(e) = ident_at(&cure.events, offset) {
-            return Some((Node::Event(e), ctx));
+        let events = cure.alternatives.iter().flat_map(|a| &a.parts);
+        for part in events {
+            if let CurePart::Event(e) = part {
+                if covers(e.span, offset) {
+                    return Some((Node::Event(e), ctx));
+                }
+            }
         }
         if let Some(Resume::Listed(names)) = &cure.resume {
             if let Some(t) = ident_at(names, offset) {
@@ -163,15 +169,46 @@ fn money_at(m: &MoneyTerm, offset: usize) -> Option<Node<'_>> {
         return Some(Node::Quote(q));
     }
     match &m.kind {
-        MoneyKind::RefundWindow { duration, from } => {
+        MoneyKind::RefundWindow {
+            duration,
+            from,
+            unless,
+        } => {
             if covers(duration.span, offset) {
                 Some(Node::Duration(duration))
+            } else if covers(from.span, offset) {
+                Some(Node::Event(from))
             } else {
-                covers(from.span, offset).then_some(Node::Event(from))
+                unless
+                    .as_ref()
+                    .filter(|u| covers(u.span, offset))
+                    .map(Node::Event)
             }
+        }
+        MoneyKind::Refund { causes, .. } | MoneyKind::NoRefund { causes } => {
+            ident_at(causes, offset).map(Node::Event)
         }
         _ => None,
     }
+}
+
+/// A restriction's verbs, targets, `§` and quote (`while in arrears …`).
+fn restriction_at(r: &Restriction, offset: usize) -> Option<Node<'_>> {
+    for a in &r.actions {
+        if covers(a.verb.span, offset) {
+            return Some(Node::Verb(&a.verb));
+        }
+        if let Some(t) = ident_at(&a.targets, offset) {
+            return Some(Node::Target(t));
+        }
+    }
+    if let Some(c) = r.cite.as_ref().filter(|c| covers(c.span, offset)) {
+        return Some(Node::Section(c));
+    }
+    r.quote
+        .as_ref()
+        .filter(|q| covers(q.span, offset))
+        .map(Node::Quote)
 }
 
 fn scenario_at(s: &Scenario, offset: usize) -> Option<Node<'_>> {

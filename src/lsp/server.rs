@@ -557,7 +557,7 @@ mod tests {
             ),
             (
                 "/agr/text.txt",
-                "1.【产品】\n1.1 foo 说明\n1.2 bar\n2.【其他】\n2.1 baz\n",
+                "1.【p】\n1.1 foo 说明\n1.2 bar\n2.【其他】\n2.1 baz\n",
             ),
         ]);
         let uri = "file:///agr/p.clause";

@@ -104,6 +104,7 @@ fn body_item(snap: &Snapshot, item: &BodyItem) -> Option<DocumentSymbol> {
                 | ast::MoneyKind::LiabilityCapService
                 | ast::MoneyKind::LiabilityCapAmount(_) => "liability_cap",
                 ast::MoneyKind::Refund { .. } => "refund",
+                ast::MoneyKind::NoRefund { .. } => "no_refund",
                 ast::MoneyKind::RefundWindow { .. } => "refund_window",
             };
             symbol(

@@ -58,7 +58,13 @@ fn every_warning_is_acknowledged_in_the_language() {
     );
     // The acknowledged ones are still found (the `allow`s stand for something).
     assert!(
-        checked.allowed.iter().all(|d| d.code == Code::W0001) && checked.allowed.len() >= 6,
+        // (W0010: the general terms' second refund term, until issue #13
+        // gives each term its cause)
+        checked
+            .allowed
+            .iter()
+            .all(|d| matches!(d.code, Code::W0001 | Code::W0010))
+            && checked.allowed.len() >= 6,
         "{:?}",
         checked.allowed
     );
