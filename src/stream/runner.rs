@@ -41,6 +41,11 @@ pub struct Batch {
     pub output: String,
     pub errors: Vec<LineError>,
     pub actions: u64,
+    /// Per output line, the instant at which it was processed (the event's
+    /// or the deadline's); it differs from the line's `at` for steps placed
+    /// before their trigger. Keys the actions a sink deduplicates
+    /// (src/kafka/partition.rs).
+    pub instants: Vec<i64>,
 }
 
 #[derive(Debug)]
@@ -224,6 +229,7 @@ impl Runner {
         let key = head_key;
         let mut keys: Vec<_> = self.shards.iter().map(|s| key(s, 0)).collect();
         let mut actions = 0u64;
+        let mut instants = Vec::new();
         loop {
             let mut best: Option<usize> = None;
             for (i, k) in keys.iter().enumerate() {
@@ -240,7 +246,9 @@ impl Runner {
             let s = &self.shards[b];
             let o = s.out[heads[b]];
             let text = &s.text[o.text.0 as usize..o.text.1 as usize];
-            actions += text.bytes().filter(|b| *b == b'\n').count() as u64;
+            let lines = text.bytes().filter(|b| *b == b'\n').count();
+            actions += lines as u64;
+            instants.extend(std::iter::repeat_n(o.instant, lines));
             output.push_str(text);
             heads[b] += 1;
             keys[b] = key(s, heads[b]);
@@ -259,6 +267,7 @@ impl Runner {
             output,
             errors,
             actions,
+            instants,
         }
     }
 
