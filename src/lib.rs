@@ -30,6 +30,8 @@ pub mod eval;
 pub mod expect;
 pub mod fmt;
 pub mod frontend;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod load;
 #[cfg(feature = "cli")]
 pub mod lsp;

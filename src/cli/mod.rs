@@ -11,6 +11,8 @@ mod explain;
 mod fmt;
 mod gen_events;
 mod graph;
+#[cfg(feature = "kafka")]
+mod kafka;
 #[cfg(feature = "cli")]
 mod lsp;
 #[cfg(feature = "site")]
@@ -61,6 +63,9 @@ enum Command {
     #[cfg(feature = "cli")]
     /// Serve the Language Server Protocol on stdin/stdout, for editors (see editors/vscode).
     Lsp(lsp::LspArgs),
+    /// Run as a Kafka consumer group member, or feed events to its input topic (feature `kafka`).
+    #[cfg(feature = "kafka")]
+    Kafka(kafka::KafkaArgs),
 }
 
 /// Runs the CLI with the process arguments.
@@ -90,6 +95,8 @@ pub fn main() -> ExitCode {
         Command::GenEvents(a) => gen_events::run(a),
         #[cfg(feature = "cli")]
         Command::Lsp(a) => lsp::run(a),
+        #[cfg(feature = "kafka")]
+        Command::Kafka(a) => kafka::run(a),
     }
 }
 
