@@ -65,7 +65,8 @@ pub struct Settings {
     /// Write a clock record at wall-clock time into an owned partition that
     /// has had no record for this long.
     pub idle_clock: Option<Duration>,
-    /// Leave the group once no record has arrived for this long.
+    /// Leave the group once no record has arrived for this long (counted
+    /// from the last record or rebalance, once the member has joined).
     pub exit_when_idle: Option<Duration>,
     pub session_timeout_ms: u32,
     /// Extra librdkafka properties for both the consumer and the producer.
@@ -107,6 +108,8 @@ struct Slot {
 #[derive(Default)]
 struct Shared {
     owned: BTreeMap<i32, Slot>,
+    /// When the last assignment or revocation happened.
+    rebalanced: Option<Instant>,
     fatal: Option<String>,
     summary: Summary,
     first_record: Option<Instant>,
@@ -184,12 +187,16 @@ impl ConsumerContext for Ctx {
             .map(|e| e.partition())
             .collect();
         let mut shared = self.lock();
+        shared.rebalanced = Some(Instant::now());
         let result = match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 for p in partitions {
                     match self.load(p) {
                         Ok(slot) => {
-                            let at = Offset::Offset(slot.part.next_offset);
+                            let at = match slot.part.next_offset {
+                                0 => Offset::Beginning,
+                                n => Offset::Offset(n),
+                            };
                             if let Err(e) = tpl.set_partition_offset(&topic, p, at) {
                                 shared.fatal = Some(format!("partition {p}: {e}"));
                             }
@@ -522,7 +529,9 @@ pub fn consume(
         .set("group.id", &settings.group)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
+        // Partitions are assigned at their checkpoint's offset (or the
+        // beginning); never jump elsewhere silently.
+        .set("auto.offset.reset", "error")
         .set(
             "session.timeout.ms",
             settings.session_timeout_ms.to_string(),
@@ -536,8 +545,7 @@ pub fn consume(
     consumer
         .subscribe(&[&settings.input])
         .map_err(|e| format!("cannot subscribe to `{}`: {e}", settings.input))?;
-    let started = Instant::now();
-    let mut last_record = started;
+    let mut last_record = Instant::now();
     let result = loop {
         if stop.load(Ordering::SeqCst) {
             break Ok(());
@@ -545,12 +553,15 @@ pub fn consume(
         if let Some(m) = consumer.context().lock().fatal.take() {
             break Err(m);
         }
+        // Idle: nothing consumed since joining (or the last rebalance) or
+        // since the last record, whichever is later.
         let now = Instant::now();
-        if settings
-            .exit_when_idle
-            .is_some_and(|d| now.duration_since(last_record) >= d)
-        {
-            break Ok(());
+        let rebalanced = consumer.context().lock().rebalanced;
+        let idle_since = rebalanced.map(|r| r.max(last_record));
+        if let (Some(d), Some(since)) = (settings.exit_when_idle, idle_since) {
+            if now.duration_since(since) >= d {
+                break Ok(());
+            }
         }
         match consumer.poll(Duration::from_millis(20)) {
             Some(Ok(m)) => {
@@ -570,6 +581,16 @@ pub fn consume(
                         slot.oldest.get_or_insert(last_record);
                     }
                 }
+            }
+            // The checkpoint's offset is no longer in the topic (retention
+            // removed it): going on from elsewhere would lose records.
+            Some(Err(e))
+                if matches!(
+                    e.rdkafka_error_code(),
+                    Some(RDKafkaErrorCode::AutoOffsetReset | RDKafkaErrorCode::OffsetOutOfRange)
+                ) =>
+            {
+                break Err(format!("cannot resume at the checkpoint's offset: {e}"));
             }
             Some(Err(e)) => log(&format!("consumer: {e}")),
             None => {}
