@@ -464,6 +464,8 @@ pub struct ScenarioEvent {
     pub at: InstantLit,
     pub event: Ident,
     pub amount: Option<AmountLit>,
+    /// `until <instant>`: the end of a purchase's paid term.
+    pub until: Option<InstantLit>,
     pub note: Option<Str>,
     pub span: Span,
 }

@@ -8,11 +8,14 @@
 //!   period ends at 24:00 of the N-th day, i.e. 00:00 local of
 //!   `date(anchor) + N + 1` (the PRC Civil Code rule that the first day is
 //!   not counted);
-//! * `N workdays` (工作日): counted the same way on the working days of the
-//!   shipped mainland-China calendar (`data/cn_mainland_workdays.txt`);
-//!   a date outside that calendar is an error, never a guess;
+//! * `N workdays` (工作日): counted the same way on the working days of a
+//!   working-day calendar (`calendar/workdays.rs`: the shipped mainland-China one,
+//!   `data/cn_mainland_workdays.txt`, or a file in its format); a date
+//!   outside the calendar is an error, never a guess;
 //! * `N months`: the same local clock time N months later, clamped to the
-//!   last day of a shorter month.
+//!   last day of a shorter month;
+//! * `N calendar months`, `on hour N` and the Civil Code's rest-day
+//!   extension of a period's last day: `calendar/civil.rs`.
 //!
 //! `before D` counts backwards: `N calendar days` / `N workdays` before an
 //! anchor start at 00:00 local of the N-th (working) day before the anchor's

@@ -399,6 +399,9 @@ impl Printer<'_> {
                         line.push(' ');
                         line.push_str(&amount_text(a));
                     }
+                    if let Some(u) = &e.until {
+                        line.push_str(&format!(" until {}", u.text));
+                    }
                     if let Some(n) = &e.note {
                         line.push_str(&format!(" note \"{}\"", escape(&n.value)));
                     }

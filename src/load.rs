@@ -246,7 +246,14 @@ pub fn read_calendar(path: &Path) -> Result<crate::calendar::WorkCalendar, LoadE
     };
     crate::calendar::WorkCalendar::parse(&text).map_err(|e| LoadError::Calendar {
         path: path.display().to_string(),
-        message: e.to_string(),
+        message: match e {
+            crate::calendar::CalendarError::Data {
+                line,
+                column,
+                message,
+            } => format!("line {line}, column {column}: {message}"),
+            other => other.to_string(),
+        },
     })
 }
 

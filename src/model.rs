@@ -39,6 +39,14 @@ impl Agreement {
         self.products.iter().find(|p| p.id == id)
     }
 
+    /// The agreement counting workdays and rest days on another calendar
+    /// (`--calendar FILE`): `name` says where it came from.
+    pub fn with_calendar(mut self, name: &str, workdays: &'static WorkCalendar) -> Agreement {
+        self.calendar = name.to_string();
+        self.workdays = workdays;
+        self
+    }
+
     /// Every variant dimension an account of `product` has: the general
     /// terms' first, then the product's own (values are unique across them).
     pub fn variant_dimensions<'a>(
@@ -478,6 +486,8 @@ pub struct EventM {
     pub at: DateTime<Utc>,
     pub event: String,
     pub amount: Option<Decimal>,
+    /// End of a purchase's paid term.
+    pub until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug)]

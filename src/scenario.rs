@@ -96,6 +96,7 @@ pub fn run_one(
         match machine.event(&e.event, e.at.timestamp()) {
             Ok(mut ev) => {
                 ev.amount = e.amount;
+                ev.until = e.until.map(|u| u.timestamp());
                 events.push(ev);
             }
             // An event no rule or money term of this product listens to

@@ -966,8 +966,10 @@ impl Lower {
         let mut event = None;
         let mut amount = None;
         let mut note = None;
+        let mut until = None;
         for c in p.into_inner() {
             match c.as_rule() {
+                Rule::event_until => until = c.into_inner().next().map(|i| self.instant(i)),
                 Rule::instant => at = Some(self.instant(c)),
                 Rule::ident => event = Some(self.ident(c)),
                 Rule::amount => amount = Some(self.amount(c)),
@@ -982,6 +984,7 @@ impl Lower {
             }),
             event: event.unwrap_or_else(|| self.missing(span)),
             amount,
+            until,
             note,
             span,
         }

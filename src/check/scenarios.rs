@@ -77,11 +77,16 @@ pub fn check_scenario(sink: &mut Sink, env: &Env, s: &ast::Scenario) -> Option<(
             Some(a) => literals::amount(sink, a).map(|(v, _)| Some(v)),
             None => Some(None),
         };
-        if let (Some(at), true, Some(amount)) = (at, known, amount) {
+        let until = match &e.until {
+            Some(u) => literals::instant(sink, u, env.zone).map(Some),
+            None => Some(None),
+        };
+        if let (Some(at), true, Some(amount), Some(until)) = (at, known, amount, until) {
             events.push(EventM {
                 at,
                 event: e.event.name.clone(),
                 amount,
+                until,
             });
         }
     }

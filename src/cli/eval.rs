@@ -33,6 +33,9 @@ pub struct Inputs {
     pub at: String,
     #[arg(long, default_value = "customer-safe", value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Reading::NAMES))]
     pub reading: String,
+    /// Working-day calendar file (format of data/cn_mainland_workdays.txt) instead of the agreement's.
+    #[arg(long)]
+    pub calendar: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -54,7 +57,7 @@ pub fn load_and_evaluate(i: &Inputs) -> Result<Loaded, ExitCode> {
     let (agreement, product, events, at) =
         (&i.agreement, i.product.as_str(), &i.events, i.at.as_str());
     let (billing, reading) = (i.billing.as_deref(), i.reading.as_str());
-    let program = super::program_or_exit(agreement)?;
+    let program = super::with_calendar(super::program_or_exit(agreement)?, i.calendar.as_deref())?;
     let billing = billing.and_then(Billing::from_name);
     let reading = Reading::from_name(reading).unwrap_or_default();
     let machine = program.select(product, billing, reading).map_err(|e| {

@@ -148,6 +148,33 @@ pub(crate) fn program_or_exit(path: &std::path::Path) -> Result<crate::eval::Pro
     })
 }
 
+/// `--calendar FILE`: every agreement of `program` counts on the calendar
+/// the file holds (format of data/cn_mainland_workdays.txt) instead of the
+/// one its header names. A file that cannot be read or parsed is printed
+/// with its line and column and becomes exit code 2.
+pub(crate) fn with_calendar(
+    program: crate::eval::Program,
+    file: Option<&std::path::Path>,
+) -> Result<crate::eval::Program, ExitCode> {
+    let Some(file) = file else {
+        return Ok(program);
+    };
+    let calendar = crate::load::read_calendar(file).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let calendar = crate::calendar::intern(calendar);
+    let name = file.display().to_string();
+    Ok(crate::eval::Program {
+        agreements: program
+            .agreements
+            .into_iter()
+            .map(|a| a.with_calendar(&name, calendar))
+            .collect(),
+        ..program
+    })
+}
+
 /// Loads and checks clause files for a command that needs them free of
 /// errors: prints the errors and returns exit code 1 when there are any.
 pub(crate) fn checked_or_exit(

@@ -45,6 +45,9 @@ pub struct RunArgs {
     /// How much earlier than the latest instant seen an event may be: `90`, `60s`, `5m`, `2h`, `1d`.
     #[arg(long, default_value = "60s")]
     pub max_lateness: String,
+    /// Working-day calendar file (format of data/cn_mainland_workdays.txt) instead of the agreement's.
+    #[arg(long)]
+    pub calendar: Option<PathBuf>,
     /// Save state here periodically; resume from it if it exists.
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
@@ -221,7 +224,9 @@ pub fn run(a: RunArgs) -> ExitCode {
     if a.checkpoint.is_some() && a.output.is_none() {
         return fail("--checkpoint needs --output FILE: stdout cannot be rewound to the checkpoint, so actions would repeat after a restart");
     }
-    let program = match super::program_or_exit(&a.agreement) {
+    let program = match super::program_or_exit(&a.agreement)
+        .and_then(|p| super::with_calendar(p, a.calendar.as_deref()))
+    {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -9,6 +9,9 @@ pub struct TestArgs {
     /// Print every scenario, not only failures.
     #[arg(long, short)]
     verbose: bool,
+    /// Working-day calendar file (format of data/cn_mainland_workdays.txt) instead of the agreements'.
+    #[arg(long)]
+    calendar: Option<PathBuf>,
 }
 
 pub fn run(args: TestArgs) -> ExitCode {
@@ -16,7 +19,13 @@ pub fn run(args: TestArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let program = crate::eval::Program::from_agreements(checked.agreements);
+    let program = match super::with_calendar(
+        crate::eval::Program::from_agreements(checked.agreements),
+        args.calendar.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     // The scenarios of the files named, not of the rest of their agreement.
     let named: Vec<&str> = map
         .files()

@@ -386,6 +386,7 @@ fn scenario() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             Just("2024-06-01T10:00 arrears 120.00 CNY".to_string()),
+            Just("2024-01-15T10:00 purchase 1200.00 CNY until 2025-01-15T10:00".to_string()),
             Just("2024-06-02T10:00:00+08:00 payment note \"paid\"".to_string()),
             Just("expect 2024-06-02T10:00 suspend compute, download".to_string()),
             Just("expect no purge data before 2024-07-01T00:00".to_string()),
