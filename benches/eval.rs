@@ -94,7 +94,13 @@ fn compile_all(c: &mut Criterion) {
                 for a in &checked.agreements {
                     for p in &a.products {
                         for &billing in &p.billing {
-                            if clausec::compile::compile(a, &p.id, billing).is_ok() {
+                            if clausec::compile::compile(
+                                a,
+                                &p.id,
+                                &clausec::compile::Selection::default().billing(billing),
+                            )
+                            .is_ok()
+                            {
                                 automata += 1;
                             }
                         }
@@ -160,11 +166,11 @@ fn state_size(_: &mut Criterion) {
             m.step(&mut st, ev).expect("steps");
         }
         let inline = std::mem::size_of::<AccountState>();
-        let heap = std::mem::size_of_val(&*st.slots);
+        let heap = 8 * m.ir.layout.slots;
         let json = serde_json::to_string(&st).expect("serialises").len();
-        // bincode 1 fixed-width layout: the six scalar fields, a u64 length
-        // and 8 bytes per slot
-        let binary = 8 + 8 + 4 + 4 + 8 + 8 + 8 + heap;
+        // bincode 1 fixed-width layout: the fingerprint and the six scalar
+        // fields, a u64 length and 8 bytes per slot
+        let binary = 8 + 8 + 8 + 4 + 4 + 8 + 8 + 8 + heap;
         eprintln!(
             "AccountState ({name}, {} rules): {inline} B inline + {heap} B of slots on the heap; \
              JSON {json} B after 5 events; fixed-width binary {binary} B",

@@ -34,7 +34,7 @@ use clausec::eval::{AccountState, Event, Fired, Machine, Program};
 use clausec::stream::catalog::Catalog;
 use clausec::stream::engine::{PendingEvent, Shard};
 use clausec::stream::queue::{DeadlineQueue, Due, ReadMark};
-use clausec::stream::table::{unpack_time, Layout, Table};
+use clausec::stream::table::{unpack_time, RecordShape, Table};
 use clausec::stream::workload::{profiles, Generator, DEFAULT_START};
 use clausec::vocab::{Billing, Reading};
 use criterion::measurement::WallTime;
@@ -59,7 +59,7 @@ struct Ev {
 
 struct Setup {
     machines: Vec<Machine>,
-    layouts: Vec<Layout>,
+    layouts: Vec<RecordShape>,
     product_of: Vec<u8>,
     /// Index into `machines` per account.
     machine_of: Vec<u8>,
@@ -130,7 +130,7 @@ fn setup(accounts: u64, days: u32) -> Setup {
             }
         })
         .collect();
-    let layouts = machines.iter().map(Layout::new).collect();
+    let layouts = machines.iter().map(RecordShape::new).collect();
     let mut catalog = Catalog::new(program, Reading::CustomerSafe);
     for p in &ps {
         catalog
@@ -655,7 +655,7 @@ fn benches(c: &mut Criterion) {
             m.ir.product,
             l.bytes(),
             std::mem::size_of::<AccountState>(),
-            8 * m.ir.slot_count,
+            8 * m.ir.layout.slots,
             std::mem::size_of::<handwritten::Account>()
         );
     }

@@ -261,7 +261,7 @@ pub fn run_account(
         m.step_into(&mut st, ev, &mut fired)?;
     }
     let mut guard = 0;
-    while let Some(due) = m.next_deadline(&st) {
+    while let Some(due) = m.next_deadline(&st)? {
         if due > horizon || guard >= MAX_DEADLINES {
             break;
         }
@@ -285,8 +285,8 @@ pub fn check(m: &Machine, events: &[Event], x: &Expectation) -> Result<Verdict, 
             // (instant, target names) of every action with the verb
             let mut fired = Vec::new();
             for f in &actions {
-                for a in m.ir.step(f.step).actions.iter().filter(|a| a.verb == *verb) {
-                    fired.push((f.at, m.target_names(&a.targets)));
+                for a in m.ir.actions(f.step).iter().filter(|a| a.verb == *verb) {
+                    fired.push((f.at, m.target_names(m.ir.targets(a))));
                 }
             }
             let words = |(t, names): &(i64, Vec<String>)| {
@@ -419,13 +419,13 @@ fn state_verdict(m: &Machine, st: &Status, x: &Expectation, when: &str) -> Verdi
             let open = st.windows.iter().any(|w| {
                 w.start <= *at
                     && w.end.is_none_or(|end| *at <= end)
-                    && m.ir.step(w.step).actions.iter().any(|a| a.verb == *verb)
+                    && m.ir.actions(w.step).iter().any(|a| a.verb == *verb)
             });
             let all: Vec<String> = st
                 .windows
                 .iter()
                 .flat_map(|w| {
-                    m.ir.step(w.step).actions.iter().map(move |a| {
+                    m.ir.actions(w.step).iter().map(move |a| {
                         format!(
                             "`{}` [{}, {}]",
                             a.verb.name(),

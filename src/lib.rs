@@ -30,6 +30,7 @@ pub mod eval;
 pub mod expect;
 pub mod fmt;
 pub mod frontend;
+pub mod hash;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod load;

@@ -342,7 +342,7 @@ pub struct AmountM {
     pub currency: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Target {
     Capability(u16),
     Resource(u16),

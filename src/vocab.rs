@@ -353,6 +353,17 @@ impl Verb {
     }
 }
 
+/// A modality as output names it: `will`, `may`, `customer_may`,
+/// `customer_must`.
+pub fn modality_name(m: Modality) -> &'static str {
+    match m {
+        Modality::Will => "will",
+        Modality::May => "may",
+        Modality::CustomerMay => "customer_may",
+        Modality::CustomerMust => "customer_must",
+    }
+}
+
 /// Whether a step harms the customer: a provider step (`will`/`may`) with
 /// a harmful action. Under the customer-safe reading such a step takes the
 /// later of its instants.

@@ -135,6 +135,15 @@ impl WorkCalendar {
         longest
     }
 
+    /// A hash of the calendar's dates and working days: part of every
+    /// automaton's fingerprint, so states and checkpoints taken under
+    /// other calendar data are recognised.
+    pub fn digest(&self) -> u64 {
+        let mut bytes = self.first_day.to_le_bytes().to_vec();
+        bytes.extend(self.working.iter().map(|w| u8::from(*w)));
+        crate::hash::hash_bytes(&bytes)
+    }
+
     /// First and last date as day numbers (days since 1970-01-01).
     pub fn day_range(&self) -> (i64, i64) {
         (self.first_day, day_number(self.last))

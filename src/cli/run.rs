@@ -4,13 +4,18 @@
 //! Exactly-once with `--checkpoint`: output goes to `--output FILE`; at each
 //! checkpoint the output is flushed and synced first, then the checkpoint
 //! (state, deadline queue, pending events, input line count and hash, output
-//! byte length) is written to a temporary file, synced and renamed over the
-//! old one. A restart truncates the output to the recorded length and skips
-//! the recorded number of input lines, so whatever was written after the
-//! last checkpoint is written again exactly once.
+//! byte length, each machine's fingerprint, a checksum) is written to
+//! `FILE.tmp` beside it, synced and renamed over the old one. A restart
+//! truncates the output to the recorded length and skips the recorded
+//! number of input lines, so whatever was written after the last checkpoint
+//! is written again exactly once. A checkpoint that does not fit this run
+//! (other options, reading or agreement, or a changed byte) is refused with
+//! what differs; `--fresh` starts over instead, `--migrate` keeps the output
+//! and replays the consumed input under the agreement as it is now.
 
 use crate::stream::catalog::Catalog;
 use crate::stream::checkpoint::{self, OutputMark};
+use crate::stream::runner::DEFAULT_MAX_LINE_BYTES;
 use crate::stream::{Batch, Options, Runner};
 use crate::vocab::Reading;
 use std::fs::{File, OpenOptions};
@@ -48,12 +53,21 @@ pub struct RunArgs {
     /// Working-day calendar file (format of data/cn_mainland_workdays.txt) instead of the agreement's.
     #[arg(long)]
     pub calendar: Option<PathBuf>,
+    /// Longest input line, in bytes; a longer line is reported and left out (raise it for very long account names).
+    #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
     /// Save state here periodically; resume from it if it exists.
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
     /// Input lines between checkpoints.
     #[arg(long, default_value_t = 1_000_000)]
     pub checkpoint_every: u64,
+    /// Ignore an existing checkpoint: start from the first line, rewriting the output.
+    #[arg(long, conflicts_with = "migrate")]
+    pub fresh: bool,
+    /// Resume from a checkpoint taken under another agreement or reading: keep the output written so far, replay the input it consumed under the agreement as it is now (writing nothing), then go on.
+    #[arg(long)]
+    pub migrate: bool,
     /// Worker threads and shards (default: the machine's cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -93,52 +107,69 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 /// Appends the next line, without its terminator, to `buf` (a batch's
 /// lines live end to end in one buffer: no allocation per line) and returns
-/// where it sits; `None` at the end.
+/// where it sits; `None` at the end. At most `max + 1` bytes of a line are
+/// kept, so memory does not grow with the longest line: the rest of a
+/// longer one is read and dropped, and the runner reports the line as too
+/// long. Bytes that are not UTF-8 are kept as they are (the runner reports
+/// the line).
 fn read_line(
     input: &mut dyn BufRead,
     buf: &mut Vec<u8>,
+    max: usize,
 ) -> std::io::Result<Option<std::ops::Range<usize>>> {
     let start = buf.len();
-    if input.read_until(b'\n', buf)? == 0 {
-        return Ok(None);
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-        if buf.len() > start && buf.last() == Some(&b'\r') {
-            buf.pop();
+    let mut any = false;
+    loop {
+        let avail = input.fill_buf()?;
+        if avail.is_empty() {
+            break;
+        }
+        any = true;
+        let (line, used, end) = match avail.iter().position(|b| *b == b'\n') {
+            Some(i) => (&avail[..i], i + 1, true),
+            None => (avail, avail.len(), false),
+        };
+        let room = (max + 1).saturating_sub(buf.len() - start);
+        buf.extend_from_slice(&line[..line.len().min(room)]);
+        input.consume(used);
+        if end {
+            break;
         }
     }
-    // A line that is not UTF-8 becomes an invalid-JSON line (reported with its number).
-    if std::str::from_utf8(&buf[start..]).is_err() {
-        let lossy = String::from_utf8_lossy(&buf[start..]).into_owned();
-        buf.truncate(start);
-        buf.extend_from_slice(lossy.as_bytes());
+    if !any {
+        return Ok(None);
+    }
+    if buf.len() > start && buf.last() == Some(&b'\r') {
+        buf.pop();
     }
     Ok(Some(start..buf.len()))
 }
 
+/// Where actions go, named in every write error.
 struct Sink {
     out: BufWriter<Box<dyn Write>>,
     file: Option<File>,
+    name: String,
     written: u64,
 }
 
 impl Sink {
-    fn write(&mut self, s: &str) -> std::io::Result<()> {
-        self.out.write_all(s.as_bytes())?;
+    fn write(&mut self, s: &str) -> Result<(), String> {
+        self.out
+            .write_all(s.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", self.name))?;
         self.written += s.len() as u64;
         Ok(())
     }
-    fn sync(&mut self) -> std::io::Result<()> {
-        self.out.flush()?;
-        if let Some(f) = &self.file {
-            f.sync_data()?;
-        }
-        Ok(())
+    fn sync(&mut self) -> Result<(), String> {
+        self.out
+            .flush()
+            .and_then(|()| self.file.as_ref().map_or(Ok(()), File::sync_data))
+            .map_err(|e| format!("cannot write {}: {e}", self.name))
     }
 }
 
-/// Fault injection for the crash tests (tests/it/stream.rs), read from
+/// Fault injection for the crash tests (tests/it/restart.rs), read from
 /// `CLAUSEC_CRASH`: `after-checkpoint:N` aborts the process as soon as the
 /// N-th checkpoint of this run is in place, `mid-checkpoint:N` half-way
 /// through writing it. An abort, like `kill -9`, flushes nothing; the tests
@@ -165,9 +196,18 @@ impl Crash {
     }
 }
 
+/// The temporary file a checkpoint is written to before it is renamed over
+/// `path`: `path` with `.tmp` appended, so checkpoints `x.a` and `x.b`
+/// never share one.
+fn temp_name(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
 /// Writes checkpoint number `n` of this run (1-based).
 fn write_checkpoint(path: &Path, bytes: &[u8], n: u64, crash: Crash) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    let tmp = temp_name(path);
     {
         let mut f = File::create(&tmp)?;
         if crash == Crash::Mid(n) {
@@ -192,9 +232,94 @@ fn write_checkpoint(path: &Path, bytes: &[u8], n: u64, crash: Crash) -> std::io:
 
 fn report(batch: &Batch) {
     for e in &batch.errors {
-        match e.line {
-            Some(l) => eprintln!("error: line {l}: {}", e.message),
-            None => eprintln!("error: {}", e.message),
+        eprintln!("error: {e}");
+    }
+}
+
+/// A path as the file system resolves it (for a file that does not exist
+/// yet, its directory resolved and its name), to tell whether two
+/// arguments name one file.
+fn resolved(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    let dir = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (dir.canonicalize(), p.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// Refuses `--output` naming the checkpoint or the events, and the
+/// checkpoint naming the events: each would overwrite the other.
+fn distinct_files(a: &RunArgs) -> Result<(), String> {
+    let mut named: Vec<(&str, &Path)> = Vec::new();
+    if a.events.as_os_str() != "-" {
+        named.push(("--events", &a.events));
+    }
+    if let Some(o) = &a.output {
+        named.push(("--output", o));
+    }
+    if let Some(c) = &a.checkpoint {
+        named.push(("--checkpoint", c));
+    }
+    for (i, (x, px)) in named.iter().enumerate() {
+        for (y, py) in &named[i + 1..] {
+            if resolved(px) == resolved(py) {
+                return Err(format!(
+                    "{x} and {y} name the same file `{}`; the run would overwrite it",
+                    px.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How the run starts: with a fresh runner, or from a checkpoint.
+enum Start {
+    /// From the first line.
+    Fresh,
+    /// Where the checkpoint left off.
+    Resume(OutputMark),
+    /// Replaying the `lines` the checkpoint consumed (hash `input_hash`)
+    /// under the current agreement, keeping the output up to the mark.
+    Migrate {
+        lines: u64,
+        input_hash: u64,
+        mark: OutputMark,
+    },
+}
+
+fn start(a: &RunArgs, catalog: Catalog, options: Options) -> Result<(Runner, Start), String> {
+    let Some(cp) = a.checkpoint.as_ref().filter(|p| p.exists() && !a.fresh) else {
+        return Ok((Runner::new(catalog, options), Start::Fresh));
+    };
+    let bytes = std::fs::read(cp).map_err(|e| format!("cannot read `{}`: {e}", cp.display()))?;
+    let name = cp.display();
+    if a.migrate {
+        let h = checkpoint::header(&bytes).map_err(|e| format!("checkpoint `{name}`: {e}"))?;
+        let start = Start::Migrate {
+            lines: h.lines,
+            input_hash: h.input_hash,
+            mark: h.output,
+        };
+        return Ok((Runner::new(catalog, options), start));
+    }
+    match checkpoint::decode(&bytes, catalog, options) {
+        Ok(r) => Ok((r.runner, Start::Resume(r.output))),
+        Err(e) => {
+            use checkpoint::CheckpointError as E;
+            let hint = match e {
+                E::Agreement { .. } | E::Reading { .. } | E::Product { .. } | E::Option { .. } => {
+                    "; run with --migrate to go on under this run's agreement and options (the output so far stays), or --fresh to start over"
+                }
+                _ => "; run with --fresh to start over",
+            };
+            Err(format!("checkpoint `{name}`: {e}{hint}"))
         }
     }
 }
@@ -224,6 +349,12 @@ pub fn run(a: RunArgs) -> ExitCode {
     if a.checkpoint.is_some() && a.output.is_none() {
         return fail("--checkpoint needs --output FILE: stdout cannot be rewound to the checkpoint, so actions would repeat after a restart");
     }
+    if a.max_line_bytes == 0 {
+        return fail("--max-line-bytes must be at least 1");
+    }
+    if let Err(m) = distinct_files(&a) {
+        return fail(m);
+    }
     let program = match super::program_or_exit(&a.agreement)
         .and_then(|p| super::with_calendar(p, a.calendar.as_deref()))
     {
@@ -236,22 +367,28 @@ pub fn run(a: RunArgs) -> ExitCode {
         max_lateness,
         until,
         shards: threads,
+        max_line_bytes: a.max_line_bytes,
     };
     let started = Instant::now();
-    // Resume or start.
-    let saved = match &a.checkpoint {
-        Some(p) if p.exists() => match std::fs::read(p) {
-            Ok(b) => Some(b),
-            Err(e) => return fail(format!("cannot read `{}`: {e}", p.display())),
-        },
-        _ => None,
+    if let Some(cp) = &a.checkpoint {
+        let tmp = temp_name(cp);
+        if tmp.exists() {
+            match std::fs::remove_file(&tmp) {
+                Ok(()) => eprintln!(
+                    "note: removed `{}`, left by a checkpoint write that did not finish",
+                    tmp.display()
+                ),
+                Err(e) => return fail(format!("cannot remove `{}`: {e}", tmp.display())),
+            }
+        }
+    }
+    let (mut runner, how) = match start(&a, catalog, options) {
+        Ok(x) => x,
+        Err(m) => return fail(m),
     };
-    let (mut runner, mark) = match saved {
-        Some(bytes) => match checkpoint::decode(&bytes, catalog, options) {
-            Ok(r) => (r.runner, Some(r.output)),
-            Err(m) => return fail(format!("checkpoint: {m}")),
-        },
-        None => (Runner::new(catalog, options), None),
+    let mark = match &how {
+        Start::Fresh => None,
+        Start::Resume(m) | Start::Migrate { mark: m, .. } => Some(*m),
     };
     let mut sink = match open_output(a.output.as_deref(), mark) {
         Ok(s) => s,
@@ -267,28 +404,63 @@ pub fn run(a: RunArgs) -> ExitCode {
     };
     let mut input = BufReader::with_capacity(1 << 20, input);
     let mut buf = Vec::new();
-    // Skip what the checkpoint already consumed, checking it is the same input.
-    if mark.is_some() {
-        let mut h = 0u64;
-        for _ in 0..runner.lines {
-            buf.clear();
-            match read_line(&mut input, &mut buf) {
-                Ok(Some(l)) => {
-                    h = Runner::hash_line(h, crate::stream::hash_bytes(&buf[l]));
+    let max = a.max_line_bytes;
+    let stop = a.on_error == OnError::Stop;
+    match how {
+        Start::Fresh => {}
+        // Skip what the checkpoint already consumed, checking it is the same input.
+        Start::Resume(_) => {
+            let mut h = 0u64;
+            for _ in 0..runner.lines {
+                buf.clear();
+                match read_line(&mut input, &mut buf, max) {
+                    Ok(Some(l)) => {
+                        h = Runner::hash_line(h, crate::stream::hash_bytes(&buf[l]));
+                    }
+                    Ok(None) => {
+                        return fail(
+                            "the input is shorter than the checkpoint says; is it the same input?",
+                        )
+                    }
+                    Err(e) => return fail(format!("cannot read `{}`: {e}", a.events.display())),
                 }
-                Ok(None) => {
-                    return fail(
-                        "the input is shorter than the checkpoint says; is it the same input?",
-                    )
-                }
-                Err(e) => return fail(e),
+            }
+            if h != runner.input_hash {
+                return fail("the input differs from the one the checkpoint was taken on");
             }
         }
-        if h != runner.input_hash {
-            return fail("the input differs from the one the checkpoint was taken on");
+        // Replay what the checkpoint consumed, writing nothing: the output
+        // up to the mark stays as the old agreement wrote it.
+        Start::Migrate {
+            lines, input_hash, ..
+        } => {
+            while runner.lines < lines {
+                buf.clear();
+                let mut spans = Vec::new();
+                let room = (lines - runner.lines).min(a.batch.max(1) as u64) as usize;
+                while spans.len() < room {
+                    match read_line(&mut input, &mut buf, max) {
+                        Ok(Some(l)) => spans.push(l),
+                        Ok(None) => return fail(
+                            "the input is shorter than the checkpoint says; is it the same input?",
+                        ),
+                        Err(e) => {
+                            return fail(format!("cannot read `{}`: {e}", a.events.display()))
+                        }
+                    }
+                }
+                let batch: Vec<&[u8]> = spans.iter().map(|r| &buf[r.clone()]).collect();
+                report(&runner.push(&batch, false));
+            }
+            if runner.input_hash != input_hash {
+                return fail("the input differs from the one the checkpoint was taken on");
+            }
+            eprintln!(
+                "note: replayed {lines} line(s) under the agreement as it is now; output continues after byte {}",
+                sink.written
+            );
         }
     }
-    let stop = a.on_error == OnError::Stop;
     let every = a.checkpoint_every.max(1);
     let crash = Crash::from_env();
     let mut checkpoints = 0u64;
@@ -303,23 +475,16 @@ pub fn run(a: RunArgs) -> ExitCode {
         buf.clear();
         spans.clear();
         while spans.len() < room.min(a.batch.max(1)) {
-            match read_line(&mut input, &mut buf) {
+            match read_line(&mut input, &mut buf, max) {
                 Ok(Some(l)) => spans.push(l),
                 Ok(None) => {
                     eof = true;
                     break;
                 }
-                Err(e) => return fail(e),
+                Err(e) => return fail(format!("cannot read `{}`: {e}", a.events.display())),
             }
         }
-        // Every line was checked (or made) UTF-8, so the buffer is too.
-        let Ok(text) = std::str::from_utf8(&buf) else {
-            return fail("input batch is not UTF-8 after line repair");
-        };
-        let lines: Vec<&str> = spans
-            .iter()
-            .map(|r| text.get(r.clone()).unwrap_or(""))
-            .collect();
+        let lines: Vec<&[u8]> = spans.iter().map(|r| &buf[r.clone()]).collect();
         let batch = runner.push(&lines, stop);
         report(&batch);
         if let Err(e) = sink.write(&batch.output) {
@@ -381,6 +546,7 @@ fn open_output(path: Option<&Path>, mark: Option<OutputMark>) -> Result<Sink, St
         return Ok(Sink {
             out: BufWriter::with_capacity(1 << 20, Box::new(std::io::stdout())),
             file: None,
+            name: "to stdout".into(),
             written: 0,
         });
     };
@@ -407,6 +573,7 @@ fn open_output(path: Option<&Path>, mark: Option<OutputMark>) -> Result<Sink, St
     Ok(Sink {
         out: BufWriter::with_capacity(1 << 20, Box::new(file)),
         file: Some(handle),
+        name: format!("`{}`", path.display()),
         written,
     })
 }

@@ -11,7 +11,7 @@
 //! so that dot's layout, which places edge labels as nodes of their own,
 //! keeps them apart (tests/it/graph.rs renders with `dot` to check).
 
-use super::{AnchorIr, Automaton, Effect, ResumeIr, StateKind, StepIr, StepIx, TimingIr};
+use super::{AnchorIr, Automaton, EdgeHot, StateId, StateKind, StepIx, TimingIr};
 use crate::ast::Modality;
 use crate::model::TimingKindM;
 use std::fmt::Write;
@@ -69,17 +69,17 @@ fn modality_words(m: Modality) -> &'static str {
 }
 
 /// The step as written: `partial: suspend upload, reindex and keep_billing`.
-pub fn step_words(ir: &Automaton, st: &StepIr) -> String {
-    let actions: Vec<String> = st
-        .actions
+pub fn step_words(ir: &Automaton, step: StepIx) -> String {
+    let actions: Vec<String> = ir
+        .actions(step)
         .iter()
         .map(|a| {
-            let targets: Vec<&str> = a
-                .targets
+            let targets: Vec<&str> = ir
+                .targets(a)
                 .iter()
-                .map(|t| match t {
-                    crate::model::Target::Capability(i) => ir.capabilities.get(*i as usize),
-                    crate::model::Target::Resource(i) => ir.resources.get(*i as usize),
+                .map(|t| match *t {
+                    crate::model::Target::Capability(i) => ir.capabilities.get(usize::from(i)),
+                    crate::model::Target::Resource(i) => ir.resources.get(usize::from(i)),
                 })
                 .map(|n| n.map_or("?", String::as_str))
                 .collect();
@@ -90,8 +90,12 @@ pub fn step_words(ir: &Automaton, st: &StepIr) -> String {
             }
         })
         .collect();
-    let words = format!("{}{}", modality_words(st.modality), actions.join(" and "));
-    match &st.label {
+    let words = format!(
+        "{}{}",
+        modality_words(ir.step(step).modality),
+        actions.join(" and ")
+    );
+    match &ir.text(step).label {
         Some(l) => format!("{l}: {words}"),
         None => words,
     }
@@ -104,7 +108,7 @@ fn anchor_name(ir: &Automaton, step: StepIx, t: &TimingIr) -> Option<String> {
     let rule = ir.rules.get(usize::from(st.rule))?;
     Some(match t.anchor {
         AnchorIr::Trigger => ir.event_name(rule.trigger).to_string(),
-        AnchorIr::Step(a) => match &ir.step(a).label {
+        AnchorIr::Step(a) => match &ir.text(a).label {
             Some(l) => l.clone(),
             // `after D` without `from`: the previous step, as written
             None if a.0 + 1 == step.0 => return None,
@@ -122,22 +126,19 @@ fn timing(ir: &Automaton, step: StepIx, t: &TimingIr) -> String {
     }
 }
 
-fn resume_words(ir: &Automaton, r: &ResumeIr) -> String {
-    match r {
-        ResumeIr::Nothing => String::new(),
-        ResumeIr::All => ", resume all".into(),
-        ResumeIr::Listed(caps) => {
-            let names: Vec<&str> = caps
-                .iter()
-                .map(|c| {
-                    ir.capabilities
-                        .get(usize::from(*c))
-                        .map_or("?", String::as_str)
-                })
-                .collect();
-            format!(", resume {}", names.join(", "))
-        }
+/// What a cure resumes: `mask` as [`crate::compile::Rule::resume`].
+fn resume_words(ir: &Automaton, mask: u64) -> String {
+    if mask == 0 {
+        return String::new();
     }
+    if mask == ir.layout.all_caps() {
+        return ", resume all".into();
+    }
+    let names: Vec<&str> = (0..ir.capabilities.len())
+        .filter(|&i| mask & super::Layout::cap_field(i) != 0)
+        .map(|i| ir.capabilities[i].as_str())
+        .collect();
+    format!(", resume {}", names.join(", "))
 }
 
 /// The automaton as a DOT digraph.
@@ -152,18 +153,19 @@ pub fn to_dot(ir: &Automaton) -> String {
         ir.billing.name(),
         esc(&ir.agreement),
         esc(&ir.product),
-        esc(&ir.product_name),
+        esc(&ir.text.product_name),
         ir.billing.name()
     );
     for (ri, r) in ir.rules.iter().enumerate() {
         // The rule is named in its idle state, not as a cluster label: a
         // cure edge running back to idle would pass through a label on top.
-        let whose = if r.general { " (general terms)" } else { "" };
+        let text = &ir.text.rules[ri];
+        let whose = if text.general { " (general terms)" } else { "" };
         let rule_title = format!(
             "on {}{whose} · {}:{}",
             ir.event_name(r.trigger),
-            file_name(&r.file),
-            r.line
+            file_name(&text.file),
+            text.line
         );
         let _ = writeln!(
             out,
@@ -171,18 +173,17 @@ pub fn to_dot(ir: &Automaton) -> String {
         );
         for k in 0..r.state_count {
             let id = r.first_state.0 + k;
-            let s = &ir.states[id as usize];
-            let (name, style) = match s.kind {
+            let (name, style) = match ir.state_kind(StateId(id)) {
                 StateKind::Idle => (format!("{rule_title}: idle"), String::new()),
                 StateKind::Done => ("done".to_string(), String::new()),
                 StateKind::Waiting(step) => {
                     let st = ir.step(step);
-                    let mut name = step_words(ir, st);
-                    if let Some(c) = &st.cite {
+                    let mut name = step_words(ir, step);
+                    if let Some(c) = &ir.text(step).cite {
                         let _ = write!(name, " §{c}");
                     }
                     let irreversible = st.modality == Modality::Will
-                        && st.actions.iter().any(|a| a.verb.is_irreversible());
+                        && ir.actions(step).iter().any(|a| a.verb.is_irreversible());
                     let style = match (st.harmful, irreversible) {
                         (_, true) => ", color=\"#9b1c1c\", fontcolor=\"#9b1c1c\", peripheries=2",
                         (true, false) => ", color=\"#c2410c\", fontcolor=\"#9a3412\"",
@@ -196,15 +197,12 @@ pub fn to_dot(ir: &Automaton) -> String {
         let _ = writeln!(out, "  }}");
         for k in 0..r.state_count {
             let id = r.first_state.0 + k;
-            let s = &ir.states[id as usize];
-            for e in &s.on_event {
-                let ev = e.event.map(|x| ir.event_name(x)).unwrap_or("?");
-                let label = match e.effects.iter().find_map(|f| match f {
-                    Effect::Resume(r) => Some(r),
-                    _ => None,
-                }) {
-                    Some(r) => format!("{ev}: cure{}", resume_words(ir, r)),
-                    None => ev.to_string(),
+            for e in ir.edges_from(StateId(id)) {
+                let ev = ir.event_name(e.event);
+                let label = if e.flags & EdgeHot::RESUMES != 0 {
+                    format!("{ev}: cure{}", resume_words(ir, r.resume))
+                } else {
+                    ev.to_string()
                 };
                 let _ = writeln!(
                     out,
@@ -213,7 +211,8 @@ pub fn to_dot(ir: &Automaton) -> String {
                     wrap(&label, 24)
                 );
             }
-            if let (Some(e), StateKind::Waiting(step)) = (&s.on_deadline, s.kind) {
+            let target = ir.deadline_target(StateId(id));
+            if let (Some(e), StateKind::Waiting(step)) = (target, ir.state_kind(StateId(id))) {
                 let st = ir.step(step);
                 let mut label = timing(ir, step, &st.timing);
                 if let Some(alt) = &st.alternative {
@@ -222,7 +221,7 @@ pub fn to_dot(ir: &Automaton) -> String {
                 let _ = writeln!(
                     out,
                     "  s{id} -> s{} [label=\"{}\", style=dashed];",
-                    e.target.0,
+                    e.0,
                     wrap(&label, 24)
                 );
             }

@@ -1,23 +1,38 @@
-//! The flat automaton IR: everything the evaluator needs and nothing of the
-//! AST or the checked model.
+//! The executable automaton: what [`super::compile`] produces and what the
+//! evaluator ([`crate::eval::Machine`]), `status`, the stream engine and
+//! the generated code run. Nothing of the AST or the checked model.
 //!
-//! One [`Automaton`] is one product × billing mode. It is a network of small
-//! deterministic timed automata, one component per rule, whose synchronous
-//! product is the product's automaton. The product is kept factored: all
-//! local states live in one `Vec<State>` indexed by [`StateId`], and an
-//! account's global state is the tuple of its components' local states,
-//! packed into one `u64` ([`crate::eval::AccountState::state`]). Timers are
-//! deadlines relative to named anchors: a rule's trigger instant (held in the
-//! account's slot for that rule) or an earlier step's chosen instant.
+//! One [`Automaton`] is one product × billing mode × reading. It is a
+//! network of small deterministic timed automata, one component per rule,
+//! whose synchronous product is the product's automaton, kept factored: the
+//! local states of every rule live in one table indexed by [`StateId`], and
+//! an account's global state is the tuple of its components' local states,
+//! packed as its [`Layout`] says. Timers are deadlines relative to anchors:
+//! a rule's trigger instant (the account's slot for that rule) or an earlier
+//! step's chosen instant.
+//!
+//! The tables are flat, indexed by small integers, and hold `Copy` records:
+//! per local state the step it waits for and where its deadline leads; per
+//! (event, state) the edge taken; per step its timing, a placement [`Plan`]
+//! decided at compile time and its state effects as bit operations
+//! ([`Fx`]); per event the rules it reaches. Names, citations and quotes,
+//! which only reports read, are in the side table ([`Text`]).
+//!
+//! Every automaton carries a [`Fingerprint`]: a hash of the canonical
+//! encoding of all of it (tables, side table, calendar, reading, agreement
+//! id and version, and [`SEMANTICS`]), so an account state or a checkpoint
+//! taken under one automaton is recognised anywhere else.
 
+use super::layout::Layout;
 use crate::ast::Modality;
 use crate::model::{DurationM, LateFeeStart, RatePeriod, Rounding, Target, TimingKindM};
-use crate::vocab::{Billing, Verb};
+use crate::vocab::{Billing, Reading, Verb};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::ops::Range;
 
-/// Index of a local state in [`Automaton::states`].
+/// Index of a local state in [`Automaton::waits`] and its siblings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct StateId(pub u32);
 
@@ -29,14 +44,97 @@ pub struct EventId(pub u16);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct StepIx(pub u32);
 
-#[derive(Clone, Debug)]
+/// No step / no state, in the `u32` tables.
+pub const NONE: u32 = u32::MAX;
+
+/// The version of what the evaluator does with an automaton. Part of every
+/// fingerprint: bump it when the evaluator's meaning changes while the
+/// tables do not (an order of firing, a rounding), so states and
+/// checkpoints taken under the old meaning are refused.
+pub const SEMANTICS: u32 = 1;
+
+/// A range of a flat table, as `u32` bounds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Span32 {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span32 {
+    pub fn of(r: Range<usize>) -> Span32 {
+        Span32 {
+            start: r.start as u32,
+            end: r.end as u32,
+        }
+    }
+    #[inline]
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A stable 64-bit hash of an automaton's canonical encoding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub u64);
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        u64::from_str_radix(s, 16).map(Fingerprint)
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.len() != 16 {
+            return Err(serde::de::Error::custom(
+                "a fingerprint is 16 hexadecimal digits",
+            ));
+        }
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+fn zone_name<S: Serializer>(z: &Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(z.name())
+}
+
+/// The working-day calendar an automaton places workdays on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CalendarId {
+    pub name: String,
+    /// A hash of its dates and working days.
+    pub digest: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
 pub struct Automaton {
     pub agreement: String,
-    pub agreement_title: String,
+    /// The agreement's version as its header states it.
+    pub version: String,
     pub product: String,
-    pub product_name: String,
     pub billing: Billing,
+    /// Which instant two-reading and window steps take.
+    pub reading: Reading,
+    #[serde(serialize_with = "zone_name")]
     pub zone: Tz,
+    pub calendar: CalendarId,
+    /// The working days (their digest is in `calendar`).
+    #[serde(skip)]
+    pub workdays: &'static crate::calendar::WorkCalendar,
     /// Event vocabulary: the built-in events first (in
     /// [`crate::vocab::BUILTIN_EVENTS`] order), then the product's own.
     pub events: Vec<String>,
@@ -45,154 +143,260 @@ pub struct Automaton {
     pub resources: Vec<String>,
     /// One component per rule, in evaluation order (general terms first,
     /// then the product's rules, each in source order).
-    pub rules: Vec<RuleIr>,
-    pub steps: Vec<StepIr>,
-    pub states: Vec<State>,
-    /// For each event id, the components that have an edge on it.
-    pub reacting: Vec<Vec<u16>>,
-    pub money: MoneyIr,
-    /// Number of `i64` slots an account needs (rule anchors + money).
-    pub slot_count: usize,
-}
-
-/// Where money facts live among an account's slots (after the rule anchors).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MoneySlots {
-    pub base: usize,
-}
-
-impl MoneySlots {
-    pub const LATE_START: usize = 0;
-    pub const LATE_AMOUNT: usize = 1; // two slots: the Decimal's 16 bytes
-    pub const LATE_END: usize = 3;
-    pub const PURCHASE_AT: usize = 4;
-    pub const PURCHASE_AMOUNT: usize = 5; // two slots
-    pub const PURCHASE_UNTIL: usize = 7;
-    pub const ENDED: usize = 8;
-    pub const BREACH: usize = 9;
-    pub const COUNT: usize = 10;
-    pub fn at(self, k: usize) -> usize {
-        self.base + k
-    }
+    pub rules: Vec<Rule>,
+    /// Per local state: the step it waits for, or [`NONE`].
+    pub waits: Vec<u32>,
+    /// Per local state: where its deadline edge leads, or [`NONE`].
+    pub on_deadline: Vec<u32>,
+    /// Per local state: its rule.
+    pub state_rule: Vec<u16>,
+    pub edges: Edges,
+    pub steps: Vec<Step>,
+    /// Per step: how it is placed (the per-event path reads only this).
+    pub plans: Vec<Plan>,
+    /// Per step: its range in `fx` (empty unless a `will` step).
+    pub fx_range: Vec<Span32>,
+    pub fx: Vec<Fx>,
+    /// Every step's actions, by [`Step::actions`].
+    pub actions: Vec<Action>,
+    /// Every action's targets, by [`Action::targets`].
+    pub targets: Vec<Target>,
+    /// Every rule's cure events, by [`Rule::cures`].
+    pub cures: Vec<EventId>,
+    /// Per event: its range in `reacting_rules`.
+    pub reacting: Vec<Span32>,
+    /// The rules with an edge on each event, in rule order.
+    pub reacting_rules: Vec<u16>,
+    pub money: Money,
+    /// Per rule: the triggers from which every placement of its steps
+    /// surely succeeds (inclusive; empty when `from > until`), so the
+    /// evaluator skips checking them first ([`super::reach`]).
+    pub safe_triggers: Vec<(i64, i64)>,
+    /// Per event: the intersection of its reacting rules' safe triggers.
+    pub safe_events: Vec<(i64, i64)>,
+    pub layout: Layout,
+    pub text: Text,
+    /// Of everything above (set last by the compiler).
+    #[serde(skip)]
+    pub fingerprint: Fingerprint,
 }
 
 /// A rule compiled to one component.
-#[derive(Clone, Debug)]
-pub struct RuleIr {
-    pub name: String,
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Rule {
     pub trigger: EventId,
-    pub cures: Vec<EventId>,
-    pub resume: ResumeIr,
+    /// Its range in [`Automaton::cures`].
+    pub cures: Span32,
+    /// The capability fields a cure returns to active (`caps &= !mask`).
+    pub resume: u64,
     /// Local states: `idle`, `waiting(step 0)`, …, `done`, contiguous from here.
     pub first_state: StateId,
     pub state_count: u32,
     pub first_step: u32,
     pub step_count: u32,
-    /// Position of this component's local state in the packed state.
-    pub bit_offset: u32,
-    pub bits: u32,
-    /// Slot holding the trigger instant.
-    pub slot: usize,
-    pub general: bool,
-    pub file: String,
-    pub line: usize,
 }
 
-impl RuleIr {
+impl Rule {
     /// The rule's steps, as indices into `Automaton::steps`.
-    pub fn steps(&self) -> std::ops::Range<u32> {
+    pub fn steps(&self) -> Range<u32> {
         self.first_step..self.first_step + self.step_count
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ResumeIr {
-    Nothing,
-    All,
-    Listed(Vec<u16>),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum AnchorIr {
     Trigger,
     Step(StepIx),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TimingIr {
     pub kind: TimingKindM,
     pub duration: DurationM,
     pub anchor: AnchorIr,
 }
 
-#[derive(Clone, Debug)]
-pub struct ActionIr {
-    pub verb: Verb,
-    pub targets: Vec<Target>,
-}
-
-#[derive(Clone, Debug)]
-pub struct StepIr {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
     pub rule: u16,
     pub timing: TimingIr,
     pub alternative: Option<TimingIr>,
+    #[serde(serialize_with = "modality_name")]
     pub modality: Modality,
-    pub actions: Vec<ActionIr>,
     /// A provider action (will/may) that harms the customer.
     pub harmful: bool,
+    /// Takes the later of its instants (customer-safe reading, harmful).
+    pub late: bool,
     /// A `will` step with a `terminate` action.
     pub terminates: bool,
-    pub cite: Option<String>,
-    pub quote: Option<String>,
-    pub note: Option<String>,
-    pub label: Option<String>,
-    pub file: String,
-    pub line: usize,
+    /// Its range in [`Automaton::actions`].
+    pub actions: Span32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StateKind {
-    Idle,
-    Waiting(StepIx),
-    Done,
+fn modality_name<S: Serializer>(m: &Modality, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(crate::vocab::modality_name(*m))
 }
 
-#[derive(Clone, Debug)]
-pub struct State {
-    pub rule: u16,
-    pub kind: StateKind,
-    pub on_event: Vec<Edge>,
-    /// For `Waiting(step)`: the edge taken when the step's deadline comes.
-    pub on_deadline: Option<Edge>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Action {
+    pub verb: Verb,
+    /// Its range in [`Automaton::targets`]: the targets it acts on (the
+    /// checker wrote out the defaults).
+    pub targets: Span32,
 }
 
-#[derive(Clone, Debug)]
-pub struct Edge {
-    pub event: Option<EventId>,
+/// How a step is placed, decided at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Plan {
+    /// `trigger + secs`, no window and no second reading: an `at`/`after`
+    /// step counted in minutes, hours or 24-hour days, anchored on the
+    /// trigger or on a step that is itself an `Offset`. Offsets are never
+    /// negative, so the sum overflows exactly when a step of the chain would.
+    Offset(i64),
+    /// `n` calendar days after an instant that is a fixed offset `base`
+    /// from the trigger (`after N calendar days`, no window, no second
+    /// reading), on a clock with a constant UTC offset: computed by
+    /// [`crate::calendar::Clock::calendar_days_fast`] when both instants lie
+    /// in its fast span, else placed through the clock.
+    CalendarDays { base: i64, days: i64 },
+    /// Anything else: placed through the clock.
+    General,
+}
+
+impl Plan {
+    /// A single instant with no window and no second reading.
+    pub fn is_point(self) -> bool {
+        matches!(self, Plan::Offset(_) | Plan::CalendarDays { .. })
+    }
+}
+
+/// One state effect of a fired `will` step, as bit operations on the
+/// packed capability and resource states (applied in the step's order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Fx {
+    /// `caps = caps & !mask | value` (see [`Layout::caps_set`]).
+    Caps {
+        mask: u64,
+        value: u64,
+    },
+    /// The resource fields in the mask become released unless purged.
+    Release(u32),
+    /// The resource fields in the mask become purged.
+    Purge(u32),
+    Terminate,
+}
+
+/// An event edge: the target state and what else the edge does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EdgeHot {
+    pub target: u32,
+    pub flags: u8,
+}
+
+impl EdgeHot {
+    /// The edge stores the event's instant as the rule's anchor.
+    pub const SETS_ANCHOR: u8 = 1;
+    /// The edge cures the rule (its `resume` applies).
+    pub const RESUMES: u8 = 2;
+    /// There is an edge (a zeroed entry means none).
+    pub const PRESENT: u8 = 4;
+}
+
+/// One event edge of a local state, as listed by [`Automaton::edges_from`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EdgeOf {
+    pub event: EventId,
     pub target: StateId,
-    pub effects: Vec<Effect>,
+    pub flags: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Store the current instant in the rule's anchor slot.
-    SetAnchor,
-    /// Fire a step (its actions and their state effects).
-    Fire(StepIx),
-    /// The rule is cured: apply its resume.
-    Resume(ResumeIr),
+/// The event edges: per state its list (always), and per (event, state) a
+/// dense table when it fits, one row per event so the rules an event
+/// reaches share cache lines.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Edges {
+    /// Per state: its range in `list`.
+    pub by_state: Vec<Span32>,
+    pub list: Vec<EdgeOf>,
+    /// `(target + 1) << 3 | flags` per `event * states + state`, 0 for no
+    /// edge; empty when it would exceed [`MAX_EDGE_ENTRIES`].
+    pub dense: Vec<u32>,
+    pub states: usize,
 }
 
-/// Money terms in force for the product × billing.
-#[derive(Clone, Debug, Default)]
-pub struct MoneyIr {
-    pub late_fee: Option<LateFeeIr>,
-    pub liability_cap: Option<CapIr>,
+/// Dense edge tables larger than this many entries are not built (16 MiB).
+pub const MAX_EDGE_ENTRIES: usize = 2 << 20;
+
+impl Edges {
+    /// The edge leaving `s` on event `ev`.
+    #[inline]
+    pub fn get(&self, s: u32, ev: usize) -> Option<EdgeHot> {
+        if self.dense.is_empty() {
+            return self.search(s, ev);
+        }
+        match self.dense.get(ev * self.states + s as usize) {
+            Some(&w) if w != 0 => Some(EdgeHot {
+                target: (w >> 3) - 1,
+                flags: (w & 7) as u8,
+            }),
+            _ => None,
+        }
+    }
+
+    #[inline(never)]
+    fn search(&self, s: u32, ev: usize) -> Option<EdgeHot> {
+        let span = self.by_state.get(s as usize)?;
+        self.list
+            .get(span.range())?
+            .iter()
+            .find(|e| usize::from(e.event.0) == ev)
+            .map(|e| EdgeHot {
+                target: e.target.0,
+                flags: e.flags,
+            })
+    }
+}
+
+/// Money terms in force for the product × billing (citations in [`Text`]).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Money {
+    pub late_fee: Option<LateFee>,
+    pub liability_cap: Option<CapKindIr>,
     pub refund: Option<RefundIr>,
     pub refund_window: Option<RefundWindowIr>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct LateFee {
+    pub rate: Decimal,
+    pub per: RatePeriod,
+    pub from: LateFeeStart,
+    pub rounding: Rounding,
+    #[serde(serialize_with = "modality_name")]
+    pub modality: Modality,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum CapKindIr {
+    Months(u32),
+    Service,
+    Amount(Decimal),
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RefundIr {
+    pub by_month: bool,
+    pub part_month_by_day: bool,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RefundWindowIr {
+    pub duration: DurationM,
+    pub from: EventId,
+}
+
+/// Where a clause came from, for output.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Cited {
     pub cite: Option<String>,
     pub quote: Option<String>,
@@ -200,41 +404,48 @@ pub struct Cited {
     pub line: usize,
 }
 
-#[derive(Clone, Debug)]
-pub struct LateFeeIr {
-    pub rate: Decimal,
-    pub per: RatePeriod,
-    pub from: LateFeeStart,
-    pub rounding: Rounding,
-    pub modality: Modality,
-    pub at: Cited,
+/// A rule's names, for output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleText {
+    /// Stable name: `<product>.<trigger>[.<billing>]#<n>`.
+    pub name: String,
+    /// From the general terms.
+    pub general: bool,
+    pub file: String,
+    pub line: usize,
 }
 
-#[derive(Clone, Debug)]
-pub enum CapKindIr {
-    Months(u32),
-    Service,
-    Amount(Decimal),
+/// A step's words, for output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepText {
+    pub label: Option<String>,
+    pub cite: Option<String>,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+    pub file: String,
+    pub line: usize,
 }
 
-#[derive(Clone, Debug)]
-pub struct CapIr {
-    pub kind: CapKindIr,
-    pub at: Cited,
+/// Names, citations and quotes: what reports read and the per-event path
+/// never does.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Text {
+    pub agreement_title: String,
+    pub product_name: String,
+    pub rules: Vec<RuleText>,
+    pub steps: Vec<StepText>,
+    pub late_fee: Option<Cited>,
+    pub liability_cap: Option<Cited>,
+    pub refund: Option<Cited>,
+    pub refund_window: Option<Cited>,
 }
 
-#[derive(Clone, Debug)]
-pub struct RefundIr {
-    pub by_month: bool,
-    pub part_month_by_day: bool,
-    pub at: Cited,
-}
-
-#[derive(Clone, Debug)]
-pub struct RefundWindowIr {
-    pub duration: DurationM,
-    pub from: EventId,
-    pub at: Cited,
+/// Whether a local state is its rule's idle, a wait for a step, or done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateKind {
+    Idle,
+    Waiting(StepIx),
+    Done,
 }
 
 impl Automaton {
@@ -244,18 +455,105 @@ impl Automaton {
             .position(|e| e == name)
             .map(|i| EventId(i as u16))
     }
+
     pub fn event_name(&self, id: EventId) -> &str {
         self.events.get(id.0 as usize).map_or("?", String::as_str)
     }
-    pub fn step(&self, s: StepIx) -> &StepIr {
+
+    /// Step `s` (indices come from this automaton).
+    pub fn step(&self, s: StepIx) -> &Step {
         &self.steps[s.0 as usize]
     }
-    pub fn state(&self, s: StateId) -> &State {
-        &self.states[s.0 as usize]
+
+    /// Step `s`'s actions.
+    pub fn actions(&self, s: StepIx) -> &[Action] {
+        self.steps
+            .get(s.0 as usize)
+            .and_then(|st| self.actions.get(st.actions.range()))
+            .unwrap_or(&[])
     }
-    pub fn money_slots(&self) -> MoneySlots {
-        MoneySlots {
-            base: self.rules.len(),
+
+    /// An action's targets.
+    pub fn targets(&self, a: &Action) -> &[Target] {
+        self.targets.get(a.targets.range()).unwrap_or(&[])
+    }
+
+    /// Step `s`'s label, citation, quote, note and source position.
+    pub fn text(&self, s: StepIx) -> &StepText {
+        &self.text.steps[s.0 as usize]
+    }
+
+    /// Rule `r`'s stable name.
+    pub fn rule_name(&self, r: usize) -> &str {
+        self.text.rules.get(r).map_or("?", |t| t.name.as_str())
+    }
+
+    /// Rule `r`'s cure events.
+    pub fn cures(&self, r: usize) -> &[EventId] {
+        self.rules
+            .get(r)
+            .and_then(|rule| self.cures.get(rule.cures.range()))
+            .unwrap_or(&[])
+    }
+
+    /// The rules with an edge on event `e`, in rule order.
+    #[inline]
+    pub fn reacting(&self, e: usize) -> &[u16] {
+        match self.reacting.get(e) {
+            Some(span) => self.reacting_rules.get(span.range()).unwrap_or(&[]),
+            None => &[],
         }
+    }
+
+    /// The state effects of step `step` (empty unless a `will` step).
+    #[inline(always)]
+    pub fn step_effects(&self, step: StepIx) -> &[Fx] {
+        match self.fx_range.get(step.0 as usize) {
+            Some(span) => self.fx.get(span.range()).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    /// The step state `s` waits for.
+    #[inline]
+    pub fn waiting(&self, s: StateId) -> Option<StepIx> {
+        match self.waits.get(s.0 as usize) {
+            Some(&w) if w != NONE => Some(StepIx(w)),
+            _ => None,
+        }
+    }
+
+    /// Whether state `s` is an idle, a waiting or a done state.
+    pub fn state_kind(&self, s: StateId) -> StateKind {
+        if let Some(step) = self.waiting(s) {
+            return StateKind::Waiting(step);
+        }
+        let rule = self.state_rule.get(s.0 as usize).copied().unwrap_or(0);
+        match self.rules.get(usize::from(rule)) {
+            Some(r) if r.first_state == s => StateKind::Idle,
+            _ => StateKind::Done,
+        }
+    }
+
+    /// The event edges leaving state `s`.
+    pub fn edges_from(&self, s: StateId) -> &[EdgeOf] {
+        self.edges
+            .by_state
+            .get(s.0 as usize)
+            .and_then(|span| self.edges.list.get(span.range()))
+            .unwrap_or(&[])
+    }
+
+    /// Where the deadline edge of `s` leads.
+    pub fn deadline_target(&self, s: StateId) -> Option<StateId> {
+        match self.on_deadline.get(s.0 as usize) {
+            Some(&t) if t != NONE => Some(StateId(t)),
+            _ => None,
+        }
+    }
+
+    /// Number of local states.
+    pub fn state_count(&self) -> usize {
+        self.waits.len()
     }
 }

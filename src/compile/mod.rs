@@ -1,27 +1,64 @@
-//! Checked model → flat automaton IR, one [`Automaton`] per product ×
-//! billing mode.
+//! Checked model → the executable automaton, one [`Automaton`] per product
+//! × billing mode × reading.
 //!
 //! Which rules apply: every product rule whose billing filter holds the
 //! mode, and every general rule whose filter holds it unless the product has
 //! a rule with the same trigger for that mode that performs any of the same
 //! actions (专用条款 prevail where inconsistent; see
-//! [`crate::model::RuleM::general_applies`]). Money terms likewise: a product's late fee, liability cap,
-//! refund or refund window replaces the general one of the same kind; among
-//! several of one kind the first written is used.
+//! [`crate::model::RuleM::general_applies`]). Money terms likewise: a
+//! product's late fee, liability cap, refund or refund window replaces the
+//! general one of the same kind; among several of one kind the first
+//! written is used.
 //!
 //! Each rule becomes a chain of local states `idle → waiting(step 0) → … →
 //! done`; the trigger edge leaves `idle` (and `done`: a finished rule can run
 //! again), each `waiting` state has a deadline edge that fires its step, and
-//! every non-idle state has edges on the cure events back to `idle`.
+//! every non-idle state has edges on the cure events back to `idle`. The
+//! compiler lays this out directly in the flat tables of [`ir`], decides how
+//! each step is placed ([`Plan`]), turns each `will` step's actions into bit
+//! operations on the account's state ([`Fx`], through the [`Layout`]),
+//! computes how far each rule's steps reach ([`reach`]) and fingerprints the
+//! whole ([`fingerprint`]).
 
 pub mod dot;
+mod fingerprint;
 pub mod ir;
+pub mod layout;
+pub mod reach;
 
+pub use fingerprint::fingerprint;
 pub use ir::*;
+pub use layout::{Layout, MoneySlots, MAX_CAPABILITIES, MAX_RESOURCES};
 
 use crate::ast::Modality;
-use crate::model::{Agreement, Anchor, MoneyKindM, Product, RuleM, Target, Terms};
-use crate::vocab::{step_harms_customer, Billing, BUILTIN_EVENTS};
+use crate::calendar::Clock;
+use crate::model::{
+    Agreement, Anchor, MoneyKindM, MoneyM, Product, ResumeM, RuleM, Target, Terms, TimingKindM,
+    Unit,
+};
+use crate::vocab::{step_harms_customer, Billing, Reading, ResourceEffect, Verb, BUILTIN_EVENTS};
+
+/// Which automaton of a product to compile. More choices (account
+/// variants) join as fields; build one with [`Selection::default`] and the
+/// setters, so code written now keeps compiling.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Selection {
+    /// The billing mode; `None`: the product's first declared mode.
+    pub billing: Option<Billing>,
+    pub reading: Reading,
+}
+
+impl Selection {
+    pub fn billing(mut self, b: Billing) -> Selection {
+        self.billing = Some(b);
+        self
+    }
+    pub fn reading(mut self, r: Reading) -> Selection {
+        self.reading = r;
+        self
+    }
+}
 
 /// Why a product × billing cannot be compiled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -47,12 +84,9 @@ pub enum CompileError {
         count: usize,
         max: usize,
     },
+    #[error(transparent)]
+    Calendar(#[from] crate::calendar::CalendarError),
 }
-
-/// Most capabilities (3 bits each in a `u64`).
-pub const MAX_CAPABILITIES: usize = 21;
-/// Most resources (2 bits each in a `u32`).
-pub const MAX_RESOURCES: usize = 16;
 
 /// The rules that apply to `product` under `billing`, general ones first.
 pub fn applicable_rules<'a>(
@@ -81,7 +115,7 @@ pub fn applicable_rules<'a>(
 pub fn applicable_money<'a>(
     general: Option<&'a Terms>,
     product: &'a Product,
-) -> [Option<&'a crate::model::MoneyM>; 4] {
+) -> [Option<&'a MoneyM>; 4] {
     fn slot(k: &MoneyKindM) -> usize {
         match k {
             MoneyKindM::LateFee { .. } => 0,
@@ -242,19 +276,38 @@ fn not_yet_executable(
     None
 }
 
-fn bits_for(states: u32) -> u32 {
-    32 - (states.max(2) - 1).leading_zeros()
+/// Event names, interned as the compiler meets them.
+struct Events(Vec<String>);
+
+impl Events {
+    fn id(&mut self, name: &str) -> EventId {
+        match self.0.iter().position(|e| e == name) {
+            Some(i) => EventId(i as u16),
+            None => {
+                self.0.push(name.to_string());
+                EventId((self.0.len() - 1) as u16)
+            }
+        }
+    }
 }
 
-/// Compiles one product × billing mode.
+/// Compiles one product under `selection`.
 pub fn compile(
     agreement: &Agreement,
     product_id: &str,
-    billing: Billing,
+    selection: &Selection,
 ) -> Result<Automaton, CompileError> {
     let product = agreement
         .product(product_id)
         .ok_or_else(|| CompileError::UnknownProduct(product_id.to_string()))?;
+    let billing = match selection.billing {
+        Some(b) => b,
+        None => product
+            .billing
+            .first()
+            .copied()
+            .unwrap_or(Billing::Postpaid),
+    };
     if !product.billing.contains(&billing) {
         return Err(CompileError::BillingNotDeclared {
             product: product.id.clone(),
@@ -268,186 +321,367 @@ pub fn compile(
             feature,
         });
     }
-    let too_large = |what, count, max| CompileError::TooLarge {
-        product: product.id.clone(),
-        what,
-        count,
-        max,
-    };
-    if product.capabilities.len() > MAX_CAPABILITIES {
-        return Err(too_large(
-            "capabilities",
-            product.capabilities.len(),
-            MAX_CAPABILITIES,
-        ));
-    }
-    if product.resources.len() > MAX_RESOURCES {
-        return Err(too_large(
-            "resources",
-            product.resources.len(),
-            MAX_RESOURCES,
-        ));
-    }
-    let mut events: Vec<String> = BUILTIN_EVENTS.iter().map(|e| e.to_string()).collect();
+    let reading = selection.reading;
+    let mut events = Events(BUILTIN_EVENTS.iter().map(|e| e.to_string()).collect());
     for e in &product.events {
-        if !events.contains(e) {
-            events.push(e.clone());
-        }
+        events.id(e);
     }
-    let intern = |name: &str, events: &mut Vec<String>| -> EventId {
-        match events.iter().position(|e| e == name) {
-            Some(i) => EventId(i as u16),
-            None => {
-                events.push(name.to_string());
-                EventId((events.len() - 1) as u16)
+    let general = agreement.general.as_ref();
+    let rules_m = applicable_rules(general, product, billing);
+    if rules_m.len() > usize::from(u16::MAX) || events.0.len() > usize::from(u16::MAX) {
+        return Err(CompileError::TooLarge {
+            product: product.id.clone(),
+            what: "rules or events",
+            count: rules_m.len().max(events.0.len()),
+            max: usize::from(u16::MAX),
+        });
+    }
+    let layout = Layout::new(
+        rules_m.iter().map(|r| r.steps.len() as u32 + 2),
+        product.capabilities.len(),
+        product.resources.len(),
+    )
+    .map_err(
+        |layout::LayoutError::TooLarge { what, count, max }| CompileError::TooLarge {
+            product: product.id.clone(),
+            what,
+            count,
+            max,
+        },
+    )?;
+    let mut a = Automaton {
+        agreement: agreement.id.clone(),
+        version: agreement.version.clone(),
+        product: product.id.clone(),
+        billing,
+        reading,
+        zone: agreement.zone,
+        calendar: CalendarId {
+            name: agreement.calendar.clone(),
+            digest: 0,
+        },
+        workdays: agreement.workdays,
+        events: Vec::new(),
+        capabilities: product.capabilities.clone(),
+        resources: product.resources.clone(),
+        rules: Vec::new(),
+        waits: Vec::new(),
+        on_deadline: Vec::new(),
+        state_rule: Vec::new(),
+        edges: Edges::default(),
+        steps: Vec::new(),
+        plans: Vec::new(),
+        fx_range: Vec::new(),
+        fx: Vec::new(),
+        actions: Vec::new(),
+        targets: Vec::new(),
+        cures: Vec::new(),
+        reacting: Vec::new(),
+        reacting_rules: Vec::new(),
+        money: Money::default(),
+        safe_triggers: Vec::new(),
+        safe_events: Vec::new(),
+        layout,
+        text: Text {
+            agreement_title: agreement.title.clone(),
+            product_name: product.name.clone(),
+            ..Text::default()
+        },
+        fingerprint: Fingerprint::default(),
+    };
+    // per state: (event, target, flags) edges
+    let mut edges: Vec<Vec<EdgeOf>> = Vec::new();
+    for (ri, r) in rules_m.iter().enumerate() {
+        lower_rule(&mut a, &mut edges, &mut events, general, product, ri, r);
+    }
+    lower_money(&mut a, &mut events, general, product);
+    a.events = events.0;
+    a.edges = edge_tables(edges, a.events.len());
+    a.reacting = Vec::with_capacity(a.events.len());
+    for e in 0..a.events.len() {
+        let start = a.reacting_rules.len();
+        for (ri, r) in a.rules.iter().enumerate() {
+            let on_it = r.trigger.0 as usize == e
+                || a.cures
+                    .get(r.cures.range())
+                    .is_some_and(|c| c.iter().any(|x| x.0 as usize == e));
+            if on_it {
+                a.reacting_rules.push(ri as u16);
             }
         }
-    };
+        a.reacting.push(Span32::of(start..a.reacting_rules.len()));
+    }
+    let clock = Clock::with_calendar(a.zone, a.workdays);
+    a.calendar.digest = clock.calendar.digest();
+    a.plans = plans(&a.steps, clock.has_fast_path());
+    a.safe_triggers = a
+        .rules
+        .iter()
+        .map(|r| match reach::rule_reach(&a.steps, r, clock.calendar) {
+            Some(reach) if clock.has_fast_path() => reach.safe_triggers(clock.calendar),
+            _ => (1, 0),
+        })
+        .collect();
+    a.safe_events = (0..a.events.len())
+        .map(|e| {
+            a.reacting(e)
+                .iter()
+                .fold((i64::MIN, i64::MAX), |(lo, hi), &r| {
+                    let (from, until) = a
+                        .safe_triggers
+                        .get(usize::from(r))
+                        .copied()
+                        .unwrap_or((1, 0));
+                    (lo.max(from), hi.min(until))
+                })
+        })
+        .collect();
+    a.fingerprint = fingerprint(&a);
+    Ok(a)
+}
 
-    let rules_m = applicable_rules(agreement.general.as_ref(), product, billing);
-    let mut rules = Vec::new();
-    let mut steps = Vec::new();
-    let mut states = Vec::new();
-    let mut bit_offset = 0u32;
-    for (ri, r) in rules_m.iter().enumerate() {
-        let ri16 = ri as u16;
-        let trigger = intern(&r.trigger, &mut events);
-        let cures: Vec<EventId> = r
-            .cure
-            .as_ref()
-            .map(|c| c.events.iter().map(|e| intern(e, &mut events)).collect())
-            .unwrap_or_default();
-        let resume = match r.cure.as_ref().map(|c| &c.resume) {
-            Some(crate::model::ResumeM::All) => ResumeIr::All,
-            Some(crate::model::ResumeM::Listed(l)) => ResumeIr::Listed(l.clone()),
-            _ => ResumeIr::Nothing,
+/// Lays out rule `ri`: its local states, steps, actions, effects and edges.
+#[allow(clippy::too_many_arguments)]
+fn lower_rule(
+    a: &mut Automaton,
+    edges: &mut Vec<Vec<EdgeOf>>,
+    events: &mut Events,
+    general: Option<&Terms>,
+    product: &Product,
+    ri: usize,
+    r: &RuleM,
+) {
+    let trigger = events.id(&r.trigger);
+    let cures_start = a.cures.len();
+    if let Some(c) = &r.cure {
+        for e in &c.events {
+            let id = events.id(e);
+            a.cures.push(id);
+        }
+    }
+    let cures: Vec<EventId> = a.cures[cures_start..].to_vec();
+    let resume = match r.cure.as_ref().map(|c| &c.resume) {
+        Some(ResumeM::All) => a.layout.all_caps(),
+        Some(ResumeM::Listed(l)) => l
+            .iter()
+            .fold(0, |m, &i| m | Layout::cap_field(usize::from(i))),
+        _ => 0,
+    };
+    let first_step = a.steps.len() as u32;
+    let timing = |t: &crate::model::TimingM| TimingIr {
+        kind: t.kind,
+        duration: t.duration,
+        anchor: match t.anchor {
+            // (`not_yet_executable` refuses event anchors above)
+            Anchor::Trigger | Anchor::Event(_) => AnchorIr::Trigger,
+            Anchor::Step(j) => AnchorIr::Step(StepIx(first_step + j as u32)),
+        },
+    };
+    for s in &r.steps {
+        let actions_start = a.actions.len();
+        let fx_start = a.fx.len();
+        for act in &s.actions {
+            let targets = product_targets(general, product, r, &act.targets);
+            let t_start = a.targets.len();
+            a.targets.extend(targets.iter().copied());
+            a.actions.push(Action {
+                verb: act.verb,
+                targets: Span32::of(t_start..a.targets.len()),
+            });
+            if s.modality == Modality::Will {
+                a.fx.extend(action_fx(act.verb, &targets));
+            }
+        }
+        let harmful = step_harms_customer(s.modality, s.actions.iter().map(|x| x.verb));
+        a.steps.push(Step {
+            rule: ri as u16,
+            timing: timing(&s.timing),
+            alternative: s.alternative.as_ref().map(timing),
+            modality: s.modality,
+            harmful,
+            late: harmful && a.reading == Reading::CustomerSafe,
+            terminates: s.modality == Modality::Will
+                && s.actions.iter().any(|x| x.verb.info().terminates),
+            actions: Span32::of(actions_start..a.actions.len()),
+        });
+        a.fx_range.push(Span32::of(fx_start..a.fx.len()));
+        a.text.steps.push(StepText {
+            label: s.label.clone(),
+            cite: s.cite.clone(),
+            quote: s.quote.clone(),
+            note: s.note.clone(),
+            file: s.origin.file.clone(),
+            line: s.origin.line,
+        });
+    }
+    let n = r.steps.len() as u32;
+    let base = a.waits.len() as u32;
+    let idle = StateId(base);
+    let done = StateId(base + n + 1);
+    let waiting = |k: u32| StateId(base + 1 + k);
+    let start = EdgeOf {
+        event: trigger,
+        target: if n == 0 { done } else { waiting(0) },
+        flags: EdgeHot::PRESENT | EdgeHot::SETS_ANCHOR,
+    };
+    let cure_edges: Vec<EdgeOf> = cures
+        .iter()
+        .map(|&event| EdgeOf {
+            event,
+            target: idle,
+            flags: EdgeHot::PRESENT | EdgeHot::RESUMES,
+        })
+        .collect();
+    // idle: only the trigger
+    a.waits.push(NONE);
+    a.on_deadline.push(NONE);
+    edges.push(vec![start]);
+    for k in 0..n {
+        a.waits.push(first_step + k);
+        a.on_deadline
+            .push(if k + 1 == n { done.0 } else { waiting(k + 1).0 });
+        edges.push(cure_edges.clone());
+    }
+    // done: cured back to idle, or started again by a new trigger
+    a.waits.push(NONE);
+    a.on_deadline.push(NONE);
+    let mut done_edges = cure_edges;
+    if !cures.contains(&trigger) {
+        done_edges.push(start);
+    }
+    edges.push(done_edges);
+    a.state_rule
+        .extend(std::iter::repeat_n(ri as u16, (n + 2) as usize));
+    a.rules.push(Rule {
+        trigger,
+        cures: Span32::of(cures_start..a.cures.len()),
+        resume,
+        first_state: idle,
+        state_count: n + 2,
+        first_step,
+        step_count: n,
+    });
+    a.text.rules.push(RuleText {
+        name: r.name.clone(),
+        general: r.general,
+        file: r.origin.file.clone(),
+        line: r.origin.line,
+    });
+}
+
+/// The state effect of one action of a `will` step (the checker wrote out
+/// its targets: an empty list acts on nothing).
+fn action_fx(verb: Verb, targets: &[Target]) -> Option<Fx> {
+    let info = verb.info();
+    if info.terminates {
+        return Some(Fx::Terminate);
+    }
+    if let Some(effect) = info.resource_after {
+        let mask = targets.iter().fold(0u32, |m, t| match t {
+            Target::Resource(i) => m | Layout::res_field(usize::from(*i)),
+            Target::Capability(_) => m,
+        });
+        return Some(match effect {
+            ResourceEffect::Purge => Fx::Purge(mask),
+            ResourceEffect::Release => Fx::Release(mask),
+        });
+    }
+    let after = info.capability_after?;
+    let caps = targets.iter().filter_map(|t| match t {
+        Target::Capability(i) => Some(usize::from(*i)),
+        Target::Resource(_) => None,
+    });
+    let (mask, value) = Layout::caps_set(caps, after);
+    Some(Fx::Caps { mask, value })
+}
+
+/// The per-state edge lists and, when it fits, the dense table.
+fn edge_tables(per_state: Vec<Vec<EdgeOf>>, events: usize) -> Edges {
+    let states = per_state.len();
+    let mut e = Edges {
+        by_state: Vec::with_capacity(states),
+        list: Vec::new(),
+        dense: Vec::new(),
+        states,
+    };
+    for list in &per_state {
+        let start = e.list.len();
+        // the first edge of an event wins, as in a search
+        for x in list {
+            if !e.list[start..].iter().any(|y| y.event == x.event) {
+                e.list.push(*x);
+            }
+        }
+        e.by_state.push(Span32::of(start..e.list.len()));
+    }
+    let fits = states
+        .checked_mul(events)
+        .filter(|n| *n <= MAX_EDGE_ENTRIES)
+        .is_some()
+        && states < (1 << 28);
+    if fits {
+        let mut dense = vec![0u32; states * events];
+        for (s, span) in e.by_state.iter().enumerate() {
+            for x in &e.list[span.range()] {
+                if let Some(w) = dense.get_mut(usize::from(x.event.0) * states + s) {
+                    *w = (x.target.0 + 1) << 3 | u32::from(x.flags);
+                }
+            }
+        }
+        e.dense = dense;
+    }
+    e
+}
+
+/// How each step is placed. `fixed_zone`: whether the clock has a constant
+/// UTC offset (calendar-day steps get [`Plan::CalendarDays`] only then).
+fn plans(steps: &[Step], fixed_zone: bool) -> Vec<Plan> {
+    let mut plans: Vec<Plan> = Vec::with_capacity(steps.len());
+    for s in steps {
+        let t = &s.timing;
+        let unit: Option<i64> = match (t.kind, t.duration.unit) {
+            _ if s.alternative.is_some() => None,
+            (TimingKindM::At, _) => Some(0),
+            (TimingKindM::After, Unit::Minutes) => Some(60),
+            (TimingKindM::After, Unit::Hours) => Some(3600),
+            (TimingKindM::After, Unit::Days) => Some(86_400),
+            _ => None,
         };
-        let first_step = steps.len() as u32;
-        let timing = |t: &crate::model::TimingM| TimingIr {
-            kind: t.kind,
-            duration: t.duration,
-            anchor: match t.anchor {
-                // (`not_yet_executable` refuses event anchors above)
-                Anchor::Trigger | Anchor::Event(_) => AnchorIr::Trigger,
-                Anchor::Step(j) => AnchorIr::Step(StepIx(first_step + j as u32)),
+        let secs = unit.and_then(|u| u.checked_mul(i64::from(t.duration.count)));
+        let base = match t.anchor {
+            AnchorIr::Trigger => Some(0),
+            // a step anchors only on an earlier step of its rule
+            AnchorIr::Step(j) => match plans.get(j.0 as usize) {
+                Some(Plan::Offset(o)) => Some(*o),
+                _ => None,
             },
         };
-        for s in &r.steps {
-            let verbs = s.actions.iter().map(|a| a.verb);
-            steps.push(StepIr {
-                rule: ri16,
-                timing: timing(&s.timing),
-                alternative: s.alternative.as_ref().map(timing),
-                modality: s.modality,
-                actions: s
-                    .actions
-                    .iter()
-                    .map(|a| ActionIr {
-                        verb: a.verb,
-                        targets: product_targets(
-                            agreement.general.as_ref(),
-                            product,
-                            r,
-                            &a.targets,
-                        ),
-                    })
-                    .collect(),
-                harmful: step_harms_customer(s.modality, verbs),
-                terminates: s.modality == Modality::Will
-                    && s.actions.iter().any(|a| a.verb.info().terminates),
-                cite: s.cite.clone(),
-                quote: s.quote.clone(),
-                note: s.note.clone(),
-                label: s.label.clone(),
-                file: s.origin.file.clone(),
-                line: s.origin.line,
-            });
-        }
-        let n = r.steps.len() as u32;
-        let base = states.len() as u32;
-        let state_count = n + 2;
-        let idle = StateId(base);
-        let done = StateId(base + n + 1);
-        let waiting = |k: u32| StateId(base + 1 + k);
-        let first_target = if n == 0 { done } else { waiting(0) };
-        let cure_edges = |resume: &ResumeIr| -> Vec<Edge> {
-            cures
-                .iter()
-                .map(|&e| Edge {
-                    event: Some(e),
-                    target: idle,
-                    effects: vec![Effect::Resume(resume.clone())],
-                })
-                .collect()
-        };
-        let start = Edge {
-            event: Some(trigger),
-            target: first_target,
-            effects: vec![Effect::SetAnchor],
-        };
-        // idle: only the trigger
-        states.push(State {
-            rule: ri16,
-            kind: StateKind::Idle,
-            on_event: vec![start.clone()],
-            on_deadline: None,
+        let calendar_days = fixed_zone
+            && s.alternative.is_none()
+            && t.kind == TimingKindM::After
+            && t.duration.unit == Unit::CalendarDays
+            && t.duration.count > 0;
+        plans.push(match (base, secs) {
+            (Some(b), Some(x)) => b.checked_add(x).map_or(Plan::General, Plan::Offset),
+            (Some(b), None) if calendar_days => Plan::CalendarDays {
+                base: b,
+                days: i64::from(t.duration.count),
+            },
+            _ => Plan::General,
         });
-        for k in 0..n {
-            let step = StepIx(first_step + k);
-            let next = if k + 1 == n { done } else { waiting(k + 1) };
-            states.push(State {
-                rule: ri16,
-                kind: StateKind::Waiting(step),
-                on_event: cure_edges(&resume),
-                on_deadline: Some(Edge {
-                    event: None,
-                    target: next,
-                    effects: vec![Effect::Fire(step)],
-                }),
-            });
-        }
-        // done: cured back to idle, or started again by a new trigger
-        let mut done_edges = cure_edges(&resume);
-        if !cures.contains(&trigger) {
-            done_edges.push(start);
-        }
-        states.push(State {
-            rule: ri16,
-            kind: StateKind::Done,
-            on_event: done_edges,
-            on_deadline: None,
-        });
-        let bits = bits_for(state_count);
-        rules.push(RuleIr {
-            name: r.name.clone(),
-            trigger,
-            cures,
-            resume,
-            first_state: idle,
-            state_count,
-            first_step,
-            step_count: n,
-            bit_offset,
-            bits,
-            slot: ri,
-            general: r.general,
-            file: r.origin.file.clone(),
-            line: r.origin.line,
-        });
-        bit_offset += bits;
     }
-    if bit_offset > 64 {
-        return Err(too_large("rule states (bits)", bit_offset as usize, 64));
-    }
+    plans
+}
 
-    let [late, cap, refund, window] = applicable_money(agreement.general.as_ref(), product);
-    let cited = |m: &crate::model::MoneyM| Cited {
+/// The money terms in force, their citations in the side table.
+fn lower_money(a: &mut Automaton, events: &mut Events, general: Option<&Terms>, product: &Product) {
+    let [late, cap, refund, window] = applicable_money(general, product);
+    let cited = |m: &MoneyM| Cited {
         cite: m.cite.clone(),
         quote: m.quote.clone(),
         file: m.origin.file.clone(),
         line: m.origin.line,
     };
-    let mut money = MoneyIr::default();
     if let Some(m) = late {
         if let MoneyKindM::LateFee {
             rate,
@@ -456,14 +690,14 @@ pub fn compile(
             rounding,
         } = &m.kind
         {
-            money.late_fee = Some(LateFeeIr {
+            a.money.late_fee = Some(LateFee {
                 rate: *rate,
                 per: *per,
                 from: *from,
                 rounding: *rounding,
                 modality: m.modality,
-                at: cited(m),
             });
+            a.text.late_fee = Some(cited(m));
         }
     }
     if let Some(m) = cap {
@@ -473,7 +707,10 @@ pub fn compile(
             MoneyKindM::LiabilityCapAmount { amount, .. } => Some(CapKindIr::Amount(*amount)),
             _ => None,
         };
-        money.liability_cap = kind.map(|kind| CapIr { kind, at: cited(m) });
+        if kind.is_some() {
+            a.money.liability_cap = kind;
+            a.text.liability_cap = Some(cited(m));
+        }
     }
     if let Some(m) = refund {
         if let MoneyKindM::Refund {
@@ -482,50 +719,20 @@ pub fn compile(
             ..
         } = &m.kind
         {
-            money.refund = Some(RefundIr {
+            a.money.refund = Some(RefundIr {
                 by_month: *by_month,
                 part_month_by_day: *part_month_by_day,
-                at: cited(m),
             });
+            a.text.refund = Some(cited(m));
         }
     }
     if let Some(m) = window {
         if let MoneyKindM::RefundWindow { duration, from, .. } = &m.kind {
-            let from = intern(from, &mut events);
-            money.refund_window = Some(RefundWindowIr {
+            a.money.refund_window = Some(RefundWindowIr {
                 duration: *duration,
-                from,
-                at: cited(m),
+                from: events.id(from),
             });
+            a.text.refund_window = Some(cited(m));
         }
     }
-
-    let mut reacting: Vec<Vec<u16>> = vec![Vec::new(); events.len()];
-    for r in &rules {
-        let mut evs = vec![r.trigger];
-        evs.extend(r.cures.iter().copied());
-        evs.sort_by_key(|e| e.0);
-        evs.dedup();
-        for e in evs {
-            reacting[e.0 as usize].push(states[r.first_state.0 as usize].rule);
-        }
-    }
-    let slot_count = rules.len() + MoneySlots::COUNT;
-    Ok(Automaton {
-        agreement: agreement.id.clone(),
-        agreement_title: agreement.title.clone(),
-        product: product.id.clone(),
-        product_name: product.name.clone(),
-        billing,
-        zone: agreement.zone,
-        events,
-        capabilities: product.capabilities.clone(),
-        resources: product.resources.clone(),
-        rules,
-        steps,
-        states,
-        reacting,
-        money,
-        slot_count,
-    })
 }

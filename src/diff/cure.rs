@@ -15,8 +15,13 @@ use std::collections::BTreeSet;
 fn cures_of(m: &Machine, trigger: &str) -> Vec<String> {
     m.ir.rules
         .iter()
-        .filter(|r| m.ir.event_name(r.trigger) == trigger)
-        .flat_map(|r| r.cures.iter().map(|c| m.ir.event_name(*c).to_string()))
+        .enumerate()
+        .filter(|(_, r)| m.ir.event_name(r.trigger) == trigger)
+        .flat_map(|(ri, _)| {
+            m.ir.cures(ri)
+                .iter()
+                .map(|c| m.ir.event_name(*c).to_string())
+        })
         .collect()
 }
 

@@ -108,7 +108,8 @@ pub fn run(m: &Machine, events: &[ProbeEvent], horizon: i64) -> Result<Run, Eval
 
 /// The state of an account by name.
 pub fn end_state(m: &Machine, st: &AccountState) -> Result<EndState, EvalError> {
-    let status = m.status(st, st.now)?;
+    // an account no event reached has seen no instant: any accepted one will do
+    let status = m.status(st, st.now().max(crate::compile::layout::FIRST))?;
     Ok(EndState {
         service: Some(status.service),
         capabilities: m
@@ -132,10 +133,11 @@ pub fn end_state(m: &Machine, st: &AccountState) -> Result<EndState, EvalError> 
 /// One comparable act per action of a fired step.
 pub fn acts_of(m: &Machine, f: &Fired) -> Vec<Act> {
     let s = m.ir.step(f.step);
-    s.actions
+    let text = m.ir.text(f.step);
+    m.ir.actions(f.step)
         .iter()
         .map(|a| {
-            let mut targets = m.target_names(&a.targets);
+            let mut targets = m.target_names(m.ir.targets(a));
             targets.sort();
             targets.dedup();
             Act {
@@ -146,9 +148,9 @@ pub fn acts_of(m: &Machine, f: &Fired) -> Vec<Act> {
                 window: f.window,
                 readings: f.readings,
                 cite: Citation {
-                    section: s.cite.clone(),
-                    file: s.file.clone(),
-                    line: s.line,
+                    section: text.cite.clone(),
+                    file: text.file.clone(),
+                    line: text.line,
                 },
             }
         })

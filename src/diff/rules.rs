@@ -104,13 +104,15 @@ pub(super) fn rule_cite(m: &Machine, label: &str, trigger: &str) -> String {
     let secs: Vec<String> =
         m.ir.rules
             .iter()
-            .filter(|r| m.ir.event_name(r.trigger) == trigger)
-            .filter_map(|r| {
-                let s = m.ir.steps.get(r.first_step as usize)?;
+            .enumerate()
+            .filter(|(_, r)| m.ir.event_name(r.trigger) == trigger)
+            .filter_map(|(ri, r)| {
+                let s = m.ir.text.steps.get(r.first_step as usize)?;
+                let rule = m.ir.text.rules.get(ri)?;
                 Some(
                     s.cite
                         .as_deref()
-                        .map_or_else(|| format!("{}:{}", r.file, r.line), section),
+                        .map_or_else(|| format!("{}:{}", rule.file, rule.line), section),
                 )
             })
             .collect();

@@ -67,7 +67,7 @@ fn state_candidates(
     }
     for w in &st.windows {
         if w.start <= at && w.end.is_none_or(|e| at <= e) {
-            for a in &m.ir.step(w.step).actions {
+            for a in m.ir.actions(w.step) {
                 out.push(Expectation::Window { at, verb: a.verb });
             }
         }

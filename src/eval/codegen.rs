@@ -19,11 +19,10 @@
 //! (one definition of "purged data stays purged") and
 //! `clausec::compile::StepIx`.
 
-use super::hot::{EdgeHot, Fx, Plan};
 use super::Machine;
 use super::EPOCH_BASE;
 use crate::calendar::{FAST_FROM, FAST_UNTIL};
-use crate::compile::{ResumeIr, StateId, StateKind, StepIx};
+use crate::compile::{EdgeHot, Fx, Plan, StateId, StateKind, StepIx};
 use std::fmt::Write;
 
 /// The module's source. `origin` is written into its header (where the
@@ -86,7 +85,7 @@ impl Gen<'_> {
             ir.agreement,
             ir.product,
             ir.billing.name(),
-            self.m.reading.name()
+            self.m.ir.reading.name()
         );
         w!(self, "//!");
         w!(
@@ -129,15 +128,16 @@ impl Gen<'_> {
         }
     }
 
-    /// `(caps type, resources type)`: 3 bits per capability, 2 per resource
-    /// (as `AccountState::caps` and `AccountState::resources`).
+    /// `(caps type, resources type)`: the smallest integers that hold the
+    /// layout's capability and resource fields.
     fn field_types(&self) -> (&'static str, &'static str) {
-        // `AccountState::resources` is a u32: a machine has at most 16
-        let res = match Self::uint(2 * self.m.ir.resources.len()) {
+        let layout = &self.m.ir.layout;
+        // the layout keeps resources in a u32 (at most 16 of them)
+        let res = match Self::uint(layout.res_bits()) {
             "u64" => "u32",
             t => t,
         };
-        (Self::uint(3 * self.m.ir.capabilities.len()), res)
+        (Self::uint(layout.cap_bits()), res)
     }
 
     /// The waiting mask's type: one bit per rule.
@@ -378,7 +378,7 @@ impl Gen<'_> {
         for r in 0..self.rules() {
             let waits: Vec<String> = self
                 .locals(r)
-                .filter(|(_, sid)| self.m.hot.waiting(*sid).is_some())
+                .filter(|(_, sid)| self.m.ir.waiting(*sid).is_some())
                 .map(|(l, _)| l.to_string())
                 .collect();
             if !waits.is_empty() {
@@ -416,12 +416,13 @@ impl Gen<'_> {
             w!(self, "        Ok(match self.local[{r}] {{");
             let locals: Vec<_> = self.locals(r).collect();
             for (l, sid) in locals {
-                let state = m.ir.state(sid);
                 // a waiting state always has its deadline edge (src/compile)
-                let (StateKind::Waiting(step), Some(_)) = (state.kind, &state.on_deadline) else {
+                let (StateKind::Waiting(step), Some(_)) =
+                    (m.ir.state_kind(sid), m.ir.deadline_target(sid))
+                else {
                     continue;
                 };
-                match m.hot.plans.get(step.0 as usize).copied() {
+                match m.ir.plans.get(step.0 as usize).copied() {
                     Some(Plan::CalendarDays { base, days }) => {
                         let off = m.clock.fixed_offset().unwrap_or(0);
                         let (ff, fu) = (FAST_FROM, FAST_UNTIL);
@@ -480,15 +481,15 @@ impl Gen<'_> {
             w!(self, "        match self.local[{r}] {{");
             let locals: Vec<_> = self.locals(r).collect();
             for (l, sid) in locals {
-                let state = m.ir.state(sid);
-                let (StateKind::Waiting(step), Some(edge)) = (state.kind, &state.on_deadline)
+                let (StateKind::Waiting(step), Some(target_id)) =
+                    (m.ir.state_kind(sid), m.ir.deadline_target(sid))
                 else {
                     continue;
                 };
-                let target = self.local_of(r, edge.target.0);
+                let target = self.local_of(r, target_id.0);
                 w!(self, "            {l} => {{");
                 w!(self, "                out({}, at);", step.0);
-                for &fx in m.hot.step_effects(step) {
+                for &fx in m.ir.step_effects(step) {
                     match fx {
                         Fx::Caps { mask, value } => w!(
                             self,
@@ -507,7 +508,7 @@ impl Gen<'_> {
                     }
                 }
                 w!(self, "                self.local[{r}] = {target};");
-                if m.hot.waiting(edge.target).is_none() {
+                if m.ir.waiting(target_id).is_none() {
                     w!(self, "                self.waiting &= !{:#x};", 1u64 << r);
                 }
                 w!(self, "            }}");
@@ -633,7 +634,7 @@ impl Gen<'_> {
     fn never_early(&self, r: usize) -> bool {
         self.m.ir.rules[r].steps().all(|k| {
             matches!(
-                self.m.hot.plans.get(k as usize),
+                self.m.ir.plans.get(k as usize),
                 Some(Plan::Offset(_) | Plan::CalendarDays { .. })
             )
         })
@@ -655,7 +656,7 @@ impl Gen<'_> {
     fn stop_if_terminated(&self, r: usize, exit: &str) -> String {
         let terminates = self.m.ir.rules[r]
             .steps()
-            .any(|k| self.m.hot.step_effects(StepIx(k)).contains(&Fx::Terminate));
+            .any(|k| self.m.ir.step_effects(StepIx(k)).contains(&Fx::Terminate));
         if terminates {
             format!(" if self.terminated {{ self.next_due = NONE; {exit}; }}")
         } else {
@@ -712,9 +713,10 @@ impl Gen<'_> {
         w!(self, "        if self.terminated {{ return Ok(()); }}");
         w!(self, "        match ev {{");
         for (e, name) in ir.events.iter().enumerate() {
-            let Some(reacting) = ir.reacting.get(e).filter(|r| !r.is_empty()) else {
+            let reacting = ir.reacting(e);
+            if reacting.is_empty() {
                 continue;
-            };
+            }
             w!(self, "            {e} => {{ // {name}");
             // Placements that may fail are tried before anything changes,
             // as the machine does.
@@ -723,8 +725,8 @@ impl Gen<'_> {
                 let starting: Vec<String> = self
                     .locals(r)
                     .filter(|(_, sid)| {
-                        m.hot
-                            .edge(ir, *sid, e)
+                        m.ir.edges
+                            .get(sid.0, e)
                             .is_some_and(|x| x.flags & EdgeHot::SETS_ANCHOR != 0)
                     })
                     .map(|(l, _)| l.to_string())
@@ -734,14 +736,11 @@ impl Gen<'_> {
                 // fixed offsets cannot fail; calendar days only off the fast span
                 let general: Vec<u32> = steps
                     .clone()
-                    .filter(|k| !m.hot.plans.get(*k as usize).is_some_and(|p| p.is_point()))
+                    .filter(|k| !m.ir.plans.get(*k as usize).is_some_and(|p| p.is_point()))
                     .collect();
                 let calendar: Vec<u32> = steps
                     .filter(|k| {
-                        matches!(
-                            m.hot.plans.get(*k as usize),
-                            Some(Plan::CalendarDays { .. })
-                        )
+                        matches!(m.ir.plans.get(*k as usize), Some(Plan::CalendarDays { .. }))
                     })
                     .collect();
                 let checks = !general.is_empty() || !calendar.is_empty();
@@ -795,36 +794,33 @@ impl Gen<'_> {
                 let mut may_wait = false;
                 let locals: Vec<_> = self.locals(r).collect();
                 for (l, sid) in locals {
-                    let Some(edge) = m.hot.edge(ir, sid, e) else {
-                        may_wait |= m.hot.waiting(sid).is_some();
+                    let Some(edge) = m.ir.edges.get(sid.0, e) else {
+                        may_wait |= m.ir.waiting(sid).is_some();
                         continue;
                     };
-                    may_wait |= m.hot.waiting(StateId(edge.target)).is_some();
+                    may_wait |= m.ir.waiting(StateId(edge.target)).is_some();
                     let mut body = String::new();
-                    if m.hot.waiting(sid).is_some() {
+                    if m.ir.waiting(sid).is_some() {
                         body.push_str("full = true; ");
                     }
                     if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
                         let _ = write!(body, "self.anchor[{r}] = h; ");
                     }
                     if edge.flags & EdgeHot::RESUMES != 0 {
-                        match &ir.rules[r].resume {
-                            ResumeIr::Nothing => {}
-                            ResumeIr::All => body.push_str("self.caps = 0; "),
-                            ResumeIr::Listed(caps) => {
-                                let mask = caps.iter().fold(0u64, |m, &i| {
-                                    m | 7u64.checked_shl(3 * u32::from(i)).unwrap_or(0)
-                                });
-                                let _ = write!(body, "self.caps &= !{mask:#x}; ");
-                            }
+                        // every field active again: the whole word is 0
+                        let mask = ir.rules[r].resume;
+                        if mask == ir.layout.all_caps() && mask != 0 {
+                            body.push_str("self.caps = 0; ");
+                        } else if mask != 0 {
+                            let _ = write!(body, "self.caps &= !{mask:#x}; ");
                         }
                     }
                     let target = self.local_of(r, edge.target);
                     let _ = write!(body, "self.local[{r}] = {target};");
                     let bit = 1u64 << r;
                     match (
-                        m.hot.waiting(sid).is_some(),
-                        m.hot.waiting(StateId(edge.target)).is_some(),
+                        m.ir.waiting(sid).is_some(),
+                        m.ir.waiting(StateId(edge.target)).is_some(),
                     ) {
                         (true, false) => {
                             let _ = write!(body, " self.waiting &= !{bit:#x};");
@@ -834,10 +830,10 @@ impl Gen<'_> {
                         }
                         _ => {}
                     }
-                    if let Some(step) = m.hot.waiting(StateId(edge.target)) {
+                    if let Some(step) = m.ir.waiting(StateId(edge.target)) {
                         waits = true;
                         from_now &= edge.flags & EdgeHot::SETS_ANCHOR != 0 && self.never_early(r);
-                        let plan = m.hot.plans.get(step.0 as usize);
+                        let plan = m.ir.plans.get(step.0 as usize);
                         at_once &= plan == Some(&Plan::Offset(0));
                         later &= matches!(
                             plan,

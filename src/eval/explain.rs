@@ -49,7 +49,6 @@ pub fn explain(m: &Machine, events: &[TimelineEvent], e: &Evaluation, style: Sty
         });
     }
     for f in &e.actions {
-        let s = m.ir.step(f.step);
         for a in m.action_reports(f) {
             let mut what = match a.modality.as_str() {
                 "will" => format!("{} {}", a.action, a.targets.join(", ")),
@@ -67,7 +66,7 @@ pub fn explain(m: &Machine, events: &[TimelineEvent], e: &Evaluation, style: Sty
             lines.push(Line {
                 at: f.at,
                 what,
-                place: format!("{}:{}", s.file, s.line),
+                place: format!("{}:{}", m.ir.text(f.step).file, m.ir.text(f.step).line),
                 cite: a.cite.clone().map(|c| format!("§{c}")).unwrap_or_default(),
                 quote: quoted(&a.quote),
             });

@@ -6,32 +6,13 @@
 //! once`, `before`). A `will terminate` step ends everything: nothing fires
 //! after it and further events are ignored.
 
-use super::hot::{EdgeHot, Fx, Hot, Plan};
 use super::money;
 use super::types::*;
 use crate::calendar::{CalendarError, Clock};
-use crate::compile::{
-    AnchorIr, Automaton, MoneySlots, ResumeIr, StateId, StateKind, StepIx, TimingIr,
-};
-use crate::model::{CapabilityState, ResourceState, ServiceState, TimingKindM};
-use crate::vocab::{CapState, Reading};
-
-/// The 3-bit code of a capability state in [`AccountState::caps`].
-pub(super) fn cap_code(c: CapState) -> u64 {
-    match c {
-        CapState::Active => 0,
-        CapState::Suspended => 1,
-        CapState::Frozen => 2,
-        CapState::Forbidden => 3,
-        CapState::ReadOnly => 4,
-        CapState::Stopped => 5,
-    }
-}
-
-/// The capability state of a 3-bit code (`None`: no state has it).
-pub(super) fn cap_of_code(b: u64) -> Option<CapState> {
-    CapState::ALL.into_iter().find(|c| cap_code(*c) == b)
-}
+use crate::compile::layout::{self, amount_slots, Layout, MoneySlots};
+use crate::compile::{AnchorIr, Automaton, EdgeHot, Fx, Plan, StateId, StepIx, TimingIr};
+use crate::model::{CapabilityState, ServiceState, TimingKindM};
+use crate::vocab::CapState;
 
 /// How a capability state reads in reports: a frozen or stopped
 /// capability reads `suspended`.
@@ -119,62 +100,43 @@ pub struct Placement {
     pub window: Option<[i64; 2]>,
 }
 
-/// One selected product × billing under one reading.
+/// One compiled automaton (a product × billing mode × reading) ready to
+/// run accounts.
 #[derive(Clone, Debug)]
 pub struct Machine {
-    /// The automaton (read it freely; `Machine::new` derives `reach` from it).
+    /// The automaton (read it freely: names, rules, steps, the layout).
     pub ir: Automaton,
-    pub reading: Reading,
     pub(crate) clock: Clock,
-    /// Per rule: the triggers from which every placement surely succeeds
-    /// (inclusive; empty when `from > until`), from how far its steps land
-    /// (see [`super::reach`]); outside it placements are checked first.
-    safe_triggers: Vec<(i64, i64)>,
-    /// Per event: the instants at which every rule the event reacts in is
-    /// safe (the intersection of their `safe_triggers`), so the pre-check
-    /// is skipped with two comparisons.
-    safe_events: Vec<(i64, i64)>,
-    /// The hot path's flat tables, derived from `ir` (see [`super::hot`]).
-    pub(super) hot: Hot,
 }
 
 impl Machine {
-    pub fn new(ir: Automaton, reading: Reading) -> Result<Machine, crate::calendar::CalendarError> {
-        let clock = Clock::new(ir.zone)?;
-        let safe_triggers: Vec<(i64, i64)> = ir
-            .rules
-            .iter()
-            .map(|r| match super::reach::rule_reach(&ir, r, clock.calendar) {
-                Some(reach) if clock.has_fast_path() => reach.safe_triggers(clock.calendar),
-                _ => (1, 0),
-            })
-            .collect();
-        let hot = Hot::new(&ir, clock.has_fast_path());
-        let safe_events = ir
-            .reacting
-            .iter()
-            .map(|rules| {
-                rules.iter().fold((i64::MIN, i64::MAX), |(lo, hi), &r| {
-                    let (from, until) =
-                        safe_triggers.get(usize::from(r)).copied().unwrap_or((1, 0));
-                    (lo.max(from), hi.min(until))
-                })
-            })
-            .collect();
-        Ok(Machine {
-            ir,
-            reading,
-            clock,
-            safe_triggers,
-            safe_events,
-            hot,
-        })
+    pub fn new(ir: Automaton) -> Result<Machine, crate::calendar::CalendarError> {
+        let clock = Clock::with_calendar(ir.zone, ir.workdays);
+        Ok(Machine { ir, clock })
+    }
+
+    /// The fingerprint of the automaton (what its account states record).
+    pub fn fingerprint(&self) -> crate::compile::Fingerprint {
+        self.ir.fingerprint
+    }
+
+    /// What this machine runs, in words: `agreement version / product
+    /// (billing), reading`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} / {} ({}), reading {}",
+            self.ir.agreement,
+            self.ir.version,
+            self.ir.product,
+            self.ir.billing.name(),
+            self.ir.reading.name()
+        )
     }
 
     /// Whether placing rule `r`'s steps from `trigger` might fail, so they
     /// must be placed before the event changes anything.
     fn placement_may_fail(&self, r: usize, trigger: i64) -> bool {
-        match self.safe_triggers.get(r) {
+        match self.ir.safe_triggers.get(r) {
             Some(&(from, until)) => trigger < from || trigger > until,
             None => true,
         }
@@ -182,37 +144,124 @@ impl Machine {
 
     /// A fresh account: every rule idle, everything active and retained.
     pub fn new_account(&self) -> AccountState {
-        let mut slots = vec![UNSET; self.ir.slot_count].into_boxed_slice();
-        let m = self.ir.money_slots();
-        slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
-        slots[m.at(MoneySlots::ENDED)] = i64::MAX;
         AccountState {
+            fingerprint: self.ir.fingerprint,
             state: 0,
             caps: 0,
             resources: 0,
             flags: 0,
             now: i64::MIN,
             next_due: i64::MAX,
-            slots,
+            slots: self.ir.layout.fresh_slots(),
+            checked: Some(self.ir.fingerprint),
         }
     }
 
     /// Resets an account to the fresh state without reallocating.
     pub fn reset(&self, st: &mut AccountState) {
-        if st.slots.len() != self.ir.slot_count {
+        if st.slots.len() != self.ir.layout.slots {
             *st = self.new_account();
             return;
         }
-        st.slots.fill(UNSET);
-        let m = self.ir.money_slots();
-        st.slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
-        st.slots[m.at(MoneySlots::ENDED)] = i64::MAX;
+        st.slots.copy_from_slice(&self.ir.layout.fresh_slots());
+        st.fingerprint = self.ir.fingerprint;
+        st.checked = Some(self.ir.fingerprint);
         st.state = 0;
         st.caps = 0;
         st.resources = 0;
         st.flags = 0;
         st.now = i64::MIN;
         st.next_due = i64::MAX;
+    }
+
+    /// Takes `st` if it is this automaton's and its fields are what the
+    /// automaton writes (checked in full once, then remembered in the state).
+    #[inline]
+    pub(crate) fn admit(&self, st: &mut AccountState) -> Result<(), EvalError> {
+        if st.checked == Some(self.ir.fingerprint) {
+            return Ok(());
+        }
+        self.check(st)?;
+        st.checked = Some(self.ir.fingerprint);
+        Ok(())
+    }
+
+    /// [`Machine::admit`] for a state it may not mark.
+    #[inline]
+    pub(crate) fn admit_ref(&self, st: &AccountState) -> Result<(), EvalError> {
+        if st.checked == Some(self.ir.fingerprint) {
+            return Ok(());
+        }
+        self.check(st)
+    }
+
+    /// Checks an account state from anywhere (a database, a file, another
+    /// process) against this machine: the automaton's fingerprint, every
+    /// encoded field ([`Layout::check`]), and that `next_due` is the
+    /// earliest deadline of its rules.
+    pub fn check(&self, st: &AccountState) -> Result<(), EvalError> {
+        if st.fingerprint != self.ir.fingerprint {
+            return Err(StateError::OtherAutomaton {
+                expected: self.ir.fingerprint,
+                found: st.fingerprint,
+                machine: self.describe(),
+            }
+            .into());
+        }
+        self.ir
+            .layout
+            .check(st.state, st.caps, st.resources, st.flags, &st.slots)
+            .map_err(StateError::from)?;
+        for r in 0..self.ir.rules.len() {
+            let trigger = st.slots[Layout::anchor_slot(r)];
+            let idle = self.ir.layout.local_index(st.state, r) == 0;
+            if !idle && (trigger == UNSET || st.now < trigger) {
+                return Err(StateError::Now {
+                    now: st.now,
+                    trigger,
+                }
+                .into());
+            }
+        }
+        if st.now != i64::MIN && !layout::accepted(st.now) {
+            return Err(StateError::Field(layout::FieldError::Instant {
+                field: "now",
+                value: st.now,
+            })
+            .into());
+        }
+        let mut copy = st.clone();
+        self.recompute_due(&mut copy).map_err(|e| *e)?;
+        if copy.next_due != st.next_due {
+            return Err(StateError::NextDue {
+                expected: copy.next_due,
+                found: st.next_due,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Checks an event from outside: in this machine's vocabulary, at an
+    /// accepted instant, with a non-negative amount.
+    #[inline]
+    fn check_event(&self, ev: &Event) -> Result<(), EvalError> {
+        if usize::from(ev.event.0) >= self.ir.events.len() {
+            return Err(EvalError::UnknownEvent(format!("#{}", ev.event.0)));
+        }
+        if !layout::accepted(ev.at) {
+            return Err(EvalError::OutOfRange { at: ev.at });
+        }
+        if let Some(u) = ev.until.filter(|u| !layout::accepted(*u)) {
+            return Err(EvalError::OutOfRange { at: u });
+        }
+        match ev.amount {
+            Some(a) if a.is_sign_negative() && !a.is_zero() => Err(EvalError::NegativeAmount {
+                at: ev.at,
+                amount: a,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// An event by name (built-in or declared by the product).
@@ -231,37 +280,23 @@ impl Machine {
 
     #[inline]
     fn local(&self, st: &AccountState, rule: usize) -> StateId {
-        self.hot.local(st.state, rule)
+        StateId(self.ir.layout.local(st.state, rule))
     }
 
     #[inline]
     fn set_local(&self, st: &mut AccountState, rule: usize, s: StateId) {
-        st.state = self.hot.with_local(st.state, rule, s);
+        st.state = self.ir.layout.with_local(st.state, rule, s.0);
     }
 
-    /// The state of capability `i` (an unknown code reads as active; a
-    /// state from [`Machine::check`] has none).
-    pub fn cap(&self, st: &AccountState, i: usize) -> CapState {
-        cap_of_code((st.caps >> (3 * i)) & 7).unwrap_or(CapState::Active)
-    }
-
-    fn set_cap(st: &mut AccountState, i: usize, c: CapState) {
-        let shift = 3 * i;
-        st.caps = (st.caps & !(7u64 << shift)) | (cap_code(c) << shift);
-    }
-
-    pub fn resource(&self, st: &AccountState, i: usize) -> ResourceState {
-        match (st.resources >> (2 * i)) & 3 {
-            1 => ResourceState::Released,
-            2 => ResourceState::Purged,
-            _ => ResourceState::Retained,
-        }
+    /// Rule `r`'s local state in `st`: idle, waiting for a step, or done.
+    pub fn rule_state(&self, st: &AccountState, r: usize) -> crate::compile::StateKind {
+        self.ir.state_kind(self.local(st, r))
     }
 
     fn calendar_error(&self, step: StepIx, e: crate::calendar::CalendarError) -> Fault {
         let rule = self.ir.step(step).rule as usize;
         Box::new(EvalError::Calendar {
-            rule: self.ir.rules[rule].name.clone(),
+            rule: self.ir.rule_name(rule).to_string(),
             source: e,
         })
     }
@@ -320,7 +355,7 @@ impl Machine {
         trigger: i64,
         known: &Known,
     ) -> Result<Placement, Fault> {
-        if let Some(Plan::Offset(o)) = self.hot.plans.get(step.0 as usize) {
+        if let Some(Plan::Offset(o)) = self.ir.plans.get(step.0 as usize) {
             let at = trigger.checked_add(*o).ok_or_else(|| {
                 self.calendar_error(step, crate::calendar::CalendarError::OutOfRange)
             })?;
@@ -331,7 +366,7 @@ impl Machine {
             });
         }
         let s = self.ir.step(step);
-        let late = self.reading == Reading::CustomerSafe && s.harmful;
+        let late = s.late;
         let effective = |(p, w): (i64, Option<[i64; 2]>)| match w {
             Some([start, end]) => (if late { end } else { start }, w),
             None => (p, None),
@@ -375,7 +410,7 @@ impl Machine {
             .steps
             .get(step.0 as usize)
             .ok_or(EvalError::UnknownStep(step.0))?;
-        let slot = self.ir.rules[usize::from(s.rule)].slot;
+        let slot = Layout::anchor_slot(usize::from(s.rule));
         self.place_with(&[], slot, step, trigger, &Known::default())
             .map(|p| p.at)
             .map_err(|e| *e)
@@ -383,6 +418,10 @@ impl Machine {
 
     /// Where `step` lands for this account (its rule must have started).
     pub fn place(&self, st: &AccountState, step: StepIx) -> Result<Placement, EvalError> {
+        self.admit_ref(st)?;
+        if self.ir.steps.get(step.0 as usize).is_none() {
+            return Err(EvalError::UnknownStep(step.0));
+        }
         self.place_knowing(st, step, &Known::default())
             .map_err(|e| *e)
     }
@@ -394,15 +433,14 @@ impl Machine {
         step: StepIx,
         known: &Known,
     ) -> Result<Placement, Fault> {
-        let rule = self.ir.step(step).rule as usize;
-        let slot = self.ir.rules[rule].slot;
+        let slot = Layout::anchor_slot(self.ir.step(step).rule as usize);
         self.place_with(&st.slots, slot, step, st.slots[slot], known)
     }
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).
     #[inline]
     fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, Fault> {
-        match self.hot.waiting(self.local(st, r)) {
+        match self.ir.waiting(self.local(st, r)) {
             Some(step) => Ok(Some(self.due_of(st, r, step, &Known::default())?)),
             None => Ok(None),
         }
@@ -418,8 +456,8 @@ impl Machine {
         step: StepIx,
         known: &Known,
     ) -> Result<i64, Fault> {
-        if let Some(Plan::Offset(o)) = self.hot.plans.get(step.0 as usize) {
-            if let Some(at) = st.slots[self.hot.rules[r].slot as usize].checked_add(*o) {
+        if let Some(Plan::Offset(o)) = self.ir.plans.get(step.0 as usize) {
+            if let Some(at) = st.slots[Layout::anchor_slot(r)].checked_add(*o) {
                 return Ok(at);
             }
         }
@@ -431,13 +469,13 @@ impl Machine {
     /// (or a fixed offset's overflow reported).
     #[inline(never)]
     fn due_placed(&self, st: &AccountState, step: StepIx, known: &Known) -> Result<i64, Fault> {
-        match self.hot.plans.get(step.0 as usize) {
+        match self.ir.plans.get(step.0 as usize) {
             Some(Plan::Offset(_)) => {
                 return Err(self.calendar_error(step, CalendarError::OutOfRange))
             }
             Some(Plan::CalendarDays { base, days }) => {
                 let rule = usize::from(self.ir.step(step).rule);
-                let trigger = st.slots[self.hot.rules[rule].slot as usize];
+                let trigger = st.slots[Layout::anchor_slot(rule)];
                 if let Some(at) = trigger
                     .checked_add(*base)
                     .and_then(|a| self.clock.calendar_days_fast(a, *days))
@@ -454,7 +492,7 @@ impl Machine {
     fn recompute_due(&self, st: &mut AccountState) -> Result<(), Fault> {
         let mut due = i64::MAX;
         if st.flags & TERMINATED == 0 {
-            for r in 0..self.hot.rules.len() {
+            for r in 0..self.ir.rules.len() {
                 if let Some(d) = self.rule_due(st, r)? {
                     due = due.min(d);
                 }
@@ -493,7 +531,7 @@ impl Machine {
         t: i64,
         out: &mut Vec<Fired>,
     ) -> Result<(), Fault> {
-        match self.hot.rules.len() {
+        match self.ir.rules.len() {
             0..=8 => self.fire_rounds::<8>(st, t, out),
             9..=32 => self.fire_rounds::<32>(st, t, out),
             _ => self.fire_due_uncached(st, t, out),
@@ -512,7 +550,7 @@ impl Machine {
         // only waiting rules: firing a step moves no other rule
         let mut cand = [(0u32, i64::MAX); N];
         let mut m = 0;
-        for r in 0..self.hot.rules.len().min(N) {
+        for r in 0..self.ir.rules.len().min(N) {
             if let Some(due) = self.rule_due(st, r)? {
                 cand[m] = (r as u32, due);
                 m += 1;
@@ -557,19 +595,19 @@ impl Machine {
             let r = cand[best].0 as usize;
             let sid = self.local(st, r);
             let (Some(step), Some(&target)) = (
-                self.hot.waiting(sid),
-                self.hot.on_deadline.get(sid.0 as usize),
+                self.ir.waiting(sid),
+                self.ir.on_deadline.get(sid.0 as usize),
             ) else {
                 break;
             };
-            if target == super::hot::NONE {
+            if target == crate::compile::NONE {
                 break;
             }
             let target = StateId(target);
             // A single instant (fixed offset or calendar days) has no window
             // and no second reading: its due instant is its placement.
             let point = self
-                .hot
+                .ir
                 .plans
                 .get(step.0 as usize)
                 .is_some_and(|p| p.is_point());
@@ -592,7 +630,7 @@ impl Machine {
             // `known` holds only instants of steps placed at this rule's
             // trigger, or of another rule's steps, on which no step of this
             // rule anchors: sound after either branch
-            cand[best].1 = match self.hot.waiting(target) {
+            cand[best].1 = match self.ir.waiting(target) {
                 Some(next) => self.due_of(st, r, next, &known)?,
                 None => i64::MAX,
             };
@@ -611,21 +649,15 @@ impl Machine {
         while st.next_due <= t && st.flags & TERMINATED == 0 {
             let mut best: Option<(i64, usize, StepIx, Placement)> = None;
             for r in 0..self.ir.rules.len() {
-                if let StateKind::Waiting(step) = self.ir.state(self.local(st, r)).kind {
-                    let p = self.place(st, step)?;
+                if let Some(step) = self.ir.waiting(self.local(st, r)) {
+                    let p = self.place_knowing(st, step, &Known::default())?;
                     if best.as_ref().is_none_or(|b| p.at < b.0) {
                         best = Some((p.at, r, step, p));
                     }
                 }
             }
             let Some((_, r, step, p)) = best else { break };
-            let Some(target) = self
-                .ir
-                .state(self.local(st, r))
-                .on_deadline
-                .as_ref()
-                .map(|e| e.target)
-            else {
+            let Some(target) = self.ir.deadline_target(self.local(st, r)) else {
                 break;
             };
             self.take_deadline(st, r, target, step, p, out);
@@ -661,33 +693,22 @@ impl Machine {
     /// the step's precompiled effects ([`super::hot::Fx`]).
     #[inline(always)]
     fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) {
-        for fx in self.hot.step_effects(step) {
+        for fx in self.ir.step_effects(step) {
             match *fx {
                 Fx::Caps { mask, value } => st.caps = (st.caps & !mask) | value,
                 Fx::Terminate => {
                     st.flags |= TERMINATED;
-                    let ended = self.ir.money_slots().at(MoneySlots::ENDED);
+                    let ended = self.ir.layout.money().at(MoneySlots::ENDED);
                     st.slots[ended] = st.slots[ended].min(at);
                 }
-                other => st.resources = other.resources(st.resources),
-            }
-        }
-    }
-
-    fn apply_resume(&self, st: &mut AccountState, r: &ResumeIr) {
-        match r {
-            ResumeIr::Nothing => {}
-            ResumeIr::All => st.caps = 0,
-            ResumeIr::Listed(l) => {
-                for &i in l {
-                    Self::set_cap(st, i as usize, CapState::Active);
-                }
+                Fx::Release(mask) => st.resources = Layout::release(st.resources, mask),
+                Fx::Purge(mask) => st.resources = Layout::purge(st.resources, mask),
             }
         }
     }
 
     fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
-        let m = self.ir.money_slots();
+        let m = self.ir.layout.money();
         // Built-in events have fixed ids: their index in BUILTIN_EVENTS.
         match ev.event.0 {
             ARREARS => {
@@ -705,7 +726,7 @@ impl Machine {
                         )?;
                         st.slots[m.at(MoneySlots::LATE_START)] = start;
                         st.slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
-                        let [a, b] = money::to_slots(ev.amount.unwrap_or_default());
+                        let [a, b] = amount_slots(ev.amount.unwrap_or_default());
                         st.slots[m.at(MoneySlots::LATE_AMOUNT)] = a;
                         st.slots[m.at(MoneySlots::LATE_AMOUNT) + 1] = b;
                         if ev.amount.is_some() {
@@ -724,7 +745,7 @@ impl Machine {
             }
             PURCHASE => {
                 st.slots[m.at(MoneySlots::PURCHASE_AT)] = ev.at;
-                let [a, b] = money::to_slots(ev.amount.unwrap_or_default());
+                let [a, b] = amount_slots(ev.amount.unwrap_or_default());
                 st.slots[m.at(MoneySlots::PURCHASE_AMOUNT)] = a;
                 st.slots[m.at(MoneySlots::PURCHASE_AMOUNT) + 1] = b;
                 st.slots[m.at(MoneySlots::PURCHASE_UNTIL)] = ev.until.unwrap_or(UNSET);
@@ -760,6 +781,8 @@ impl Machine {
         ev: &Event,
         out: &mut Vec<Fired>,
     ) -> Result<(), EvalError> {
+        self.admit(st)?;
+        self.check_event(ev)?;
         self.apply(st, ev, out).map_err(|e| *e)
     }
 
@@ -782,24 +805,26 @@ impl Machine {
             return Ok(());
         }
         let e = usize::from(ev.event.0);
-        let reacting = match self.ir.reacting.get(e) {
-            Some(r) if !r.is_empty() => r,
-            _ => return self.money_event(st, ev),
-        };
+        let reacting = self.ir.reacting(e);
+        if reacting.is_empty() {
+            return self.money_event(st, ev);
+        }
         // Check first that every rule this event starts can be placed, so an
         // error leaves the account as it was (unless all are surely safe).
         let safe = self
+            .ir
             .safe_events
             .get(e)
             .is_some_and(|&(from, until)| from <= ev.at && ev.at <= until);
         for &r in reacting.iter().filter(|_| !safe) {
             let r = r as usize;
-            if let Some(edge) = self.hot.edge(&self.ir, self.local(st, r), e) {
+            if let Some(edge) = self.ir.edges.get(self.local(st, r).0, e) {
                 if edge.flags & EdgeHot::SETS_ANCHOR != 0 && self.placement_may_fail(r, ev.at) {
                     let rule = &self.ir.rules[r];
                     for k in 0..rule.step_count {
                         let step = StepIx(rule.first_step + k);
-                        self.place_with(&st.slots, rule.slot, step, ev.at, &Known::default())?;
+                        let slot = Layout::anchor_slot(r);
+                        self.place_with(&st.slots, slot, step, ev.at, &Known::default())?;
                     }
                 }
             }
@@ -817,19 +842,19 @@ impl Machine {
         for &r in reacting {
             let ri = r as usize;
             let sid = self.local(st, ri);
-            let Some(edge) = self.hot.edge(&self.ir, sid, e) else {
+            let Some(edge) = self.ir.edges.get(sid.0, e) else {
                 continue;
             };
             // a waiting rule may hold the earliest deadline
-            if self.hot.waiting(sid).is_some() {
+            if self.ir.waiting(sid).is_some() {
                 full = true;
             }
             if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
-                st.slots[self.hot.rules[ri].slot as usize] = ev.at;
+                st.slots[Layout::anchor_slot(ri)] = ev.at;
             }
             if edge.flags & EdgeHot::RESUMES != 0 {
                 // a cure edge carries its rule's own resume (src/compile)
-                self.apply_resume(st, &self.ir.rules[ri].resume);
+                st.caps &= !self.ir.rules[ri].resume;
             }
             self.set_local(st, ri, StateId(edge.target));
             match 1u64.checked_shl(u32::from(r)) {
@@ -889,13 +914,18 @@ impl Machine {
         at: i64,
         out: &mut Vec<Fired>,
     ) -> Result<(), EvalError> {
+        self.admit(st)?;
+        if !layout::accepted(at) {
+            return Err(EvalError::OutOfRange { at });
+        }
         self.fire_due(st, at, out).map_err(|e| *e)?;
         st.now = st.now.max(at);
         Ok(())
     }
 
     /// The next instant something is due, if any.
-    pub fn next_deadline(&self, st: &AccountState) -> Option<i64> {
-        (st.next_due != i64::MAX && st.flags & TERMINATED == 0).then_some(st.next_due)
+    pub fn next_deadline(&self, st: &AccountState) -> Result<Option<i64>, EvalError> {
+        self.admit_ref(st)?;
+        Ok((st.next_due != i64::MAX && st.flags & TERMINATED == 0).then_some(st.next_due))
     }
 }

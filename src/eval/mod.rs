@@ -7,24 +7,21 @@
 
 pub mod codegen;
 pub mod explain;
-mod hot;
 mod machine;
 pub mod money;
-mod reach;
 mod report;
 mod status;
 mod timeline;
 mod types;
 
-pub use hot::{purge_resources, release_resources};
 pub use machine::{Machine, Placement};
 pub use report::{
     data_state, modality_name, ActionReport, ObligationReport, PendingReport, Report, WindowReport,
 };
-pub use timeline::{parse_events, parse_instant, TimelineError, TimelineEvent};
+pub use timeline::{parse_events, parse_instant, InstantError, TimelineError, TimelineEvent};
 pub use types::*;
 
-use crate::compile::CompileError;
+use crate::compile::{CompileError, Selection};
 use crate::diagnostic::Diagnostic;
 use crate::model::Agreement;
 use crate::source::SourceMap;
@@ -97,26 +94,46 @@ impl Program {
             .collect()
     }
 
-    /// Compiles `product` under `billing` (default: its first declared mode).
+    /// Compiles `product` under `billing` (default: its first declared
+    /// mode) and `reading`: [`Program::select_with`] with those two.
     pub fn select(
         &self,
         product: &str,
         billing: Option<Billing>,
         reading: Reading,
     ) -> Result<Machine, SelectError> {
+        let mut selection = Selection::default().reading(reading);
+        selection.billing = billing;
+        self.select_with(product, &selection)
+    }
+
+    /// Compiles `product` as `selection` says (billing mode, reading, and
+    /// whatever later choices [`Selection`] grows).
+    pub fn select_with(
+        &self,
+        product: &str,
+        selection: &Selection,
+    ) -> Result<Machine, SelectError> {
         let agreement = self
             .agreements
             .iter()
             .find(|a| a.product(product).is_some())
             .ok_or_else(|| SelectError::UnknownProduct(product.to_string()))?;
-        let billing = match billing {
-            Some(b) => b,
-            None => agreement
-                .product(product)
-                .and_then(|p| p.billing.first().copied())
-                .unwrap_or(Billing::Postpaid),
-        };
-        let ir = crate::compile::compile(agreement, product, billing)?;
-        Ok(Machine::new(ir, reading)?)
+        let ir = crate::compile::compile(agreement, product, selection)?;
+        Ok(Machine::new(ir)?)
     }
+}
+
+/// `res` (2 bits per resource) with the resources in `mask` released,
+/// except those already purged ([`crate::compile::Layout::release`]);
+/// generated modules call it.
+#[inline]
+pub fn release_resources(res: u32, mask: u32) -> u32 {
+    crate::compile::Layout::release(res, mask)
+}
+
+/// `res` with the resources in `mask` purged.
+#[inline]
+pub fn purge_resources(res: u32, mask: u32) -> u32 {
+    crate::compile::Layout::purge(res, mask)
 }

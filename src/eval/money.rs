@@ -1,6 +1,6 @@
 //! Money arithmetic with `rust_decimal` (never floats): late fee, prorated
-//! refund, rounding. Pure functions of their inputs, shared by the automaton
-//! evaluator and the reference interpreter so both state the same rule once.
+//! refund, rounding. Pure functions of their inputs (the reference
+//! interpreter has its own, so the differential test compares the two).
 
 use crate::calendar::{CalendarError, Clock};
 use crate::model::{DurationM, LateFeeStart, RatePeriod, Rounding, Unit};
@@ -110,36 +110,10 @@ pub fn refund(
         .map(|x| round(x, Rounding::HalfUp)))
 }
 
-/// Decimal ↔ two `i64` slots, exactly.
-pub fn to_slots(x: Decimal) -> [i64; 2] {
-    let b = x.serialize();
-    let mut lo = [0u8; 8];
-    let mut hi = [0u8; 8];
-    lo.copy_from_slice(&b[..8]);
-    hi.copy_from_slice(&b[8..]);
-    [i64::from_le_bytes(lo), i64::from_le_bytes(hi)]
-}
-
-pub fn from_slots(lo: i64, hi: i64) -> Decimal {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&lo.to_le_bytes());
-    b[8..].copy_from_slice(&hi.to_le_bytes());
-    Decimal::deserialize(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::str::FromStr;
-
-    #[test]
-    fn decimal_survives_slots() {
-        for s in ["0", "120.00", "-3.14159", "79228162514264337593543950335"] {
-            let d = Decimal::from_str(s).expect("decimal");
-            let [a, b] = to_slots(d);
-            assert_eq!(from_slots(a, b), d);
-        }
-    }
 
     #[test]
     fn rounding_half_up_and_down() {

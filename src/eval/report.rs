@@ -3,9 +3,9 @@
 
 use super::types::*;
 use super::Machine;
-use crate::ast::Modality;
 use crate::compile::StepIx;
 use crate::model::{DataState, ResourceState, Target};
+pub use crate::vocab::modality_name;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -76,15 +76,6 @@ pub struct ObligationReport {
     pub cite: Option<String>,
 }
 
-pub fn modality_name(m: Modality) -> &'static str {
-    match m {
-        Modality::Will => "will",
-        Modality::May => "may",
-        Modality::CustomerMay => "customer_may",
-        Modality::CustomerMust => "customer_must",
-    }
-}
-
 /// The state `data` reads in reports and expectations: the resource `data`
 /// when the product declares one; otherwise purged when every resource is
 /// (and there is at least one). `expect … data` ([`crate::expect`]) reads
@@ -108,9 +99,8 @@ impl Machine {
         match kind {
             ObligationKind::Step(s) => self
                 .ir
-                .steps
-                .get(s.0 as usize)
-                .and_then(|st| st.actions.first())
+                .actions(s)
+                .first()
                 .map_or("obligation", |a| a.verb.name()),
             ObligationKind::LateFee => "late_fee",
             ObligationKind::Refund => "refund",
@@ -143,24 +133,26 @@ impl Machine {
 
     fn rule_name(&self, step: StepIx) -> String {
         let s = self.ir.step(step);
-        self.ir.rules[s.rule as usize].name.clone()
+        self.ir.rule_name(usize::from(s.rule)).to_string()
     }
 
     /// One report entry per action of each fired step.
     pub fn action_reports(&self, f: &Fired) -> Vec<ActionReport> {
         let s = self.ir.step(f.step);
-        s.actions
+        let text = self.ir.text(f.step);
+        self.ir
+            .actions(f.step)
             .iter()
             .map(|a| ActionReport {
                 at: self.format_instant(f.at),
                 action: a.verb.name().to_string(),
-                targets: self.target_names(&a.targets),
+                targets: self.target_names(self.ir.targets(a)),
                 modality: modality_name(s.modality).to_string(),
                 rule: self.rule_name(f.step),
-                cite: s.cite.clone(),
-                quote: s.quote.clone(),
-                file: s.file.clone(),
-                line: s.line,
+                cite: text.cite.clone(),
+                quote: text.quote.clone(),
+                file: text.file.clone(),
+                line: text.line,
                 readings: f
                     .readings
                     .map(|r| [self.format_instant(r[0]), self.format_instant(r[1])]),
@@ -183,15 +175,16 @@ impl Machine {
             .pending
             .iter()
             .flat_map(|p| {
-                let s = self.ir.step(p.step);
-                let rule = &self.ir.rules[s.rule as usize];
-                s.actions.iter().map(move |a| PendingReport {
+                let rule = usize::from(self.ir.step(p.step).rule);
+                let cite = &self.ir.text(p.step).cite;
+                self.ir.actions(p.step).iter().map(move |a| PendingReport {
                     due: self.format_instant(p.due),
                     action: a.verb.name().to_string(),
-                    targets: self.target_names(&a.targets),
-                    cite: s.cite.clone(),
-                    cancelled_by: rule
-                        .cures
+                    targets: self.target_names(self.ir.targets(a)),
+                    cite: cite.clone(),
+                    cancelled_by: self
+                        .ir
+                        .cures(rule)
                         .iter()
                         .map(|c| self.ir.event_name(*c).to_string())
                         .collect(),
@@ -203,13 +196,14 @@ impl Machine {
             .iter()
             .flat_map(|w| {
                 let s = self.ir.step(w.step);
-                s.actions.iter().map(move |a| WindowReport {
+                let cite = &self.ir.text(w.step).cite;
+                self.ir.actions(w.step).iter().map(move |a| WindowReport {
                     action: a.verb.name().to_string(),
                     modality: modality_name(s.modality).to_string(),
                     start: self.format_instant(w.start),
                     end: w.end.map(|x| self.format_instant(x)),
                     rule: self.rule_name(w.step),
-                    cite: s.cite.clone(),
+                    cite: cite.clone(),
                 })
             })
             .collect();
@@ -242,30 +236,22 @@ impl Machine {
             .iter()
             .map(|o| {
                 let (party, cite) = match o.kind {
-                    ObligationKind::Step(s) => ("customer", self.ir.step(s).cite.clone()),
+                    ObligationKind::Step(s) => ("customer", self.ir.text(s).cite.clone()),
                     ObligationKind::LateFee => (
                         "customer",
-                        self.ir
-                            .money
-                            .late_fee
-                            .as_ref()
-                            .and_then(|m| m.at.cite.clone()),
+                        self.ir.text.late_fee.as_ref().and_then(|m| m.cite.clone()),
                     ),
                     ObligationKind::Refund => (
                         "provider",
-                        self.ir
-                            .money
-                            .refund
-                            .as_ref()
-                            .and_then(|m| m.at.cite.clone()),
+                        self.ir.text.refund.as_ref().and_then(|m| m.cite.clone()),
                     ),
                     ObligationKind::LiabilityCap => (
                         "provider",
                         self.ir
-                            .money
+                            .text
                             .liability_cap
                             .as_ref()
-                            .and_then(|m| m.at.cite.clone()),
+                            .and_then(|m| m.cite.clone()),
                     ),
                 };
                 ObligationReport {

@@ -4,25 +4,44 @@ use super::machine::{reported, service_state, Known, Machine, PAYMENT, PURCHASE}
 use super::money;
 use super::types::*;
 use crate::ast::Modality;
+use crate::compile::layout::{amount_of_slots, Layout, PURGED, RELEASED};
 use crate::compile::{CapKindIr, MoneySlots, StateKind, StepIx};
+use crate::model::ResourceState;
 use rust_decimal::Decimal;
 
 impl Machine {
-    /// The status at `at` (call [`Machine::advance_to`] first so deadlines up
-    /// to `at` have fired). Liability caps that need the payment history
-    /// (`fees_paid N months`, `fees_of_breached_service`) are only computed
-    /// by [`Machine::evaluate`], which has the timeline.
+    /// What is in force for the account at `at`, which must not be before
+    /// the last instant the account has seen (`StatusBefore` otherwise).
+    /// Deadlines due up to `at` that the state has not fired yet are fired
+    /// on a copy first: the status is the one [`Machine::advance_to`]`(at)`
+    /// would leave, and `st` itself is unchanged. Liability caps that need
+    /// the payment history (`fees_paid N months`,
+    /// `fees_of_breached_service`) are only computed by
+    /// [`Machine::evaluate`], which has the timeline.
     pub fn status(&self, st: &AccountState, at: i64) -> Result<Status, EvalError> {
+        self.admit_ref(st)?;
+        if !crate::compile::layout::accepted(at) {
+            return Err(EvalError::OutOfRange { at });
+        }
+        if at < st.now {
+            return Err(EvalError::StatusBefore { at, now: st.now });
+        }
+        if self.next_deadline(st)?.is_some_and(|due| due <= at) {
+            let mut advanced = st.clone();
+            self.advance_into(&mut advanced, at, &mut Vec::new())?;
+            return self.status_of(&advanced, at);
+        }
+        self.status_of(st, at)
+    }
+
+    /// The status of a state that has fired everything due up to `at`.
+    fn status_of(&self, st: &AccountState, at: i64) -> Result<Status, EvalError> {
         let terminated = st.flags & TERMINATED != 0;
         let mut pending = Vec::new();
         let mut windows = Vec::new();
         let mut obligations = Vec::new();
-        for rule in &self.ir.rules {
-            let sid = {
-                let mask = (1u64 << rule.bits) - 1;
-                rule.first_state.0 + ((st.state >> rule.bit_offset) & mask) as u32
-            };
-            let fired_until = match self.ir.states[sid as usize].kind {
+        for (r, rule) in self.ir.rules.iter().enumerate() {
+            let fired_until = match self.rule_state(st, r) {
                 StateKind::Idle => continue,
                 StateKind::Waiting(s) => s.0,
                 StateKind::Done => rule.first_step + rule.step_count,
@@ -66,16 +85,17 @@ impl Machine {
             }
         }
         pending.sort_by_key(|p| (p.due, p.step));
-        let m = self.ir.money_slots();
+        let m = self.ir.layout.money();
         if let Some(lf) = &self.ir.money.late_fee {
             let start = st.slots[m.at(MoneySlots::LATE_START)];
             if start != UNSET {
                 let paid = st.slots[m.at(MoneySlots::LATE_END)];
                 let amount = if st.flags & LATE_HAS_AMOUNT != 0 {
-                    let principal = money::from_slots(
+                    let principal = amount_of_slots(
                         st.slots[m.at(MoneySlots::LATE_AMOUNT)],
                         st.slots[m.at(MoneySlots::LATE_AMOUNT) + 1],
-                    );
+                    )
+                    .ok_or(EvalError::Overflow)?;
                     let fee = money::late_fee(
                         &self.clock,
                         principal,
@@ -109,10 +129,11 @@ impl Machine {
                 && until != UNSET
                 && st.flags & PURCHASE_HAS_AMOUNT != 0
             {
-                let amount = money::from_slots(
+                let amount = amount_of_slots(
                     st.slots[m.at(MoneySlots::PURCHASE_AMOUNT)],
                     st.slots[m.at(MoneySlots::PURCHASE_AMOUNT) + 1],
-                );
+                )
+                .ok_or(EvalError::Overflow)?;
                 let r = money::refund(
                     &self.clock,
                     amount,
@@ -134,29 +155,31 @@ impl Machine {
                 }
             }
         }
-        if let Some(cap) = &self.ir.money.liability_cap {
-            if let CapKindIr::Amount(a) = cap.kind {
-                if st.slots[m.at(MoneySlots::BREACH)] != UNSET {
-                    obligations.push(Obligation {
-                        kind: ObligationKind::LiabilityCap,
-                        amount: Some(a),
-                        until: None,
-                    });
-                }
+        if let Some(CapKindIr::Amount(a)) = self.ir.money.liability_cap {
+            if st.slots[m.at(MoneySlots::BREACH)] != UNSET {
+                obligations.push(Obligation {
+                    kind: ObligationKind::LiabilityCap,
+                    amount: Some(a),
+                    until: None,
+                });
             }
         }
         let capabilities = (0..self.ir.capabilities.len())
-            .map(|i| reported(self.cap(st, i)))
+            .map(|i| reported(Layout::cap(st.caps, i)))
             .collect();
         let resources = (0..self.ir.resources.len())
-            .map(|i| self.resource(st, i))
+            .map(|i| match Layout::resource(st.resources, i) {
+                RELEASED => ResourceState::Released,
+                PURGED => ResourceState::Purged,
+                _ => ResourceState::Retained,
+            })
             .collect();
         Ok(Status {
             at,
             pending,
             windows,
             capabilities,
-            service: service_state(terminated, self.cap(st, 0)),
+            service: service_state(terminated, Layout::cap(st.caps, 0)),
             resources,
             obligations,
         })
@@ -168,17 +191,17 @@ impl Machine {
         let mut st = self.new_account();
         let mut actions = Vec::with_capacity(timeline.len() + 16);
         for ev in timeline.iter().take_while(|e| e.at <= at) {
-            self.apply(&mut st, ev, &mut actions).map_err(|e| *e)?;
+            self.step_into(&mut st, ev, &mut actions)?;
         }
         self.advance_into(&mut st, at, &mut actions)?;
         // `before` steps fire after the instant they are reported at
         if !actions.is_sorted_by_key(|f| f.at) {
             actions.sort_by_key(|f| f.at);
         }
-        let mut status = self.status(&st, at)?;
-        let breach = st.slots[self.ir.money_slots().at(MoneySlots::BREACH)];
+        let mut status = self.status_of(&st, at)?;
+        let breach = st.slots[self.ir.layout.money().at(MoneySlots::BREACH)];
         if let (Some(cap), true) = (&self.ir.money.liability_cap, breach != UNSET) {
-            let from = match cap.kind {
+            let from = match *cap {
                 CapKindIr::Months(n) => Some(
                     self.clock
                         .sub(
@@ -215,7 +238,7 @@ impl Machine {
         }
         Ok(Evaluation {
             at,
-            reading: self.reading,
+            reading: self.ir.reading,
             actions,
             status,
         })

@@ -48,23 +48,39 @@ fn err(line: usize, message: impl Into<String>) -> TimelineError {
     }
 }
 
-/// An RFC 3339 instant with an explicit offset and whole seconds.
-pub fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, String> {
+/// Why a string is not an accepted instant.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstantError {
+    #[error("instant `{0}` has fractional seconds; use whole seconds")]
+    Fraction(String),
+    #[error("instant `{0}` has no offset; add one, e.g. `{0}+08:00`")]
+    NoOffset(String),
+    #[error("`{0}` is not an RFC 3339 instant")]
+    NotRfc3339(String),
+    /// Returned for an instant before 2000-01-01T00:00:00Z or after
+    /// 2136-02-07T06:28:12Z, the range the evaluator accepts.
+    #[error("instant `{0}` is outside the supported range (2000-01-01T00:00:00Z to 2136-02-07T06:28:12Z)")]
+    OutOfRange(String),
+}
+
+/// An RFC 3339 instant with an explicit offset and whole seconds, inside
+/// the range the evaluator accepts.
+pub fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, InstantError> {
     match DateTime::parse_from_rfc3339(s) {
-        Ok(t) if t.nanosecond() != 0 => Err(format!(
-            "instant `{s}` has fractional seconds; use whole seconds"
-        )),
+        Ok(t) if t.nanosecond() != 0 => Err(InstantError::Fraction(s.to_string())),
+        Ok(t) if !crate::compile::layout::accepted(t.timestamp()) => {
+            Err(InstantError::OutOfRange(s.to_string()))
+        }
         Ok(t) => Ok(t),
         Err(_) => {
             let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
                 .iter()
                 .any(|f| NaiveDateTime::parse_from_str(s, f).is_ok());
             if naive {
-                Err(format!(
-                    "instant `{s}` has no offset; add one, e.g. `{s}+08:00`"
-                ))
+                Err(InstantError::NoOffset(s.to_string()))
             } else {
-                Err(format!("`{s}` is not an RFC 3339 instant"))
+                Err(InstantError::NotRfc3339(s.to_string()))
             }
         }
     }
@@ -76,7 +92,7 @@ fn instant_field(
     field: &str,
 ) -> Result<DateTime<FixedOffset>, TimelineError> {
     match v.as_str() {
-        Some(s) => parse_instant(s).map_err(|m| err(line, m)),
+        Some(s) => parse_instant(s).map_err(|m| err(line, m.to_string())),
         None => Err(err(line, format!("`{field}` must be a string"))),
     }
 }
@@ -149,10 +165,17 @@ pub fn parse_events(text: &str) -> Result<Vec<TimelineEvent>, TimelineError> {
             .transpose()?;
         let amount = match &raw.amount {
             None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) => Some(
-                Decimal::from_str(s)
-                    .map_err(|_| err(line, format!("amount `{s}` is not a decimal number")))?,
-            ),
+            Some(serde_json::Value::String(s)) => {
+                let a = Decimal::from_str(s)
+                    .map_err(|_| err(line, format!("amount `{s}` is not a decimal number")))?;
+                if a.is_sign_negative() && !a.is_zero() {
+                    return Err(err(
+                        line,
+                        format!("amount `{s}` is negative; amounts of money are never negative"),
+                    ));
+                }
+                Some(a)
+            }
             Some(v) => {
                 return Err(err(
                     line,

@@ -146,7 +146,8 @@ pub fn decode(
             shards: 1,
             ..options
         },
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     if restored.runner.shards.len() != 1 {
         return Err(CORRUPT.into());
     }

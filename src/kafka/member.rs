@@ -268,6 +268,7 @@ impl Ctx {
             max_lateness: self.settings.max_lateness,
             until: None,
             shards: 1,
+            ..Options::default()
         }
     }
 

@@ -179,7 +179,7 @@ impl Partition {
     /// Advances the watermark to `at` as an event at `at` would, firing the
     /// deadlines the new frontier passes.
     fn tick(&mut self, at: i64, out: &mut Emitted) -> Result<(), String> {
-        crate::stream::engine::representable(at)?;
+        crate::stream::engine::representable(at).map_err(|e| e.to_string())?;
         self.runner.watermark = self.runner.watermark.max(at);
         let batch = self.runner.push::<&str>(&[], false);
         self.emit(batch, None, out);
@@ -210,7 +210,7 @@ impl Partition {
                 offset,
                 key: record.and_then(|r| r.key).map(<[u8]>::to_vec),
                 value: record.and_then(|r| r.value).map(<[u8]>::to_vec),
-                reason: e.message,
+                reason: e.kind.to_string(),
             });
         }
         let mut keys = Keyer::default();

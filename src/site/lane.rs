@@ -97,7 +97,9 @@ fn harm(m: &Machine, step: StepIx) -> Harm {
     let s = m.ir.step(step);
     match s.modality {
         Modality::CustomerMay | Modality::CustomerMust => Harm::Customer,
-        _ if s.modality == Modality::Will && s.actions.iter().any(|a| a.verb.is_irreversible()) => {
+        _ if s.modality == Modality::Will
+            && m.ir.actions(step).iter().any(|a| a.verb.is_irreversible()) =>
+        {
             Harm::Irreversible
         }
         _ if s.harmful => Harm::Harmful,
@@ -114,16 +116,15 @@ fn anchor_name(m: &Machine, step: StepIx, t: &TimingIr) -> String {
             .map_or("?", |r| m.ir.event_name(r.trigger));
     match t.anchor {
         AnchorIr::Trigger => trigger.to_string(),
-        AnchorIr::Step(a) => {
-            let st = m.ir.step(a);
-            match &st.label {
-                Some(l) => l.clone(),
-                None => format!(
-                    "the {} step",
-                    st.actions.first().map_or("previous", |x| x.verb.name())
-                ),
-            }
-        }
+        AnchorIr::Step(a) => match &m.ir.text(a).label {
+            Some(l) => l.clone(),
+            None => format!(
+                "the {} step",
+                m.ir.actions(a)
+                    .first()
+                    .map_or("previous", |x| x.verb.name())
+            ),
+        },
     }
 }
 
@@ -172,7 +173,7 @@ fn arithmetic(m: &Machine, events: &[Event], f: &Fired) -> Vec<String> {
             out.extend(line(alt, second).map(|l| format!("reading 2: {l}")));
             out.push(format!(
                 "{} takes {} ({})",
-                m.reading.name(),
+                m.ir.reading.name(),
                 describe::instant(m.ir.zone, f.at),
                 if s.harmful {
                     "the later reading for a step that harms the customer"
@@ -207,8 +208,9 @@ pub fn marks(m: &Machine, events: &[Event], fired: &[Fired]) -> Vec<Mark> {
         .iter()
         .map(|f| {
             let s = m.ir.step(f.step);
-            let words = crate::compile::dot::step_words(&m.ir, s);
-            let words = match &s.label {
+            let text = m.ir.text(f.step);
+            let words = crate::compile::dot::step_words(&m.ir, f.step);
+            let words = match &text.label {
                 Some(l) => words
                     .strip_prefix(&format!("{l}: "))
                     .unwrap_or(&words)
@@ -218,12 +220,12 @@ pub fn marks(m: &Machine, events: &[Event], fired: &[Fired]) -> Vec<Mark> {
             Mark {
                 at: f.at,
                 words,
-                label: s.label.clone(),
-                cite: s.cite.clone(),
+                label: text.label.clone(),
+                cite: text.cite.clone(),
                 harm: harm(m, f.step),
                 right: matches!(s.modality, Modality::May | Modality::CustomerMay),
-                file: s.file.clone(),
-                line: s.line,
+                file: text.file.clone(),
+                line: text.line,
                 window: f.window,
                 readings: f.readings.filter(|[a, b]| a != b),
                 arithmetic: arithmetic(m, events, f),

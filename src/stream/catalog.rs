@@ -2,8 +2,9 @@
 //! order the input first names them (so the numbering, and with it every
 //! tie-break, is the same whatever the thread count).
 
+use super::error::LineErrorKind;
 use super::record::OutputFormat;
-use super::table::Layout;
+use super::table::RecordShape;
 use crate::eval::{AccountState, Machine, Program};
 use crate::vocab::{Billing, Reading};
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 pub struct Entry {
     pub machine: Machine,
     pub format: OutputFormat,
-    pub layout: Layout,
+    pub layout: RecordShape,
     /// A fresh account, the template for scratch states and money slots.
     pub fresh: AccountState,
 }
@@ -48,24 +49,25 @@ impl Catalog {
 
     /// The machine index for `product` under `billing`, compiling it the
     /// first time.
-    pub fn resolve(&mut self, product: &str, billing: Option<Billing>) -> Result<u16, String> {
+    pub fn resolve(
+        &mut self,
+        product: &str,
+        billing: Option<Billing>,
+    ) -> Result<u16, LineErrorKind> {
         if let Some(i) = self.known(product, billing) {
             return Ok(i);
         }
-        let machine = self
-            .program
-            .select(product, billing, self.reading)
-            .map_err(|e| e.to_string())?;
+        let machine = self.program.select(product, billing, self.reading)?;
         // `billing: None` and the explicit default mode share one machine.
         let explicit = Some(machine.ir.billing);
         let i = match self.known(product, explicit) {
             Some(i) => i,
             None => {
                 let i = u16::try_from(self.entries.len())
-                    .map_err(|_| "more than 65535 product × billing machines".to_string())?;
+                    .map_err(|_| LineErrorKind::TooManyMachines)?;
                 self.entries.push(Entry {
                     format: OutputFormat::new(&machine),
-                    layout: Layout::new(&machine),
+                    layout: RecordShape::new(&machine),
                     fresh: machine.new_account(),
                     machine,
                 });

@@ -10,8 +10,9 @@
 //! order.
 
 use super::catalog::Catalog;
+use super::error::{LineError, LineErrorKind};
 use super::queue::{DeadlineQueue, Due, ReadMark};
-use super::table::{pack_time, unpack_time, Names, Table};
+use super::table::{pack_time, unpack_time, Names, Table, TableError};
 use crate::eval::{AccountState, Event, Fired};
 use hashbrown::HashTable;
 
@@ -48,14 +49,6 @@ pub struct Out {
     pub text: (u32, u32),
 }
 
-/// A problem found while applying (not parsing) an event or a deadline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApplyError {
-    /// The input line of the event; `None` for a deadline.
-    pub line: Option<u64>,
-    pub message: String,
-}
-
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
     pub events: u64,
@@ -79,7 +72,8 @@ pub struct Shard {
     fired: Vec<Fired>,
     pub out: Vec<Out>,
     pub text: String,
-    pub errors: Vec<ApplyError>,
+    /// Problems found while applying (not parsing) events and deadlines.
+    pub errors: Vec<LineError>,
     pub counters: Counters,
     /// `pending[..fetched]` have had their records read ahead (see
     /// [`Shard::fetch_ahead`]).
@@ -140,7 +134,7 @@ impl Shard {
         account: &str,
         account_hash: u64,
         machine: u16,
-    ) -> Result<u32, String> {
+    ) -> Result<u32, LineErrorKind> {
         self.ensure_machine(cat, machine);
         let tag = key_tag(account_hash, machine);
         let (tables, names) = (&self.tables, &self.names);
@@ -303,9 +297,13 @@ impl Shard {
             }
             Err(e) => {
                 let name = self.names.get(table.name(d.rec)).to_string();
-                self.errors.push(ApplyError {
+                self.errors.push(LineError {
                     line: None,
-                    message: format!("account `{name}`: deadline at {at}: {e}"),
+                    kind: LineErrorKind::Deadline {
+                        account: name,
+                        at,
+                        error: e,
+                    },
                 });
             }
         }
@@ -330,9 +328,9 @@ impl Shard {
         let result = entry.machine.step_into(&mut st, &p.event, &mut self.fired);
         match result {
             Ok(()) => self.commit(cat, p.machine, p.rec, p.at, &st, Some(p.line)),
-            Err(e) => self.errors.push(ApplyError {
+            Err(e) => self.errors.push(LineError {
                 line: Some(p.line),
-                message: e.to_string(),
+                kind: LineErrorKind::Apply(e),
             }),
         }
         self.fired.clear();
@@ -351,8 +349,11 @@ impl Shard {
     ) {
         let table = &mut self.tables[machine as usize];
         let before = table.next_due(rec);
-        if let Err(message) = table.store(rec, st) {
-            self.errors.push(ApplyError { line, message });
+        if let Err(e) = table.store(rec, st) {
+            self.errors.push(LineError {
+                line,
+                kind: e.into(),
+            });
             self.fired.clear();
             return;
         }
@@ -440,6 +441,6 @@ impl Shard {
 
 /// Whether `at` can be held by the table (checked when events are accepted
 /// so a bad instant is a line error, not a lost event later).
-pub fn representable(at: i64) -> Result<(), String> {
+pub fn representable(at: i64) -> Result<(), TableError> {
     pack_time(at).map(|_| ())
 }

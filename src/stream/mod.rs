@@ -17,6 +17,7 @@
 pub mod catalog;
 pub mod checkpoint;
 pub mod engine;
+pub mod error;
 mod parallel;
 pub mod queue;
 pub mod record;
@@ -25,37 +26,10 @@ pub mod table;
 #[cfg(feature = "cli")]
 pub mod workload;
 
-pub use runner::{Batch, LineError, Options, Runner};
+pub use error::{LineError, LineErrorKind, ParseError};
+pub use runner::{Batch, Options, Runner};
 
-/// A fixed, portable 64-bit hash of a byte string (FxHash-style multiply
-/// rotate, finished with a 64-bit mixer). Fixed so sharding and therefore
-/// checkpoints do not depend on the process.
-pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h: u64 = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    mix64(h)
-}
-
-/// The finaliser of MurmurHash3: spreads every input bit over the output.
-pub fn mix64(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
-}
+pub use crate::hash::{hash_bytes, mix64};
 
 /// The shard an account belongs to: all of an account's products live in
 /// one shard, as they would in one partition of a stream keyed by account.

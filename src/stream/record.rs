@@ -9,6 +9,8 @@
 //! `modality` is kept because a `may` step is a right the provider gains, not
 //! something it must do, and a pipeline acting on the output must know which.
 
+use super::error::ParseError;
+use crate::compile::StepIx;
 use crate::eval::Machine;
 use crate::vocab::Billing;
 use rust_decimal::Decimal;
@@ -50,13 +52,15 @@ pub struct InputRecord<'a> {
     pub until: Option<i64>,
 }
 
-fn instant(s: &str, field: &str) -> Result<i64, String> {
-    if let Some(t) = fast_instant(s) {
-        return Ok(t);
+fn instant(s: &str, field: &'static str) -> Result<i64, ParseError> {
+    let error = |error| ParseError::Instant { field, error };
+    match fast_instant(s) {
+        Some(t) if crate::compile::layout::accepted(t) => Ok(t),
+        Some(_) => Err(error(crate::eval::InstantError::OutOfRange(s.to_string()))),
+        None => crate::eval::parse_instant(s)
+            .map(|t| t.timestamp())
+            .map_err(error),
     }
-    crate::eval::parse_instant(s)
-        .map(|t| t.timestamp())
-        .map_err(|m| format!("`{field}`: {m}"))
 }
 
 /// The common spelling of an instant, `YYYY-MM-DDTHH:MM:SS` then `Z` or
@@ -127,7 +131,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// Parses one NDJSON line. Errors are messages without the line number (the
 /// caller knows it).
-pub fn parse_line(line: &str) -> Result<InputRecord<'_>, String> {
+pub fn parse_line(line: &str) -> Result<InputRecord<'_>, ParseError> {
     match fast_raw(line) {
         Some(raw) => resolve(raw),
         None => parse_line_serde(line),
@@ -136,8 +140,9 @@ pub fn parse_line(line: &str) -> Result<InputRecord<'_>, String> {
 
 /// [`parse_line`] through serde_json alone (the reference the fast path is
 /// tested against, and the path for every line the fast path declines).
-fn parse_line_serde(line: &str) -> Result<InputRecord<'_>, String> {
-    let raw: RawLine<'_> = serde_json::from_str(line).map_err(|e| format!("bad event: {e}"))?;
+fn parse_line_serde(line: &str) -> Result<InputRecord<'_>, ParseError> {
+    let raw: RawLine<'_> =
+        serde_json::from_str(line).map_err(|e| ParseError::Json(e.to_string()))?;
     resolve(raw)
 }
 
@@ -206,21 +211,23 @@ fn plain_string_at(line: &str, i: usize) -> Option<(&str, usize)> {
     Some((line.get(start..end)?, end + 1))
 }
 
-fn resolve(raw: RawLine<'_>) -> Result<InputRecord<'_>, String> {
+fn resolve(raw: RawLine<'_>) -> Result<InputRecord<'_>, ParseError> {
     let billing = match raw.billing.as_deref() {
         None => None,
-        Some(b) => Some(Billing::from_name(b).ok_or_else(|| {
-            format!("unknown billing mode `{b}`; expected prepaid, postpaid or package")
-        })?),
+        Some(b) => Some(Billing::from_name(b).ok_or_else(|| ParseError::Billing(b.to_string()))?),
     };
     if raw.account.is_empty() {
-        return Err("`account` is empty".into());
+        return Err(ParseError::EmptyAccount);
     }
     let amount = match raw.amount.as_deref() {
         None => None,
-        Some(s) => Some(
-            Decimal::from_str(s).map_err(|_| format!("amount `{s}` is not a decimal number"))?,
-        ),
+        Some(s) => {
+            let a = Decimal::from_str(s).map_err(|_| ParseError::Amount(s.to_string()))?;
+            if a.is_sign_negative() && !a.is_zero() {
+                return Err(ParseError::NegativeAmount(a));
+            }
+            Some(a)
+        }
     };
     Ok(InputRecord {
         at: instant(&raw.at, "at")?,
@@ -258,29 +265,30 @@ impl OutputFormat {
             json_str(&m.ir.product),
             json_str(m.ir.billing.name())
         );
-        let tails =
-            m.ir.steps
-                .iter()
-                .map(|s| {
-                    s.actions
-                        .iter()
-                        .map(|a| {
-                            let targets: Vec<String> = m
-                                .target_names(&a.targets)
-                                .iter()
-                                .map(|t| json_str(t))
-                                .collect();
-                            format!(
-                                "\",\"action\":{},\"targets\":[{}],\"modality\":{},\"cite\":{}}}",
-                                json_str(a.verb.name()),
-                                targets.join(","),
-                                json_str(crate::eval::modality_name(s.modality)),
-                                s.cite.as_deref().map_or("null".into(), json_str)
-                            )
-                        })
-                        .collect()
-                })
-                .collect();
+        let tails = (0..m.ir.steps.len() as u32)
+            .map(StepIx)
+            .map(|step| {
+                let s = m.ir.step(step);
+                let cite = &m.ir.text(step).cite;
+                m.ir.actions(step)
+                    .iter()
+                    .map(|a| {
+                        let targets: Vec<String> = m
+                            .target_names(m.ir.targets(a))
+                            .iter()
+                            .map(|t| json_str(t))
+                            .collect();
+                        format!(
+                            "\",\"action\":{},\"targets\":[{}],\"modality\":{},\"cite\":{}}}",
+                            json_str(a.verb.name()),
+                            targets.join(","),
+                            json_str(crate::vocab::modality_name(s.modality)),
+                            cite.as_deref().map_or("null".into(), json_str)
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
         OutputFormat { head, tails }
     }
 
@@ -409,10 +417,10 @@ mod tests {
             r#"{"account":"a1","product":"x","at":"2024-06-01T10:00:00","event":"arrears"}"#,
         )
         .unwrap_err();
-        assert!(e.contains("no offset"), "{e}");
+        assert!(e.to_string().contains("no offset"), "{e}");
         let e = parse_line(r#"{"account":"a1","product":"x","billing":"monthly","at":"2024-06-01T10:00:00Z","event":"arrears"}"#)
             .unwrap_err();
-        assert!(e.contains("`monthly`"), "{e}");
+        assert!(e.to_string().contains("`monthly`"), "{e}");
         assert!(parse_line("{not json").is_err());
     }
 
@@ -474,7 +482,7 @@ mod tests {
         for c in &cases {
             assert_eq!(
                 instant(c, "at"),
-                slow(c).map_err(|m| format!("`at`: {m}")),
+                slow(c).map_err(|error| ParseError::Instant { field: "at", error }),
                 "{c}"
             );
             fast += usize::from(fast_instant(c).is_some());

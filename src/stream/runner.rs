@@ -14,6 +14,7 @@
 
 use super::catalog::Catalog;
 use super::engine::{PendingEvent, Shard};
+use super::error::{LineError, LineErrorKind};
 use super::parallel;
 use super::record::{parse_line, InputRecord};
 
@@ -26,13 +27,25 @@ pub struct Options {
     pub until: Option<i64>,
     /// Number of shards (independent engines).
     pub shards: usize,
+    /// Longest line read, in bytes; a longer one is an error
+    /// (`--max-line-bytes`).
+    pub max_line_bytes: usize,
 }
 
-/// A problem with one line (or, `line: None`, with a deadline).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LineError {
-    pub line: Option<u64>,
-    pub message: String,
+/// The default bound on a line's length: 64 KiB, about 400 times a typical
+/// event, so that memory does not grow with the longest line nor a huge
+/// account name get copied into every action.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_lateness: 60,
+            until: None,
+            shards: 1,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
 }
 
 /// The result of one batch: output lines (NDJSON, in order) and problems.
@@ -63,10 +76,6 @@ pub struct Runner {
     pub actions_out: u64,
     /// Lines (and deadlines) reported as errors so far.
     pub errors: u64,
-}
-
-fn utc(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339())
 }
 
 /// The merge key of output line `h` of shard `s`.
@@ -106,32 +115,30 @@ impl Runner {
     }
 
     /// Checks and resolves one parsed line into a routed event.
-    fn route<'a>(&mut self, line: u64, r: InputRecord<'a>) -> Result<Routed<'a>, String> {
+    fn route<'a>(&mut self, line: u64, r: InputRecord<'a>) -> Result<Routed<'a>, LineErrorKind> {
         let floor = self.frontier();
         if r.at < floor {
-            return Err(format!(
-                "event at {} is more than {}s earlier than the latest instant seen ({}); raise --max-lateness or sort the input",
-                utc(r.at),
-                self.options.max_lateness,
-                utc(self.watermark)
-            ));
+            return Err(LineErrorKind::Late {
+                at: r.at,
+                max_lateness: self.options.max_lateness,
+                watermark: self.watermark,
+            });
         }
         if let Some(u) = self.options.until {
             if r.at > u {
-                return Err(format!("event at {} is after --until", utc(r.at)));
+                return Err(LineErrorKind::AfterUntil { at: r.at });
             }
         }
         super::engine::representable(r.at)?;
         let machine = self.catalog.resolve(&r.product, r.billing)?;
         let m = &self.catalog.entries[machine as usize].machine;
-        let mut event = m.event(&r.event, r.at).map_err(|_| {
-            format!(
-                "unknown event `{}` for `{}`; known events: {}",
-                r.event,
-                r.product,
-                m.ir.events.join(", ")
-            )
-        })?;
+        let mut event = m
+            .event(&r.event, r.at)
+            .map_err(|_| LineErrorKind::UnknownEvent {
+                event: r.event.to_string(),
+                product: r.product.to_string(),
+                known: m.ir.events.clone(),
+            })?;
         event.amount = r.amount;
         event.until = r.until;
         self.watermark = self.watermark.max(r.at);
@@ -147,15 +154,28 @@ impl Runner {
         Ok((shard, r.account, account_hash, pending))
     }
 
-    /// Consumes the next lines. With `stop_on_error`, stops at the first bad
-    /// line: the lines before it are processed, the rest of the batch is not
-    /// consumed.
-    pub fn push<S: AsRef<str> + Sync>(&mut self, lines: &[S], stop_on_error: bool) -> Batch {
-        let parsed: Vec<(u64, Option<Result<InputRecord<'_>, String>>)> =
+    /// Consumes the next lines (without their terminators). With
+    /// `stop_on_error`, stops at the first bad line: the lines before it are
+    /// processed, the rest of the batch is not consumed. A line that is not
+    /// UTF-8 or longer than `max_line_bytes` is an error like any other bad
+    /// line (the command line reads no more than `max_line_bytes + 1` bytes
+    /// of a line).
+    pub fn push<S: AsRef<[u8]> + Sync>(&mut self, lines: &[S], stop_on_error: bool) -> Batch {
+        let max = self.options.max_line_bytes;
+        let parsed: Vec<(u64, Option<Result<InputRecord<'_>, LineErrorKind>>)> =
             parallel::map(lines, |l| {
-                let l = l.as_ref();
-                let h = super::hash_bytes(l.as_bytes());
-                let r = (!l.trim().is_empty()).then(|| parse_line(l));
+                let b = l.as_ref();
+                let h = super::hash_bytes(b);
+                let r = if b.len() > max {
+                    Some(Err(LineErrorKind::TooLong { max }))
+                } else {
+                    match std::str::from_utf8(b) {
+                        Err(e) => Some(Err(LineErrorKind::NotUtf8 {
+                            offset: e.valid_up_to(),
+                        })),
+                        Ok(l) => (!l.trim().is_empty()).then(|| parse_line(l).map_err(Into::into)),
+                    }
+                };
                 (h, r)
             });
         let mut errors = Vec::new();
@@ -174,10 +194,10 @@ impl Runner {
             };
             match routed {
                 Ok((shard, account, h, p)) => buckets[shard].push((account, h, p)),
-                Err(message) => {
+                Err(kind) => {
                     errors.push(LineError {
                         line: Some(line),
-                        message,
+                        kind,
                     });
                     if stop_on_error {
                         break;
@@ -194,9 +214,9 @@ impl Runner {
                         p.rec = rec;
                         shard.accept(p);
                     }
-                    Err(message) => shard.errors.push(super::engine::ApplyError {
+                    Err(kind) => shard.errors.push(LineError {
                         line: Some(p.line),
-                        message,
+                        kind,
                     }),
                 }
             }
@@ -255,10 +275,7 @@ impl Runner {
         }
         for s in &mut self.shards {
             s.clear_output();
-            errors.extend(s.errors.drain(..).map(|e| LineError {
-                line: e.line,
-                message: e.message,
-            }));
+            errors.append(&mut s.errors);
         }
         errors.sort_by_key(|e| e.line.unwrap_or(u64::MAX));
         self.errors += errors.len() as u64;

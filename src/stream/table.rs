@@ -4,48 +4,44 @@
 //! slice of `i64` slots (rule anchors and money facts). Kept per account at
 //! the scale of millions that would cost an allocation and ~150 bytes each.
 //! A [`Table`] instead stores every (account, product × billing) as a fixed
-//! run of `u32` words in one `Vec`, laid out per machine by [`Layout`]:
+//! run of `u32` words in one `Vec`, laid out per machine by [`RecordShape`]:
 //!
 //! `[name, flags, now, next_due, state…, caps…, resources…, anchor per rule…]`
 //!
-//! Instants are `u32` seconds since 2000-01-01T00:00:00Z (+1, so 0 means
-//! "unset" and `u32::MAX` "never"), which covers 2000–2136; anything outside
-//! is an error, never a silent wrap. Only what decides actions is kept: the
-//! rules' local states, capability and resource states, the terminated flag
-//! and the rules' anchor instants. Money facts (late-fee principal, purchase
-//! amount) only feed `status` obligations, which `clausec eval` reports; the
-//! stream keeps none, so `run` emits actions, not money.
+//! Every field is in the encoding the automaton's
+//! [`Layout`](crate::compile::Layout) owns: the packed local states,
+//! capability and resource codes, flag bits, and instants in its held `u32`
+//! form (2000–2136; anything outside is an error, never a silent wrap; a
+//! deadline past the range is held as "beyond"). Only what decides actions
+//! is kept: the rules' local states, capability and resource states, the
+//! terminated flag and the rules' anchor instants. Money facts (late-fee
+//! principal, purchase amount) only feed `status` obligations, which
+//! `clausec eval` reports; the stream keeps none, so `run` emits actions,
+//! not money.
+
+use crate::compile::layout::{self, hold, hold_due, unhold, Layout};
+use crate::eval::{AccountState, Machine, TERMINATED};
 
 pub use crate::eval::EPOCH_BASE;
-use crate::eval::{AccountState, Machine, TERMINATED, UNSET};
 
-const NEVER: u32 = u32::MAX;
+/// Why a state cannot be stored in the table.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TableError {
+    #[error("instant {at} is outside the state table's range (2000-01-01 to 2136)")]
+    OutOfRange { at: i64 },
+    #[error("account names exceed 4 GiB in one shard")]
+    NamesFull,
+}
 
-/// An instant in table form.
-pub fn pack_time(t: i64) -> Result<u32, String> {
-    match t {
-        UNSET => Ok(0),
-        i64::MAX => Ok(NEVER),
-        t => {
-            let rel = t - EPOCH_BASE + 1;
-            if (1..i64::from(NEVER)).contains(&rel) {
-                Ok(rel as u32)
-            } else {
-                Err(format!(
-                    "instant {t} is outside the state table's range (2000-01-01 to 2136)"
-                ))
-            }
-        }
-    }
+/// An instant in table form (the layout's held form).
+pub fn pack_time(t: i64) -> Result<u32, TableError> {
+    hold(t).ok_or(TableError::OutOfRange { at: t })
 }
 
 /// The inverse of [`pack_time`].
 pub fn unpack_time(w: u32) -> i64 {
-    match w {
-        0 => UNSET,
-        NEVER => i64::MAX,
-        w => i64::from(w) - 1 + EPOCH_BASE,
-    }
+    unhold(w)
 }
 
 const NAME: usize = 0;
@@ -56,7 +52,7 @@ const HEADER: usize = 4;
 
 /// Where each field of an [`AccountState`] sits in a record of one machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Layout {
+pub struct RecordShape {
     rules: usize,
     state_words: usize,
     cap_words: usize,
@@ -69,19 +65,14 @@ fn words_for(bits: usize) -> usize {
     bits.div_ceil(32)
 }
 
-impl Layout {
-    pub fn new(m: &Machine) -> Layout {
-        let state_bits =
-            m.ir.rules
-                .iter()
-                .map(|r| (r.bit_offset + r.bits) as usize)
-                .max()
-                .unwrap_or(0);
-        let rules = m.ir.rules.len();
-        let state_words = words_for(state_bits);
-        let cap_words = words_for(3 * m.ir.capabilities.len());
-        let res_words = words_for(2 * m.ir.resources.len());
-        Layout {
+impl RecordShape {
+    pub fn new(m: &Machine) -> RecordShape {
+        let l = &m.ir.layout;
+        let rules = l.rules.len();
+        let state_words = words_for(l.state_bits as usize);
+        let cap_words = words_for(l.cap_bits());
+        let res_words = words_for(l.res_bits());
+        RecordShape {
             rules,
             state_words,
             cap_words,
@@ -93,6 +84,45 @@ impl Layout {
     /// Bytes per record.
     pub fn bytes(&self) -> usize {
         self.words * 4
+    }
+
+    /// Whether a record's words are ones [`Table::store`] writes under
+    /// `layout` (the automaton's): its fields hold known codes, instants
+    /// are held or unset.
+    pub fn check(&self, layout: &Layout, w: &[u32]) -> Result<(), layout::FieldError> {
+        if w.len() != self.words {
+            return Err(layout::FieldError::Slots {
+                expected: self.words,
+                found: w.len(),
+            });
+        }
+        let mut o = HEADER;
+        let state = get_u64(&w[o..o + self.state_words]);
+        o += self.state_words;
+        let caps = get_u64(&w[o..o + self.cap_words]);
+        o += self.cap_words;
+        let resources = get_u64(&w[o..o + self.res_words]);
+        o += self.res_words;
+        let resources = u32::try_from(resources).map_err(|_| layout::FieldError::ResourceBits {
+            count: layout.resources,
+        })?;
+        let mut slots = layout.fresh_slots();
+        for (k, a) in w[o..o + self.rules].iter().enumerate() {
+            slots[k] = unhold(*a);
+            if *a == layout::HELD_BEYOND || *a == layout::HELD_NEVER {
+                return Err(layout::FieldError::Instant {
+                    field: "anchor",
+                    value: slots[k],
+                });
+            }
+        }
+        if w[NOW] == layout::HELD_BEYOND || w[NOW] == layout::HELD_NEVER {
+            return Err(layout::FieldError::Instant {
+                field: "now",
+                value: unhold(w[NOW]),
+            });
+        }
+        layout.check(state, caps, resources, w[FLAGS], &slots)
     }
 }
 
@@ -112,12 +142,12 @@ fn put_u64(v: u64, words: &mut [u32]) {
 /// Every record of one machine, `layout.words` words each.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
-    pub layout: Layout,
+    pub layout: RecordShape,
     pub words: Vec<u32>,
 }
 
 impl Table {
-    pub fn new(layout: Layout) -> Table {
+    pub fn new(layout: RecordShape) -> Table {
         Table {
             layout,
             words: Vec::new(),
@@ -148,7 +178,7 @@ impl Table {
         let start = self.words.len();
         self.words.resize(start + self.layout.words, 0);
         self.words[start + NAME] = name;
-        self.words[start + NEXT_DUE] = NEVER;
+        self.words[start + NEXT_DUE] = layout::HELD_NEVER;
         r
     }
 
@@ -191,18 +221,17 @@ impl Table {
 
     /// Stores `st` into record `r`. On error (an instant out of range) the
     /// record is left unchanged.
-    pub fn store(&mut self, r: u32, st: &AccountState) -> Result<(), String> {
-        let l = self.layout;
+    pub fn store(&mut self, r: u32, st: &AccountState) -> Result<(), TableError> {
         let now = pack_time(st.now)?;
-        let due = pack_time(st.next_due)?;
+        let due = hold_due(st.next_due);
+        // a rule with a step takes two bits of the 64 of the packed state,
+        // a rule without one bit: at most 64 rules
         let mut anchors = [0u32; 64];
-        let n = l.rules.min(64);
+        let n = self.layout.rules.min(64);
         for (k, a) in anchors.iter_mut().enumerate().take(n) {
             *a = pack_time(st.slots[k])?;
         }
-        if l.rules > 64 {
-            return Err("more than 64 rules in one product".into());
-        }
+        let l = self.layout;
         let w = self.rec_mut(r);
         w[FLAGS] = st.flags & TERMINATED;
         w[NOW] = now;
@@ -227,9 +256,9 @@ pub struct Names {
 }
 
 impl Names {
-    pub fn push(&mut self, name: &str) -> Result<u32, String> {
+    pub fn push(&mut self, name: &str) -> Result<u32, TableError> {
         let end = self.bytes.len() + name.len();
-        let end = u32::try_from(end).map_err(|_| "account names exceed 4 GiB in one shard")?;
+        let end = u32::try_from(end).map_err(|_| TableError::NamesFull)?;
         self.bytes.push_str(name);
         self.ends.push(end);
         Ok(self.ends.len() as u32 - 1)
@@ -267,21 +296,6 @@ impl Names {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_round_trip_and_refuse_out_of_range() {
-        for t in [
-            UNSET,
-            i64::MAX,
-            EPOCH_BASE,
-            1_717_207_200,
-            EPOCH_BASE + i64::from(u32::MAX) - 2,
-        ] {
-            assert_eq!(unpack_time(pack_time(t).expect("in range")), t);
-        }
-        assert!(pack_time(EPOCH_BASE - 1).is_err());
-        assert!(pack_time(EPOCH_BASE + i64::from(u32::MAX)).is_err());
-    }
 
     #[test]
     fn names_are_stored_end_to_end() {

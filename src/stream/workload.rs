@@ -42,8 +42,7 @@ pub fn profiles(program: &Program) -> Vec<Profile> {
         };
         let reacts = |name: &str| {
             m.ir.event_id(name)
-                .and_then(|id| m.ir.reacting.get(id.0 as usize))
-                .is_some_and(|r| !r.is_empty())
+                .is_some_and(|id| !m.ir.reacting(id.0 as usize).is_empty())
         };
         let main = if billing == Billing::Postpaid {
             "arrears"

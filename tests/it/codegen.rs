@@ -179,6 +179,7 @@ type Observed = (u64, u32, bool, i64, i64);
 /// The machine's state as a module reports it: a deadline past `LAST` is
 /// reported as `LAST + 1` (the module holds no later instant).
 fn observe(st: &AccountState) -> Observed {
+    let st = st.encoded();
     let terminated = st.flags & TERMINATED != 0;
     let due = match st.next_due {
         _ if terminated => i64::MAX,

@@ -42,7 +42,7 @@ fn labels_say_what_the_file_says() {
         let root = env!("CARGO_MANIFEST_DIR");
         assert!(!dot.contains(root), "an absolute path in {}", m.ir.product);
         assert!(!dot.contains("clauses/"), "a directory in {}", m.ir.product);
-        for st in &m.ir.steps {
+        for st in &m.ir.text.steps {
             if let Some(label) = &st.label {
                 assert!(
                     dot.contains(&format!("\"{label}: ")),

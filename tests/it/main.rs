@@ -28,6 +28,7 @@ mod restart;
 mod shipped;
 #[cfg(feature = "site")]
 mod site;
+mod state;
 mod stream;
 mod summary;
 mod vocabulary;

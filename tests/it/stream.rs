@@ -40,6 +40,7 @@ fn run_lines(
         max_lateness: 60,
         until: Some(until),
         shards,
+        ..Options::default()
     };
     let mut r = Runner::new(
         Catalog::new(program.clone(), Reading::CustomerSafe),
@@ -141,9 +142,9 @@ fn output_is_in_time_order_and_the_same_for_any_threads_and_batches() {
         let m = program
             .select(product, Some(billing), Reading::CustomerSafe)
             .expect("selects");
-        for s in &m.ir.steps {
+        for (s, text) in m.ir.steps.iter().zip(&m.ir.text.steps) {
             if s.timing.kind == clausec::model::TimingKindM::Before {
-                before.insert((product.to_string(), s.cite.clone()));
+                before.insert((product.to_string(), text.cite.clone()));
             }
         }
     }
@@ -181,6 +182,7 @@ fn late_events_within_the_tolerance_are_reordered_and_beyond_it_are_errors() {
         max_lateness: 3600,
         until: None,
         shards: 2,
+        ..Options::default()
     };
     let mut r = Runner::new(Catalog::new(program, Reading::CustomerSafe), options);
     let lines = vec![
@@ -198,7 +200,7 @@ fn late_events_within_the_tolerance_are_reordered_and_beyond_it_are_errors() {
     b.output.push_str(&end.output);
     assert_eq!(b.errors.len(), 1, "{:?}", b.errors);
     assert_eq!(b.errors[0].line, Some(5));
-    assert!(b.errors[0].message.contains("--max-lateness"));
+    assert!(b.errors[0].to_string().contains("--max-lateness"));
     // `a` paid at once: only the general terms' right to notify. `b` paid
     // late (12:00 on 06-02, after the 24h): suspended, never purged.
     let actions: Vec<(String, String)> = b

@@ -26,6 +26,7 @@ fn options() -> Options {
         max_lateness: LATENESS,
         until: None,
         shards: 1,
+        ..Options::default()
     }
 }
 

@@ -35,7 +35,7 @@ fn main() {
     // incremental: one small state per account
     let mut account = m.new_account();
     assert!(m.step(&mut account, &arrears).expect("steps").is_empty());
-    assert_eq!(m.next_deadline(&account), Some(t0 + 86_400));
+    assert_eq!(m.next_deadline(&account).expect("own state"), Some(t0 + 86_400));
     let fired = m.advance_to(&mut account, t0 + 2 * 86_400).expect("advances");
     assert_eq!(fired.len(), 1); // the suspension
     let paid = m.event("payment", t0 + 2 * 86_400).expect("built-in event");

@@ -1,6 +1,6 @@
 //! How far from its trigger a rule's steps can land, to skip needless work.
 //!
-//! When an event starts a rule, [`super::Machine::step_into`] places every
+//! When an event starts a rule, [`crate::eval::Machine::step_into`] places every
 //! step of the rule before changing anything, so a calendar error (a workday
 //! outside the shipped calendar, an instant out of range) leaves the account
 //! as it was. On the integer fast path of [`crate::calendar::Clock`] a step
@@ -9,8 +9,8 @@
 //! distance of the trigger (its *reach*) needs no such check when the
 //! trigger lies at least that far inside the span.
 
+use super::ir::{AnchorIr, Rule, Step, StepIx, TimingIr};
 use crate::calendar::{WorkCalendar, FAST_FROM, FAST_UNTIL};
-use crate::compile::{AnchorIr, Automaton, RuleIr, StepIx, TimingIr};
 use crate::model::{TimingKindM, Unit};
 
 /// How far a rule's steps land from its trigger.
@@ -82,12 +82,12 @@ fn timing_reach(t: &TimingIr, longest_break: i64) -> Option<i64> {
 
 /// The reach of `rule`: every step it places lies within `secs` of the
 /// trigger, either side. `None` when a step is anchored on a later step.
-pub fn rule_reach(ir: &Automaton, rule: &RuleIr, calendar: &WorkCalendar) -> Option<Reach> {
+pub fn rule_reach(steps: &[Step], rule: &Rule, calendar: &WorkCalendar) -> Option<Reach> {
     let longest_break = calendar.longest_break();
     let mut reach: Vec<i64> = Vec::with_capacity(rule.step_count as usize);
     let mut workdays = false;
     for k in 0..rule.step_count {
-        let s = ir.steps.get((rule.first_step + k) as usize)?;
+        let s = steps.get((rule.first_step + k) as usize)?;
         let mut r = 0i64;
         for t in std::iter::once(&s.timing).chain(s.alternative.iter()) {
             let base = match t.anchor {
@@ -139,7 +139,7 @@ product p "产品" §1 {
         let reach: Vec<Option<super::Reach>> =
             m.ir.rules
                 .iter()
-                .map(|r| super::rule_reach(&m.ir, r, cal))
+                .map(|r| super::rule_reach(&m.ir.steps, r, cal))
                 .collect();
         let day = 86_400;
         // the longest break of the shipped calendar: Spring Festival or
