@@ -267,9 +267,26 @@ pub fn evaluate(
         }
     };
 
+    let accepted =
+        |t: i64| (crate::compile::layout::FIRST..=crate::compile::layout::LAST).contains(&t);
     for ev in timeline.iter().filter(|e| e.at <= at) {
+        if let Some(t) = [Some(ev.at), ev.until]
+            .into_iter()
+            .flatten()
+            .find(|t| !accepted(*t))
+        {
+            return Err(EvalError::OutOfRange { at: t });
+        }
+        if let Some(a) = ev.amount.filter(|a| *a < Decimal::ZERO) {
+            return Err(EvalError::NegativeAmount {
+                at: ev.at,
+                amount: a,
+            });
+        }
+        // deadlines strictly before the event, then the event, then those
+        // due at its instant
         fire_until(
-            ev.at,
+            ev.at - 1,
             &mut runs,
             &mut caps,
             &mut res,
@@ -352,6 +369,9 @@ pub fn evaluate(
             &mut ended,
             &mut actions,
         )?;
+    }
+    if !accepted(at) {
+        return Err(EvalError::OutOfRange { at });
     }
     fire_until(
         at,

@@ -51,7 +51,10 @@ pub const NONE: u32 = u32::MAX;
 /// fingerprint: bump it when the evaluator's meaning changes while the
 /// tables do not (an order of firing, a rounding), so states and
 /// checkpoints taken under the old meaning are refused.
-pub const SEMANTICS: u32 = 1;
+///
+/// 2: at one instant, deadlines due before an event fire first, then the
+/// event, then the deadlines due at that instant (docs/semantics.md).
+pub const SEMANTICS: u32 = 2;
 
 /// A range of a flat table, as `u32` bounds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -664,8 +664,9 @@ impl Gen<'_> {
         }
     }
 
-    /// `event(m, ev, at, out)`: deadlines up to `at`, then the event's edges
-    /// in rule order, then whatever the event made due. The earliest
+    /// `event(m, ev, at, out)`: deadlines before `at`, then the event's edges
+    /// in rule order, then every deadline due at `at` (those the event made
+    /// due included), as the machine orders an instant. The earliest
     /// deadline is kept as the machine keeps it: if no rule the event moved
     /// was waiting, only the moved rules are placed.
     fn event_fn(&mut self) {
@@ -705,9 +706,11 @@ impl Gen<'_> {
             self,
             "        if h < self.now {{ return Err(Box::new(EvalError::OutOfOrder {{ at, previous: self.now() }})); }}"
         );
+        // deadlines strictly before the event first (an accepted instant
+        // is after EPOCH, so `at - 1` does not underflow)
         w!(
             self,
-            "        if self.next_due <= h {{ self.rounds(m, at, out)?; }}"
+            "        if self.next_due < h {{ self.rounds(m, at - 1, out)?; }}"
         );
         w!(self, "        self.now = h;");
         w!(self, "        if self.terminated {{ return Ok(()); }}");
@@ -884,9 +887,14 @@ impl Gen<'_> {
                 self,
                 "                    if due <= at {{ self.rounds(m, at, out)?; }}"
             );
-            // No moved rule was waiting: the others are due after `at`, at
-            // `rest` (the earliest deadline, unchanged) at the earliest, so
-            // only moved rules can fire now.
+            // No moved rule was waiting: the others are due after `at - 1`,
+            // at `rest` (the earliest deadline, unchanged) at the earliest.
+            // One due at `at` fires with the moved ones in rule order
+            // (`rounds`); otherwise only moved rules can fire now.
+            if !loop_rules.is_empty() {
+                w!(self, "                }} else if self.next_due <= h {{");
+                w!(self, "                    self.rounds(m, at, out)?;");
+            }
             if !loop_rules.is_empty() && from_now {
                 // Every candidate is due at or after `at`, and only the
                 // offset-0 ones at `at`: they fire first, in rule order
@@ -946,6 +954,11 @@ impl Gen<'_> {
         }
         w!(self, "            _ => {{}}");
         w!(self, "        }}");
+        // then the deadlines due at the event's instant that no arm fired
+        w!(
+            self,
+            "        if self.next_due <= h {{ self.rounds(m, at, out)?; }}"
+        );
         w!(self, "        Ok(())");
         w!(self, "    }}");
     }

@@ -1,10 +1,12 @@
 //! Running the IR: events, deadlines and status for one account.
 //!
-//! Order within an instant: deadlines due at or before an event's instant
-//! fire first (earliest first, ties in component order), then the event's
-//! edges in component order, then any deadline the event made due (`at
-//! once`, `before`). A `will terminate` step ends everything: nothing fires
-//! after it and further events are ignored.
+//! Order within an instant: deadlines due before an event's instant fire
+//! first (earliest first, ties in component order), then the event's edges
+//! in component order, then every deadline due at the event's instant,
+//! those the event made due (`at once`, `before`) included: a period ends
+//! at 24:00 of its last day (Civil Code Art. 203), so a payment at that
+//! instant is still within it (docs/semantics.md). A `will terminate` step
+//! ends everything: nothing fires after it and further events are ignored.
 
 use super::money;
 use super::types::*;
@@ -799,7 +801,9 @@ impl Machine {
                 previous: st.now,
             }));
         }
-        self.fire_due(st, ev.at, out)?;
+        // deadlines strictly before the event first (an accepted instant is
+        // past 2000, so `ev.at - 1` cannot overflow)
+        self.fire_due(st, ev.at - 1, out)?;
         st.now = ev.at;
         if st.flags & TERMINATED != 0 {
             return Ok(());
@@ -807,7 +811,9 @@ impl Machine {
         let e = usize::from(ev.event.0);
         let reacting = self.ir.reacting(e);
         if reacting.is_empty() {
-            return self.money_event(st, ev);
+            self.money_event(st, ev)?;
+            // then the deadlines due at its instant
+            return self.fire_due(st, ev.at, out);
         }
         // Check first that every rule this event starts can be placed, so an
         // error leaves the account as it was (unless all are surely safe).
@@ -863,14 +869,20 @@ impl Machine {
             }
             any_moved = true;
         }
-        if any_moved {
-            if full {
-                self.recompute_due(st)?;
-                self.fire_due(st, ev.at, out)?;
-            } else {
-                // No moved rule was waiting, so `old_due` is the earliest
-                // deadline of the others, all after `ev.at` (the deadlines up
-                // to it fired first): only moved rules can be due now.
+        // Then every deadline due at the event's instant: those the event
+        // made due (`at once`, `before`) and those that were due then anyway
+        // (a cure at a deadline's instant has cancelled its rule's).
+        if !any_moved {
+            return self.fire_due(st, ev.at, out);
+        }
+        if full {
+            self.recompute_due(st)?;
+            self.fire_due(st, ev.at, out)?;
+        } else {
+            // No moved rule was waiting, so `old_due` is the earliest
+            // deadline of the others, all after `ev.at - 1`. When it is
+            // after `ev.at` too, only moved rules can be due now.
+            {
                 let mut cand = [(0u32, i64::MAX); 8];
                 let mut m = 0;
                 let mut due = old_due;
@@ -889,7 +901,7 @@ impl Machine {
                 }
                 st.next_due = due;
                 if due <= ev.at {
-                    if overflow {
+                    if overflow || old_due <= ev.at {
                         self.fire_due(st, ev.at, out)?;
                     } else {
                         self.fire_candidates(st, ev.at, &mut cand[..m], old_due, out)?;

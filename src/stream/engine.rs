@@ -1,9 +1,12 @@
 //! One shard's engine: its accounts' records, their deadlines and the events
 //! accepted but not yet applied, processed in time order up to a limit.
 //!
-//! Order: at one instant, deadlines fire before events (as in
-//! [`crate::eval::Machine::step`]); events of one instant apply in input line
-//! order. Each action is keyed by `(instant processed, account, machine,
+//! Order: at one instant, events apply first, in input line order, and
+//! deadlines due at that instant fire after them, as
+//! [`crate::eval::Machine::step`] orders one account's (a payment at the
+//! instant a period ends is still within it); the account an event reaches
+//! has its own fired inside the event's step. Deadlines due before an event
+//! fire before it. Each action is keyed by `(instant processed, account, machine,
 //! seq)` — the instant is the event's or the deadline's, which is also the
 //! action's `at` except for steps placed *before* their trigger — so the
 //! shard's output can be merged with other shards' into one deterministic
@@ -217,7 +220,7 @@ impl Shard {
                 .filter(|t| *t < event_limit);
             self.fetch_ahead();
             match (td, te) {
-                (Some(d), Some(e)) if d <= e => self.fire_deadline(cat),
+                (Some(d), Some(e)) if d < e => self.fire_deadline(cat),
                 (Some(_), None) => self.fire_deadline(cat),
                 (_, Some(_)) => self.apply_event(cat),
                 (None, None) => break,

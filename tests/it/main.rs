@@ -21,6 +21,7 @@ mod expect;
 mod explain;
 mod fmt_roundtrip;
 mod graph;
+mod instant_order;
 #[cfg(feature = "cli")]
 mod lsp;
 mod quotes;

@@ -299,7 +299,7 @@ impl Account {
         if !(EPOCH..=LAST).contains(&at) { return Err(Box::new(EvalError::OutOfRange { at })); }
         let h = held(at);
         if h < self.now { return Err(Box::new(EvalError::OutOfOrder { at, previous: self.now() })); }
-        if self.next_due <= h { self.rounds(m, at, out)?; }
+        if self.next_due < h { self.rounds(m, at - 1, out)?; }
         self.now = h;
         if self.terminated { return Ok(()); }
         match ev {
@@ -334,6 +334,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     loop {
@@ -387,6 +389,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     let mut due = i64::MAX;
@@ -430,6 +434,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     let mut due = i64::MAX;
@@ -439,6 +445,7 @@ impl Account {
             }
             _ => {}
         }
+        if self.next_due <= h { self.rounds(m, at, out)?; }
         Ok(())
     }
 }

@@ -335,7 +335,7 @@ impl Account {
         if !(EPOCH..=LAST).contains(&at) { return Err(Box::new(EvalError::OutOfRange { at })); }
         let h = held(at);
         if h < self.now { return Err(Box::new(EvalError::OutOfOrder { at, previous: self.now() })); }
-        if self.next_due <= h { self.rounds(m, at, out)?; }
+        if self.next_due < h { self.rounds(m, at - 1, out)?; }
         self.now = h;
         if self.terminated { return Ok(()); }
         match ev {
@@ -364,6 +364,8 @@ impl Account {
                     due = due.min(self.due_4(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     while d0 <= at { let fired = d0; self.fire_0(fired, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
@@ -416,6 +418,8 @@ impl Account {
                     due = due.min(self.due_4(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     let mut due = i64::MAX;
@@ -466,6 +470,8 @@ impl Account {
                     due = due.min(self.due_4(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     let mut due = i64::MAX;
@@ -495,6 +501,8 @@ impl Account {
                     due = due.min(self.due_4(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     loop {
@@ -510,6 +518,7 @@ impl Account {
             }
             _ => {}
         }
+        if self.next_due <= h { self.rounds(m, at, out)?; }
         Ok(())
     }
 }

@@ -373,7 +373,7 @@ impl Account {
         if !(EPOCH..=LAST).contains(&at) { return Err(Box::new(EvalError::OutOfRange { at })); }
         let h = held(at);
         if h < self.now { return Err(Box::new(EvalError::OutOfOrder { at, previous: self.now() })); }
-        if self.next_due <= h { self.rounds(m, at, out)?; }
+        if self.next_due < h { self.rounds(m, at - 1, out)?; }
         self.now = h;
         if self.terminated { return Ok(()); }
         match ev {
@@ -403,6 +403,8 @@ impl Account {
                     due = due.min(self.due_5(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     while d0 <= at { let fired = d0; self.fire_0(fired, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
@@ -463,6 +465,8 @@ impl Account {
                     due = due.min(self.due_5(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     let mut due = i64::MAX;
@@ -515,6 +519,8 @@ impl Account {
                     due = due.min(self.due_5(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     let mut due = i64::MAX;
@@ -545,6 +551,8 @@ impl Account {
                     due = due.min(self.due_5(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     loop {
@@ -581,6 +589,8 @@ impl Account {
                     due = due.min(self.due_5(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
                 } else {
                     let rest = self.next_due;
                     loop {
@@ -596,6 +606,7 @@ impl Account {
             }
             _ => {}
         }
+        if self.next_due <= h { self.rounds(m, at, out)?; }
         Ok(())
     }
 }
