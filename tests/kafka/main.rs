@@ -52,6 +52,31 @@ fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// A broker with the three topics, `accounts` accounts of generated events
+/// cut into `parts` consecutive files, and `clausec run`'s actions on all of
+/// them. Members are declared after it, so they stop before the broker.
+struct Scenario {
+    dir: tempfile::TempDir,
+    broker: Broker,
+    expected: Vec<String>,
+    parts: Vec<PathBuf>,
+}
+
+fn scenario(accounts: u32, seed: u32, parts: usize) -> Scenario {
+    let dir = tempdir();
+    let events = events(dir.path(), accounts, seed);
+    let expected = run_reference(&events, UNTIL);
+    let parts = split(&events, parts);
+    let broker = Broker::start();
+    broker.topics();
+    Scenario {
+        dir,
+        broker,
+        expected,
+        parts,
+    }
+}
+
 /// Waits for the deduplicated output to hold as many actions as `expected`,
 /// then checks it is exactly `expected`.
 fn assert_output(broker: &Broker, expected: &[String]) -> Vec<harness::Out> {
@@ -80,13 +105,14 @@ fn assert_output(broker: &Broker, expected: &[String]) -> Vec<harness::Out> {
 #[test]
 fn one_member_over_four_partitions_emits_what_run_emits() {
     let _one = harness::serial();
-    let dir = tempdir();
-    let events = events(dir.path(), 300, 3);
-    let expected = run_reference(&events, UNTIL);
+    let Scenario {
+        dir,
+        broker,
+        expected,
+        parts,
+    } = scenario(300, 3, 1);
     assert!(expected.len() > 300, "only {} actions", expected.len());
-    let broker = Broker::start();
-    broker.topics();
-    produce(&broker, &events, Some(CLOCK));
+    produce(&broker, &parts[0], Some(CLOCK));
     let mut member = Member::start(&broker, dir.path(), "solo", &["--stats"]);
     let outs = assert_output(&broker, &expected);
     // No crash, no rebalance: every action exactly once.
@@ -120,12 +146,12 @@ fn offsets(log: &str, what: &str) -> Vec<(i32, i64)> {
 #[test]
 fn three_members_joining_and_leaving_lose_nothing() {
     let _one = harness::serial();
-    let dir = tempdir();
-    let events = events(dir.path(), 1500, 5);
-    let expected = run_reference(&events, UNTIL);
-    let parts = split(&events, 3);
-    let broker = Broker::start();
-    broker.topics();
+    let Scenario {
+        dir,
+        broker,
+        expected,
+        parts,
+    } = scenario(1500, 5, 3);
     let small = ["--batch", "200", "--checkpoint-every", "500"];
     let a = Member::start(&broker, dir.path(), "a", &small);
     a.wait_for("assigned", WAIT);
@@ -162,12 +188,12 @@ fn three_members_joining_and_leaving_lose_nothing() {
 #[test]
 fn a_member_killed_mid_stream_is_replaced_from_its_checkpoint() {
     let _one = harness::serial();
-    let dir = tempdir();
-    let events = events(dir.path(), 1500, 9);
-    let expected = run_reference(&events, UNTIL);
-    let parts = split(&events, 2);
-    let broker = Broker::start();
-    broker.topics();
+    let Scenario {
+        dir,
+        broker,
+        expected,
+        parts,
+    } = scenario(1500, 9, 2);
     // Checkpoints every 300 records and never by time: the victim dies with
     // output emitted after its last checkpoint, which its heir emits again.
     let small = [
