@@ -8,6 +8,7 @@ mod coverage;
 mod diff;
 mod eval;
 mod explain;
+mod explain_code;
 mod fmt;
 mod gen_events;
 mod graph;
@@ -28,7 +29,10 @@ use std::process::ExitCode;
 #[command(name = "clausec", version, about = "A compiler for contract clauses")]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Print what a diagnostic code means, with an example and the fix (as `explain-code`).
+    #[arg(long, value_name = "CODE")]
+    explain: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -54,6 +58,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Print a product's automaton as a Rust module (rules and offsets as constants).
     Codegen(codegen::CodegenArgs),
+    /// Print what a diagnostic code (E0028, W0001, …) means, with a failing example and the fix.
+    ExplainCode(explain_code::ExplainCodeArgs),
     /// Run the scenarios of clause files; ends with `N passed, N failed`.
     Test(test::TestArgs),
     /// Run the agreements over an NDJSON stream of account events, emitting every action as it falls due.
@@ -78,7 +84,17 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command {
+    let command = match (cli.command, cli.explain) {
+        (_, Some(code)) => return explain_code::explain(&code),
+        (Some(c), None) => c,
+        (None, None) => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::ExplainCode(a) => explain_code::run(a),
         Command::Check(a) => check::run(a),
         Command::Test(a) => test::run(a),
         Command::Coverage(a) => coverage::run(a),

@@ -90,3 +90,38 @@ fn every_ui_example_checked_alone_reports_its_own_problems() {
     }
     assert!(checked >= 38, "only {checked} examples");
 }
+
+/// The entry `explain-code` prints for every code: its summary, its fix,
+/// and a failing example that is the ui file it names, as committed.
+#[test]
+fn explain_code_prints_the_docs_entry_of_every_code() {
+    for code in clausec::diagnostic::Code::ALL {
+        let out = clausec(&["explain-code", code.as_str()]);
+        let entry = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{code}: {}", text(&out.stderr));
+        assert!(entry.starts_with(&format!("## {code}\n")), "{entry}");
+        assert!(entry.contains(&format!("**{}.**", code.summary())), "{entry}");
+        assert!(entry.contains("\nFix: "), "{entry}");
+        let Some((_, rest)) = entry.split_once("Failing example (`") else {
+            // only the codes no file can show (too large, no files at all)
+            assert!(matches!(code.as_str(), "E0003" | "E0004"), "{entry}");
+            continue;
+        };
+        let (path, rest) = rest.split_once('`').expect("path");
+        let example = rest
+            .split_once("```clause\n")
+            .and_then(|(_, r)| r.split_once("\n```"))
+            .map(|(e, _)| e)
+            .expect("example block");
+        let Ok(file) = std::fs::read_to_string(root().join(path)) else {
+            assert_eq!(code.as_str(), "E0002", "{path} unreadable");
+            continue; // not UTF-8: the docs show it with a placeholder
+        };
+        assert_eq!(example, file.trim_end(), "{path} and its docs entry differ");
+    }
+    let flag = clausec(&["--explain", "w0007"]);
+    assert_eq!(text(&flag.stdout), text(&clausec(&["explain-code", "W0007"]).stdout));
+    let unknown = clausec(&["explain-code", "E0082"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("did you mean `E0028`?"));
+}
