@@ -6,7 +6,8 @@ fn main() -> std::process::ExitCode {
 }
 
 /// `clausec eval … | head` closes stdout early; the printing macros then
-/// panic with "Broken pipe". Like other Unix tools, stop quietly instead.
+/// panic with "Broken pipe". Stop quietly instead, with exit code 0 as
+/// `run` and `gen-events` do: the reader chose to stop reading.
 fn quiet_on_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -17,7 +18,7 @@ fn quiet_on_broken_pipe() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
         if payload.contains("Broken pipe") || payload.contains("os error 32") {
-            std::process::exit(141);
+            std::process::exit(0);
         }
         default(info);
     }));

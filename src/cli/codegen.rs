@@ -1,7 +1,7 @@
 //! `clausec codegen`: a product's automaton as a Rust module
 //! (see `eval::codegen`).
 
-use crate::vocab::{Billing, Reading};
+use crate::vocab::Reading;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,8 +9,10 @@ use std::process::ExitCode;
 pub struct CodegenArgs {
     /// Directory of the agreement's clause files.
     pub agreement: PathBuf,
+    /// Product id (as in `product <id> "…" §N`).
     #[arg(long)]
     pub product: String,
+    /// Billing mode; required when the product is sold in several.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
     /// Which reading of two-reading steps the module bakes in.
@@ -23,17 +25,13 @@ pub fn run(a: CodegenArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let billing = a.billing.as_deref().and_then(Billing::from_name);
     let reading = Reading::from_name(&a.reading).unwrap_or(Reading::CustomerSafe);
-    match program.select(&a.product, billing, reading) {
+    match super::machine_or_exit(&program, &a.product, a.billing.as_deref(), reading) {
         Ok(m) => {
             let origin = a.agreement.display().to_string();
             print!("{}", crate::eval::codegen::generate_rust(&m, &origin));
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+        Err(code) => code,
     }
 }

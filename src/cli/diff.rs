@@ -17,6 +17,7 @@ pub struct DiffArgs {
     /// Compare this product only.
     #[arg(long)]
     product: Option<String>,
+    /// `text` for a terminal, `markdown` for docs (docs/changes-2018-2024.md), `json` for programs.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Write one `<product>.diff.clause` file of distinguishing scenarios per product here.

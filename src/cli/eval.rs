@@ -2,7 +2,7 @@
 //! Also holds the input handling `explain` shares.
 
 use crate::eval::{Evaluation, Machine, TimelineEvent};
-use crate::vocab::{Billing, Reading};
+use crate::vocab::Reading;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub struct EvalArgs {
     #[command(flatten)]
     pub inputs: Inputs,
+    /// `text` for people, `json` for programs (docs/api.md).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -19,18 +20,19 @@ pub struct EvalArgs {
 pub struct Inputs {
     /// Directory of the agreement's clause files.
     pub agreement: PathBuf,
-    /// Product id.
+    /// Product id (as in `product <id> "…" §N`).
     #[arg(long)]
     pub product: String,
-    /// Billing mode (default: the product's first declared mode).
+    /// Billing mode; required when the product is sold in several.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
     /// Events file: a JSON array or NDJSON of {"at", "event", "amount"?, "note"?, "until"?}.
     #[arg(long)]
     pub events: PathBuf,
-    /// Instant to evaluate at (RFC 3339 with offset).
+    /// Instant to evaluate at (RFC 3339 with offset, e.g. 2024-06-20T00:00:00+08:00).
     #[arg(long)]
     pub at: String,
+    /// Which reading of a step with two readings counts: the one safer for the customer, or the earliest.
     #[arg(long, default_value = "customer-safe", value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Reading::NAMES))]
     pub reading: String,
     /// Working-day calendar file (format of data/cn_mainland_workdays.txt) instead of the agreement's.
@@ -58,12 +60,8 @@ pub fn load_and_evaluate(i: &Inputs) -> Result<Loaded, ExitCode> {
         (&i.agreement, i.product.as_str(), &i.events, i.at.as_str());
     let (billing, reading) = (i.billing.as_deref(), i.reading.as_str());
     let program = super::with_calendar(super::program_or_exit(agreement)?, i.calendar.as_deref())?;
-    let billing = billing.and_then(Billing::from_name);
     let reading = Reading::from_name(reading).unwrap_or_default();
-    let machine = program.select(product, billing, reading).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(1)
-    })?;
+    let machine = super::machine_or_exit(&program, product, billing, reading)?;
     let text = std::fs::read_to_string(events).map_err(|e| {
         eprintln!("error: cannot read `{}`: {e}", events.display());
         ExitCode::from(2)
@@ -82,7 +80,7 @@ pub fn load_and_evaluate(i: &Inputs) -> Result<Loaded, ExitCode> {
         ExitCode::from(2)
     })?;
     let evaluation = machine.evaluate(&timeline, at.timestamp()).map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", in_zone(&e, machine.ir.zone));
         ExitCode::from(1)
     })?;
     Ok(Loaded {
@@ -90,6 +88,25 @@ pub fn load_and_evaluate(i: &Inputs) -> Result<Loaded, ExitCode> {
         events: parsed,
         evaluation,
     })
+}
+
+/// An evaluation error for people: its instants in the agreement's zone
+/// (`2024-06-01 10:00 (+08:00)`), not in seconds since 1970.
+fn in_zone(e: &crate::eval::EvalError, zone: chrono_tz::Tz) -> String {
+    use crate::eval::EvalError;
+    let shown = |t: i64| format!("{} ({})", crate::describe::instant(zone, t), zone.name());
+    match e {
+        EvalError::OutOfOrder { at, previous } => format!(
+            "event at {} comes before the previous instant {}",
+            shown(*at),
+            shown(*previous)
+        ),
+        EvalError::OutOfRange { at } => format!(
+            "instant {} is outside the range a generated account holds (2000-01-01T00:00:00Z to 2136-02-07T06:28:12Z)",
+            shown(*at)
+        ),
+        other => other.to_string(),
+    }
 }
 
 pub fn run(a: EvalArgs) -> ExitCode {

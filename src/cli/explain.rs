@@ -6,6 +6,7 @@ use std::process::ExitCode;
 pub struct ExplainArgs {
     #[command(flatten)]
     pub inputs: super::eval::Inputs,
+    /// `text` for a terminal, `markdown` for a page or a ticket.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
 }

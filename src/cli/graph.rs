@@ -1,6 +1,6 @@
 //! `clausec graph`: the compiled automaton as Graphviz DOT.
 
-use crate::vocab::{Billing, Reading};
+use crate::vocab::Reading;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,8 +8,10 @@ use std::process::ExitCode;
 pub struct GraphArgs {
     /// Directory of the agreement's clause files.
     pub agreement: PathBuf,
+    /// Product id (as in `product <id> "…" §N`).
     #[arg(long)]
     pub product: String,
+    /// Billing mode; required when the product is sold in several.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
 }
@@ -19,15 +21,16 @@ pub fn run(a: GraphArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let billing = a.billing.as_deref().and_then(Billing::from_name);
-    match program.select(&a.product, billing, Reading::CustomerSafe) {
+    match super::machine_or_exit(
+        &program,
+        &a.product,
+        a.billing.as_deref(),
+        Reading::CustomerSafe,
+    ) {
         Ok(m) => {
             print!("{}", crate::compile::dot::to_dot(&m.ir));
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+        Err(code) => code,
     }
 }

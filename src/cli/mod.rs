@@ -74,6 +74,13 @@ enum Command {
     Kafka(kafka::KafkaArgs),
 }
 
+/// The command line's definition (its subcommands, flags and their help),
+/// for tests and generated documentation.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}
+
 /// Runs the CLI with the process arguments.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -208,4 +215,56 @@ pub(crate) fn checked_or_exit(
         return Err(ExitCode::from(1));
     }
     Ok((map, checked))
+}
+
+/// The machine for `product` in `billing` (as given on the command line),
+/// the one place the commands that evaluate a product choose it. A product
+/// the agreement lacks, a billing mode it is not sold in, or no `--billing`
+/// for a product sold in several is a usage error (exit code 2) that lists
+/// what there is — never a silent choice; a product that does not compile
+/// is a problem of the input (1).
+pub(crate) fn machine_or_exit(
+    program: &crate::eval::Program,
+    product: &str,
+    billing: Option<&str>,
+    reading: crate::vocab::Reading,
+) -> Result<crate::eval::Machine, ExitCode> {
+    use crate::vocab::Billing;
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let Some(p) = program.agreements.iter().find_map(|a| a.product(product)) else {
+        let ids: Vec<&str> = program
+            .agreements
+            .iter()
+            .flat_map(|a| a.products.iter().map(|p| p.id.as_str()))
+            .collect();
+        let hint = crate::diagnostic::closest(product, ids.iter().copied())
+            .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+        return Err(usage(format!(
+            "no product `{product}` in this agreement{hint}; its products are {}",
+            ids.join(", ")
+        )));
+    };
+    let modes: Vec<&str> = p.billing.iter().map(|b| b.name()).collect();
+    let billing = match billing.and_then(Billing::from_name) {
+        Some(b) if !p.billing.is_empty() && !p.billing.contains(&b) => {
+            return Err(usage(format!(
+                "product `{product}` is not sold as `{}`; its billing modes: {}",
+                b.name(),
+                modes.join(", ")
+            )))
+        }
+        Some(b) => Some(b),
+        None if p.billing.len() > 1 => return Err(usage(format!(
+            "product `{product}` is sold in several billing modes ({}); choose one with --billing",
+            modes.join(", ")
+        ))),
+        None => p.billing.first().copied(),
+    };
+    program.select(product, billing, reading).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })
 }

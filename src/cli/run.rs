@@ -45,6 +45,7 @@ pub struct RunArgs {
     /// At the end of the input, fire deadlines up to this instant (RFC 3339); later events are errors.
     #[arg(long)]
     pub until: Option<String>,
+    /// What a bad input line does: reported and left out (`skip`), or reported and the run stops (`stop`).
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub on_error: OnError,
     /// How much earlier than the latest instant seen an event may be: `90`, `60s`, `5m`, `2h`, `1d`.
@@ -74,6 +75,7 @@ pub struct RunArgs {
     /// Input lines per batch.
     #[arg(long, default_value_t = 65_536, hide = true)]
     pub batch: usize,
+    /// Which reading of a step with two readings counts: the one safer for the customer, or the earliest.
     #[arg(long, default_value = "customer-safe", value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Reading::NAMES))]
     pub reading: String,
     /// Print accounts, state bytes and throughput on stderr at the end.
@@ -103,6 +105,23 @@ pub fn parse_seconds(s: &str) -> Result<i64, String> {
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
+}
+
+/// Writing the output failed: a reader that closed the pipe (`run … |
+/// head`) ends the run quietly, as every command does; anything else is an
+/// IO error (exit code 2).
+fn output_failed(e: OutputError) -> ExitCode {
+    match e {
+        OutputError::Closed => ExitCode::SUCCESS,
+        OutputError::Failed(m) => fail(m),
+    }
+}
+
+/// Why the output could not be written.
+enum OutputError {
+    /// The reader closed the pipe.
+    Closed,
+    Failed(String),
 }
 
 /// Appends the next line, without its terminator, to `buf` (a batch's
@@ -154,18 +173,25 @@ struct Sink {
 }
 
 impl Sink {
-    fn write(&mut self, s: &str) -> Result<(), String> {
-        self.out
-            .write_all(s.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", self.name))?;
+    fn failed(&self, e: std::io::Error) -> OutputError {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            OutputError::Closed
+        } else {
+            OutputError::Failed(format!("cannot write {}: {e}", self.name))
+        }
+    }
+    fn write(&mut self, s: &str) -> Result<(), OutputError> {
+        if let Err(e) = self.out.write_all(s.as_bytes()) {
+            return Err(self.failed(e));
+        }
         self.written += s.len() as u64;
         Ok(())
     }
-    fn sync(&mut self) -> Result<(), String> {
+    fn sync(&mut self) -> Result<(), OutputError> {
         self.out
             .flush()
             .and_then(|()| self.file.as_ref().map_or(Ok(()), File::sync_data))
-            .map_err(|e| format!("cannot write {}: {e}", self.name))
+            .map_err(|e| self.failed(e))
     }
 }
 
@@ -230,9 +256,11 @@ fn write_checkpoint(path: &Path, bytes: &[u8], n: u64, crash: Crash) -> std::io:
     Ok(())
 }
 
-fn report(batch: &Batch) {
+/// Prints a batch's line errors, their instants in the agreement's zone
+/// (as the input writes them), not UTC.
+fn report(batch: &Batch, zone: chrono_tz::Tz) {
     for e in &batch.errors {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", e.in_zone(zone));
     }
 }
 
@@ -362,6 +390,11 @@ pub fn run(a: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let reading = Reading::from_name(&a.reading).unwrap_or_default();
+    // The zone error messages show instants in (one agreement per run).
+    let zone = program
+        .agreements
+        .first()
+        .map_or(chrono_tz::UTC, |ag| ag.zone);
     let catalog = Catalog::new(program, reading);
     let options = Options {
         max_lateness,
@@ -450,7 +483,7 @@ pub fn run(a: RunArgs) -> ExitCode {
                     }
                 }
                 let batch: Vec<&[u8]> = spans.iter().map(|r| &buf[r.clone()]).collect();
-                report(&runner.push(&batch, false));
+                report(&runner.push(&batch, false), zone);
             }
             if runner.input_hash != input_hash {
                 return fail("the input differs from the one the checkpoint was taken on");
@@ -486,9 +519,9 @@ pub fn run(a: RunArgs) -> ExitCode {
         }
         let lines: Vec<&[u8]> = spans.iter().map(|r| &buf[r.clone()]).collect();
         let batch = runner.push(&lines, stop);
-        report(&batch);
+        report(&batch, zone);
         if let Err(e) = sink.write(&batch.output) {
-            return fail(e);
+            return output_failed(e);
         }
         if stop && !batch.errors.is_empty() {
             let _ = sink.sync();
@@ -497,7 +530,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         if let Some(cp) = &a.checkpoint {
             if runner.lines % every == 0 && !lines.is_empty() {
                 if let Err(e) = sink.sync() {
-                    return fail(e);
+                    return output_failed(e);
                 }
                 let bytes = checkpoint::encode(
                     &runner,
@@ -513,9 +546,9 @@ pub fn run(a: RunArgs) -> ExitCode {
         }
     }
     let batch = runner.finish();
-    report(&batch);
+    report(&batch, zone);
     if let Err(e) = sink.write(&batch.output).and_then(|()| sink.sync()) {
-        return fail(e);
+        return output_failed(e);
     }
     let secs = started.elapsed().as_secs_f64();
     if a.stats {

@@ -6,9 +6,32 @@ use super::table::TableError;
 use crate::eval::{EvalError, InstantError, SelectError};
 use rust_decimal::Decimal;
 
-/// An instant in a message: RFC 3339 UTC.
-fn utc(t: &i64) -> String {
-    chrono::DateTime::from_timestamp(*t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339())
+/// An instant in a message: RFC 3339 in `zone` (UTC for `Display`, the
+/// agreement's zone for [`LineError::in_zone`], as the input writes it).
+fn instant(t: i64, zone: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(
+        || t.to_string(),
+        |d| {
+            d.with_timezone(&zone)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        },
+    )
+}
+
+fn late(at: i64, max_lateness: i64, watermark: i64, zone: chrono_tz::Tz) -> String {
+    format!(
+        "event at {} is more than {max_lateness}s earlier than the latest instant seen ({}); raise --max-lateness or sort the input",
+        instant(at, zone),
+        instant(watermark, zone)
+    )
+}
+
+fn after_until(at: i64, zone: chrono_tz::Tz) -> String {
+    format!("event at {} is after --until", instant(at, zone))
+}
+
+fn deadline(account: &str, at: i64, error: &EvalError, zone: chrono_tz::Tz) -> String {
+    format!("account `{account}`: deadline at {}: {error}", instant(at, zone))
 }
 
 /// Why one line does not parse as an event.
@@ -50,13 +73,13 @@ pub enum LineErrorKind {
     #[error(transparent)]
     Parse(#[from] ParseError),
     /// Returned for an event earlier than the watermark allows.
-    #[error("event at {} is more than {max_lateness}s earlier than the latest instant seen ({}); raise --max-lateness or sort the input", utc(.at), utc(.watermark))]
+    #[error("{}", late(*.at, *.max_lateness, *.watermark, chrono_tz::UTC))]
     Late {
         at: i64,
         max_lateness: i64,
         watermark: i64,
     },
-    #[error("event at {} is after --until", utc(.at))]
+    #[error("{}", after_until(*.at, chrono_tz::UTC))]
     AfterUntil { at: i64 },
     /// Returned when the product (or its billing mode) cannot be selected.
     #[error(transparent)]
@@ -76,7 +99,7 @@ pub enum LineErrorKind {
     #[error(transparent)]
     Apply(EvalError),
     /// Returned when a deadline of an account cannot be processed.
-    #[error("account `{account}`: deadline at {}: {error}", utc(.at))]
+    #[error("{}", deadline(.account, *.at, .error, chrono_tz::UTC))]
     Deadline {
         account: String,
         at: i64,
@@ -90,4 +113,26 @@ pub enum LineErrorKind {
 pub struct LineError {
     pub line: Option<u64>,
     pub kind: LineErrorKind,
+}
+
+impl LineError {
+    /// The error as `Display` says it, with its instants in `zone` (the
+    /// agreement's, as the input writes them: `2024-06-01T10:00:00+08:00`)
+    /// rather than UTC.
+    pub fn in_zone(&self, zone: chrono_tz::Tz) -> String {
+        let kind = match &self.kind {
+            LineErrorKind::Late {
+                at,
+                max_lateness,
+                watermark,
+            } => late(*at, *max_lateness, *watermark, zone),
+            LineErrorKind::AfterUntil { at } => after_until(*at, zone),
+            LineErrorKind::Deadline { account, at, error } => deadline(account, *at, error, zone),
+            other => other.to_string(),
+        };
+        match self.line {
+            Some(l) => format!("line {l}: {kind}"),
+            None => kind,
+        }
+    }
 }

@@ -123,8 +123,10 @@ impl Generator {
                     until: 0,
                     amount: 0,
                 });
-                // Accounts join over the first week, on whole minutes.
-                heap.push(Reverse((start + minutes(&mut rng, 7 * DAY), a)));
+                // Accounts join over the first week (all of a shorter
+                // stream), on whole minutes.
+                let joining = (7 * DAY).min(i64::from(days.max(1)) * DAY);
+                heap.push(Reverse((start + minutes(&mut rng, joining), a)));
             }
         }
         Generator {

@@ -100,7 +100,10 @@ fn explain_code_prints_the_docs_entry_of_every_code() {
         let entry = text(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{code}: {}", text(&out.stderr));
         assert!(entry.starts_with(&format!("## {code}\n")), "{entry}");
-        assert!(entry.contains(&format!("**{}.**", code.summary())), "{entry}");
+        assert!(
+            entry.contains(&format!("**{}.**", code.summary())),
+            "{entry}"
+        );
         assert!(entry.contains("\nFix: "), "{entry}");
         let Some((_, rest)) = entry.split_once("Failing example (`") else {
             // only the codes no file can show (too large, no files at all)
@@ -120,8 +123,356 @@ fn explain_code_prints_the_docs_entry_of_every_code() {
         assert_eq!(example, file.trim_end(), "{path} and its docs entry differ");
     }
     let flag = clausec(&["--explain", "w0007"]);
-    assert_eq!(text(&flag.stdout), text(&clausec(&["explain-code", "W0007"]).stdout));
+    assert_eq!(
+        text(&flag.stdout),
+        text(&clausec(&["explain-code", "W0007"]).stdout)
+    );
     let unknown = clausec(&["explain-code", "E0082"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("did you mean `E0028`?"));
+}
+
+/// Every subcommand and every flag or argument says what it is for.
+#[test]
+fn every_flag_has_help() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        let path = format!("{path} {}", cmd.get_name());
+        if cmd
+            .get_about()
+            .is_none_or(|a| a.to_string().trim().is_empty())
+            && path != " clausec"
+        {
+            missing.push(path.clone());
+        }
+        for arg in cmd.get_arguments() {
+            if matches!(arg.get_id().as_str(), "help" | "version") {
+                continue;
+            }
+            if arg
+                .get_help()
+                .is_none_or(|h| h.to_string().trim().is_empty())
+            {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, &path, missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&clausec::cli::command(), "", &mut missing);
+    assert!(missing.is_empty(), "no help text: {missing:#?}");
+}
+
+const EVENTS: &str = "examples/events/log_service_arrears.ndjson";
+const AT: &str = "2024-06-05T12:00:00+08:00";
+
+/// One exit-code rule across commands: 0 fine, 1 findings in the input,
+/// 2 usage or IO (an unknown product is a usage error everywhere).
+#[test]
+fn one_exit_code_rule_across_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let put = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.display().to_string()
+    };
+    let failing = put(
+        "failing.clause",
+        "agreement t \"T\" {\n  zone Asia/Shanghai\n}\n\nproduct p \"P\" §1 {\n  billing postpaid\n  capabilities c\n\n  on arrears after 24h suspend c §1.1 quote \"x\"\n\n  scenario \"one hour late\" for p {\n    2024-06-01T10:00 arrears\n    expect 2024-06-02T11:00 suspend c\n  }\n}\n",
+    );
+    let unformatted = put("messy.clause", "product  p \"P\" §1 {billing postpaid}\n");
+    let bad_events = put(
+        "bad.ndjson",
+        "{\"at\":\"yesterday\",\"event\":\"arrears\"}\n",
+    );
+    let line = |at: &str| {
+        format!("{{\"account\":\"a\",\"product\":\"log_service\",\"billing\":\"postpaid\",\"at\":\"{at}\",\"event\":\"arrears\",\"amount\":\"1.00\"}}\n")
+    };
+    let stream = put("ok.ndjson", &line("2024-06-01T10:00:00+08:00"));
+    let late = put(
+        "late.ndjson",
+        &(line("2024-06-03T10:00:00+08:00") + &line("2024-06-01T10:00:00+08:00")),
+    );
+    let eval = |product: &str, billing: Option<&str>| {
+        let mut v = vec![
+            "eval",
+            "clauses/aliyun-2024",
+            "--product",
+            product,
+            "--events",
+            EVENTS,
+            "--at",
+            AT,
+        ];
+        if let Some(b) = billing {
+            v.extend(["--billing", b]);
+        }
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let cases: Vec<(Vec<String>, i32)> = vec![
+        (s(&["check", "clauses/aliyun-2024"]), 0),
+        (s(&["check", "tests/ui/E0010_unknown_event.clause"]), 1),
+        (s(&["check", "no/such/dir"]), 2),
+        (s(&["check"]), 2),
+        (s(&["test", "clauses/aliyun-2024/log_service.clause"]), 0),
+        (s(&["test", &failing]), 1),
+        (
+            s(&[
+                "test",
+                "clauses/aliyun-2024/log_service.clause",
+                "--filter",
+                "no such scenario",
+            ]),
+            2,
+        ),
+        (s(&["coverage", "clauses/aliyun-2024"]), 0),
+        (s(&["coverage", "clauses/aliyun-2024", "--min", "101"]), 1),
+        (s(&["coverage", "no/such/dir"]), 2),
+        (s(&["summary", "clauses/aliyun-2024"]), 0),
+        (s(&["summary", "tests/ui/E0010_unknown_event.clause"]), 1),
+        (s(&["summary", "no/such/dir"]), 2),
+        (
+            s(&["diff", "clauses/aliyun-2024", "clauses/aliyun-2024"]),
+            0,
+        ),
+        (
+            s(&[
+                "diff",
+                "clauses/aliyun-2018",
+                "clauses/aliyun-2024",
+                "--product",
+                "dns",
+            ]),
+            1,
+        ),
+        (
+            s(&[
+                "diff",
+                "clauses/aliyun-2018",
+                "clauses/aliyun-2024",
+                "--product",
+                "no_such",
+            ]),
+            2,
+        ),
+        (s(&["fmt", "--check", "clauses/aliyun-2024"]), 0),
+        (s(&["fmt", "--check", &unformatted]), 1),
+        (s(&["fmt", "no/such/dir"]), 2),
+        (eval("log_service", Some("postpaid")), 0),
+        (eval("log_service", None), 0),
+        (eval("no_such", None), 2),
+        (eval("log_service", Some("prepaid")), 2),
+        (eval("dataworks", None), 2),
+        (
+            s(&[
+                "eval",
+                "clauses/aliyun-2024",
+                "--product",
+                "log_service",
+                "--events",
+                &bad_events,
+                "--at",
+                AT,
+            ]),
+            1,
+        ),
+        (
+            s(&[
+                "eval",
+                "clauses/aliyun-2024",
+                "--product",
+                "log_service",
+                "--events",
+                EVENTS,
+                "--at",
+                "tomorrow",
+            ]),
+            2,
+        ),
+        (
+            s(&[
+                "explain",
+                "clauses/aliyun-2024",
+                "--product",
+                "log_service",
+                "--events",
+                EVENTS,
+                "--at",
+                AT,
+            ]),
+            0,
+        ),
+        (
+            s(&[
+                "explain",
+                "clauses/aliyun-2024",
+                "--product",
+                "no_such",
+                "--events",
+                EVENTS,
+                "--at",
+                AT,
+            ]),
+            2,
+        ),
+        (
+            s(&["graph", "clauses/aliyun-2024", "--product", "log_service"]),
+            0,
+        ),
+        (
+            s(&["graph", "clauses/aliyun-2024", "--product", "no_such"]),
+            2,
+        ),
+        (
+            s(&["codegen", "clauses/aliyun-2024", "--product", "log_service"]),
+            0,
+        ),
+        (
+            s(&["codegen", "clauses/aliyun-2024", "--product", "no_such"]),
+            2,
+        ),
+        (s(&["run", "clauses/aliyun-2024", "--events", &stream]), 0),
+        (s(&["run", "clauses/aliyun-2024", "--events", &late]), 1),
+        (
+            s(&[
+                "run",
+                "clauses/aliyun-2024",
+                "--events",
+                &stream,
+                "--max-lateness",
+                "soon",
+            ]),
+            2,
+        ),
+        (s(&["gen-events", "--accounts", "2", "--days", "10"]), 0),
+        (s(&["gen-events", "--accounts", "2", "--days", "0"]), 2),
+        (s(&["explain-code", "E0001"]), 0),
+        (s(&["explain-code", "E9999"]), 2),
+    ];
+    let mut wrong = Vec::new();
+    for (args, want) in &cases {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = clausec(&argv);
+        if out.status.code() != Some(*want) {
+            wrong.push(format!(
+                "clausec {}: exit {:?}, want {want}\n{}",
+                args.join(" "),
+                out.status.code(),
+                text(&out.stderr)
+                    .lines()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+#[test]
+fn eval_without_billing_on_a_product_sold_in_several_modes_lists_them() {
+    let out = clausec(&[
+        "eval",
+        "clauses/aliyun-2024",
+        "--product",
+        "dataworks",
+        "--events",
+        EVENTS,
+        "--at",
+        AT,
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "sold in several billing modes (prepaid, postpaid); choose one with --billing"
+        ),
+        "{stderr}"
+    );
+}
+
+/// A reader that stops reading (`| head`) ends every command quietly.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("events.ndjson");
+    let generated = clausec(&["gen-events", "--accounts", "3000", "--days", "60"]);
+    std::fs::write(&events, &generated.stdout).expect("write");
+    let events = events.display().to_string();
+    for args in [
+        vec!["run", "clauses/aliyun-2024", "--events", events.as_str()],
+        vec!["gen-events", "--accounts", "20000", "--days", "60"],
+        vec!["summary", "clauses"],
+        vec![
+            "diff",
+            "clauses/aliyun-2018",
+            "clauses/aliyun-2024",
+            "--format",
+            "json",
+        ],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clausec"))
+            .args(&args)
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawns");
+        let mut first = [0u8; 64];
+        let mut stdout = child.stdout.take().expect("stdout");
+        stdout.read_exact(&mut first).expect("some output");
+        drop(stdout); // like `head -c 64`
+        let out = child.wait_with_output().expect("ends");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn gen_events_finds_the_shipped_agreement_from_anywhere() {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let out = clausec_in(
+        elsewhere.path(),
+        &["gen-events", "--accounts", "3", "--days", "2"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Every account joins inside a short stream, and says something.
+    let accounts: std::collections::BTreeSet<String> = text(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split('"').nth(3).map(String::from))
+        .collect();
+    assert!(!accounts.is_empty(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn run_reports_late_events_in_the_agreements_zone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = |at: &str| {
+        format!("{{\"account\":\"a\",\"product\":\"log_service\",\"billing\":\"postpaid\",\"at\":\"{at}\",\"event\":\"arrears\",\"amount\":\"1.00\"}}\n")
+    };
+    let late = dir.path().join("late.ndjson");
+    std::fs::write(
+        &late,
+        line("2024-06-03T10:00:00+08:00") + &line("2024-06-01T10:00:00+08:00"),
+    )
+    .expect("write");
+    let out = clausec(&[
+        "run",
+        "clauses/aliyun-2024",
+        "--events",
+        &late.display().to_string(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("event at 2024-06-01T10:00:00+08:00 is more than 60s earlier than the latest instant seen (2024-06-03T10:00:00+08:00)"),
+        "{stderr}"
+    );
 }
