@@ -257,10 +257,12 @@ pub(crate) fn machine_or_exit(
             )))
         }
         Some(b) => Some(b),
-        None if p.billing.len() > 1 => return Err(usage(format!(
+        None if p.billing.len() > 1 => {
+            return Err(usage(format!(
             "product `{product}` is sold in several billing modes ({}); choose one with --billing",
             modes.join(", ")
-        ))),
+        )))
+        }
         None => p.billing.first().copied(),
     };
     program.select(product, billing, reading).map_err(|e| {

@@ -406,13 +406,7 @@ fn a_closed_pipe_ends_quietly() {
         vec!["run", "clauses/aliyun-2024", "--events", events.as_str()],
         vec!["gen-events", "--accounts", "20000", "--days", "60"],
         vec!["summary", "clauses"],
-        vec![
-            "diff",
-            "clauses/aliyun-2018",
-            "clauses/aliyun-2024",
-            "--format",
-            "json",
-        ],
+        vec!["test", "-v", "clauses"],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clausec"))
             .args(&args)
@@ -421,10 +415,15 @@ fn a_closed_pipe_ends_quietly() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawns");
-        let mut first = [0u8; 64];
+        // Closed before the command writes anything (it reads its clause
+        // files first), like `| true`; the gen-events and run outputs are
+        // read a little first, like `| head -c 64`.
         let mut stdout = child.stdout.take().expect("stdout");
-        stdout.read_exact(&mut first).expect("some output");
-        drop(stdout); // like `head -c 64`
+        if args[0] == "gen-events" || args[0] == "run" {
+            let mut first = [0u8; 64];
+            stdout.read_exact(&mut first).expect("some output");
+        }
+        drop(stdout);
         let out = child.wait_with_output().expect("ends");
         assert_eq!(
             out.status.code(),

@@ -345,6 +345,6 @@ fn the_command_prints_the_module_and_refuses_unknown_products() {
             .expect("committed module");
     assert_eq!(String::from_utf8_lossy(&ok.stdout), committed);
     let bad = run("no_such_product");
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no_such_product"));
 }
