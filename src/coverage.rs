@@ -251,7 +251,8 @@ fn citations(block: &ast::Block) -> Vec<(String, Span)> {
     out
 }
 
-fn region_name(r: &Region) -> &'static str {
+/// The part of the text an article is in: `general`, `product`, `annex`.
+pub fn region_name(r: &Region) -> &'static str {
     match r {
         Region::General => "general",
         Region::Product(_) | Region::ProductPart => "product",

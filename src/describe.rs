@@ -34,6 +34,29 @@ pub fn duration(d: DurationM) -> String {
     }
 }
 
+/// A duration in words for a page people read: `24 hours`, `7 × 24 hours`
+/// (for `7d`: never mistaken for calendar days), `7 calendar days`,
+/// `5 workdays`, `6 months`.
+pub fn duration_words(d: DurationM) -> String {
+    let n = d.count;
+    let plural = |one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    match d.unit {
+        Unit::Minutes => plural("minute", "minutes"),
+        Unit::Hours => plural("hour", "hours"),
+        Unit::Days => format!("{n} × 24 hours"),
+        Unit::CalendarDays => plural("calendar day", "calendar days"),
+        Unit::Workdays => plural("workday", "workdays"),
+        Unit::Months => plural("month", "months"),
+        Unit::CalendarMonths => plural("calendar month", "calendar months"),
+    }
+}
+
 /// How a duration is counted from its anchor, in one sentence (what the
 /// language server shows on hover, what the report's legend says).
 pub fn counting(d: DurationM) -> String {

@@ -17,6 +17,58 @@ pub struct CoverageArgs {
     /// List only the articles no clause cites.
     #[arg(long)]
     missing: bool,
+    /// `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    agreement: &'a str,
+    source: &'a str,
+    cited: usize,
+    articles_total: usize,
+    percent: f64,
+    articles: Vec<JsonArticle<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonArticle<'a> {
+    number: &'a str,
+    /// `general`, `product` or `annex`.
+    part: &'static str,
+    line: usize,
+    phrases: &'a [String],
+    /// `file:line` of each citing step, money term or `ignore`.
+    cited_by: &'a [String],
+}
+
+fn json(report: &coverage::Report, missing_only: bool) -> JsonReport<'_> {
+    JsonReport {
+        agreement: &report.agreement,
+        source: &report.source,
+        cited: report.covered(),
+        articles_total: report.articles.len(),
+        percent: report.percent(),
+        articles: report
+            .articles
+            .iter()
+            .filter(|a| !missing_only || a.cited_by.is_empty())
+            .map(|a| JsonArticle {
+                number: &a.number,
+                part: coverage::region_name(&a.region),
+                line: a.line,
+                phrases: &a.phrases,
+                cited_by: &a.cited_by,
+            })
+            .collect(),
+    }
 }
 
 pub fn run(args: CoverageArgs) -> ExitCode {
@@ -36,11 +88,24 @@ pub fn run(args: CoverageArgs) -> ExitCode {
         eprintln!("error: no agreement with a readable `source` text found");
         return ExitCode::from(1);
     }
-    let mut below = false;
-    for report in &reports {
-        print!("{}", coverage::render(report, args.missing));
-        if args.min.is_some_and(|min| report.percent() < min) {
-            below = true;
+    let below = reports
+        .iter()
+        .any(|r| args.min.is_some_and(|min| r.percent() < min));
+    match args.format {
+        Format::Text => {
+            for report in &reports {
+                print!("{}", coverage::render(report, args.missing));
+            }
+        }
+        Format::Json => {
+            let all: Vec<JsonReport> = reports.iter().map(|r| json(r, args.missing)).collect();
+            match serde_json::to_string_pretty(&all) {
+                Ok(s) => println!("{s}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
         }
     }
     if below || problems.iter().any(|d| d.is_error()) {

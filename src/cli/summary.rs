@@ -10,7 +10,7 @@ pub struct SummaryArgs {
     /// Agreement directories (or a directory of agreements, like `clauses/`).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Output format.
+    /// `text` (one line per rule, for a terminal), `markdown` (sentences, for docs/agreements.md), `json`.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -19,6 +19,7 @@ pub struct SummaryArgs {
 pub enum Format {
     Text,
     Markdown,
+    Json,
 }
 
 pub fn run(args: SummaryArgs) -> ExitCode {
@@ -29,6 +30,15 @@ pub fn run(args: SummaryArgs) -> ExitCode {
     match args.format {
         Format::Text => print!("{}", crate::summary::text(&checked.agreements)),
         Format::Markdown => print!("{}", crate::summary::markdown(&checked.agreements)),
+        Format::Json => {
+            match serde_json::to_string_pretty(&crate::summary::json(&checked.agreements)) {
+                Ok(s) => println!("{s}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
     }
     ExitCode::SUCCESS
 }

@@ -31,7 +31,10 @@ fn after_until(at: i64, zone: chrono_tz::Tz) -> String {
 }
 
 fn deadline(account: &str, at: i64, error: &EvalError, zone: chrono_tz::Tz) -> String {
-    format!("account `{account}`: deadline at {}: {error}", instant(at, zone))
+    format!(
+        "account `{account}`: deadline at {}: {error}",
+        instant(at, zone)
+    )
 }
 
 /// Why one line does not parse as an event.

@@ -475,3 +475,84 @@ fn run_reports_late_events_in_the_agreements_zone() {
         "{stderr}"
     );
 }
+
+#[test]
+fn fmt_check_prints_the_diff_and_fmt_counts_files_it_could_not_parse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let messy = dir.path().join("messy.clause");
+    let broken = dir.path().join("broken.clause");
+    std::fs::write(&messy, "product p \"P\" §1 {billing postpaid}\n").expect("write");
+    std::fs::write(
+        &broken,
+        "product q \"Q\" §1 {\n  billing postpaid\n  on arrears suspend\n}\n",
+    )
+    .expect("write");
+    let dir_arg = dir.path().display().to_string();
+    let check = clausec(&["fmt", "--check", &dir_arg]);
+    assert_eq!(check.status.code(), Some(1));
+    let diff = text(&check.stdout);
+    assert!(
+        diff.ends_with("@@ -1,1 +1,3 @@\n-product p \"P\" §1 {billing postpaid}\n+product p \"P\" §1 {\n+  billing postpaid\n+}\n"),
+        "{diff}"
+    );
+    assert!(
+        text(&check.stderr)
+            .contains("checked 1 file(s): 1 not formatted, 1 could not be read or parsed"),
+        "{}",
+        text(&check.stderr)
+    );
+    let write = clausec(&["fmt", &dir_arg]);
+    assert_eq!(write.status.code(), Some(1));
+    assert!(
+        text(&write.stderr)
+            .contains("formatted 1 file(s), 1 changed, 1 could not be read or parsed"),
+        "{}",
+        text(&write.stderr)
+    );
+}
+
+#[test]
+fn test_filter_runs_the_scenarios_named_so() {
+    let out = clausec(&[
+        "test",
+        "-v",
+        "clauses/aliyun-2024",
+        "--filter",
+        "log service: nobody pays",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.ends_with("ok   clauses/aliyun-2024/log_service.clause:34 log_service · log service: nobody pays\n1 passed, 0 failed\n"), "{stdout}");
+}
+
+#[test]
+fn test_coverage_and_summary_speak_json() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = clausec(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let t = json(&["test", "clauses/tracing-2019", "--format", "json"]);
+    let scenarios = t["scenarios"].as_array().expect("scenarios");
+    assert_eq!(t["passed"].as_u64(), Some(scenarios.len() as u64));
+    assert_eq!(t["failed"], 0);
+    assert!(scenarios.iter().all(|s| s["passed"] == true
+        && s["file"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("clauses/tracing-2019/"))));
+    let c = json(&["coverage", "clauses/tracing-2019", "--format", "json"]);
+    assert_eq!(c[0]["agreement"], "tracing_2019");
+    assert_eq!(c[0]["cited"], c[0]["articles_total"]);
+    assert!(c[0]["articles"][0]["cited_by"][0].as_str().is_some());
+    let s = json(&["summary", "clauses/tracing-2019", "--format", "json"]);
+    assert_eq!(s[0]["agreement"], "tracing_2019");
+    let parts = s[0]["parts"].as_array().expect("parts");
+    assert!(parts
+        .iter()
+        .any(|p| p["part"] == "product" && !p["rules"].as_array().expect("rules").is_empty()));
+}
