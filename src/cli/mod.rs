@@ -1,6 +1,10 @@
 //! The command line. Parses arguments, reads files through [`crate::load`],
-//! runs the library and prints. Exit codes: 0 clean, 1 problems found in the
-//! input, 2 usage or IO errors.
+//! runs the library and prints. One exit-code rule for every command
+//! (tests/it/cli.rs holds it): 0 fine, 1 findings (problems in the clause
+//! files or events, failing scenarios, versions that differ, coverage below
+//! `--min`), 2 usage or IO (a bad flag or argument, an unknown product or
+//! billing mode, a file that cannot be read or written). A reader that
+//! closes the pipe ends a command quietly with 0.
 
 mod check;
 mod codegen;

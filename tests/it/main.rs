@@ -25,6 +25,7 @@ mod instant_order;
 #[cfg(feature = "cli")]
 mod lsp;
 mod quotes;
+mod readme;
 mod restart;
 mod shipped;
 #[cfg(feature = "site")]
