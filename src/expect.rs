@@ -25,7 +25,7 @@
 //!   resource `data` when there is one, and all the product's resources
 //!   otherwise ([`crate::eval::data_state`]).
 
-use crate::eval::{data_state, AccountState, EvalError, Event, Fired, Machine, Status};
+use crate::eval::{data_state, AccountState, EvalError, Event, Fired, Machine};
 use crate::model::{
     CapabilityState, DataState, ExpectKindM, Product, ResourceState, ServiceState, Target,
 };
@@ -272,29 +272,128 @@ pub fn run_account(
     Ok((st, fired))
 }
 
+/// What a state, window or obligation expectation reads: the status at an
+/// instant, by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// Every capability (`service` first) and its state.
+    pub capabilities: Vec<(String, CapabilityState)>,
+    pub service: ServiceState,
+    pub resources: Vec<(String, ResourceState)>,
+    /// (kind, amount): `late_fee`, `refund`, … or a `customer must` verb.
+    pub obligations: Vec<(String, Option<Decimal>)>,
+    /// (the action, start, end) of every open window or right.
+    pub windows: Vec<(Verb, i64, Option<i64>)>,
+}
+
+/// An action that fired: (instant, verb, target names).
+pub type FiredAction = (i64, Verb, Vec<String>);
+
+/// An account's time line under some evaluator — the compiled machine, or
+/// the reference interpreter (`tests/it/lang.rs`) — as expectations see it.
+pub trait Observe {
+    type Error;
+    /// Every action fired following the time line to `horizon`: (instant,
+    /// verb, target names), in instant order.
+    fn actions(&self, horizon: i64) -> Result<Vec<FiredAction>, Self::Error>;
+    /// The status at `at`, after every event and deadline up to it.
+    fn observe(&self, at: i64) -> Result<Observation, Self::Error>;
+    /// An instant as reports write it.
+    fn format_instant(&self, at: i64) -> String;
+    /// The instant of the last event (deadlines are followed from there).
+    fn last_event(&self) -> Option<i64>;
+}
+
+/// A machine and a time line (sorted, in the machine's vocabulary).
+pub struct MachineRun<'a> {
+    pub machine: &'a Machine,
+    pub events: &'a [Event],
+}
+
+impl Observe for MachineRun<'_> {
+    type Error = EvalError;
+    fn actions(&self, horizon: i64) -> Result<Vec<FiredAction>, EvalError> {
+        let m = self.machine;
+        let (_, fired) = run_account(m, self.events, horizon)?;
+        Ok(fired
+            .iter()
+            .flat_map(|f| {
+                m.ir.actions(f.step)
+                    .iter()
+                    .map(move |a| (f.at, a.verb, m.target_names(m.ir.targets(a))))
+            })
+            .collect())
+    }
+    fn observe(&self, at: i64) -> Result<Observation, EvalError> {
+        let m = self.machine;
+        let st = m.evaluate(self.events, at)?.status;
+        Ok(Observation {
+            capabilities: m
+                .ir
+                .capabilities
+                .iter()
+                .cloned()
+                .zip(st.capabilities.iter().copied())
+                .collect(),
+            service: st.service,
+            resources: m
+                .ir
+                .resources
+                .iter()
+                .cloned()
+                .zip(st.resources.iter().copied())
+                .collect(),
+            obligations: st
+                .obligations
+                .iter()
+                .map(|o| (m.obligation_kind(o.kind).to_string(), o.amount))
+                .collect(),
+            windows: st
+                .windows
+                .iter()
+                .flat_map(|w| {
+                    m.ir.actions(w.step)
+                        .iter()
+                        .map(move |a| (a.verb, w.start, w.end))
+                })
+                .collect(),
+        })
+    }
+    fn format_instant(&self, at: i64) -> String {
+        self.machine.format_instant(at)
+    }
+    fn last_event(&self) -> Option<i64> {
+        self.events.iter().map(|e| e.at).max()
+    }
+}
+
 /// Checks `x` against `events` (sorted, in `m`'s vocabulary) under `m`.
 /// A name `m` does not declare makes the expectation fail.
 pub fn check(m: &Machine, events: &[Event], x: &Expectation) -> Result<Verdict, EvalError> {
+    decide(&MachineRun { machine: m, events }, x)
+}
+
+/// Whether expectation `x` holds for the account `o` observes: the one
+/// place that decides what an `expect` line means.
+pub fn decide<O: Observe>(o: &O, x: &Expectation) -> Result<Verdict, O::Error> {
     let at = x.instant();
-    let when = m.format_instant(at);
+    let when = o.format_instant(at);
     let fails = |expected: String, actual: String| Ok(Verdict::Fails { expected, actual });
     match x {
         Expectation::Fired { verb, targets, .. } | Expectation::NotFired { verb, targets, .. } => {
-            let last = events.iter().map(|e| e.at).fold(at, i64::max);
-            let (_, actions) = run_account(m, events, last.saturating_add(HORIZON_SECS))?;
-            // (instant, target names) of every action with the verb
-            let mut fired = Vec::new();
-            for f in &actions {
-                for a in m.ir.actions(f.step).iter().filter(|a| a.verb == *verb) {
-                    fired.push((f.at, m.target_names(m.ir.targets(a))));
-                }
-            }
+            let last = o.last_event().map_or(at, |l| l.max(at));
+            let fired: Vec<(i64, Vec<String>)> = o
+                .actions(last.saturating_add(HORIZON_SECS))?
+                .into_iter()
+                .filter(|(_, v, _)| v == verb)
+                .map(|(t, _, names)| (t, names))
+                .collect();
             let words = |(t, names): &(i64, Vec<String>)| {
                 format!(
                     "`{} {}` at {}",
                     verb.name(),
                     names.join(", "),
-                    m.format_instant(*t)
+                    o.format_instant(*t)
                 )
             };
             if let Expectation::Fired { .. } = x {
@@ -330,15 +429,19 @@ pub fn check(m: &Machine, events: &[Event], x: &Expectation) -> Result<Verdict, 
             }
         }
         _ => {
-            let st = m.evaluate(events, at)?.status;
-            Ok(state_verdict(m, &st, x, &when))
+            let seen = o.observe(at)?;
+            Ok(state_verdict(o, &seen, x, &when))
         }
     }
 }
 
+fn found<T: Copy>(list: &[(String, T)], name: &str) -> Option<T> {
+    list.iter().find(|(n, _)| n == name).map(|(_, s)| *s)
+}
+
 /// A state, window or obligation expectation against the status at its
 /// instant.
-fn state_verdict(m: &Machine, st: &Status, x: &Expectation, when: &str) -> Verdict {
+fn state_verdict<O: Observe>(o: &O, st: &Observation, x: &Expectation, when: &str) -> Verdict {
     let verdict = |ok: bool, expected: String, actual: String| {
         if ok {
             Verdict::Holds
@@ -348,11 +451,7 @@ fn state_verdict(m: &Machine, st: &Status, x: &Expectation, when: &str) -> Verdi
     };
     match x {
         Expectation::Capability { name, state, .. } => {
-            let got =
-                m.ir.capabilities
-                    .iter()
-                    .position(|c| c == name)
-                    .and_then(|i| st.capabilities.get(i).copied());
+            let got = found(&st.capabilities, name);
             verdict(
                 got == Some(*state),
                 format!("`{name}` {} at {when}", state_name(state)),
@@ -367,11 +466,7 @@ fn state_verdict(m: &Machine, st: &Status, x: &Expectation, when: &str) -> Verdi
             format!("service {}", state_name(st.service)),
         ),
         Expectation::Resource { name, state, .. } => {
-            let got =
-                m.ir.resources
-                    .iter()
-                    .position(|c| c == name)
-                    .and_then(|i| st.resources.get(i).copied());
+            let got = found(&st.resources, name);
             verdict(
                 got == Some(*state),
                 format!("`{name}` {} at {when}", state_name(state)),
@@ -381,7 +476,9 @@ fn state_verdict(m: &Machine, st: &Status, x: &Expectation, when: &str) -> Verdi
             )
         }
         Expectation::Data { state, .. } => {
-            let got = data_state(&m.ir.resources, &st.resources);
+            let (names, states): (Vec<String>, Vec<ResourceState>) =
+                st.resources.iter().cloned().unzip();
+            let got = data_state(&names, &states);
             verdict(
                 got == *state,
                 format!("data {} at {when}", state_name(state)),
@@ -389,50 +486,41 @@ fn state_verdict(m: &Machine, st: &Status, x: &Expectation, when: &str) -> Verdi
             )
         }
         Expectation::Obligation { kind, amount, .. } => {
-            let found: Vec<_> = st
-                .obligations
-                .iter()
-                .filter(|o| m.obligation_kind(o.kind) == kind)
-                .collect();
+            let found: Vec<_> = st.obligations.iter().filter(|(k, _)| k == kind).collect();
             let actual = if found.is_empty() {
                 format!("no `{kind}` obligation")
             } else {
                 found
                     .iter()
-                    .map(|o| {
+                    .map(|(_, a)| {
                         format!(
                             "`{kind}` {}",
-                            o.amount
-                                .map_or("without amount".to_string(), |a| a.to_string())
+                            a.map_or("without amount".to_string(), |a| a.to_string())
                         )
                     })
                     .collect::<Vec<_>>()
                     .join("; ")
             };
             verdict(
-                found.iter().any(|o| o.amount == Some(*amount)),
+                found.iter().any(|(_, a)| *a == Some(*amount)),
                 format!("obligation `{kind}` {amount} at {when}"),
                 actual,
             )
         }
         Expectation::Window { at, verb } => {
-            let open = st.windows.iter().any(|w| {
-                w.start <= *at
-                    && w.end.is_none_or(|end| *at <= end)
-                    && m.ir.actions(w.step).iter().any(|a| a.verb == *verb)
+            let open = st.windows.iter().any(|(v, start, end)| {
+                v == verb && *start <= *at && end.is_none_or(|end| *at <= end)
             });
             let all: Vec<String> = st
                 .windows
                 .iter()
-                .flat_map(|w| {
-                    m.ir.actions(w.step).iter().map(move |a| {
-                        format!(
-                            "`{}` [{}, {}]",
-                            a.verb.name(),
-                            m.format_instant(w.start),
-                            w.end.map_or("open".to_string(), |e| m.format_instant(e))
-                        )
-                    })
+                .map(|(v, start, end)| {
+                    format!(
+                        "`{}` [{}, {}]",
+                        v.name(),
+                        o.format_instant(*start),
+                        end.map_or("open".to_string(), |e| o.format_instant(e))
+                    )
                 })
                 .collect();
             verdict(

@@ -122,6 +122,8 @@ pub enum PrecedenceM {
 /// account enters the state and lifted when it leaves it.
 #[derive(Clone, Debug)]
 pub struct RestrictionM {
+    /// Stable name for output: `<product or general>.while#<n>`.
+    pub name: String,
     /// The state it lasts for (today only [`ConditionM::InArrears`]).
     pub state: ConditionM,
     pub billing: Vec<Billing>,

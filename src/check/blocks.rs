@@ -370,6 +370,7 @@ fn general_terms<'a>(
         ..Terms::default()
     };
     let mut ordinal_base = 0;
+    let mut restriction_base = 0;
     for (b, own) in general.iter().zip(scopes) {
         let scope = Scope {
             capabilities: merged.capabilities.clone(),
@@ -386,10 +387,21 @@ fn general_terms<'a>(
                 r.name = format!("{base}#{}", n + ordinal_base);
             }
         }
+        for r in &mut items.restrictions {
+            if let Some((base, n)) = r.name.rsplit_once('#') {
+                let n: usize = n.parse().unwrap_or(0);
+                r.name = format!("{base}#{}", n + restriction_base);
+            }
+        }
         ordinal_base += b
             .items
             .iter()
             .filter(|i| matches!(i, BodyItem::Rule(_)))
+            .count();
+        restriction_base += b
+            .items
+            .iter()
+            .filter(|i| matches!(i, BodyItem::Restriction(_)))
             .count();
         terms.rules.append(&mut items.rules);
         terms.money.append(&mut items.money);
@@ -420,6 +432,7 @@ fn block_items<'a>(
     let mut restrictions = Vec::new();
     let mut syntax = BlockAst::default();
     let mut ordinal = 0;
+    let mut restriction_ordinal = 0;
     for item in &block.items {
         match item {
             BodyItem::Rule(r) => {
@@ -466,7 +479,10 @@ fn block_items<'a>(
                 }
             }
             BodyItem::Restriction(r) => {
-                if let Some(m) = restrictions::check(sink, scope, dims, general, r) {
+                restriction_ordinal += 1;
+                if let Some(m) =
+                    restrictions::check(sink, scope, dims, general, restriction_ordinal, r)
+                {
                     restrictions.push(m);
                     syntax.restrictions.push(r);
                 }

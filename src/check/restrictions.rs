@@ -24,6 +24,7 @@ pub fn check(
     scope: &Scope,
     dims: &[VariantDim],
     general: bool,
+    ordinal: usize,
     r: &ast::Restriction,
 ) -> Option<RestrictionM> {
     let mut ok = true;
@@ -114,6 +115,7 @@ pub fn check(
         return None;
     }
     Some(RestrictionM {
+        name: format!("{}.while#{ordinal}", scope.id),
         state: ConditionM::InArrears,
         billing: filter.billing,
         variants: filter.variants,

@@ -22,6 +22,7 @@ mod explain;
 mod fmt_roundtrip;
 mod graph;
 mod instant_order;
+mod lang;
 #[cfg(feature = "cli")]
 mod lsp;
 mod quotes;

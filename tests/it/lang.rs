@@ -1,0 +1,312 @@
+//! The feature clause files of the account-state language (`tests/lang/`,
+//! issue #12): every scenario holds under the reference interpreter's
+//! account-state semantics, decided by the same expectation logic `clausec
+//! test` uses ([`clausec::expect::decide`]). These are the acceptance tests
+//! the compiled machine will be held to once it runs the new forms. Below
+//! them, what a scenario cannot say: errors, skipped steps, citations.
+
+use clausec::expect::{decide, Expectation, Verdict};
+use clausec::model::Agreement;
+use clausec::reference::{self, Account, RefError, RefEvent, ReferenceRun};
+use clausec::vocab::{Billing, Reading, Verb};
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+
+fn lang_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lang");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("tests/lang")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn agreement(dir: &Path) -> Agreement {
+    let (map, diags) = clausec::load::load_all(&[dir.to_path_buf()]).expect("loads");
+    let checked = clausec::frontend::front_end(&map, diags);
+    assert!(
+        !checked.has_errors(),
+        "{}",
+        clausec::render::to_string(&map, &checked.diagnostics)
+    );
+    let mut agreements = checked.agreements;
+    assert_eq!(agreements.len(), 1, "{}: one agreement", dir.display());
+    agreements.remove(0)
+}
+
+#[test]
+fn every_feature_scenario_holds_under_the_account_state_semantics() {
+    let mut failures = Vec::new();
+    let mut scenarios = 0;
+    let dirs = lang_dirs();
+    assert!(dirs.len() >= 11, "{} feature directories", dirs.len());
+    for dir in dirs {
+        let a = agreement(&dir);
+        let mut here = 0;
+        for p in &a.products {
+            for s in &p.scenarios {
+                here += 1;
+                let run = ReferenceRun::of_scenario(&a, s);
+                for x in &s.expects {
+                    let e = Expectation::from_model(&x.kind, p);
+                    match decide(&run, &e) {
+                        Ok(Verdict::Holds) => {}
+                        Ok(Verdict::Fails { expected, actual }) => failures.push(format!(
+                            "{}:{} {}: expected {expected}; got {actual}",
+                            x.origin.file, x.origin.line, s.name
+                        )),
+                        Err(err) => failures.push(format!(
+                            "{}:{} {}: {err}",
+                            x.origin.file, x.origin.line, s.name
+                        )),
+                    }
+                }
+            }
+        }
+        assert!(here >= 1, "{} has no scenario", dir.display());
+        scenarios += here;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(scenarios >= 30, "only {scenarios} scenarios");
+}
+
+fn at(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(&format!("{s}:00+08:00"))
+        .expect("instant")
+        .timestamp()
+}
+
+fn ev(when: &str, event: &str, amount: Option<i64>) -> RefEvent {
+    RefEvent {
+        at: at(when),
+        event: event.to_string(),
+        amount: amount.map(|c| Decimal::new(c, 2)),
+        until: None,
+    }
+}
+
+fn lang(name: &str) -> Agreement {
+    agreement(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/lang")
+            .join(name),
+    )
+}
+
+fn account(product: &str, billing: Billing, variants: &[&str]) -> Account {
+    Account {
+        product: product.to_string(),
+        billing,
+        variants: variants.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+#[test]
+fn bad_accounts_and_amounts_are_errors_not_guesses() {
+    let a = lang("variants");
+    let timeline = [ev("2024-07-01T10:00", "expiry", None)];
+    let run = |acc: &Account| {
+        reference::run(
+            &a,
+            acc,
+            Reading::CustomerSafe,
+            &timeline,
+            at("2024-08-01T00:00"),
+        )
+    };
+    // a prepaid account must say its term: rules filter on it
+    let missing = run(&account("nat_gateway", Billing::Prepaid, &[]));
+    assert!(
+        matches!(&missing, Err(RefError::VariantMissing { dimension, .. }) if dimension == "term"),
+        "{missing:?}"
+    );
+    assert!(missing
+        .as_ref()
+        .err()
+        .is_some_and(|e| e.to_string().contains("monthly, yearly")));
+    assert!(matches!(
+        run(&account("nat_gateway", Billing::Prepaid, &["weekly"])),
+        Err(RefError::UnknownVariant { .. })
+    ));
+    assert!(matches!(
+        run(&account(
+            "nat_gateway",
+            Billing::Prepaid,
+            &["monthly", "yearly"]
+        )),
+        Err(RefError::VariantTwice { .. })
+    ));
+    // a postpaid account has no term to give
+    assert!(run(&account("nat_gateway", Billing::Postpaid, &[])).is_ok());
+    // a negative amount is refused, naming the event
+    let b = lang("arrears_balance");
+    let neg = [ev("2024-06-03T10:00", "payment", Some(-100))];
+    let r = reference::run(
+        &b,
+        &account("datahub", Billing::Postpaid, &[]),
+        Reading::CustomerSafe,
+        &neg,
+        at("2024-07-01T00:00"),
+    );
+    assert!(
+        matches!(&r, Err(RefError::NegativeAmount { event, .. }) if event == "payment"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn the_balance_keeps_credit_and_reports_restorations_with_their_citation() {
+    let a = lang("restrictions");
+    let acc = account("eci", Billing::Postpaid, &[]);
+    let timeline = [
+        ev("2024-06-01T10:00", "payment", Some(15_000)),
+        ev("2024-06-03T10:00", "arrears", Some(8_000)),
+        ev("2024-06-05T10:00", "arrears", Some(8_000)),
+        ev("2024-06-07T10:00", "payment", Some(1_000)),
+    ];
+    let o = reference::run(
+        &a,
+        &acc,
+        Reading::CustomerSafe,
+        &timeline,
+        at("2024-07-01T00:00"),
+    )
+    .expect("runs");
+    // 150 credit, 80 + 80 owed, 10 paid: 0 outstanding, settled
+    assert_eq!(o.outstanding, Decimal::ZERO);
+    assert!(!o.unknown_debt);
+    let acts: Vec<(i64, Verb, &str, Option<&str>)> = o
+        .actions
+        .iter()
+        .map(|x| (x.at, x.verb, x.rule.as_str(), x.cite.as_deref()))
+        .collect();
+    assert_eq!(
+        acts,
+        vec![
+            (
+                at("2024-06-05T10:00"),
+                Verb::Forbid,
+                "eci.while#1",
+                Some("23.2")
+            ),
+            (
+                at("2024-06-07T10:00"),
+                Verb::Resume,
+                "eci.while#1",
+                Some("23.2")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_skipped_step_is_listed_not_fired() {
+    let a = lang("guards");
+    let acc = account("ehpc", Billing::Postpaid, &[]);
+    let timeline = [
+        ev("2024-06-03T10:00", "arrears", Some(10_000)),
+        ev("2024-06-05T10:00", "payment", Some(10_000)),
+        ev("2024-06-10T10:00", "grace_end", None),
+    ];
+    let o = reference::run(
+        &a,
+        &acc,
+        Reading::CustomerSafe,
+        &timeline,
+        at("2024-07-01T00:00"),
+    )
+    .expect("runs");
+    assert!(o.actions.is_empty(), "{:?}", o.actions);
+    let skipped: Vec<(i64, Verb)> = o.skipped.iter().map(|x| (x.at, x.verb)).collect();
+    assert_eq!(
+        skipped,
+        vec![
+            (at("2024-06-10T10:00"), Verb::Stop),
+            (at("2024-06-18T00:00"), Verb::Purge),
+        ]
+    );
+}
+
+#[test]
+fn a_refund_window_closes_when_its_condition_happens_or_it_ends() {
+    let a = lang("money");
+    let acc = account("certificate_management", Billing::Prepaid, &[]);
+    let mut purchase = ev("2024-07-01T10:00", "purchase", Some(30_000));
+    purchase.until = Some(at("2025-07-01T10:00"));
+    let kinds = |timeline: &[RefEvent], when: &str| -> Vec<String> {
+        reference::run(&a, &acc, Reading::CustomerSafe, timeline, at(when))
+            .expect("runs")
+            .obligations
+            .into_iter()
+            .map(|o| o.kind)
+            .collect()
+    };
+    let open = [purchase.clone()];
+    assert_eq!(kinds(&open, "2024-07-06T10:00"), vec!["refund_window"]);
+    assert!(
+        kinds(&open, "2024-07-06T10:01").is_empty(),
+        "the window ended"
+    );
+    let reviewed = [purchase, ev("2024-07-02T10:00", "review_submitted", None)];
+    assert_eq!(kinds(&reviewed, "2024-07-01T12:00"), vec!["refund_window"]);
+    assert!(
+        kinds(&reviewed, "2024-07-03T10:00").is_empty(),
+        "review submitted"
+    );
+}
+
+#[test]
+fn today_s_semantics_are_kept_apart() {
+    // The reference's `evaluate` is what the compiled machine does today:
+    // the general notice applies beside the product's arrears rule (the
+    // heuristic: they share no action), and no `resume` is reported.
+    let a = lang("resume_reported");
+    let timeline = [
+        ev("2024-07-01T10:00", "arrears", Some(1_000)),
+        ev("2024-07-03T10:00", "payment", Some(1_000)),
+    ];
+    let today = reference::evaluate(
+        &a,
+        "opensearch",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        &timeline,
+        at("2024-08-01T00:00"),
+    )
+    .expect("evaluates");
+    assert_eq!(today.actions.len(), 1, "only the suspension: {today:?}");
+    let issue_12 = reference::run(
+        &a,
+        &account("opensearch", Billing::Postpaid, &[]),
+        Reading::CustomerSafe,
+        &timeline,
+        at("2024-08-01T00:00"),
+    )
+    .expect("runs");
+    let verbs: Vec<Verb> = issue_12.actions.iter().map(|x| x.verb).collect();
+    assert_eq!(verbs, vec![Verb::Suspend, Verb::Resume]);
+    assert_eq!(issue_12.actions[1].cite.as_deref(), Some("3.2"));
+    assert_eq!(issue_12.actions[1].targets, vec!["search".to_string()]);
+}
+
+#[test]
+fn a_calendar_file_that_does_not_parse_names_its_line_and_column() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/headers/E0050");
+    let (map, diags) = clausec::load::load_all(&[dir]).expect("loads");
+    let checked = clausec::frontend::front_end(&map, diags);
+    let d = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code == clausec::diagnostic::Code::E0050)
+        .expect("E0050");
+    assert!(d.message.contains("line 3, column 6"), "{}", d.message);
+    // `--calendar` reads the same format with the same report
+    let err = clausec::load::read_calendar(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/headers/E0050/bad_calendar_2027.txt"),
+    )
+    .expect_err("bad file");
+    assert!(err.to_string().contains("line 3, column 6"), "{err}");
+}
