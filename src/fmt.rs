@@ -536,22 +536,36 @@ fn step_text(s: &Step, inline: bool) -> String {
     if s.even_if_cured.is_some() {
         out.push_str(" even if cured");
     }
-    if let Some(c) = &s.cite {
+    meta_text(
+        &mut out,
+        s.cite.as_ref(),
+        inline.then_some((&s.quote, &s.note, &s.allows)),
+    );
+    out
+}
+
+/// ` §cite`, then (on one line) ` quote "…" note "…" allow …`.
+fn meta_text(
+    out: &mut String,
+    cite: Option<&Section>,
+    inline: Option<(&Option<Str>, &Option<Str>, &Vec<Allow>)>,
+) {
+    if let Some(c) = cite {
         out.push_str(&format!(" §{}", c.number));
     }
-    if inline {
-        if let Some(q) = &s.quote {
-            out.push_str(&format!(" quote \"{}\"", escape(&q.value)));
-        }
-        if let Some(n) = &s.note {
-            out.push_str(&format!(" note \"{}\"", escape(&n.value)));
-        }
-        for a in &s.allows {
-            out.push(' ');
-            out.push_str(&allow_text(a));
-        }
+    let Some((quote, note, allows)) = inline else {
+        return;
+    };
+    if let Some(q) = quote {
+        out.push_str(&format!(" quote \"{}\"", escape(&q.value)));
     }
-    out
+    if let Some(n) = note {
+        out.push_str(&format!(" note \"{}\"", escape(&n.value)));
+    }
+    for a in allows {
+        out.push(' ');
+        out.push_str(&allow_text(a));
+    }
 }
 
 fn allow_text(a: &Allow) -> String {
@@ -580,21 +594,11 @@ fn cure_text(c: &Cure, inline: bool) -> String {
         Some(Resume::All(_)) => s.push_str(" then resume all"),
         Some(Resume::Listed(ids)) => s.push_str(&format!(" then resume {}", names(ids))),
     }
-    if let Some(cite) = &c.cite {
-        s.push_str(&format!(" §{}", cite.number));
-    }
-    if inline {
-        if let Some(q) = &c.quote {
-            s.push_str(&format!(" quote \"{}\"", escape(&q.value)));
-        }
-        if let Some(n) = &c.note {
-            s.push_str(&format!(" note \"{}\"", escape(&n.value)));
-        }
-        for a in &c.allows {
-            s.push(' ');
-            s.push_str(&allow_text(a));
-        }
-    }
+    meta_text(
+        &mut s,
+        c.cite.as_ref(),
+        inline.then_some((&c.quote, &c.note, &c.allows)),
+    );
     s
 }
 

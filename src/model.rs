@@ -460,6 +460,35 @@ pub enum MoneyKindM {
     },
 }
 
+impl MoneyKindM {
+    /// Which question a term answers; terms of one family compete (the
+    /// first that applies decides): 0 the late fee, 1 the liability cap,
+    /// 2 what an end refunds (`refund`, `no_refund`), 3 the refund window.
+    pub fn family(&self) -> usize {
+        match self {
+            MoneyKindM::LateFee { .. } => 0,
+            MoneyKindM::LiabilityCapMonths { .. }
+            | MoneyKindM::LiabilityCapService
+            | MoneyKindM::LiabilityCapAmount { .. } => 1,
+            MoneyKindM::Refund { .. } | MoneyKindM::NoRefund { .. } => 2,
+            MoneyKindM::RefundWindow { .. } => 3,
+        }
+    }
+
+    /// The keyword the term is written with.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            MoneyKindM::LateFee { .. } => "late_fee",
+            MoneyKindM::LiabilityCapMonths { .. }
+            | MoneyKindM::LiabilityCapService
+            | MoneyKindM::LiabilityCapAmount { .. } => "liability_cap",
+            MoneyKindM::Refund { .. } => "refund",
+            MoneyKindM::NoRefund { .. } => "no_refund",
+            MoneyKindM::RefundWindow { .. } => "refund_window",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct IgnoreM {
     pub section: String,

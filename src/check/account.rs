@@ -39,19 +39,16 @@ impl<'a> BlockView<'a> {
         rules: &[&'a ast::Rule],
         restrictions: &[&'a ast::Restriction],
     ) -> BlockView<'a> {
-        BlockView {
-            owner: format!("product `{}`", p.id),
-            capabilities: &p.capabilities,
-            resources: &p.resources,
-            rules: p.rules.iter().zip(rules.iter().copied()).collect(),
-            restrictions: p
-                .restrictions
-                .iter()
-                .zip(restrictions.iter().copied())
-                .collect(),
-            money: &p.money,
-            product: Some(p),
-        }
+        let terms = (&p.rules, &p.restrictions, &p.money);
+        let names = (&p.capabilities, &p.resources);
+        BlockView::of(
+            format!("product `{}`", p.id),
+            names,
+            terms,
+            rules,
+            restrictions,
+            Some(p),
+        )
     }
 
     pub fn of_general(
@@ -59,18 +56,41 @@ impl<'a> BlockView<'a> {
         rules: &[&'a ast::Rule],
         restrictions: &[&'a ast::Restriction],
     ) -> BlockView<'a> {
+        let terms = (&t.rules, &t.restrictions, &t.money);
+        let names = (&t.capabilities, &t.resources);
+        BlockView::of(
+            "the general terms".into(),
+            names,
+            terms,
+            rules,
+            restrictions,
+            None,
+        )
+    }
+
+    fn of(
+        owner: String,
+        (capabilities, resources): (&'a Vec<String>, &'a Vec<String>),
+        (model_rules, model_restrictions, money): (
+            &'a Vec<RuleM>,
+            &'a Vec<RestrictionM>,
+            &'a Vec<MoneyM>,
+        ),
+        rules: &[&'a ast::Rule],
+        restrictions: &[&'a ast::Restriction],
+        product: Option<&'a Product>,
+    ) -> BlockView<'a> {
         BlockView {
-            owner: "the general terms".to_string(),
-            capabilities: &t.capabilities,
-            resources: &t.resources,
-            rules: t.rules.iter().zip(rules.iter().copied()).collect(),
-            restrictions: t
-                .restrictions
+            owner,
+            capabilities,
+            resources,
+            rules: model_rules.iter().zip(rules.iter().copied()).collect(),
+            restrictions: model_restrictions
                 .iter()
                 .zip(restrictions.iter().copied())
                 .collect(),
-            money: &t.money,
-            product: None,
+            money,
+            product,
         }
     }
 

@@ -156,19 +156,6 @@ pub fn check_money(
     })
 }
 
-/// Which terms compete: one kind decides each question (a late fee, a
-/// liability cap, what an end refunds, a refund window).
-fn family(k: &MoneyKindM) -> u8 {
-    match k {
-        MoneyKindM::LateFee { .. } => 0,
-        MoneyKindM::LiabilityCapMonths { .. }
-        | MoneyKindM::LiabilityCapService
-        | MoneyKindM::LiabilityCapAmount { .. } => 1,
-        MoneyKindM::Refund { .. } | MoneyKindM::NoRefund { .. } => 2,
-        MoneyKindM::RefundWindow { .. } => 3,
-    }
-}
-
 /// The ends a refund-family term is about (`None`: any end).
 fn cause_set(k: &MoneyKindM) -> Option<&[String]> {
     match k {
@@ -181,18 +168,6 @@ fn cause_set(k: &MoneyKindM) -> Option<&[String]> {
     }
 }
 
-fn what(k: &MoneyKindM) -> &'static str {
-    match k {
-        MoneyKindM::LateFee { .. } => "late_fee",
-        MoneyKindM::LiabilityCapMonths { .. }
-        | MoneyKindM::LiabilityCapService
-        | MoneyKindM::LiabilityCapAmount { .. } => "liability_cap",
-        MoneyKindM::Refund { .. } => "refund",
-        MoneyKindM::NoRefund { .. } => "no_refund",
-        MoneyKindM::RefundWindow { .. } => "refund_window",
-    }
-}
-
 /// W0010 / E0045 over one block's money terms (with their spans), in the
 /// order written: the first term whose filter (and, for refunds, cause)
 /// matches decides, so a later one of its kind and scope never applies.
@@ -200,14 +175,14 @@ pub fn check_shadowing(sink: &mut Sink, terms: &[MoneyM]) {
     // a term's keyword (its span runs on over its quote and note)
     let head = |m: &MoneyM| {
         let s = m.origin.span;
-        let len = what(&m.kind).len().min(s.range().len());
+        let len = m.kind.keyword().len().min(s.range().len());
         crate::ast::Span::new(s.file, s.start as usize, s.start as usize + len)
     };
     for (k, later) in terms.iter().enumerate() {
         let later_span = &head(later);
         for earlier in &terms[..k] {
             let earlier_span = &head(earlier);
-            if family(&earlier.kind) != family(&later.kind)
+            if earlier.kind.family() != later.kind.family()
                 || !filters::overlap(
                     (&earlier.billing, &earlier.variants),
                     (&later.billing, &later.variants),
@@ -232,8 +207,8 @@ pub fn check_shadowing(sink: &mut Sink, terms: &[MoneyM]) {
                         Code::E0045,
                         format!(
                             "`{}` contradicts the `{}` written before it",
-                            what(&later.kind),
-                            what(&earlier.kind)
+                            later.kind.keyword(),
+                            earlier.kind.keyword()
                         ),
                     )
                     .at(*later_span, "same accounts, same ends")
@@ -254,8 +229,8 @@ pub fn check_shadowing(sink: &mut Sink, terms: &[MoneyM]) {
                         Code::W0010,
                         format!(
                             "`{}` is shadowed by the `{}` written before it",
-                            what(&later.kind),
-                            what(&earlier.kind)
+                            later.kind.keyword(),
+                            earlier.kind.keyword()
                         ),
                     )
                     .at(*later_span, "never applies")

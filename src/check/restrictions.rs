@@ -97,20 +97,7 @@ pub fn check(
         r.span.start as usize,
         r.actions.last().map_or(r.span.end, |a| a.span.end) as usize,
     );
-    if r.cite.is_none() {
-        sink.push(
-            Diagnostic::new(Code::W0002, "restriction without citation")
-                .at(head, "which section says this?")
-                .help("add the section it encodes, e.g. `§23.2`"),
-        );
-    }
-    if r.quote.is_none() {
-        sink.push(
-            Diagnostic::new(Code::W0003, "restriction without quote")
-                .at(head, "no source words")
-                .help("add `quote \"…\"` with the words of the agreement"),
-        );
-    }
+    super::steps::citation_warnings(sink, "restriction", head, r.cite.as_ref(), r.quote.as_ref());
     if !ok {
         return None;
     }

@@ -490,25 +490,39 @@ fn actions(sink: &mut Sink, scope: &Scope, s: &ast::Step) -> (Vec<ActionM>, Vec<
     (out, spans)
 }
 
+/// W0002 (no `§`) and W0003 (no `quote`) for a `what` (`step`,
+/// `restriction`) whose words end at `head`.
+pub fn citation_warnings(
+    sink: &mut Sink,
+    what: &str,
+    head: Span,
+    cite: Option<&ast::Section>,
+    quote: Option<&ast::Str>,
+) {
+    if cite.is_none() {
+        sink.push(
+            Diagnostic::new(Code::W0002, format!("{what} without citation"))
+                .at(head, "which section says this?")
+                .help("add the section it encodes, e.g. `§16.1.2`"),
+        );
+    }
+    if quote.is_none() {
+        sink.push(
+            Diagnostic::new(Code::W0003, format!("{what} without quote"))
+                .at(head, "no source words")
+                .help(format!(
+                    "add `quote \"…\"` with the words of the agreement this {what} encodes"
+                )),
+        );
+    }
+}
+
 /// W0002 (no `§`), W0003 (no `quote`), W0005 (two readings, no `note`).
 fn step_warnings(sink: &mut Sink, s: &ast::Step) {
     let head = s.actions.last().map_or(s.timing.span, |a| {
         Span::new(s.span.file, s.span.start as usize, a.span.end as usize)
     });
-    if s.cite.is_none() {
-        sink.push(
-            Diagnostic::new(Code::W0002, "step without citation")
-                .at(head, "which section says this?")
-                .help("add the section it encodes, e.g. `§16.1.2`"),
-        );
-    }
-    if s.quote.is_none() {
-        sink.push(
-            Diagnostic::new(Code::W0003, "step without quote")
-                .at(head, "no source words")
-                .help("add `quote \"…\"` with the words of the agreement this step encodes"),
-        );
-    }
+    citation_warnings(sink, "step", head, s.cite.as_ref(), s.quote.as_ref());
     if let (Some(alt), None) = (&s.alternative, &s.note) {
         sink.push(
             Diagnostic::new(Code::W0005, "two readings without a note")

@@ -117,14 +117,7 @@ pub fn applicable_money<'a>(
     product: &'a Product,
 ) -> [Option<&'a MoneyM>; 4] {
     fn slot(k: &MoneyKindM) -> usize {
-        match k {
-            MoneyKindM::LateFee { .. } => 0,
-            MoneyKindM::LiabilityCapMonths { .. }
-            | MoneyKindM::LiabilityCapService
-            | MoneyKindM::LiabilityCapAmount { .. } => 1,
-            MoneyKindM::Refund { .. } | MoneyKindM::NoRefund { .. } => 2,
-            MoneyKindM::RefundWindow { .. } => 3,
-        }
+        k.family()
     }
     let mut out = [None; 4];
     for m in general.map(|g| g.money.as_slice()).unwrap_or(&[]) {

@@ -227,6 +227,18 @@ impl<'a> Engine<'a> {
         let Some(trigger) = run.trigger else {
             return Ok(None);
         };
+        self.place_in(rule, trigger, &run.at, i)
+    }
+
+    /// Places step `i` of `rule` started at `trigger`, its steps having
+    /// fired at `at`.
+    fn place_in(
+        &self,
+        rule: &RuleM,
+        trigger: i64,
+        at: &[Option<i64>],
+        i: usize,
+    ) -> Result<Option<Placed>, RefError> {
         let anchor = |e: &str| self.event_anchor(e);
         let ctx = Ctx {
             clock: self.clock,
@@ -234,7 +246,7 @@ impl<'a> Engine<'a> {
             semantics: self.semantics,
             rule,
             trigger,
-            at: &run.at,
+            at,
             event_anchor: &anchor,
         };
         ctx.place(i).map_err(cal(&rule.name))
@@ -388,18 +400,8 @@ impl<'a> Engine<'a> {
                 && (!run.running() || (run.done() && !self.names_in_cure(k, &ev.event)));
             if starts {
                 let fresh = vec![None; rule.steps.len()];
-                let anchor = |e: &str| self.event_anchor(e);
-                let ctx = Ctx {
-                    clock: self.clock,
-                    reading: self.reading,
-                    semantics: self.semantics,
-                    rule,
-                    trigger: ev.at,
-                    at: &fresh,
-                    event_anchor: &anchor,
-                };
                 for i in 0..rule.steps.len() {
-                    ctx.place(i).map_err(cal(&rule.name))?;
+                    self.place_in(rule, ev.at, &fresh, i)?;
                 }
             }
         }
