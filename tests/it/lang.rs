@@ -310,3 +310,86 @@ fn a_calendar_file_that_does_not_parse_names_its_line_and_column() {
     .expect_err("bad file");
     assert!(err.to_string().contains("line 3, column 6"), "{err}");
 }
+
+/// Every feature agreement's accounts, for the property below.
+fn lang_accounts() -> &'static Vec<(Agreement, Account, Vec<String>)> {
+    static ACCOUNTS: std::sync::OnceLock<Vec<(Agreement, Account, Vec<String>)>> =
+        std::sync::OnceLock::new();
+    ACCOUNTS.get_or_init(|| {
+        let mut out = Vec::new();
+        for dir in lang_dirs() {
+            let a = agreement(&dir);
+            for p in &a.products {
+                let events: Vec<String> = a.events_of(p).map(str::to_string).collect();
+                let dims: Vec<Vec<String>> =
+                    a.variant_dimensions(p).map(|d| d.values.clone()).collect();
+                for b in &p.billing {
+                    // the first value of every dimension
+                    let variants = dims.iter().filter_map(|v| v.first().cloned()).collect();
+                    out.push((
+                        a.clone(),
+                        Account {
+                            product: p.id.clone(),
+                            billing: *b,
+                            variants,
+                        },
+                        events.clone(),
+                    ));
+                }
+            }
+        }
+        out
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+    /// Random time lines on every feature account, both readings: the
+    /// account-state semantics give an outcome or a typed error, never a
+    /// panic; the balance is what the amounts add up to.
+    #[test]
+    fn the_account_state_semantics_never_panic(
+        which in proptest::prelude::any::<proptest::sample::Index>(),
+        raw in proptest::collection::vec((0i64..(120 * 24), 0usize..40, proptest::option::of(-2_000i64..200_000)), 0..16),
+        earliest in proptest::prelude::any::<bool>(),
+        query in 0i64..(200 * 24),
+    ) {
+        let accounts = lang_accounts();
+        let (a, acc, events) = &accounts[which.index(accounts.len())];
+        let base = at("2024-06-03T10:00");
+        let mut timeline: Vec<RefEvent> = raw
+            .into_iter()
+            .map(|(h, e, amount)| RefEvent {
+                at: base + h * 3_600,
+                event: events[e % events.len()].clone(),
+                amount: amount.map(|c| Decimal::new(c, 2)),
+                until: (events[e % events.len()] == "purchase").then_some(base + 400 * 86_400),
+            })
+            .collect();
+        timeline.sort_by_key(|e| e.at);
+        let reading = if earliest { Reading::Earliest } else { Reading::CustomerSafe };
+        match reference::run(a, acc, reading, &timeline, base + query * 3_600) {
+            Ok(o) => {
+                // a balance of known amounts is their sum (payments without
+                // an amount clear it, so only check time lines without them)
+                let plain = timeline.iter().filter(|e| e.at <= o.at).all(|e| {
+                    e.amount.is_some() || (e.event != "payment" && e.event != "arrears")
+                });
+                if plain {
+                    let owed: Decimal = timeline
+                        .iter()
+                        .filter(|e| e.at <= o.at)
+                        .map(|e| match e.event.as_str() {
+                            "arrears" => e.amount.unwrap_or_default(),
+                            "payment" => -e.amount.unwrap_or_default(),
+                            _ => Decimal::ZERO,
+                        })
+                        .sum();
+                    proptest::prop_assert_eq!(o.outstanding, owed);
+                }
+            }
+            Err(RefError::NegativeAmount { .. }) | Err(RefError::Eval(_)) => {}
+            Err(other) => proptest::prop_assert!(false, "{other}"),
+        }
+    }
+}
