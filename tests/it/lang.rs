@@ -393,3 +393,20 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn every_feature_file_is_in_canonical_layout() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lang");
+    let files = clausec::load::find_clause_files(&[root]).expect("tests/lang");
+    assert!(files.len() >= 11);
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let file = clausec::syntax::parse(clausec::ast::FileId(0), &text).expect("parses");
+        assert_eq!(
+            clausec::fmt::format_file(&file, &text),
+            text,
+            "{} is not in `clausec fmt` layout",
+            path.display()
+        );
+    }
+}
