@@ -10,6 +10,9 @@
 //! callgrind_annotate --inclusive=yes callgrind.out.* | grep Machine
 //! ```
 //!
+//! `CLAUSEC_CLAUSES=DIR` reads the 2024 agreement from `DIR` instead of
+//! `clauses/aliyun-2024` (to compare two builds on the same files).
+//!
 //! `sorted DAYS ACCOUNTS`: the 2024 log service and MaxCompute products
 //! (postpaid) over `gen-events`' generator, grouped by account, three
 //! passes. `one-shot N`: `Machine::evaluate` of the bench's 20-event log
@@ -32,7 +35,12 @@ use std::hint::black_box;
 
 /// The two products' workload profiles and their machines, in one order.
 fn setup() -> (Vec<Profile>, Vec<Machine>) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clauses/aliyun-2024");
+    // CLAUSEC_CLAUSES: another copy of the 2024 agreement (to compare two
+    // builds on the same clause files)
+    let dir = std::env::var_os("CLAUSEC_CLAUSES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clauses/aliyun-2024"),
+        std::path::PathBuf::from,
+    );
     let (map, diags) = clausec::load::load_all(&[dir]).expect("loads");
     let program = Program::from_checked(clausec::frontend::front_end(&map, diags)).expect("checks");
     let ps: Vec<Profile> = profiles(&program)

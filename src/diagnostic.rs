@@ -146,7 +146,54 @@ pub struct Suggestion {
     pub safe: bool,
 }
 
+/// `error[E0010]: unknown event `x`` (and `; help: …`): the diagnostic
+/// without its place. With the files at hand, [`Diagnostic::located`] says
+/// where; the command line renders the source lines too (`render`).
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{severity}[{}]: {}", self.code, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "; help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// A diagnostic with its place: `file:line:column: error[E…]: …`.
+pub struct Located<'a> {
+    diagnostic: &'a Diagnostic,
+    map: &'a crate::source::SourceMap,
+}
+
+impl std::fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(p) = &self.diagnostic.primary {
+            let (line, column) = self
+                .map
+                .get(p.span.file)
+                .map_or((0, 0), |file| file.line_col(p.span.start as usize));
+            write!(f, "{}:{line}:{column}: ", self.map.name(p.span.file))?;
+        }
+        write!(f, "{}", self.diagnostic)
+    }
+}
+
 impl Diagnostic {
+    /// This diagnostic with the file, line and column it is about, read
+    /// from `map` (the files it was found in).
+    pub fn located<'a>(&'a self, map: &'a crate::source::SourceMap) -> Located<'a> {
+        Located {
+            diagnostic: self,
+            map,
+        }
+    }
+
     pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,

@@ -104,8 +104,29 @@ pub fn load_files(files: &[PathBuf]) -> Result<(SourceMap, Vec<Diagnostic>), Loa
 /// as the commands do.
 pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<Vec<u8>>;
 
+/// A file over [`MAX_FILE_BYTES`], refused before it is read whole.
+#[derive(Debug, thiserror::Error)]
+#[error("file too large: more than {MAX_FILE_BYTES} bytes, the limit")]
+pub struct TooLarge;
+
+/// Reads a file, no more than [`MAX_FILE_BYTES`] of it: a larger one is the
+/// error [`TooLarge`] (inside the `io::Error`) after at most one byte more,
+/// so memory does not grow with a file that will be refused anyway.
 fn from_disk(path: &Path) -> std::io::Result<Vec<u8>> {
-    std::fs::read(path)
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(TooLarge));
+    }
+    Ok(bytes)
+}
+
+/// Whether a reader's error is [`TooLarge`].
+fn too_large(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|x| x.is::<TooLarge>())
 }
 
 /// [`load_files`] reading through `read`.
@@ -139,31 +160,33 @@ fn load_reading(
     let mut map = SourceMap::new();
     let mut diags = Vec::new();
     for (path, is_context) in all {
-        let bytes = read(path).map_err(|e| LoadError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let read = read(path);
         let name = path.display().to_string();
         let file = |text: String| {
             let mut f = SourceFile::new(name.clone(), Some(path.clone()), text);
             f.context = is_context;
             f
         };
-        if bytes.len() > MAX_FILE_BYTES {
+        let over = match &read {
+            Ok(bytes) => bytes.len() > MAX_FILE_BYTES,
+            Err(e) => too_large(e),
+        };
+        if over {
             let id = map.add(file(String::new()));
             diags.push(
                 Diagnostic::new(
                     Code::E0003,
-                    format!(
-                        "file too large: {} bytes, the limit is {MAX_FILE_BYTES} bytes",
-                        bytes.len()
-                    ),
+                    format!("file too large: more than {MAX_FILE_BYTES} bytes, the limit"),
                 )
                 .at(Span::new(id, 0, 0), "this file")
                 .help("split the agreement into one file per product"),
             );
             continue;
         }
+        let bytes = read.map_err(|e| LoadError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
         match String::from_utf8(bytes) {
             Ok(text) => {
                 map.add(file(text));

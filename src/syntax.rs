@@ -1,4 +1,4 @@
-//! Parsing: text → [`ast::File`].
+//! Parsing: text → [`crate::ast::File`].
 //!
 //! The pest grammar lives in `grammar/clause.pest`. This module is the only
 //! place that sees pest's `Pair` and `Rule`; it lowers the concrete tree into

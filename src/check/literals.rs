@@ -249,7 +249,7 @@ fn day_definition(sink: &Sink) -> Option<(String, String)> {
 }
 
 /// A well-formed duration's value, or `None` (without a diagnostic: the
-/// checker reports bad ones through [`duration`]). For tools that show
+/// checker reports bad ones through `duration`). For tools that show
 /// what a duration means while the agreement has errors elsewhere.
 pub fn duration_value(lit: &DurationLit) -> Option<DurationM> {
     let unit = unit_of(&lit.unit)?;

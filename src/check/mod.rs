@@ -3,9 +3,9 @@
 //! Files are grouped into agreements by the directory they were loaded from
 //! (files held in memory form one group). Each group needs exactly one
 //! `agreement` header; an in-memory group without one gets the default
-//! header [`header::ANONYMOUS`] so that a lone rule can be checked without
+//! header `header::ANONYMOUS` so that a lone rule can be checked without
 //! boilerplate. The checker never stops at the first problem: every stage
-//! reports into a [`Sink`] and carries on with what it could make sense of,
+//! reports into a `Sink` and carries on with what it could make sense of,
 //! so one run lists every problem of every file.
 
 mod account;

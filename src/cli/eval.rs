@@ -79,6 +79,17 @@ pub fn load_and_evaluate(i: &Inputs) -> Result<Loaded, ExitCode> {
         eprintln!("error: --at: {m}");
         ExitCode::from(2)
     })?;
+    // Events after --at would be left out without a word.
+    if let Some(later) = parsed.iter().find(|e| e.at > at) {
+        eprintln!(
+            "error: --at {} comes before the event `{}` at {} (line {} of {name}); evaluate at or after the last event, or remove the later events",
+            at.to_rfc3339(),
+            later.event,
+            later.at.to_rfc3339(),
+            later.line
+        );
+        return Err(ExitCode::from(2));
+    }
     let evaluation = machine.evaluate(&timeline, at.timestamp()).map_err(|e| {
         eprintln!("error: {}", in_zone(&e, machine.ir.zone));
         ExitCode::from(1)

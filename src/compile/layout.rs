@@ -385,10 +385,21 @@ impl Layout {
     /// A fresh account's slots: no anchors, no money facts, never ended.
     pub fn fresh_slots(&self) -> Box<[i64]> {
         let mut slots = vec![UNSET; self.slots].into_boxed_slice();
-        let m = self.money();
-        slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
-        slots[m.at(MoneySlots::ENDED)] = i64::MAX;
+        self.reset_slots(&mut slots);
         slots
+    }
+
+    /// Sets `slots` (this layout's length) to a fresh account's, in place.
+    #[inline]
+    pub fn reset_slots(&self, slots: &mut [i64]) {
+        slots.fill(UNSET);
+        let m = self.money();
+        if let Some(s) = slots.get_mut(m.at(MoneySlots::LATE_END)) {
+            *s = i64::MAX;
+        }
+        if let Some(s) = slots.get_mut(m.at(MoneySlots::ENDED)) {
+            *s = i64::MAX;
+        }
     }
 
     // -------------------------------------------------------- generated code

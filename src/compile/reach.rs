@@ -40,7 +40,7 @@ impl Reach {
         in_span && (!self.workdays || in_calendar)
     }
 
-    /// The triggers [`Reach::safe_from`] accepts, as one inclusive interval
+    /// The triggers `Reach::safe_from` (the tests' definition) accepts, as one inclusive interval
     /// `(from, until)` (empty when `from > until`), so the evaluator tests a
     /// trigger with two comparisons.
     pub fn safe_triggers(&self, calendar: &WorkCalendar) -> (i64, i64) {

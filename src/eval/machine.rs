@@ -165,7 +165,7 @@ impl Machine {
             *st = self.new_account();
             return;
         }
-        st.slots.copy_from_slice(&self.ir.layout.fresh_slots());
+        self.ir.layout.reset_slots(&mut st.slots);
         st.fingerprint = self.ir.fingerprint;
         st.checked = Some(self.ir.fingerprint);
         st.state = 0;

@@ -163,6 +163,26 @@ impl Machine {
             .collect()
     }
 
+    /// The step API's report, in `eval`'s JSON shape: the steps `fired`
+    /// (what [`Machine::step`] and [`Machine::advance_to`] returned) as
+    /// `actions`, and what is in force for the account at `at`
+    /// ([`Machine::status`]).
+    pub fn report_step(
+        &self,
+        st: &AccountState,
+        fired: &[Fired],
+        at: i64,
+    ) -> Result<Report, EvalError> {
+        let mut actions = fired.to_vec();
+        actions.sort_by_key(|f| f.at);
+        Ok(self.report(&Evaluation {
+            at,
+            reading: self.ir.reading,
+            actions,
+            status: self.status(st, at)?,
+        }))
+    }
+
     /// The documented JSON shape of an evaluation.
     pub fn report(&self, e: &Evaluation) -> Report {
         let st = &e.status;

@@ -7,7 +7,7 @@
 //! their hash (so a restart on different input is refused), the output's
 //! byte length and action count at that point, the watermark, the machines
 //! in index order — each with its agreement id and version and the
-//! [`Fingerprint`](crate::compile::Fingerprint) of its automaton — and per
+//! [`crate::compile::Fingerprint`] of its automaton — and per
 //! shard the account names, the state tables, the deadline queue and the
 //! accepted-but-unapplied events. Binary, little-endian, with a magic, a
 //! version and, last, a checksum of every byte before it

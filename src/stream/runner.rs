@@ -104,6 +104,16 @@ impl Runner {
         }
     }
 
+    /// A runner of every product of `program` under `reading` (its
+    /// machines are compiled as the input first names them).
+    pub fn from_program(
+        program: crate::eval::Program,
+        reading: crate::vocab::Reading,
+        options: Options,
+    ) -> Runner {
+        Runner::new(Catalog::new(program, reading), options)
+    }
+
     /// Everything before this instant is final.
     pub fn frontier(&self) -> i64 {
         self.watermark.saturating_sub(self.options.max_lateness)

@@ -9,7 +9,7 @@
 //! `[name, flags, now, next_due, state…, caps…, resources…, anchor per rule…]`
 //!
 //! Every field is in the encoding the automaton's
-//! [`Layout`](crate::compile::Layout) owns: the packed local states,
+//! [`crate::compile::Layout`] owns: the packed local states,
 //! capability and resource codes, flag bits, and instants in its held `u32`
 //! form (2000–2136; anything outside is an error, never a silent wrap; a
 //! deadline past the range is held as "beyond"). Only what decides actions

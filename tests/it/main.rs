@@ -27,6 +27,7 @@ mod lang;
 mod lsp;
 mod quotes;
 mod readme;
+mod reliability;
 mod restart;
 mod shipped;
 #[cfg(feature = "site")]
