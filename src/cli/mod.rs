@@ -3,8 +3,10 @@
 //! (tests/it/cli.rs holds it): 0 fine, 1 findings (problems in the clause
 //! files or events, failing scenarios, versions that differ, coverage below
 //! `--min`), 2 usage or IO (a bad flag or argument, an unknown product or
-//! billing mode, a file that cannot be read or written). A reader that
-//! closes the pipe ends a command quietly with 0.
+//! billing mode, a file that cannot be read or written). `diff` reads as
+//! diff(1) does: 1 the versions differ, 2 a version that cannot be compared
+//! (docs/diff.md). A reader that closes the pipe ends a command quietly
+//! with 0.
 
 mod check;
 mod codegen;

@@ -13,6 +13,7 @@
 
 mod compare;
 mod cure;
+pub mod group;
 mod money;
 pub mod probe;
 mod render;

@@ -1,14 +1,58 @@
 //! The report as text (one line per change, nothing when the versions
 //! behave the same, like diff(1)) and as a markdown document grouped by
-//! product. JSON is the serde form of [`super::DiffReport`].
+//! product. A change several products share (a change of the general terms)
+//! is listed once, with the products it affects ([`super::group`]). JSON is
+//! the serde form of [`super::DiffReport`]: one entry per product.
 
-use super::DiffReport;
+use super::group::{group, Grouped};
+use super::{Change, DiffReport};
 use std::fmt::Write;
 
-/// One line per change; empty when there is none.
+/// Changes the versions' products share (listed once), and the rest.
+fn shared_and_own(r: &DiffReport) -> (Vec<Grouped>, Vec<&Change>) {
+    let behaviour: Vec<&Change> = r
+        .changes
+        .iter()
+        .filter(|c| !c.kind.is_structural())
+        .collect();
+    let shared: Vec<Grouped> = group(&behaviour, None, None)
+        .into_iter()
+        .filter(|g| g.products.len() > 1)
+        .collect();
+    let own = behaviour
+        .into_iter()
+        .filter(|c| !shared.iter().any(|g| g.has(c)))
+        .collect();
+    (shared, own)
+}
+
+fn affected(g: &Grouped) -> String {
+    g.affected()
+        .iter()
+        .map(|(p, b)| format!("{p} ({b})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line per change, a change shared by several products once; empty
+/// when there is none.
 pub fn text(r: &DiffReport) -> String {
     let mut s = String::new();
-    for c in &r.changes {
+    for c in r.changes.iter().filter(|c| c.kind.is_structural()) {
+        s.push_str(&c.text);
+        s.push('\n');
+    }
+    let (shared, own) = shared_and_own(r);
+    for g in &shared {
+        let _ = writeln!(
+            s,
+            "{} products · {} — {}",
+            g.products.len(),
+            g.text,
+            affected(g)
+        );
+    }
+    for c in own {
         s.push_str(&c.text);
         s.push('\n');
     }
@@ -54,8 +98,22 @@ pub fn markdown(r: &DiffReport) -> String {
         }
         s.push('\n');
     }
+    let (shared, own) = shared_and_own(r);
+    if !shared.is_empty() {
+        let _ = writeln!(s, "## Changes several products share\n");
+        for g in &shared {
+            let _ = writeln!(
+                s,
+                "- {} — {} products: {}",
+                g.text,
+                g.products.len(),
+                affected(g)
+            );
+        }
+        s.push('\n');
+    }
     let mut current: Option<&str> = None;
-    for c in r.changes.iter().filter(|c| !c.kind.is_structural()) {
+    for c in own {
         if current != Some(c.product.as_str()) {
             let _ = writeln!(
                 s,

@@ -556,3 +556,23 @@ fn test_coverage_and_summary_speak_json() {
         .iter()
         .any(|p| p["part"] == "product" && !p["rules"].as_array().expect("rules").is_empty()));
 }
+
+/// A change of the general terms is listed once with the products it
+/// affects, not once per product (it was 14 + 16 lines for the §5.1 notice).
+#[test]
+fn diff_lists_a_change_the_products_share_once() {
+    let out = clausec(&["diff", "clauses/aliyun-2018", "clauses/aliyun-2024"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let notice: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("may notify at once (2024 §5.1)") && !l.contains("stop interface"))
+        .collect();
+    assert!(!notice.is_empty() && notice.len() <= 2, "{notice:#?}");
+    assert!(
+        notice
+            .iter()
+            .all(|l| l.contains(" products · ") && l.matches(" (").count() > 10),
+        "{notice:#?}"
+    );
+}

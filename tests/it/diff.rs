@@ -407,9 +407,10 @@ fn modality_resumption_and_cure_events_are_compared() {
 fn money_terms_are_compared_by_value() {
     let higher = SHOP.replace("0.05% per day", "0.1% per day");
     let r = separated(SHOP, &higher);
+    // One change of the general terms, listed once with the products it affects.
     assert_eq!(
         diff::text(&r),
-        "logs · money: late fee: may 0.05% per day from arrears (anonymous §3.4) → may 0.1% per day from arrears (anonymous §3.4)\n\
-         search · money: late fee: may 0.05% per day from arrears (anonymous §3.4) → may 0.1% per day from arrears (anonymous §3.4)\n"
+        "2 products · money: late fee: may 0.05% per day from arrears (anonymous §3.4) → may 0.1% per day from arrears (anonymous §3.4) — logs (prepaid), search (postpaid)\n"
     );
+    assert_eq!(r.changes.len(), 2, "the JSON keeps one entry per product");
 }
