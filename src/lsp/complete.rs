@@ -1,7 +1,7 @@
 //! Completion: the grammar says what may come at the cursor
 //! ([`crate::syntax::expected`]); this module fills each kind of slot with
 //! the names that fit — actions from the action table, the product's
-//! capabilities, resources, events and billing modes, units, labels of the
+//! capabilities, resources, events, billing modes and variant values, units, labels of the
 //! rule, section numbers of the product's part of the agreement text — and
 //! offers the keywords the grammar expects as they are.
 
@@ -186,6 +186,9 @@ fn fill(slot: Slot, snap: &Snapshot, names: &Names, before: &str, items: &mut Ve
                     Some("billing mode"),
                 ));
             }
+            for v in &names.variants {
+                items.push(item(v, CompletionItemKind::ENUM_MEMBER, Some("variant")));
+            }
         }
         Slot::Product => {
             for p in snap.blocks().filter_map(|b| match &b.kind {
@@ -274,6 +277,9 @@ struct Names {
     resources: Vec<String>,
     events: Vec<String>,
     billing: Vec<String>,
+    /// Variant values the enclosing product declares (`variants term:
+    /// monthly, yearly`), offered beside the billing modes in a filter.
+    variants: Vec<String>,
     /// The enclosing block's section, and whether it is a product's.
     section: Option<(String, bool)>,
 }
@@ -322,6 +328,7 @@ impl Names {
                 BodyItem::Resources(names, _) => (&mut self.resources, names),
                 BodyItem::Events(names, _) => (&mut self.events, names),
                 BodyItem::Billing(names, _) => (&mut self.billing, names),
+                BodyItem::Variants(v) => (&mut self.variants, &v.values),
                 _ => continue,
             };
             for name in names {

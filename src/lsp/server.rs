@@ -601,4 +601,19 @@ mod tests {
             "another product's article: {sections:?}"
         );
     }
+
+    #[test]
+    fn a_filter_offers_the_products_variant_values_beside_its_billing_modes() {
+        let mut s = server(&[]);
+        let uri = "untitled:variants";
+        let text = "product n \"n\" §1 {\n  billing prepaid, postpaid\n  variants term: monthly, yearly\n  on expiry [prepaid, monthly] at once stop service\n}\n";
+        let diags = open(&mut s, uri, text);
+        assert!(diags.iter().all(|d| d["severity"] != 1), "{diags:?}");
+        // the cursor after `[prepaid, ` (line 3)
+        let labels = labels_at(&mut s, uri, 3, 22);
+        let has = |w: &str| labels.iter().any(|x| x == w);
+        assert!(has("prepaid") && has("postpaid"), "{labels:?}");
+        assert!(has("monthly") && has("yearly"), "{labels:?}");
+        assert!(!has("term"), "the dimension is not a value: {labels:?}");
+    }
 }
