@@ -274,24 +274,9 @@ pub struct Allow {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Modality {
-    Will,
-    May,
-    CustomerMay,
-    CustomerMust,
-}
-
-impl Modality {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Modality::Will => "will",
-            Modality::May => "may",
-            Modality::CustomerMay => "customer may",
-            Modality::CustomerMust => "customer must",
-        }
-    }
-}
+/// How a step is said (`will`, `may`, `customer may`, `customer must`);
+/// owned by the vocabulary, which the later stages read without the AST.
+pub use crate::vocab::Modality;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum TimingKind {

@@ -2,7 +2,6 @@
 //! modes. One table each, so the checker, the formatter, the evaluator and
 //! the docs agree on a single list.
 
-use crate::ast::Modality;
 use serde::{Deserialize, Serialize};
 
 /// An action of the fixed vocabulary (plus the customer verbs).
@@ -434,6 +433,26 @@ impl Reading {
     }
     pub fn name(self) -> &'static str {
         Self::NAMES[self as usize]
+    }
+}
+
+/// How a step is said: the clause's modality.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Modality {
+    Will,
+    May,
+    CustomerMay,
+    CustomerMust,
+}
+
+impl Modality {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Modality::Will => "will",
+            Modality::May => "may",
+            Modality::CustomerMay => "customer may",
+            Modality::CustomerMust => "customer must",
+        }
     }
 }
 

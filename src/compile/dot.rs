@@ -12,8 +12,8 @@
 //! keeps them apart (tests/it/graph.rs renders with `dot` to check).
 
 use super::{AnchorIr, Automaton, EdgeHot, StateId, StateKind, StepIx, TimingIr};
-use crate::ast::Modality;
 use crate::model::TimingKindM;
+use crate::vocab::Modality;
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {

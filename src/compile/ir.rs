@@ -24,8 +24,8 @@
 //! taken under one automaton is recognised anywhere else.
 
 use super::layout::Layout;
-use crate::ast::Modality;
 use crate::model::{DurationM, LateFeeStart, RatePeriod, Rounding, Target, TimingKindM};
+use crate::vocab::Modality;
 use crate::vocab::{Billing, Reading, Verb};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;

@@ -30,12 +30,12 @@ pub use fingerprint::fingerprint;
 pub use ir::*;
 pub use layout::{Layout, MoneySlots, MAX_CAPABILITIES, MAX_RESOURCES};
 
-use crate::ast::Modality;
 use crate::calendar::Clock;
 use crate::model::{
     Agreement, Anchor, MoneyKindM, MoneyM, Product, ResumeM, RuleM, Target, Terms, TimingKindM,
     Unit,
 };
+use crate::vocab::Modality;
 use crate::vocab::{step_harms_customer, Billing, Reading, ResourceEffect, Verb, BUILTIN_EVENTS};
 
 /// Which automaton of a product to compile. More choices (account

@@ -3,10 +3,10 @@
 use super::machine::{reported, service_state, Known, Machine, PAYMENT, PURCHASE};
 use super::money;
 use super::types::*;
-use crate::ast::Modality;
 use crate::compile::layout::{amount_of_slots, Layout, PURGED, RELEASED};
 use crate::compile::{CapKindIr, MoneySlots, StateKind, StepIx};
 use crate::model::ResourceState;
+use crate::vocab::Modality;
 use rust_decimal::Decimal;
 
 impl Machine {

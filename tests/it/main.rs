@@ -9,6 +9,7 @@ pub const AGREEMENTS: &[&str] = &[
     "clauses/tracing-2019",
 ];
 
+mod architecture;
 mod authoring;
 mod bad_input;
 mod cli;
