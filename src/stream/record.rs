@@ -67,7 +67,9 @@ fn instant(s: &str, field: &'static str) -> Result<i64, ParseError> {
 /// `±HH:MM`, read by hand; `None` for anything else (lowercase `t`/`z`,
 /// fractions, a leap second, `-00:00`, an impossible date), which then goes
 /// through [`crate::eval::parse_instant`] and gets its result or message.
-fn fast_instant(s: &str) -> Option<i64> {
+/// Public for the fuzz target and tests that hold it to chrono.
+#[doc(hidden)]
+pub fn fast_instant(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 20 && b.len() != 25 {
         return None;
@@ -140,7 +142,9 @@ pub fn parse_line(line: &str) -> Result<InputRecord<'_>, ParseError> {
 
 /// [`parse_line`] through serde_json alone (the reference the fast path is
 /// tested against, and the path for every line the fast path declines).
-fn parse_line_serde(line: &str) -> Result<InputRecord<'_>, ParseError> {
+/// Public for the fuzz target and tests that hold the fast path to it.
+#[doc(hidden)]
+pub fn parse_line_serde(line: &str) -> Result<InputRecord<'_>, ParseError> {
     let raw: RawLine<'_> =
         serde_json::from_str(line).map_err(|e| ParseError::Json(e.to_string()))?;
     resolve(raw)

@@ -15,6 +15,7 @@ mod bad_input;
 mod cli;
 mod codegen;
 mod coverage;
+mod decoders;
 mod diagnostics;
 mod diff;
 mod differential;
