@@ -320,7 +320,7 @@ impl Observe for MachineRun<'_> {
             .flat_map(|f| {
                 m.ir.actions(f.step)
                     .iter()
-                    .map(move |a| (f.at, a.verb, m.target_names(m.ir.targets(a))))
+                    .map(move |a| (f.at, a.verb, m.fired_targets(f, a)))
             })
             .collect())
     }

@@ -54,7 +54,9 @@ pub const NONE: u32 = u32::MAX;
 ///
 /// 2: at one instant, deadlines due before an event fire first, then the
 /// event, then the deadlines due at that instant (docs/semantics.md).
-pub const SEMANTICS: u32 = 2;
+/// 3: a cure's `resume` is reported, and `then resume all` restores what
+/// the rule's own steps restricted (issue #12).
+pub const SEMANTICS: u32 = 3;
 
 /// A range of a flat table, as `u32` bounds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -153,6 +155,10 @@ pub struct Automaton {
     pub on_deadline: Vec<u32>,
     /// Per local state: its rule.
     pub state_rule: Vec<u16>,
+    /// Per local state: the capability fields its cure edges return to
+    /// active (`caps &= !mask`): the listed capabilities, or for `then
+    /// resume all` those the rule's steps before this state restricted.
+    pub cure_resume: Vec<u64>,
     pub edges: Edges,
     pub steps: Vec<Step>,
     /// Per step: how it is placed (the per-event path reads only this).
@@ -190,8 +196,13 @@ pub struct Rule {
     pub trigger: EventId,
     /// Its range in [`Automaton::cures`].
     pub cures: Span32,
-    /// The capability fields a cure returns to active (`caps &= !mask`).
+    /// The capability fields a cure from `done` returns to active (every
+    /// capability it may restore; per state: [`Automaton::cure_resume`]).
     pub resume: u64,
+    /// The step that reports the cure's `resume` (an extra step after every
+    /// rule's own, never waited for: action `resume`, the cure's citation),
+    /// or [`NONE`] when the cure restores nothing.
+    pub resume_step: u32,
     /// Local states: `idle`, `waiting(step 0)`, …, `done`, contiguous from here.
     pub first_state: StateId,
     pub state_count: u32,
@@ -553,6 +564,21 @@ impl Automaton {
             Some(&t) if t != NONE => Some(StateId(t)),
             _ => None,
         }
+    }
+
+    /// Whether `s` is a step that reports a cure's `resume` (no rule waits
+    /// for it; [`Rule::resume_step`]).
+    pub fn is_resume_step(&self, s: StepIx) -> bool {
+        self.steps
+            .get(s.0 as usize)
+            .and_then(|st| self.rules.get(usize::from(st.rule)))
+            .is_some_and(|r| r.resume_step == s.0)
+    }
+
+    /// The capability fields a cure edge leaving `s` returns to active.
+    #[inline]
+    pub fn cure_resume(&self, s: StateId) -> u64 {
+        self.cure_resume.get(s.0 as usize).copied().unwrap_or(0)
     }
 
     /// Number of local states.

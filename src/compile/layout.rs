@@ -333,6 +333,19 @@ impl Layout {
         })
     }
 
+    /// The capabilities whose fields in `caps` are not active (the bits of
+    /// `caps` outside a field mask are ignored by the caller masking
+    /// first), as one bit per capability index.
+    pub fn caps_not_active(caps: u64) -> u32 {
+        (0..MAX_CAPABILITIES).fold(0, |bits, i| {
+            if caps & Self::cap_field(i) != 0 {
+                bits | 1 << i
+            } else {
+                bits
+            }
+        })
+    }
+
     /// The mask of every capability field.
     pub fn all_caps(&self) -> u64 {
         (0..self.capabilities).fold(0, |m, i| m | Self::cap_field(i))

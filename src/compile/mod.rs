@@ -361,6 +361,7 @@ pub fn compile(
         waits: Vec::new(),
         on_deadline: Vec::new(),
         state_rule: Vec::new(),
+        cure_resume: Vec::new(),
         edges: Edges::default(),
         steps: Vec::new(),
         plans: Vec::new(),
@@ -386,6 +387,9 @@ pub fn compile(
     let mut edges: Vec<Vec<EdgeOf>> = Vec::new();
     for (ri, r) in rules_m.iter().enumerate() {
         lower_rule(&mut a, &mut edges, &mut events, general, product, ri, r);
+    }
+    for (ri, r) in rules_m.iter().enumerate() {
+        lower_resume_step(&mut a, ri, r);
     }
     lower_money(&mut a, &mut events, general, product);
     a.events = events.0;
@@ -453,11 +457,17 @@ fn lower_rule(
         }
     }
     let cures: Vec<EventId> = a.cures[cures_start..].to_vec();
-    let resume = match r.cure.as_ref().map(|c| &c.resume) {
-        Some(ResumeM::All) => a.layout.all_caps(),
-        Some(ResumeM::Listed(l)) => l
-            .iter()
-            .fold(0, |m, &i| m | Layout::cap_field(usize::from(i))),
+    let resume_all = matches!(r.cure.as_ref().map(|c| &c.resume), Some(ResumeM::All));
+    let listed = match r.cure.as_ref().map(|c| &c.resume) {
+        Some(ResumeM::Listed(l)) => {
+            let caps: Vec<Target> = l.iter().map(|&i| Target::Capability(i)).collect();
+            product_targets(general, product, r, &caps)
+                .iter()
+                .fold(0, |m, t| match t {
+                    Target::Capability(i) => m | Layout::cap_field(usize::from(*i)),
+                    Target::Resource(_) => m,
+                })
+        }
         _ => 0,
     };
     let first_step = a.steps.len() as u32;
@@ -508,6 +518,34 @@ fn lower_rule(
         });
     }
     let n = r.steps.len() as u32;
+    // What a cure from each state restores: the listed capabilities, or for
+    // `resume all` what the rule's steps fired before it restricted.
+    let mut restricted = vec![0u64];
+    for k in 0..n {
+        let fx = a.step_effects(StepIx(first_step + k));
+        let here = fx.iter().fold(0, |m, f| match *f {
+            // the fields this step leaves not active
+            Fx::Caps { mask, value } => (0..MAX_CAPABILITIES).fold(m, |m, i| {
+                let field = Layout::cap_field(i);
+                if mask & field != 0 && value & field != 0 {
+                    m | field
+                } else {
+                    m
+                }
+            }),
+            _ => m,
+        });
+        let before = restricted.last().copied().unwrap_or(0);
+        restricted.push(before | here);
+    }
+    let resume_of = |k: usize| {
+        if resume_all {
+            restricted.get(k).copied().unwrap_or(0)
+        } else {
+            listed
+        }
+    };
+    let resume = resume_of(n as usize);
     let base = a.waits.len() as u32;
     let idle = StateId(base);
     let done = StateId(base + n + 1);
@@ -528,14 +566,17 @@ fn lower_rule(
     // idle: only the trigger
     a.waits.push(NONE);
     a.on_deadline.push(NONE);
+    a.cure_resume.push(0);
     edges.push(vec![start]);
     for k in 0..n {
+        a.cure_resume.push(resume_of(k as usize));
         a.waits.push(first_step + k);
         a.on_deadline
             .push(if k + 1 == n { done.0 } else { waiting(k + 1).0 });
         edges.push(cure_edges.clone());
     }
     // done: cured back to idle, or started again by a new trigger
+    a.cure_resume.push(resume);
     a.waits.push(NONE);
     a.on_deadline.push(NONE);
     let mut done_edges = cure_edges;
@@ -549,6 +590,7 @@ fn lower_rule(
         trigger,
         cures: Span32::of(cures_start..a.cures.len()),
         resume,
+        resume_step: NONE,
         first_state: idle,
         state_count: n + 2,
         first_step,
@@ -560,6 +602,58 @@ fn lower_rule(
         file: r.origin.file.clone(),
         line: r.origin.line,
     });
+}
+
+/// The step that reports rule `ri`'s cure restoring capabilities: laid out
+/// after every rule's own steps (their numbering does not depend on it),
+/// waited for by no state, fired by the evaluator at a cure that restored
+/// something (docs/semantics.md, “Restoration is reported”).
+fn lower_resume_step(a: &mut Automaton, ri: usize, r: &RuleM) {
+    let Some(cure) = r.cure.as_ref().filter(|c| c.resume != ResumeM::Nothing) else {
+        return;
+    };
+    let Some(rule) = a.rules.get(ri).copied() else {
+        return;
+    };
+    let step = a.steps.len() as u32;
+    let t_start = a.targets.len();
+    a.targets.extend(
+        (0..a.capabilities.len())
+            .filter(|&i| rule.resume & Layout::cap_field(i) != 0)
+            .filter_map(|i| u16::try_from(i).ok())
+            .map(Target::Capability),
+    );
+    let actions_start = a.actions.len();
+    a.actions.push(Action {
+        verb: Verb::Resume,
+        targets: Span32::of(t_start..a.targets.len()),
+    });
+    a.steps.push(Step {
+        rule: ri as u16,
+        timing: TimingIr {
+            kind: TimingKindM::At,
+            duration: crate::model::DurationM::ZERO,
+            anchor: AnchorIr::Trigger,
+        },
+        alternative: None,
+        modality: Modality::Will,
+        harmful: false,
+        late: false,
+        terminates: false,
+        actions: Span32::of(actions_start..a.actions.len()),
+    });
+    a.fx_range.push(Span32::of(a.fx.len()..a.fx.len()));
+    a.text.steps.push(StepText {
+        label: None,
+        cite: cure.cite.clone(),
+        quote: cure.quote.clone(),
+        note: cure.note.clone(),
+        file: cure.origin.file.clone(),
+        line: cure.origin.line,
+    });
+    if let Some(x) = a.rules.get_mut(ri) {
+        x.resume_step = step;
+    }
 }
 
 /// The state effect of one action of a `will` step (the checker wrote out

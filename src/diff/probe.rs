@@ -99,7 +99,9 @@ pub fn run(m: &Machine, events: &[ProbeEvent], horizon: i64) -> Result<Run, Eval
     let known = known_events(m, events);
     let (st, fired) = run_account(m, &known, horizon)?;
     let mut acts = Vec::new();
-    for f in &fired {
+    // a cure's reported `resume` follows from the steps and the cure,
+    // which the diff compares themselves (`diff/cure.rs`)
+    for f in fired.iter().filter(|f| f.restored == 0) {
         acts.extend(acts_of(m, f));
     }
     let end = end_state(m, &st)?;
@@ -137,7 +139,7 @@ pub fn acts_of(m: &Machine, f: &Fired) -> Vec<Act> {
     m.ir.actions(f.step)
         .iter()
         .map(|a| {
-            let mut targets = m.target_names(m.ir.targets(a));
+            let mut targets = m.fired_targets(f, a);
             targets.sort();
             targets.dedup();
             Act {

@@ -92,6 +92,24 @@ impl Gen<'_> {
             self,
             "//! Steps are reported by their index in the machine's IR (`Machine::ir.steps`)."
         );
+        if ir
+            .rules
+            .iter()
+            .any(|r| r.resume_step != crate::compile::NONE)
+        {
+            w!(
+                self,
+                "//! A cure that restores capabilities reports its rule's resume step"
+            );
+            w!(
+                self,
+                "//! (`Machine::ir.rules[r].resume_step`) at the cure instant; which of its"
+            );
+            w!(
+                self,
+                "//! targets were restored (those not active before) only the machine's `Fired::restored` says."
+            );
+        }
         w!(
             self,
             "#![allow(clippy::all, dead_code, unused_variables, unused_mut, unused_assignments)]"
@@ -810,8 +828,17 @@ impl Gen<'_> {
                         let _ = write!(body, "self.anchor[{r}] = h; ");
                     }
                     if edge.flags & EdgeHot::RESUMES != 0 {
+                        // what a cure from this state restores (src/compile)
+                        let mask = ir.cure_resume(sid);
+                        let step = ir.rules[r].resume_step;
+                        if mask != 0 && step != crate::compile::NONE {
+                            // reported when it restores something
+                            let _ = write!(
+                                body,
+                                "if (self.caps as u64) & {mask:#x} != 0 {{ out({step}, at); }} "
+                            );
+                        }
                         // every field active again: the whole word is 0
-                        let mask = ir.rules[r].resume;
                         if mask == ir.layout.all_caps() && mask != 0 {
                             body.push_str("self.caps = 0; ");
                         } else if mask != 0 {

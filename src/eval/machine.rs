@@ -687,8 +687,30 @@ impl Machine {
             step,
             readings: p.readings,
             window: p.window,
+            restored: 0,
         });
         st.now = st.now.max(p.at);
+    }
+
+    /// Rule `r` is cured from local state `from` at `at`: the capabilities
+    /// its cure restores from there become active, and when any of them was
+    /// not, its `resume` is reported (docs/semantics.md, “Restoration is
+    /// reported”).
+    #[inline(never)]
+    fn cure(&self, st: &mut AccountState, r: usize, from: StateId, at: i64, out: &mut Vec<Fired>) {
+        let mask = self.ir.cure_resume(from);
+        let restored = st.caps & mask;
+        st.caps &= !mask;
+        let step = self.ir.rules[r].resume_step;
+        if restored != 0 && step != crate::compile::NONE {
+            out.push(Fired {
+                at,
+                step: StepIx(step),
+                readings: None,
+                window: None,
+                restored: Layout::caps_not_active(restored),
+            });
+        }
     }
 
     /// State effects of a fired step (only `will` steps change state), from
@@ -859,8 +881,7 @@ impl Machine {
                 st.slots[Layout::anchor_slot(ri)] = ev.at;
             }
             if edge.flags & EdgeHot::RESUMES != 0 {
-                // a cure edge carries its rule's own resume (src/compile)
-                st.caps &= !self.ir.rules[ri].resume;
+                self.cure(st, ri, sid, ev.at, out);
             }
             self.set_local(st, ri, StateId(edge.target));
             match 1u64.checked_shl(u32::from(r)) {

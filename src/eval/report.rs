@@ -131,6 +131,27 @@ impl Machine {
             .collect()
     }
 
+    /// The names of what an action of a fired step acted on: for a cure's
+    /// `resume`, the capabilities it restored ([`Fired::restored`]); else
+    /// the action's targets.
+    pub fn fired_targets(&self, f: &Fired, a: &crate::compile::Action) -> Vec<String> {
+        if f.restored == 0 {
+            return self.target_names(self.ir.targets(a));
+        }
+        self.ir
+            .capabilities
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                u32::try_from(*i)
+                    .ok()
+                    .and_then(|i| f.restored.checked_shr(i))
+                    .is_some_and(|b| b & 1 == 1)
+            })
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
+
     fn rule_name(&self, step: StepIx) -> String {
         let s = self.ir.step(step);
         self.ir.rule_name(usize::from(s.rule)).to_string()
@@ -146,7 +167,7 @@ impl Machine {
             .map(|a| ActionReport {
                 at: self.format_instant(f.at),
                 action: a.verb.name().to_string(),
-                targets: self.target_names(self.ir.targets(a)),
+                targets: self.fired_targets(f, a),
                 modality: modality_name(s.modality).to_string(),
                 rule: self.rule_name(f.step),
                 cite: text.cite.clone(),

@@ -138,6 +138,12 @@ pub struct Fired {
     pub readings: Option<[i64; 2]>,
     /// The window of a `within` / `on calendar day` step.
     pub window: Option<[i64; 2]>,
+    /// For a rule's cure (`step` is its [`Rule::resume_step`]): the
+    /// capabilities it restored, bit `i` = capability `i` (those not active
+    /// just before). 0 for every other step.
+    ///
+    /// [`Rule::resume_step`]: crate::compile::Rule::resume_step
+    pub restored: u32,
 }
 
 /// A step that will fire unless its rule is cured first.

@@ -496,15 +496,12 @@ impl<'a> Engine<'a> {
     fn cure(&mut self, k: usize, cure: &CureM, at: i64) {
         let rule = self.rules[k];
         let account_state = self.semantics == Semantics::AccountState;
-        let wanted: Vec<u16> = match (&cure.resume, account_state) {
-            (ResumeM::Nothing, _) => Vec::new(),
-            // every capability (today); this rule's own restrictions (#12):
+        let wanted: Vec<u16> = match &cure.resume {
+            ResumeM::Nothing => Vec::new(),
+            // this rule's own restrictions (#12, the compiled machine's too):
             // a cure must not lift a restriction another rule still holds
-            (ResumeM::All, false) => (0..self.caps.len())
-                .filter_map(|i| u16::try_from(i).ok())
-                .collect(),
-            (ResumeM::All, true) => self.runs[k].restricted.clone(),
-            (ResumeM::Listed(l), _) => l
+            ResumeM::All => self.runs[k].restricted.clone(),
+            ResumeM::Listed(l) => l
                 .iter()
                 .filter_map(
                     |i| match self.target(rule.general, Target::Capability(*i)) {
@@ -523,7 +520,7 @@ impl<'a> Engine<'a> {
                 *slot = CapState::Active;
             }
         }
-        if account_state && !restored.is_empty() {
+        if !restored.is_empty() {
             self.acts.push(Act {
                 at,
                 source: Source::Cure { rule: k },

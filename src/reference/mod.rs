@@ -23,8 +23,10 @@
 //!   by name ([`Outcome`]); it is the oracle the back end is held to, and
 //!   the feature clause files under `tests/lang/` are checked against it.
 //!
-//! The two differ where issue #12 changes the meaning of forms that exist
-//! today (precedence, `resume all`, the late fee, the month-then-day
+//! The compiled machine already runs issue #12's reported restorations and
+//! its `resume all` (what the rule's own steps restricted), so both
+//! semantics have them. The two differ where issue #12 changes the meaning
+//! of other forms that exist today (precedence, the late fee, the month-then-day
 //! refund, refund windows, the rest-day extension, payments after the
 //! agreement ended); the new forms only occur under the account-state
 //! semantics, since `compile` refuses them until the back end runs them.

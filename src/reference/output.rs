@@ -423,6 +423,22 @@ fn step_ix(e: &Engine, k: usize, i: usize) -> StepIx {
     StepIx(u32::try_from(before + i).unwrap_or(u32::MAX))
 }
 
+/// The index of the step that reports rule `k`'s cure restoring
+/// capabilities, in the compiler's numbering: after every rule's own steps,
+/// one per rule whose cure has a `then resume`, in rule order.
+fn resume_step_ix(e: &Engine, k: usize) -> StepIx {
+    let steps: usize = e.rules.iter().map(|r| r.steps.len()).sum();
+    let before = e.rules[..k]
+        .iter()
+        .filter(|r| {
+            r.cure
+                .as_ref()
+                .is_some_and(|c| c.resume != crate::model::ResumeM::Nothing)
+        })
+        .count();
+    StepIx(u32::try_from(steps + before).unwrap_or(u32::MAX))
+}
+
 /// Today's semantics as the evaluator reports it.
 pub fn evaluation(e: &Engine, at: i64) -> Result<Evaluation, RefError> {
     let mut actions: Vec<Fired> = e
@@ -434,6 +450,16 @@ pub fn evaluation(e: &Engine, at: i64) -> Result<Evaluation, RefError> {
                 step: step_ix(e, rule, step),
                 readings: a.readings,
                 window: a.window,
+                restored: 0,
+            }),
+            Source::Cure { rule } => Some(Fired {
+                at: a.at,
+                step: resume_step_ix(e, rule),
+                readings: None,
+                window: None,
+                restored: a.restored.iter().fold(0u32, |m, &c| {
+                    m | 1u32.checked_shl(u32::from(c)).unwrap_or(0)
+                }),
             }),
             _ => None,
         })

@@ -378,7 +378,7 @@ impl Shard {
             let start = self.text.len() as u32;
             entry
                 .format
-                .write(&entry.machine, account, f.step.0, f.at, &mut self.text);
+                .write(&entry.machine, account, &f, &mut self.text);
             let end = self.text.len() as u32;
             if end > start {
                 self.counters.actions += 1;

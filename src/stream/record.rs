@@ -11,7 +11,7 @@
 
 use super::error::ParseError;
 use crate::compile::StepIx;
-use crate::eval::Machine;
+use crate::eval::{Fired, Machine};
 use crate::vocab::Billing;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -272,34 +272,59 @@ impl OutputFormat {
         let tails = (0..m.ir.steps.len() as u32)
             .map(StepIx)
             .map(|step| {
-                let s = m.ir.step(step);
-                let cite = &m.ir.text(step).cite;
+                let f = Fired {
+                    at: 0,
+                    step,
+                    readings: None,
+                    window: None,
+                    restored: 0,
+                };
                 m.ir.actions(step)
                     .iter()
-                    .map(|a| {
-                        let targets: Vec<String> = m
-                            .target_names(m.ir.targets(a))
-                            .iter()
-                            .map(|t| json_str(t))
-                            .collect();
-                        format!(
-                            "\",\"action\":{},\"targets\":[{}],\"modality\":{},\"cite\":{}}}",
-                            json_str(a.verb.name()),
-                            targets.join(","),
-                            json_str(crate::vocab::modality_name(s.modality)),
-                            cite.as_deref().map_or("null".into(), json_str)
-                        )
-                    })
+                    .map(|a| Self::action_tail(m, &f, a))
                     .collect()
             })
             .collect();
         OutputFormat { head, tails }
     }
 
-    /// Appends one line (with `\n`) per action of `step` fired at `at`.
-    pub fn write(&self, m: &Machine, account: &str, step: u32, at: i64, out: &mut String) {
-        let Some(tails) = self.tails.get(step as usize) else {
-            return;
+    /// `","action":…,"cite":…}` of one action of the fired step `f`.
+    fn action_tail(m: &Machine, f: &Fired, a: &crate::compile::Action) -> String {
+        let s = m.ir.step(f.step);
+        let cite = &m.ir.text(f.step).cite;
+        let targets: Vec<String> = m.fired_targets(f, a).iter().map(|t| json_str(t)).collect();
+        format!(
+            "\",\"action\":{},\"targets\":[{}],\"modality\":{},\"cite\":{}}}",
+            json_str(a.verb.name()),
+            targets.join(","),
+            json_str(crate::vocab::modality_name(s.modality)),
+            cite.as_deref().map_or("null".into(), json_str)
+        )
+    }
+
+    /// The one tail of a cure's `resume` (its targets vary with what it
+    /// restored, so it is not pre-rendered).
+    #[cold]
+    fn tail(m: &Machine, f: &Fired) -> String {
+        m.ir.actions(f.step)
+            .first()
+            .map(|a| Self::action_tail(m, f, a))
+            .unwrap_or_default()
+    }
+
+    /// Appends one line (with `\n`) per action of the step `f` fired.
+    pub fn write(&self, m: &Machine, account: &str, f: &Fired, out: &mut String) {
+        let at = f.at;
+        let resumed;
+        let tails = if f.restored == 0 {
+            match self.tails.get(f.step.0 as usize) {
+                Some(t) => t,
+                None => return,
+            }
+        } else {
+            // a cure's `resume`: its targets are what it restored
+            resumed = vec![Self::tail(m, f)];
+            &resumed
         };
         if tails.is_empty() {
             return;

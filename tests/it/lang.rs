@@ -104,6 +104,27 @@ fn account(product: &str, billing: Billing, variants: &[&str]) -> Account {
     }
 }
 
+/// The feature directories whose every form the compiled machine runs:
+/// their scenarios must hold under `clausec test` (the machine) too. A
+/// directory joins when its form leaves `compile`'s refusals.
+const RUN_BY_THE_MACHINE: &[&str] = &["resume_reported"];
+
+#[test]
+fn the_feature_scenarios_the_back_end_runs_hold_under_the_machine() {
+    for name in RUN_BY_THE_MACHINE {
+        let a = lang(name);
+        let program = clausec::eval::Program::from_agreements(vec![a]);
+        let outcomes = clausec::scenario::run_all(&program);
+        assert!(!outcomes.is_empty(), "{name}: no scenario");
+        let failed: Vec<String> = outcomes
+            .iter()
+            .filter(|o| !o.passed())
+            .map(|o| format!("{name}: {} {:?}", o.name, o.failures))
+            .collect();
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+}
+
 #[test]
 fn bad_accounts_and_amounts_are_errors_not_guesses() {
     let a = lang("variants");
@@ -259,13 +280,15 @@ fn a_refund_window_closes_when_its_condition_happens_or_it_ends() {
 }
 
 #[test]
-fn today_s_semantics_are_kept_apart() {
-    // The reference's `evaluate` is what the compiled machine does today:
-    // the general notice applies beside the product's arrears rule (the
-    // heuristic: they share no action), and no `resume` is reported.
+fn a_restoration_is_reported_alike_by_the_machine_and_both_semantics() {
+    // The compiled machine reports a cure's `resume` (issue #12, item 7):
+    // at the cure instant, with what it restored and the cure's citation;
+    // `resume all` restores what this rule restricted, not the `writes`
+    // another rule forbade.
     let a = lang("resume_reported");
     let timeline = [
         ev("2024-07-01T10:00", "arrears", Some(1_000)),
+        ev("2024-07-02T11:00", "bill", None),
         ev("2024-07-03T10:00", "payment", Some(1_000)),
     ];
     let today = reference::evaluate(
@@ -277,7 +300,58 @@ fn today_s_semantics_are_kept_apart() {
         at("2024-08-01T00:00"),
     )
     .expect("evaluates");
-    assert_eq!(today.actions.len(), 1, "only the suspension: {today:?}");
+    let program = clausec::eval::Program::from_agreements(vec![a.clone()]);
+    let m = program
+        .select("opensearch", Some(Billing::Postpaid), Reading::CustomerSafe)
+        .expect("compiles");
+    let events: Vec<clausec::eval::Event> = timeline
+        .iter()
+        .map(|e| {
+            let mut x = m.event(&e.event, e.at).expect("event");
+            x.amount = e.amount;
+            x
+        })
+        .collect();
+    let got = m
+        .evaluate(&events, at("2024-08-01T00:00"))
+        .expect("evaluates");
+    assert_eq!(got, today);
+    let report = m.report(&got);
+    let acts: Vec<(&str, Vec<String>, Option<&str>, &str)> = report
+        .actions
+        .iter()
+        .map(|x| {
+            (
+                x.action.as_str(),
+                x.targets.clone(),
+                x.cite.as_deref(),
+                x.at.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        acts,
+        vec![
+            (
+                "suspend",
+                vec!["search".to_string()],
+                Some("3.1"),
+                "2024-07-02T10:00:00+08:00"
+            ),
+            (
+                "forbid",
+                vec!["writes".to_string()],
+                Some("3.3"),
+                "2024-07-02T11:00:00+08:00"
+            ),
+            (
+                "resume",
+                vec!["search".to_string()],
+                Some("3.2"),
+                "2024-07-03T10:00:00+08:00"
+            ),
+        ]
+    );
     let issue_12 = reference::run(
         &a,
         &account("opensearch", Billing::Postpaid, &[]),
@@ -287,9 +361,9 @@ fn today_s_semantics_are_kept_apart() {
     )
     .expect("runs");
     let verbs: Vec<Verb> = issue_12.actions.iter().map(|x| x.verb).collect();
-    assert_eq!(verbs, vec![Verb::Suspend, Verb::Resume]);
-    assert_eq!(issue_12.actions[1].cite.as_deref(), Some("3.2"));
-    assert_eq!(issue_12.actions[1].targets, vec!["search".to_string()]);
+    assert_eq!(verbs, vec![Verb::Suspend, Verb::Forbid, Verb::Resume]);
+    assert_eq!(issue_12.actions[2].cite.as_deref(), Some("3.2"));
+    assert_eq!(issue_12.actions[2].targets, vec!["search".to_string()]);
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn every_account_gets_what_one_shot_evaluation_gives() {
         let format = clausec::stream::record::OutputFormat::new(m);
         let mut text = String::new();
         for f in &ev.actions {
-            format.write(m, account, f.step.0, f.at, &mut text);
+            format.write(m, account, f, &mut text);
         }
         let mut got: Vec<String> = text.lines().map(str::to_string).collect();
         got.sort();

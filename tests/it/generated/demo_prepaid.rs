@@ -2,6 +2,9 @@
 //! `demo` / `demo` (prepaid), reading customer-safe. Do not edit; regenerate.
 //!
 //! Steps are reported by their index in the machine's IR (`Machine::ir.steps`).
+//! A cure that restores capabilities reports its rule's resume step
+//! (`Machine::ir.rules[r].resume_step`) at the cure instant; which of its
+//! targets were restored (those not active before) only the machine's `Fired::restored` says.
 #![allow(clippy::all, dead_code, unused_variables, unused_mut, unused_assignments)]
 
 use clausec::compile::StepIx;
@@ -354,10 +357,10 @@ impl Account {
             3 => { // renewal
                 let mut full = false;
                 match self.local[3] {
-                    1 => { full = true; self.caps = 0; self.local[3] = 0; self.waiting &= !0x8; }
-                    2 => { full = true; self.caps = 0; self.local[3] = 0; self.waiting &= !0x8; }
-                    3 => { full = true; self.caps = 0; self.local[3] = 0; self.waiting &= !0x8; }
-                    4 => { self.caps = 0; self.local[3] = 0; }
+                    1 => { full = true; self.local[3] = 0; self.waiting &= !0x8; }
+                    2 => { full = true; if (self.caps as u64) & 0x7 != 0 { out(6, at); } self.caps &= !0x7; self.local[3] = 0; self.waiting &= !0x8; }
+                    3 => { full = true; if (self.caps as u64) & 0x7 != 0 { out(6, at); } self.caps &= !0x7; self.local[3] = 0; self.waiting &= !0x8; }
+                    4 => { if (self.caps as u64) & 0x7 != 0 { out(6, at); } self.caps &= !0x7; self.local[3] = 0; }
                     _ => {}
                 }
                 if full && self.waiting == 0 {

@@ -2,6 +2,9 @@
 //! `aliyun_2024` / `maxcompute` (postpaid), reading customer-safe. Do not edit; regenerate.
 //!
 //! Steps are reported by their index in the machine's IR (`Machine::ir.steps`).
+//! A cure that restores capabilities reports its rule's resume step
+//! (`Machine::ir.rules[r].resume_step`) at the cure instant; which of its
+//! targets were restored (those not active before) only the machine's `Fired::restored` says.
 #![allow(clippy::all, dead_code, unused_variables, unused_mut, unused_assignments)]
 
 use clausec::compile::StepIx;
@@ -423,15 +426,15 @@ impl Account {
                     _ => {}
                 }
                 match self.local[4] {
-                    1 => { full = true; self.caps &= !0x7; self.local[4] = 0; self.waiting &= !0x10; }
-                    2 => { self.caps &= !0x7; self.local[4] = 0; }
+                    1 => { full = true; if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[4] = 0; self.waiting &= !0x10; }
+                    2 => { if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[4] = 0; }
                     _ => {}
                 }
                 match self.local[5] {
-                    1 => { full = true; self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
-                    2 => { full = true; self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
-                    3 => { full = true; self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
-                    4 => { self.caps = 0; self.local[5] = 0; }
+                    1 => { full = true; self.local[5] = 0; self.waiting &= !0x20; }
+                    2 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(9, at); } self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
+                    3 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(9, at); } self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
+                    4 => { if (self.caps as u64) & 0x3f != 0 { out(9, at); } self.caps = 0; self.local[5] = 0; }
                     _ => {}
                 }
                 if full && self.waiting == 0 {
