@@ -29,8 +29,16 @@ pub fn run(a: CodegenArgs) -> ExitCode {
     match super::machine_or_exit(&program, &a.product, a.billing.as_deref(), reading) {
         Ok(m) => {
             let origin = a.agreement.display().to_string();
-            print!("{}", crate::eval::codegen::generate_rust(&m, &origin));
-            ExitCode::SUCCESS
+            match crate::eval::codegen::generate_rust(&m, &origin) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Err(code) => code,
     }

@@ -177,6 +177,20 @@ pub struct Automaton {
     /// The rules with an edge on each event, in rule order.
     pub reacting_rules: Vec<u16>,
     pub money: Money,
+    /// Whether the rules read the account state of issue #12 (the arrears
+    /// balance, guards, conjunctive cures): events then take the
+    /// evaluator's account-state path (`Layout::state_slots` hold it).
+    pub account_state: bool,
+    /// The forms of issue #12 this automaton runs, by name (generated
+    /// modules refuse them until they emit them).
+    pub state_forms: Vec<String>,
+    /// Every guard's conditions, by [`Rule::guard`] and [`Fx::Guard`].
+    pub conditions: Vec<CondIr>,
+    /// Every conjunctive cure's events, by [`Rule::conj_events`]: bit `i`
+    /// of a rule's progress slot is its `i`-th event seen.
+    pub conj_events: Vec<EventId>,
+    /// Every conjunctive cure's alternatives, by [`Rule::conjunctions`].
+    pub conjunctions: Vec<ConjIr>,
     /// Per rule: the triggers from which every placement of its steps
     /// surely succeeds (inclusive; empty when `from > until`), so the
     /// evaluator skips checking them first ([`super::reach`]).
@@ -208,7 +222,40 @@ pub struct Rule {
     pub state_count: u32,
     pub first_step: u32,
     pub step_count: u32,
+    /// Its guard: the conditions that must hold for its trigger to start it.
+    pub guard: Span32,
+    /// The events its conjunctive cure alternatives name.
+    pub conj_events: Span32,
+    /// Its conjunctive cure alternatives (`until renewal and settled`).
+    pub conjunctions: Span32,
+    /// The slot of its cure progress, or [`NONE`] without conjunctions.
+    pub progress_slot: u32,
 }
+
+/// One condition of a guard, in the product's numbering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CondIr {
+    InArrears,
+    Settled,
+    Capability(u16, crate::model::CapabilityState),
+    Resource(u16, crate::model::ResourceState),
+    /// A general rule's condition on a capability or resource the product
+    /// does not have: it never holds.
+    Never,
+}
+
+/// One alternative of a conjunctive cure: every event of `events` (bits of
+/// the rule's [`Rule::conj_events`]) seen since the rule started and, with
+/// `settled`, a payment left the account settled and it still is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ConjIr {
+    pub events: u64,
+    pub settled: bool,
+}
+
+/// Bit of a progress slot: a payment since the rule started left the
+/// account settled (event bits are below it).
+pub const PROGRESS_SETTLED: u64 = 1 << 63;
 
 impl Rule {
     /// The rule's steps, as indices into `Automaton::steps`.
@@ -243,6 +290,9 @@ pub struct Step {
     pub late: bool,
     /// A `will` step with a `terminate` action.
     pub terminates: bool,
+    /// Its period in calendar days or months ends past rest days (Civil
+    /// Code Art. 203 ¶1): a late step of an account-state automaton.
+    pub rest_days: bool,
     /// Its range in [`Automaton::actions`].
     pub actions: Span32,
 }
@@ -298,6 +348,9 @@ pub enum Fx {
     /// The resource fields in the mask become purged.
     Purge(u32),
     Terminate,
+    /// First of a guarded step's effects: when these conditions do not hold
+    /// at its instant the step fires nothing (it is skipped).
+    Guard(Span32),
 }
 
 /// An event edge: the target state and what else the edge does.

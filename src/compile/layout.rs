@@ -73,8 +73,12 @@ pub const TERMINATED: u32 = 1;
 pub const LATE_HAS_AMOUNT: u32 = 2;
 /// Flag bit: the purchase carries an amount.
 pub const PURCHASE_HAS_AMOUNT: u32 = 4;
+/// Flag bit: an arrears of unknown amount is unpaid (issue #12's balance).
+pub const UNKNOWN_DEBT: u32 = 8;
 /// Every flag bit in use.
-pub const FLAGS: u32 = TERMINATED | LATE_HAS_AMOUNT | PURCHASE_HAS_AMOUNT;
+pub const FLAGS: u32 = TERMINATED | LATE_HAS_AMOUNT | PURCHASE_HAS_AMOUNT | UNKNOWN_DEBT;
+/// The flag bits that decide actions (what the stream table keeps).
+pub const ACTION_FLAGS: u32 = TERMINATED | UNKNOWN_DEBT;
 
 /// Slot value meaning "not set".
 pub const UNSET: i64 = i64::MIN;
@@ -162,8 +166,18 @@ pub struct Layout {
     pub state_bits: u32,
     pub capabilities: usize,
     pub resources: usize,
-    /// `i64` slots per account: one anchor per rule, then the money facts.
+    /// `i64` slots per account: one anchor per rule, then the money facts,
+    /// then [`Layout::state_slots`] of them.
     pub slots: usize,
+    /// Slots of the account state of issue #12 after the money facts, only
+    /// in automata whose rules read it (0 otherwise, so other accounts pay
+    /// nothing): the arrears balance (two slots, a `Decimal`, when
+    /// `balance`), then one slot per rule with a conjunctive cure (the
+    /// events it has seen since it started, and whether a payment left the
+    /// account settled). They decide actions: the stream table keeps them.
+    pub state_slots: usize,
+    /// Whether the first two state slots hold the arrears balance.
+    pub balance: bool,
 }
 
 /// Why a packed state does not fit a layout.
@@ -258,7 +272,33 @@ impl Layout {
             capabilities,
             resources,
             slots,
+            state_slots: 0,
+            balance: false,
         })
+    }
+
+    /// Adds the account state of issue #12: the balance (when `balance`)
+    /// and `progress` slots of conjunctive cures; returns the index of the
+    /// first progress slot.
+    pub fn with_state(&mut self, balance: bool, progress: usize) -> usize {
+        let first = self.rules.len() + MoneySlots::COUNT;
+        self.balance = balance;
+        self.state_slots = if balance { 2 } else { 0 } + progress;
+        self.slots = first + self.state_slots;
+        first + if balance { 2 } else { 0 }
+    }
+
+    /// The first of the two slots of the arrears balance (meaningful only
+    /// when [`Layout::balance`]).
+    #[inline]
+    pub fn balance_slot(&self) -> usize {
+        self.rules.len() + MoneySlots::COUNT
+    }
+
+    /// The range of the state slots among an account's slots.
+    pub fn state_range(&self) -> std::ops::Range<usize> {
+        let first = self.rules.len() + MoneySlots::COUNT;
+        first..first + self.state_slots
     }
 
     // -------------------------------------------------------- local states
@@ -413,6 +453,10 @@ impl Layout {
         if let Some(s) = slots.get_mut(m.at(MoneySlots::ENDED)) {
             *s = i64::MAX;
         }
+        // a zero balance, no cure progress
+        if let Some(s) = slots.get_mut(self.state_range()) {
+            s.fill(0);
+        }
     }
 
     // -------------------------------------------------------- generated code
@@ -485,9 +529,15 @@ impl Layout {
                 count: self.resources,
             });
         }
-        if flags & !FLAGS != 0 {
+        // an automaton without the balance never owes an unknown amount
+        let known = if self.balance {
+            FLAGS
+        } else {
+            FLAGS & !UNKNOWN_DEBT
+        };
+        if flags & !known != 0 {
             return Err(FieldError::Flags {
-                bits: flags & !FLAGS,
+                bits: flags & !known,
             });
         }
         let instant = |field: &'static str, value: i64, open: i64| {

@@ -195,10 +195,8 @@ fn not_yet_executable(
         let timings =
             || steps().flat_map(|s| std::iter::once(&s.timing).chain(s.alternative.as_ref()));
         let found = [
-            (!r.guard.is_empty(), "if <condition>"),
             (r.precedence != PrecedenceM::Both, "replaces / yields"),
             (!r.anchor_events.is_empty(), "from <another rule's event>"),
-            (steps().any(|s| !s.guard.is_empty()), "if <condition>"),
             (steps().any(|s| s.even_if_cured), "even if cured"),
             (
                 steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
@@ -211,10 +209,6 @@ fn not_yet_executable(
             (
                 timings().any(|t| t.kind == TimingKindM::OnHour),
                 "on hour N",
-            ),
-            (
-                r.cure.as_ref().is_some_and(|c| c.has_conjunctions()),
-                "until … and … / until settled",
             ),
         ];
         if let Some((_, what)) = found.into_iter().find(|(hit, _)| *hit) {
@@ -373,6 +367,11 @@ pub fn compile(
         reacting: Vec::new(),
         reacting_rules: Vec::new(),
         money: Money::default(),
+        account_state: false,
+        state_forms: Vec::new(),
+        conditions: Vec::new(),
+        conj_events: Vec::new(),
+        conjunctions: Vec::new(),
         safe_triggers: Vec::new(),
         safe_events: Vec::new(),
         layout,
@@ -383,10 +382,41 @@ pub fn compile(
         },
         fingerprint: Fingerprint::default(),
     };
+    let forms = state_forms(&rules_m);
+    if !forms.is_empty() {
+        if let Some(feature) = meaning_not_yet_changed(general, product, billing) {
+            return Err(CompileError::NotYetExecutable {
+                product: product.id.clone(),
+                billing: billing.name().to_string(),
+                feature,
+            });
+        }
+    }
+    a.account_state = !forms.is_empty();
+    a.state_forms = forms.iter().map(|f| f.to_string()).collect();
+    let conjunctive = rules_m
+        .iter()
+        .filter(|r| r.cure.as_ref().is_some_and(|c| c.has_conjunctions()))
+        .count();
+    let mut next_progress = if a.account_state {
+        a.layout.with_state(true, conjunctive)
+    } else {
+        0
+    };
     // per state: (event, target, flags) edges
     let mut edges: Vec<Vec<EdgeOf>> = Vec::new();
     for (ri, r) in rules_m.iter().enumerate() {
         lower_rule(&mut a, &mut edges, &mut events, general, product, ri, r);
+        lower_state(
+            &mut a,
+            &mut edges,
+            &mut events,
+            general,
+            product,
+            ri,
+            r,
+            &mut next_progress,
+        );
     }
     for (ri, r) in rules_m.iter().enumerate() {
         lower_resume_step(&mut a, ri, r);
@@ -401,6 +431,9 @@ pub fn compile(
             let on_it = r.trigger.0 as usize == e
                 || a.cures
                     .get(r.cures.range())
+                    .is_some_and(|c| c.iter().any(|x| x.0 as usize == e))
+                || a.conj_events
+                    .get(r.conj_events.range())
                     .is_some_and(|c| c.iter().any(|x| x.0 as usize == e));
             if on_it {
                 a.reacting_rules.push(ri as u16);
@@ -505,6 +538,8 @@ fn lower_rule(
             late: harmful && a.reading == Reading::CustomerSafe,
             terminates: s.modality == Modality::Will
                 && s.actions.iter().any(|x| x.verb.info().terminates),
+            // issue #12's meaning, for the automata that run it
+            rest_days: a.account_state && harmful && a.reading == Reading::CustomerSafe,
             actions: Span32::of(actions_start..a.actions.len()),
         });
         a.fx_range.push(Span32::of(fx_start..a.fx.len()));
@@ -580,7 +615,11 @@ fn lower_rule(
     a.waits.push(NONE);
     a.on_deadline.push(NONE);
     let mut done_edges = cure_edges;
-    if !cures.contains(&trigger) {
+    let in_conjunction = r
+        .cure
+        .as_ref()
+        .is_some_and(|c| c.conjunctions.iter().any(|x| x.events.contains(&r.trigger)));
+    if !cures.contains(&trigger) && !in_conjunction {
         done_edges.push(start);
     }
     edges.push(done_edges);
@@ -595,6 +634,10 @@ fn lower_rule(
         state_count: n + 2,
         first_step,
         step_count: n,
+        guard: Span32::of(0..0),
+        conj_events: Span32::of(0..0),
+        conjunctions: Span32::of(0..0),
+        progress_slot: NONE,
     });
     a.text.rules.push(RuleText {
         name: r.name.clone(),
@@ -602,6 +645,170 @@ fn lower_rule(
         file: r.origin.file.clone(),
         line: r.origin.line,
     });
+}
+
+/// An automaton that reads the account state runs issue #12's meaning
+/// (docs/semantics.md); the forms whose meaning #12 changes and this
+/// compiler does not run that way yet refuse it: a late fee (on the
+/// balance), a refund or refund window, a general rule the older heuristic
+/// would drop (#12: both apply).
+fn meaning_not_yet_changed(
+    general: Option<&Terms>,
+    product: &Product,
+    billing: Billing,
+) -> Option<&'static str> {
+    let [late, _, refund, window] = applicable_money(general, product);
+    if late.is_some() {
+        return Some("a late fee beside the account state");
+    }
+    if refund.is_some() || window.is_some() {
+        return Some("a refund beside the account state");
+    }
+    let dropped = general.is_some_and(|g| {
+        g.rules
+            .iter()
+            .any(|r| r.billing.contains(&billing) && !r.general_applies(product, billing))
+    });
+    dropped.then_some("a general rule a product rule would replace, beside the account state")
+}
+
+/// The forms of issue #12 the rules use that read the account state.
+fn state_forms(rules: &[&RuleM]) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for r in rules {
+        let found = [
+            (!r.guard.is_empty(), "if <condition>"),
+            (
+                r.steps.iter().any(|s| !s.guard.is_empty()),
+                "if <condition>",
+            ),
+            (
+                r.cure.as_ref().is_some_and(|c| c.has_conjunctions()),
+                "until … and … / until settled",
+            ),
+        ];
+        for (hit, what) in found {
+            if hit && !out.contains(&what) {
+                out.push(what);
+            }
+        }
+    }
+    out
+}
+
+/// A guard's conditions in the product's numbering.
+fn conditions(
+    general: Option<&Terms>,
+    product: &Product,
+    rule: &RuleM,
+    guard: &[crate::model::ConditionM],
+) -> Vec<CondIr> {
+    use crate::model::ConditionM;
+    guard
+        .iter()
+        .map(|c| match *c {
+            ConditionM::InArrears => CondIr::InArrears,
+            ConditionM::Settled => CondIr::Settled,
+            ConditionM::Capability(i, want) => {
+                match product_targets(general, product, rule, &[Target::Capability(i)]).first() {
+                    Some(Target::Capability(k)) => CondIr::Capability(*k, want),
+                    _ => CondIr::Never,
+                }
+            }
+            ConditionM::Resource(i, want) => {
+                match product_targets(general, product, rule, &[Target::Resource(i)]).first() {
+                    Some(Target::Resource(k)) => CondIr::Resource(*k, want),
+                    _ => CondIr::Never,
+                }
+            }
+        })
+        .collect()
+}
+
+/// Rule `ri`'s account-state forms: its guard, its steps' guards (a
+/// [`Fx::Guard`] first among their effects) and its conjunctive cure.
+#[allow(clippy::too_many_arguments)]
+fn lower_state(
+    a: &mut Automaton,
+    edges: &mut [Vec<EdgeOf>],
+    events: &mut Events,
+    general: Option<&Terms>,
+    product: &Product,
+    ri: usize,
+    r: &RuleM,
+    next_progress: &mut usize,
+) {
+    let Some(rule) = a.rules.get(ri).copied() else {
+        return;
+    };
+    let start = a.conditions.len();
+    a.conditions
+        .extend(conditions(general, product, r, &r.guard));
+    let guard = Span32::of(start..a.conditions.len());
+    // step guards: rebuild the effects with the guard first
+    let guarded: Vec<(usize, Vec<CondIr>)> = r
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.guard.is_empty())
+        .map(|(k, s)| (k, conditions(general, product, r, &s.guard)))
+        .collect();
+    for (k, conds) in guarded {
+        let ix = rule.first_step as usize + k;
+        let Some(span) = a.fx_range.get(ix).copied() else {
+            continue;
+        };
+        let c_start = a.conditions.len();
+        a.conditions.extend(conds);
+        let g = Fx::Guard(Span32::of(c_start..a.conditions.len()));
+        let mut fx: Vec<Fx> = vec![g];
+        fx.extend(a.fx.get(span.range()).unwrap_or(&[]).iter().copied());
+        let f_start = a.fx.len();
+        a.fx.extend(fx);
+        if let Some(x) = a.fx_range.get_mut(ix) {
+            *x = Span32::of(f_start..a.fx.len());
+        }
+    }
+    let mut conj_events = Span32::of(0..0);
+    let mut conjunctions = Span32::of(0..0);
+    let mut progress_slot = NONE;
+    if let Some(cure) = r.cure.as_ref().filter(|c| c.has_conjunctions()) {
+        let e_start = a.conj_events.len();
+        for x in &cure.conjunctions {
+            for e in &x.events {
+                let id = events.id(e);
+                if !a.conj_events[e_start..].contains(&id) {
+                    a.conj_events.push(id);
+                }
+            }
+        }
+        let mine: Vec<EventId> = a.conj_events[e_start..].to_vec();
+        let c_start = a.conjunctions.len();
+        for x in &cure.conjunctions {
+            let bits = x.events.iter().fold(0u64, |m, e| {
+                let id = events.id(e);
+                match mine.iter().position(|y| *y == id) {
+                    Some(i) if i < 63 => m | 1 << i,
+                    _ => m,
+                }
+            });
+            a.conjunctions.push(ConjIr {
+                events: bits,
+                settled: x.settled,
+            });
+        }
+        conj_events = Span32::of(e_start..a.conj_events.len());
+        conjunctions = Span32::of(c_start..a.conjunctions.len());
+        progress_slot = *next_progress as u32;
+        *next_progress += 1;
+    }
+    let _ = edges;
+    if let Some(x) = a.rules.get_mut(ri) {
+        x.guard = guard;
+        x.conj_events = conj_events;
+        x.conjunctions = conjunctions;
+        x.progress_slot = progress_slot;
+    }
 }
 
 /// The step that reports rule `ri`'s cure restoring capabilities: laid out
@@ -640,6 +847,7 @@ fn lower_resume_step(a: &mut Automaton, ri: usize, r: &RuleM) {
         harmful: false,
         late: false,
         terminates: false,
+        rest_days: false,
         actions: Span32::of(actions_start..a.actions.len()),
     });
     a.fx_range.push(Span32::of(a.fx.len()..a.fx.len()));
@@ -744,6 +952,7 @@ fn plans(steps: &[Step], fixed_zone: bool) -> Vec<Plan> {
             },
         };
         let calendar_days = fixed_zone
+            && !s.rest_days
             && s.alternative.is_none()
             && t.kind == TimingKindM::After
             && t.duration.unit == Unit::CalendarDays

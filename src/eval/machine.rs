@@ -61,7 +61,7 @@ const fn builtin_event(name: &str) -> u16 {
     panic!("not a built-in event")
 }
 
-const ARREARS: u16 = builtin_event("arrears");
+pub(super) const ARREARS: u16 = builtin_event("arrears");
 pub(super) const PAYMENT: u16 = builtin_event("payment");
 pub(super) const PURCHASE: u16 = builtin_event("purchase");
 const TERMINATION: u16 = builtin_event("termination");
@@ -281,12 +281,12 @@ impl Machine {
     }
 
     #[inline]
-    fn local(&self, st: &AccountState, rule: usize) -> StateId {
+    pub(super) fn local(&self, st: &AccountState, rule: usize) -> StateId {
         StateId(self.ir.layout.local(st.state, rule))
     }
 
     #[inline]
-    fn set_local(&self, st: &mut AccountState, rule: usize, s: StateId) {
+    pub(super) fn set_local(&self, st: &mut AccountState, rule: usize, s: StateId) {
         st.state = self.ir.layout.with_local(st.state, rule, s.0);
     }
 
@@ -328,6 +328,33 @@ impl Machine {
         })
     }
 
+    /// Civil Code Art. 203 ¶1 for a step that takes it ([`Step::rest_days`]):
+    /// an `after` or `within` period in calendar days or months whose last
+    /// day is a rest day ends at 24:00 of the first working day after.
+    ///
+    /// [`Step::rest_days`]: crate::compile::Step::rest_days
+    fn rest_days(
+        &self,
+        s: &crate::compile::Step,
+        t: &TimingIr,
+        (p, w): (i64, Option<[i64; 2]>),
+    ) -> Result<(i64, Option<[i64; 2]>), crate::calendar::CalendarError> {
+        use crate::model::Unit;
+        let counted = s.rest_days
+            && t.duration.count > 0
+            && matches!(t.duration.unit, Unit::CalendarDays | Unit::CalendarMonths);
+        if !counted {
+            return Ok((p, w));
+        }
+        match (t.kind, w) {
+            (TimingKindM::After, _) => Ok((self.clock.rest_day_extension(p)?, None)),
+            (TimingKindM::Within, Some([start, end])) => {
+                Ok((start, Some([start, self.clock.rest_day_extension(end)?])))
+            }
+            _ => Ok((p, w)),
+        }
+    }
+
     fn anchor_of(
         &self,
         slots: &[i64],
@@ -349,7 +376,7 @@ impl Machine {
     /// steps of the same rule already placed at the same trigger (those that
     /// just fired) and their instants, so a step anchored on one of them does
     /// not place it again.
-    fn place_with(
+    pub(super) fn place_with(
         &self,
         slots: &[i64],
         rule_slot: usize,
@@ -376,6 +403,7 @@ impl Machine {
         let a = self.anchor_of(slots, rule_slot, s.timing.anchor, trigger, known)?;
         let first = effective(
             self.place_one(&s.timing, a)
+                .and_then(|p| self.rest_days(s, &s.timing, p))
                 .map_err(|e| self.calendar_error(step, e))?,
         );
         let Some(alt) = &s.alternative else {
@@ -388,6 +416,7 @@ impl Machine {
         let b = self.anchor_of(slots, rule_slot, alt.anchor, trigger, known)?;
         let second = effective(
             self.place_one(alt, b)
+                .and_then(|p| self.rest_days(s, alt, p))
                 .map_err(|e| self.calendar_error(step, e))?,
         );
         let pick_second = if late {
@@ -491,7 +520,7 @@ impl Machine {
     }
 
     /// Sets `next_due` to the earliest deadline of every waiting rule.
-    fn recompute_due(&self, st: &mut AccountState) -> Result<(), Fault> {
+    pub(super) fn recompute_due(&self, st: &mut AccountState) -> Result<(), Fault> {
         let mut due = i64::MAX;
         if st.flags & TERMINATED == 0 {
             for r in 0..self.ir.rules.len() {
@@ -681,14 +710,15 @@ impl Machine {
         out: &mut Vec<Fired>,
     ) {
         self.set_local(st, r, target);
-        self.apply_step(st, step, p.at);
-        out.push(Fired {
-            at: p.at,
-            step,
-            readings: p.readings,
-            window: p.window,
-            restored: 0,
-        });
+        if self.apply_step(st, step, p.at) {
+            out.push(Fired {
+                at: p.at,
+                step,
+                readings: p.readings,
+                window: p.window,
+                restored: 0,
+            });
+        }
         st.now = st.now.max(p.at);
     }
 
@@ -697,7 +727,14 @@ impl Machine {
     /// not, its `resume` is reported (docs/semantics.md, “Restoration is
     /// reported”).
     #[inline(never)]
-    fn cure(&self, st: &mut AccountState, r: usize, from: StateId, at: i64, out: &mut Vec<Fired>) {
+    pub(super) fn cure(
+        &self,
+        st: &mut AccountState,
+        r: usize,
+        from: StateId,
+        at: i64,
+        out: &mut Vec<Fired>,
+    ) {
         let mask = self.ir.cure_resume(from);
         let restored = st.caps & mask;
         st.caps &= !mask;
@@ -715,10 +752,16 @@ impl Machine {
 
     /// State effects of a fired step (only `will` steps change state), from
     /// the step's precompiled effects ([`super::hot::Fx`]).
+    /// Returns false when the step's guard did not hold: it fired nothing.
     #[inline(always)]
-    fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) {
+    fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) -> bool {
         for fx in self.ir.step_effects(step) {
             match *fx {
+                Fx::Guard(conds) => {
+                    if !self.holds(st, conds) {
+                        return false;
+                    }
+                }
                 Fx::Caps { mask, value } => st.caps = (st.caps & !mask) | value,
                 Fx::Terminate => {
                     st.flags |= TERMINATED;
@@ -729,9 +772,10 @@ impl Machine {
                 Fx::Purge(mask) => st.resources = Layout::purge(st.resources, mask),
             }
         }
+        true
     }
 
-    fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
+    pub(super) fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
         let m = self.ir.layout.money();
         // Built-in events have fixed ids: their index in BUILTIN_EVENTS.
         match ev.event.0 {
@@ -829,6 +873,9 @@ impl Machine {
         st.now = ev.at;
         if st.flags & TERMINATED != 0 {
             return Ok(());
+        }
+        if self.ir.account_state {
+            return self.apply_account(st, ev, out);
         }
         let e = usize::from(ev.event.0);
         let reacting = self.ir.reacting(e);

@@ -5,6 +5,7 @@
 //! ([`Machine::evaluate`]). Semantics: docs/semantics.md; API and JSON
 //! schema: docs/api.md.
 
+mod account;
 pub mod codegen;
 pub mod explain;
 mod machine;

@@ -6,7 +6,9 @@
 //! A [`Table`] instead stores every (account, product × billing) as a fixed
 //! run of `u32` words in one `Vec`, laid out per machine by [`RecordShape`]:
 //!
-//! `[name, flags, now, next_due, state…, caps…, resources…, anchor per rule…]`
+//! `[name, flags, now, next_due, state…, caps…, resources…, anchor per rule…,
+//! state slot…]` (state slots, two words each, only where the automaton has
+//! issue #12's account state: the arrears balance, cure progress)
 //!
 //! Every field is in the encoding the automaton's
 //! [`crate::compile::Layout`] owns: the packed local states,
@@ -14,13 +16,15 @@
 //! form (2000–2136; anything outside is an error, never a silent wrap; a
 //! deadline past the range is held as "beyond"). Only what decides actions
 //! is kept: the rules' local states, capability and resource states, the
-//! terminated flag and the rules' anchor instants. Money facts (late-fee
+//! terminated and unknown-debt flags, the rules' anchor instants and the
+//! state slots. Money facts (late-fee
 //! principal, purchase amount) only feed `status` obligations, which
 //! `clausec eval` reports; the stream keeps none, so `run` emits actions,
 //! not money.
 
+use crate::compile::layout::ACTION_FLAGS;
 use crate::compile::layout::{self, hold, hold_due, unhold, Layout};
-use crate::eval::{AccountState, Machine, TERMINATED};
+use crate::eval::{AccountState, Machine};
 
 pub use crate::eval::EPOCH_BASE;
 
@@ -57,6 +61,11 @@ pub struct RecordShape {
     state_words: usize,
     cap_words: usize,
     res_words: usize,
+    /// The layout's state slots (issue #12: balance, cure progress), two
+    /// words each, after the anchors; none for most automata.
+    state_slots: usize,
+    /// Where they sit among an account's slots.
+    state_first: usize,
     /// Words per record.
     pub words: usize,
 }
@@ -72,12 +81,15 @@ impl RecordShape {
         let state_words = words_for(l.state_bits as usize);
         let cap_words = words_for(l.cap_bits());
         let res_words = words_for(l.res_bits());
+        let state_slots = l.state_slots;
         RecordShape {
             rules,
             state_words,
             cap_words,
             res_words,
-            words: HEADER + state_words + cap_words + res_words + rules,
+            state_slots,
+            state_first: l.state_range().start,
+            words: HEADER + state_words + cap_words + res_words + rules + 2 * state_slots,
         }
     }
 
@@ -114,6 +126,12 @@ impl RecordShape {
                     field: "anchor",
                     value: slots[k],
                 });
+            }
+        }
+        o += self.rules;
+        for k in 0..self.state_slots {
+            if let Some(s) = slots.get_mut(self.state_first + k) {
+                *s = get_u64(&w[o + 2 * k..o + 2 * k + 2]) as i64;
             }
         }
         if w[NOW] == layout::HELD_BEYOND || w[NOW] == layout::HELD_NEVER {
@@ -217,6 +235,12 @@ impl Table {
         for (k, a) in w[o..o + l.rules].iter().enumerate() {
             st.slots[k] = unpack_time(*a);
         }
+        o += l.rules;
+        for k in 0..l.state_slots {
+            if let Some(s) = st.slots.get_mut(l.state_first + k) {
+                *s = get_u64(&w[o + 2 * k..o + 2 * k + 2]) as i64;
+            }
+        }
     }
 
     /// Stores `st` into record `r`. On error (an instant out of range) the
@@ -233,7 +257,7 @@ impl Table {
         }
         let l = self.layout;
         let w = self.rec_mut(r);
-        w[FLAGS] = st.flags & TERMINATED;
+        w[FLAGS] = st.flags & ACTION_FLAGS;
         w[NOW] = now;
         w[NEXT_DUE] = due;
         let mut o = HEADER;
@@ -244,6 +268,11 @@ impl Table {
         put_u64(u64::from(st.resources), &mut w[o..o + l.res_words]);
         o += l.res_words;
         w[o..o + l.rules].copy_from_slice(&anchors[..n]);
+        o += l.rules;
+        for k in 0..l.state_slots {
+            let v = st.slots.get(l.state_first + k).copied().unwrap_or(0);
+            put_u64(v as u64, &mut w[o + 2 * k..o + 2 * k + 2]);
+        }
         Ok(())
     }
 }

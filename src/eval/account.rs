@@ -1,0 +1,186 @@
+//! The account state of issue #12 in the evaluator: the arrears balance,
+//! guards and conjunctive cures (docs/semantics.md, “The account-state
+//! semantics”). Only automata whose rules read that state come here
+//! ([`crate::compile::Automaton::account_state`]); their events take the
+//! plain path below, every rule in order, and the earliest deadline is
+//! recomputed after each event. The other automata keep the fast path of
+//! `machine.rs` and pay one branch per event.
+
+use super::machine::{reported, Fault, Known, ARREARS, PAYMENT};
+use super::types::*;
+use super::Machine;
+use crate::compile::layout::{amount_of_slots, amount_slots, Layout, UNKNOWN_DEBT};
+use crate::compile::{CondIr, EdgeHot, Span32, StateId, StepIx, NONE, PROGRESS_SETTLED};
+use crate::model::ResourceState;
+use rust_decimal::Decimal;
+
+impl Machine {
+    /// The outstanding amount (negative: credit).
+    pub(super) fn outstanding(&self, st: &AccountState) -> Decimal {
+        let k = self.ir.layout.balance_slot();
+        match (st.slots.get(k), st.slots.get(k + 1)) {
+            (Some(&lo), Some(&hi)) => amount_of_slots(lo, hi).unwrap_or_default(),
+            _ => Decimal::ZERO,
+        }
+    }
+
+    /// Whether the account is in arrears: an amount is outstanding, or an
+    /// arrears of unknown amount is unpaid.
+    pub(super) fn in_arrears(&self, st: &AccountState) -> bool {
+        st.flags & UNKNOWN_DEBT != 0 || self.outstanding(st) > Decimal::ZERO
+    }
+
+    /// Whether every condition of `conds` holds now.
+    pub(super) fn holds(&self, st: &AccountState, conds: Span32) -> bool {
+        let list = self.ir.conditions.get(conds.range()).unwrap_or(&[]);
+        list.iter().all(|c| match *c {
+            CondIr::InArrears => self.in_arrears(st),
+            CondIr::Settled => !self.in_arrears(st),
+            CondIr::Capability(i, want) => reported(Layout::cap(st.caps, usize::from(i))) == want,
+            CondIr::Resource(i, want) => {
+                let code = Layout::resource(st.resources, usize::from(i));
+                let now = match code {
+                    crate::compile::layout::RELEASED => ResourceState::Released,
+                    crate::compile::layout::PURGED => ResourceState::Purged,
+                    _ => ResourceState::Retained,
+                };
+                now == want
+            }
+            CondIr::Never => false,
+        })
+    }
+
+    /// An `arrears` or `payment` moves the balance, before the rules react.
+    fn balance_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
+        if !self.ir.layout.balance {
+            return Ok(());
+        }
+        let k = self.ir.layout.balance_slot();
+        let now = self.outstanding(st);
+        let next = match (ev.event.0, ev.amount) {
+            (ARREARS, Some(a)) => now.checked_add(a),
+            (ARREARS, None) => {
+                st.flags |= UNKNOWN_DEBT;
+                return Ok(());
+            }
+            (PAYMENT, Some(p)) => {
+                st.flags &= !UNKNOWN_DEBT;
+                now.checked_sub(p)
+            }
+            (PAYMENT, None) => {
+                st.flags &= !UNKNOWN_DEBT;
+                Some(now.min(Decimal::ZERO))
+            }
+            _ => return Ok(()),
+        };
+        let next = next.ok_or_else(|| Box::new(EvalError::Overflow))?;
+        let [lo, hi] = amount_slots(next);
+        if let Some(s) = st.slots.get_mut(k..k + 2) {
+            s.copy_from_slice(&[lo, hi]);
+        }
+        Ok(())
+    }
+
+    /// Rule `r`'s conjunctive cure after event `e` (applied to the
+    /// balance): records what it has seen; whether the cure is complete.
+    fn progress(&self, st: &mut AccountState, r: usize, e: u16) -> bool {
+        let rule = &self.ir.rules[r];
+        let slot = rule.progress_slot as usize;
+        if rule.progress_slot == NONE || slot >= st.slots.len() {
+            return false;
+        }
+        let mine = self
+            .ir
+            .conj_events
+            .get(rule.conj_events.range())
+            .unwrap_or(&[]);
+        let mut seen = st.slots[slot] as u64;
+        if let Some(i) = mine.iter().position(|x| x.0 == e) {
+            seen |= 1 << i;
+        }
+        let settled_now = !self.in_arrears(st);
+        if e == PAYMENT && settled_now {
+            seen |= PROGRESS_SETTLED;
+        }
+        st.slots[slot] = seen as i64;
+        let alts = self
+            .ir
+            .conjunctions
+            .get(rule.conjunctions.range())
+            .unwrap_or(&[]);
+        alts.iter().any(|c| {
+            let completes = mine
+                .iter()
+                .position(|x| x.0 == e)
+                .is_some_and(|i| c.events & (1 << i) != 0)
+                || (c.settled && e == PAYMENT);
+            let events = seen & c.events == c.events;
+            let settled = !c.settled || (seen & PROGRESS_SETTLED != 0 && settled_now);
+            completes && events && settled
+        })
+    }
+
+    fn clear_progress(&self, st: &mut AccountState, r: usize) {
+        let slot = self.ir.rules[r].progress_slot;
+        if slot != NONE {
+            if let Some(s) = st.slots.get_mut(slot as usize) {
+                *s = 0;
+            }
+        }
+    }
+
+    /// [`Machine::apply`] for an automaton that reads the account state:
+    /// the balance moves, then every rule in order takes the event (a
+    /// cure, or a start its guard allows), then the deadlines at its
+    /// instant fire.
+    pub(super) fn apply_account(
+        &self,
+        st: &mut AccountState,
+        ev: &Event,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), Fault> {
+        let e = usize::from(ev.event.0);
+        // every rule this event may start can be placed, or nothing changes
+        for r in 0..self.ir.rules.len() {
+            if let Some(edge) = self.ir.edges.get(self.local(st, r).0, e) {
+                if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
+                    let rule = &self.ir.rules[r];
+                    for k in 0..rule.step_count {
+                        let step = StepIx(rule.first_step + k);
+                        let slot = Layout::anchor_slot(r);
+                        self.place_with(&st.slots, slot, step, ev.at, &Known::default())?;
+                    }
+                }
+            }
+        }
+        self.money_event(st, ev)?;
+        self.balance_event(st, ev)?;
+        for r in 0..self.ir.rules.len() {
+            let sid = self.local(st, r);
+            let running = sid != self.ir.rules[r].first_state;
+            if running && self.progress(st, r, ev.event.0) {
+                self.cure(st, r, sid, ev.at, out);
+                self.clear_progress(st, r);
+                self.set_local(st, r, self.ir.rules[r].first_state);
+                continue;
+            }
+            let Some(edge) = self.ir.edges.get(sid.0, e) else {
+                continue;
+            };
+            if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
+                if !self.holds(st, self.ir.rules[r].guard) {
+                    continue;
+                }
+                st.slots[Layout::anchor_slot(r)] = ev.at;
+                self.clear_progress(st, r);
+            }
+            if edge.flags & EdgeHot::RESUMES != 0 {
+                self.cure(st, r, sid, ev.at, out);
+                self.clear_progress(st, r);
+            }
+            self.set_local(st, r, StateId(edge.target));
+        }
+        self.recompute_due(st)?;
+        self.fire_due(st, ev.at, out)
+    }
+}
