@@ -191,6 +191,10 @@ pub struct Automaton {
     pub conj_events: Vec<EventId>,
     /// Every conjunctive cure's alternatives, by [`Rule::conjunctions`].
     pub conjunctions: Vec<ConjIr>,
+    /// Restrictions while in arrears (`while in arrears forbid …`), general
+    /// terms' first: applied when the account enters arrears, lifted when
+    /// it is settled.
+    pub restrictions: Vec<RestrictionIr>,
     /// Per rule: the triggers from which every placement of its steps
     /// surely succeeds (inclusive; empty when `from > until`), so the
     /// evaluator skips checking them first ([`super::reach`]).
@@ -251,6 +255,19 @@ pub enum CondIr {
 pub struct ConjIr {
     pub events: u64,
     pub settled: bool,
+}
+
+/// One restriction while in arrears. Its actions are steps no rule waits
+/// for (laid out after the rules' own and their resume steps; their `rule`
+/// indexes the side table's names past the rules: `<block>.while#<n>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RestrictionIr {
+    /// One step per action, applied and reported when arrears begin.
+    pub steps: Span32,
+    /// The step reporting the lift (`resume`, the restriction's citation).
+    pub lift_step: u32,
+    /// The capability fields it restricts (made active when lifted).
+    pub caps: u64,
 }
 
 /// Bit of a progress slot: a payment since the rule started left the

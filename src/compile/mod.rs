@@ -32,8 +32,8 @@ pub use layout::{Layout, MoneySlots, MAX_CAPABILITIES, MAX_RESOURCES};
 
 use crate::calendar::Clock;
 use crate::model::{
-    Agreement, Anchor, MoneyKindM, MoneyM, Product, ResumeM, RuleM, Target, Terms, TimingKindM,
-    Unit,
+    Agreement, Anchor, MoneyKindM, MoneyM, Product, RestrictionM, ResumeM, RuleM, Target, Terms,
+    TimingKindM, Unit,
 };
 use crate::vocab::Modality;
 use crate::vocab::{step_harms_customer, Billing, Reading, ResourceEffect, Verb, BUILTIN_EVENTS};
@@ -215,16 +215,6 @@ fn not_yet_executable(
             return Some(what);
         }
     }
-    let restrictions = general
-        .into_iter()
-        .flat_map(|g| g.restrictions.iter())
-        .chain(&product.restrictions);
-    if restrictions
-        .into_iter()
-        .any(|r| r.billing.contains(&billing))
-    {
-        return Some("while in arrears");
-    }
     let blocks = general
         .map(|g| (g.money.as_slice(), g.billing.as_slice()))
         .into_iter()
@@ -372,6 +362,7 @@ pub fn compile(
         conditions: Vec::new(),
         conj_events: Vec::new(),
         conjunctions: Vec::new(),
+        restrictions: Vec::new(),
         safe_triggers: Vec::new(),
         safe_events: Vec::new(),
         layout,
@@ -382,7 +373,16 @@ pub fn compile(
         },
         fingerprint: Fingerprint::default(),
     };
-    let forms = state_forms(&rules_m);
+    let restrictions: Vec<&RestrictionM> = general
+        .into_iter()
+        .flat_map(|g| g.restrictions.iter())
+        .chain(&product.restrictions)
+        .filter(|r| r.billing.contains(&billing))
+        .collect();
+    let mut forms = state_forms(&rules_m);
+    if !restrictions.is_empty() {
+        forms.push("while in arrears");
+    }
     if !forms.is_empty() {
         if let Some(feature) = meaning_not_yet_changed(general, product, billing) {
             return Err(CompileError::NotYetExecutable {
@@ -420,6 +420,9 @@ pub fn compile(
     }
     for (ri, r) in rules_m.iter().enumerate() {
         lower_resume_step(&mut a, ri, r);
+    }
+    for r in &restrictions {
+        lower_restriction(&mut a, general, product, r);
     }
     lower_money(&mut a, &mut events, general, product);
     a.events = events.0;
@@ -809,6 +812,99 @@ fn lower_state(
         x.conjunctions = conjunctions;
         x.progress_slot = progress_slot;
     }
+}
+
+/// Restriction `r`: a step per action, applied when arrears begin, and the
+/// step reporting its lift; its name joins the side table's after the rules'.
+fn lower_restriction(
+    a: &mut Automaton,
+    general: Option<&Terms>,
+    product: &Product,
+    r: &RestrictionM,
+) {
+    let index = a.text.rules.len() as u16;
+    a.text.rules.push(RuleText {
+        name: r.name.clone(),
+        general: r.general,
+        file: r.origin.file.clone(),
+        line: r.origin.line,
+    });
+    let text = StepText {
+        label: None,
+        cite: r.cite.clone(),
+        quote: r.quote.clone(),
+        note: r.note.clone(),
+        file: r.origin.file.clone(),
+        line: r.origin.line,
+    };
+    let at_once = TimingIr {
+        kind: TimingKindM::At,
+        duration: crate::model::DurationM::ZERO,
+        anchor: AnchorIr::Trigger,
+    };
+    let push_step = |a: &mut Automaton, verb: Verb, targets: Vec<Target>, fx: Option<Fx>| {
+        let step = a.steps.len() as u32;
+        let t_start = a.targets.len();
+        a.targets.extend(targets);
+        let actions_start = a.actions.len();
+        a.actions.push(Action {
+            verb,
+            targets: Span32::of(t_start..a.targets.len()),
+        });
+        a.steps.push(Step {
+            rule: index,
+            timing: at_once,
+            alternative: None,
+            modality: Modality::Will,
+            harmful: step_harms_customer(Modality::Will, std::iter::once(verb)),
+            late: false,
+            terminates: false,
+            rest_days: false,
+            actions: Span32::of(actions_start..a.actions.len()),
+        });
+        let fx_start = a.fx.len();
+        a.fx.extend(fx);
+        a.fx_range.push(Span32::of(fx_start..a.fx.len()));
+        a.text.steps.push(text.clone());
+        step
+    };
+    let first = a.steps.len();
+    let mut caps = 0u64;
+    for act in &r.actions {
+        let targets = if r.general {
+            let g = general.map(|g| (g.capabilities.as_slice(), g.resources.as_slice()));
+            act.targets
+                .iter()
+                .filter_map(|t| match (*t, g) {
+                    (Target::Capability(i), Some((gc, _))) => gc
+                        .get(usize::from(i))
+                        .and_then(|n| product.capability_index(n))
+                        .and_then(|k| u16::try_from(k).ok())
+                        .map(Target::Capability),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            act.targets.clone()
+        };
+        let fx = action_fx(act.verb, &targets);
+        if let Some(Fx::Caps { mask, .. }) = fx {
+            caps |= mask;
+        }
+        push_step(a, act.verb, targets, fx);
+    }
+    let steps = Span32::of(first..a.steps.len());
+    let restorable: Vec<Target> = (0..a.capabilities.len())
+        .filter(|&i| caps & Layout::cap_field(i) != 0)
+        .filter_map(|i| u16::try_from(i).ok())
+        .map(Target::Capability)
+        .collect();
+    let lift_step = push_step(a, Verb::Resume, restorable, None);
+    a.restrictions.push(RestrictionIr {
+        steps,
+        lift_step,
+        caps,
+    });
 }
 
 /// The step that reports rule `ri`'s cure restoring capabilities: laid out

@@ -1,5 +1,5 @@
 //! The account state of issue #12 in the evaluator: the arrears balance,
-//! guards and conjunctive cures (docs/semantics.md, “The account-state
+//! guards, conjunctive cures and restrictions while in arrears (docs/semantics.md, “The account-state
 //! semantics”). Only automata whose rules read that state come here
 //! ([`crate::compile::Automaton::account_state`]); their events take the
 //! plain path below, every rule in order, and the earliest deadline is
@@ -120,6 +120,42 @@ impl Machine {
         })
     }
 
+    /// The account entered arrears: every restriction's actions apply and
+    /// are reported.
+    fn restrict(&self, st: &mut AccountState, at: i64, out: &mut Vec<Fired>) {
+        for r in &self.ir.restrictions {
+            for k in r.steps.range() {
+                let step = StepIx(k as u32);
+                self.apply_step(st, step, at);
+                out.push(Fired {
+                    at,
+                    step,
+                    readings: None,
+                    window: None,
+                    restored: 0,
+                });
+            }
+        }
+    }
+
+    /// The account is settled: every restriction's capabilities are active
+    /// again, and a restriction that restored one reports its `resume`.
+    fn lift(&self, st: &mut AccountState, at: i64, out: &mut Vec<Fired>) {
+        for r in &self.ir.restrictions {
+            let restored = st.caps & r.caps;
+            st.caps &= !r.caps;
+            if restored != 0 {
+                out.push(Fired {
+                    at,
+                    step: StepIx(r.lift_step),
+                    readings: None,
+                    window: None,
+                    restored: Layout::caps_not_active(restored),
+                });
+            }
+        }
+    }
+
     fn clear_progress(&self, st: &mut AccountState, r: usize) {
         let slot = self.ir.rules[r].progress_slot;
         if slot != NONE {
@@ -154,7 +190,13 @@ impl Machine {
             }
         }
         self.money_event(st, ev)?;
+        let was = self.in_arrears(st);
         self.balance_event(st, ev)?;
+        match (was, self.in_arrears(st)) {
+            (false, true) => self.restrict(st, ev.at, out),
+            (true, false) => self.lift(st, ev.at, out),
+            _ => {}
+        }
         for r in 0..self.ir.rules.len() {
             let sid = self.local(st, r);
             let running = sid != self.ir.rules[r].first_state;

@@ -37,7 +37,7 @@ pub enum CodegenError {
 
 /// The module's source. `origin` is written into its header (where the
 /// clause files came from). A product whose rules read the account state
-/// of issue #12 (balance, guards, conjunctive cures) is refused, naming the
+/// of issue #12 (balance, guards, conjunctive cures, restrictions) is refused, naming the
 /// form, rather than written without it.
 pub fn generate_rust(m: &Machine, origin: &str) -> Result<String, CodegenError> {
     if let Some(form) = m.ir.state_forms.first() {

@@ -754,7 +754,7 @@ impl Machine {
     /// the step's precompiled effects ([`super::hot::Fx`]).
     /// Returns false when the step's guard did not hold: it fired nothing.
     #[inline(always)]
-    fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) -> bool {
+    pub(super) fn apply_step(&self, st: &mut AccountState, step: StepIx, at: i64) -> bool {
         for fx in self.ir.step_effects(step) {
             match *fx {
                 Fx::Guard(conds) => {

@@ -107,7 +107,12 @@ fn account(product: &str, billing: Billing, variants: &[&str]) -> Account {
 /// The feature directories whose every form the compiled machine runs:
 /// their scenarios must hold under `clausec test` (the machine) too. A
 /// directory joins when its form leaves `compile`'s refusals.
-const RUN_BY_THE_MACHINE: &[&str] = &["arrears_balance", "guards", "resume_reported"];
+const RUN_BY_THE_MACHINE: &[&str] = &[
+    "arrears_balance",
+    "guards",
+    "restrictions",
+    "resume_reported",
+];
 
 #[test]
 fn the_feature_scenarios_the_back_end_runs_hold_under_the_machine() {
