@@ -159,6 +159,10 @@ pub struct Automaton {
     /// active (`caps &= !mask`): the listed capabilities, or for `then
     /// resume all` those the rule's steps before this state restricted.
     pub cure_resume: Vec<u64>,
+    /// Per local state: where its rule's cure leads ([`NONE`] where no cure
+    /// applies): `idle`, or the first state of the chain that waits for the
+    /// `even if cured` steps the cure keeps.
+    pub cured_to: Vec<u32>,
     pub edges: Edges,
     pub steps: Vec<Step>,
     /// Per step: how it is placed (the per-event path reads only this).

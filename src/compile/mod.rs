@@ -197,7 +197,6 @@ fn not_yet_executable(
         let found = [
             (r.precedence != PrecedenceM::Both, "replaces / yields"),
             (!r.anchor_events.is_empty(), "from <another rule's event>"),
-            (steps().any(|s| s.even_if_cured), "even if cured"),
             (
                 steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
                 "customer must pay <amount>",
@@ -314,7 +313,9 @@ pub fn compile(
         });
     }
     let layout = Layout::new(
-        rules_m.iter().map(|r| r.steps.len() as u32 + 2),
+        rules_m
+            .iter()
+            .map(|r| r.steps.len() as u32 + 2 + kept_states(r)),
         product.capabilities.len(),
         product.resources.len(),
     )
@@ -346,6 +347,7 @@ pub fn compile(
         on_deadline: Vec::new(),
         state_rule: Vec::new(),
         cure_resume: Vec::new(),
+        cured_to: Vec::new(),
         edges: Edges::default(),
         steps: Vec::new(),
         plans: Vec::new(),
@@ -593,31 +595,53 @@ fn lower_rule(
         target: if n == 0 { done } else { waiting(0) },
         flags: EdgeHot::PRESENT | EdgeHot::SETS_ANCHOR,
     };
-    let cure_edges: Vec<EdgeOf> = cures
-        .iter()
-        .map(|&event| EdgeOf {
-            event,
-            target: idle,
-            flags: EdgeHot::PRESENT | EdgeHot::RESUMES,
-        })
-        .collect();
+    // `even if cured` steps a cure from waiting(j) keeps: a chain of states
+    // after `done`, each waiting for one of them, the last leading to done
+    let mut chains: Vec<(usize, u32)> = Vec::new(); // (j, first state)
+    let mut next_state = base + n + 2;
+    for j in 0..=n as usize {
+        let kept = kept_after(r, j);
+        if !kept.is_empty() {
+            chains.push((j, next_state));
+            next_state += kept.len() as u32;
+        }
+    }
+    let cured_to = |j: usize| {
+        chains
+            .iter()
+            .find(|(x, _)| *x == j)
+            .map_or(idle, |(_, s)| StateId(*s))
+    };
+    let cure_edges = |j: usize| -> Vec<EdgeOf> {
+        cures
+            .iter()
+            .map(|&event| EdgeOf {
+                event,
+                target: cured_to(j),
+                flags: EdgeHot::PRESENT | EdgeHot::RESUMES,
+            })
+            .collect()
+    };
     // idle: only the trigger
     a.waits.push(NONE);
     a.on_deadline.push(NONE);
     a.cure_resume.push(0);
+    a.cured_to.push(NONE);
     edges.push(vec![start]);
     for k in 0..n {
         a.cure_resume.push(resume_of(k as usize));
+        a.cured_to.push(cured_to(k as usize).0);
         a.waits.push(first_step + k);
         a.on_deadline
             .push(if k + 1 == n { done.0 } else { waiting(k + 1).0 });
-        edges.push(cure_edges.clone());
+        edges.push(cure_edges(k as usize));
     }
     // done: cured back to idle, or started again by a new trigger
     a.cure_resume.push(resume);
+    a.cured_to.push(cured_to(n as usize).0);
     a.waits.push(NONE);
     a.on_deadline.push(NONE);
-    let mut done_edges = cure_edges;
+    let mut done_edges = cure_edges(n as usize);
     let in_conjunction = r
         .cure
         .as_ref()
@@ -626,15 +650,31 @@ fn lower_rule(
         done_edges.push(start);
     }
     edges.push(done_edges);
+    // the kept chains: no event edges (the trigger and cures are ignored)
+    for (j, first) in &chains {
+        let kept = kept_after(r, *j);
+        for (i, k) in kept.iter().enumerate() {
+            a.cure_resume.push(0);
+            a.cured_to.push(NONE);
+            a.waits.push(first_step + *k as u32);
+            a.on_deadline.push(if i + 1 == kept.len() {
+                done.0
+            } else {
+                first + i as u32 + 1
+            });
+            edges.push(Vec::new());
+        }
+    }
+    let state_count = next_state - base;
     a.state_rule
-        .extend(std::iter::repeat_n(ri as u16, (n + 2) as usize));
+        .extend(std::iter::repeat_n(ri as u16, state_count as usize));
     a.rules.push(Rule {
         trigger,
         cures: Span32::of(cures_start..a.cures.len()),
         resume,
         resume_step: NONE,
         first_state: idle,
-        state_count: n + 2,
+        state_count,
         first_step,
         step_count: n,
         guard: Span32::of(0..0),
@@ -648,6 +688,40 @@ fn lower_rule(
         file: r.origin.file.clone(),
         line: r.origin.line,
     });
+}
+
+/// The `even if cured` steps a cure keeps when the rule's first `fired`
+/// steps have fired (or been skipped): those after them whose anchors
+/// have happened — the trigger, or a step among the fired ones (a step
+/// anchored on a cancelled step never gets its anchor).
+fn kept_after(r: &RuleM, fired: usize) -> Vec<usize> {
+    r.steps
+        .iter()
+        .enumerate()
+        .skip(fired)
+        .filter(|(_, s)| s.even_if_cured)
+        .filter(|(_, s)| {
+            std::iter::once(&s.timing)
+                .chain(&s.alternative)
+                .all(|t| match t.anchor {
+                    Anchor::Trigger => true,
+                    Anchor::Step(i) => i < fired,
+                    // (`not_yet_executable` refuses event anchors)
+                    Anchor::Event(_) => false,
+                })
+        })
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// The extra local states of a rule's kept `even if cured` steps.
+fn kept_states(r: &RuleM) -> u32 {
+    if r.cure.is_none() {
+        return 0;
+    }
+    (0..=r.steps.len())
+        .map(|j| kept_after(r, j).len() as u32)
+        .sum()
 }
 
 /// An automaton that reads the account state runs issue #12's meaning
@@ -689,6 +763,7 @@ fn state_forms(rules: &[&RuleM]) -> Vec<&'static str> {
                 r.cure.as_ref().is_some_and(|c| c.has_conjunctions()),
                 "until … and … / until settled",
             ),
+            (r.steps.iter().any(|s| s.even_if_cured), "even if cured"),
         ];
         for (hit, what) in found {
             if hit && !out.contains(&what) {

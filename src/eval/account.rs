@@ -200,10 +200,13 @@ impl Machine {
         for r in 0..self.ir.rules.len() {
             let sid = self.local(st, r);
             let running = sid != self.ir.rules[r].first_state;
-            if running && self.progress(st, r, ev.event.0) {
+            let cured_to = self.ir.cured_to.get(sid.0 as usize).copied();
+            let curable = cured_to.is_some_and(|t| t != NONE);
+            if running && curable && self.progress(st, r, ev.event.0) {
                 self.cure(st, r, sid, ev.at, out);
                 self.clear_progress(st, r);
-                self.set_local(st, r, self.ir.rules[r].first_state);
+                let to = cured_to.map_or(self.ir.rules[r].first_state, StateId);
+                self.set_local(st, r, to);
                 continue;
             }
             let Some(edge) = self.ir.edges.get(sid.0, e) else {

@@ -109,6 +109,7 @@ fn account(product: &str, billing: Billing, variants: &[&str]) -> Account {
 /// directory joins when its form leaves `compile`'s refusals.
 const RUN_BY_THE_MACHINE: &[&str] = &[
     "arrears_balance",
+    "even_if_cured",
     "guards",
     "restrictions",
     "resume_reported",
