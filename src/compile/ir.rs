@@ -163,6 +163,9 @@ pub struct Automaton {
     /// applies): `idle`, or the first state of the chain that waits for the
     /// `even if cured` steps the cure keeps.
     pub cured_to: Vec<u32>,
+    /// Per local state: for a state of a kept chain, how many of the rule's
+    /// steps had fired when the cure came ([`NONE`] for every other state).
+    pub kept_from: Vec<u32>,
     pub edges: Edges,
     pub steps: Vec<Step>,
     /// Per step: how it is placed (the per-event path reads only this).
@@ -653,6 +656,24 @@ impl Automaton {
     #[inline]
     pub fn cure_resume(&self, s: StateId) -> u64 {
         self.cure_resume.get(s.0 as usize).copied().unwrap_or(0)
+    }
+
+    /// For a state of a kept chain (`even if cured`): the rule's steps that
+    /// had fired when the cure came (as a bound, `first_step + j`) and the
+    /// steps the chain keeps, in order.
+    pub fn kept_chain(&self, s: StateId) -> Option<(u32, Vec<u32>)> {
+        let j = *self.kept_from.get(s.0 as usize).filter(|j| **j != NONE)?;
+        let rule = self
+            .rules
+            .get(usize::from(*self.state_rule.get(s.0 as usize)?))?;
+        let from = StateId(rule.first_state.0 + 1 + j);
+        let mut at = *self.cured_to.get(from.0 as usize)?;
+        let mut kept = Vec::new();
+        while self.kept_from.get(at as usize).is_some_and(|x| *x == j) {
+            kept.push(*self.waits.get(at as usize)?);
+            at = *self.on_deadline.get(at as usize)?;
+        }
+        Some((rule.first_step + j, kept))
     }
 
     /// Number of local states.

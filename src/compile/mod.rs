@@ -348,6 +348,7 @@ pub fn compile(
         state_rule: Vec::new(),
         cure_resume: Vec::new(),
         cured_to: Vec::new(),
+        kept_from: Vec::new(),
         edges: Edges::default(),
         steps: Vec::new(),
         plans: Vec::new(),
@@ -627,10 +628,12 @@ fn lower_rule(
     a.on_deadline.push(NONE);
     a.cure_resume.push(0);
     a.cured_to.push(NONE);
+    a.kept_from.push(NONE);
     edges.push(vec![start]);
     for k in 0..n {
         a.cure_resume.push(resume_of(k as usize));
         a.cured_to.push(cured_to(k as usize).0);
+        a.kept_from.push(NONE);
         a.waits.push(first_step + k);
         a.on_deadline
             .push(if k + 1 == n { done.0 } else { waiting(k + 1).0 });
@@ -639,6 +642,7 @@ fn lower_rule(
     // done: cured back to idle, or started again by a new trigger
     a.cure_resume.push(resume);
     a.cured_to.push(cured_to(n as usize).0);
+    a.kept_from.push(NONE);
     a.waits.push(NONE);
     a.on_deadline.push(NONE);
     let mut done_edges = cure_edges(n as usize);
@@ -656,6 +660,7 @@ fn lower_rule(
         for (i, k) in kept.iter().enumerate() {
             a.cure_resume.push(0);
             a.cured_to.push(NONE);
+            a.kept_from.push(*j as u32);
             a.waits.push(first_step + *k as u32);
             a.on_deadline.push(if i + 1 == kept.len() {
                 done.0

@@ -4,7 +4,7 @@ use super::machine::{reported, service_state, Known, Machine, PAYMENT, PURCHASE}
 use super::money;
 use super::types::*;
 use crate::compile::layout::{amount_of_slots, Layout, PURGED, RELEASED};
-use crate::compile::{CapKindIr, MoneySlots, StateKind, StepIx};
+use crate::compile::{CapKindIr, MoneySlots, StateId, StateKind, StepIx};
 use crate::model::ResourceState;
 use crate::vocab::Modality;
 use rust_decimal::Decimal;
@@ -41,17 +41,31 @@ impl Machine {
         let mut windows = Vec::new();
         let mut obligations = Vec::new();
         for (r, rule) in self.ir.rules.iter().enumerate() {
-            let fired_until = match self.rule_state(st, r) {
-                StateKind::Idle => continue,
+            let sid = StateId(self.ir.layout.local(st.state, r));
+            // a cured rule waiting for its `even if cured` steps: those
+            // before the cure fired, the kept ones fire in turn, the rest
+            // were cancelled
+            let chain = self.ir.kept_chain(sid);
+            let fired_until = match (self.rule_state(st, r), &chain) {
+                (StateKind::Idle, _) => continue,
+                (_, Some((until, _))) => *until,
+                (StateKind::Waiting(s), None) => s.0,
+                (StateKind::Done, None) => rule.first_step + rule.step_count,
+            };
+            let waiting_for = match self.rule_state(st, r) {
                 StateKind::Waiting(s) => s.0,
-                StateKind::Done => rule.first_step + rule.step_count,
+                _ => u32::MAX,
             };
             // steps are placed in order, each knowing those before it
             let mut known = Known::default();
             for k in rule.steps() {
                 let step = StepIx(k);
                 let s = self.ir.step(step);
-                let fired = k < fired_until;
+                let kept = chain.as_ref().map(|(_, kept)| kept.contains(&k));
+                let fired = k < fired_until || (kept == Some(true) && k < waiting_for);
+                if kept == Some(false) && !fired {
+                    continue; // cancelled by the cure
+                }
                 if !fired && terminated {
                     continue;
                 }

@@ -571,6 +571,19 @@ proptest::proptest! {
                     .map(|x| (m.format_instant(x.at), x.verb.name().to_string(), x.targets.clone(), x.rule.clone(), x.cite.clone()))
                     .collect();
                 proptest::prop_assert_eq!(mine, theirs, "{} {:?}", m.ir.product, m.ir.reading);
+                let mut pending: Vec<(String, String, Vec<String>, Option<String>)> = r
+                    .pending
+                    .iter()
+                    .map(|x| (x.due.clone(), x.action.clone(), x.targets.clone(), x.cite.clone()))
+                    .collect();
+                let mut expected: Vec<(String, String, Vec<String>, Option<String>)> = o
+                    .pending
+                    .iter()
+                    .map(|x| (m.format_instant(x.due), x.verb.name().to_string(), x.targets.clone(), x.cite.clone()))
+                    .collect();
+                pending.sort();
+                expected.sort();
+                proptest::prop_assert_eq!(pending, expected, "pending: {} {:?}", m.ir.product, m.ir.reading);
                 let caps: Vec<(String, clausec::model::CapabilityState)> = m
                     .ir
                     .capabilities
@@ -681,4 +694,54 @@ fn codegen_refuses_a_form_it_does_not_emit() {
     let text =
         clausec::eval::codegen::generate_rust(&m, "tests/lang/resume_reported").expect("generates");
     assert!(text.contains("resume step"), "{text}");
+}
+
+/// A cure keeps an `even if cured` step and cancels the others: the
+/// machine lists only the kept step as pending, as the reference does.
+#[test]
+fn a_kept_step_is_pending_and_the_cancelled_ones_are_not() {
+    let src = r#"
+product ws "工作站" §1 {
+  billing prepaid
+  resources instance
+  on expiry [prepaid] {
+    stopped: at once stop service §1.1 quote "停止"
+    after 3d notify §1.2 quote "通知"
+    after 7d from stopped release instance even if cured §1.3 quote "释放"
+    until renewal then resume service §1.4 quote "恢复"
+  }
+}
+"#;
+    let program = clausec::eval::Program::compile_str("ws.clause", src).expect("checks");
+    let m = program
+        .select("ws", Some(Billing::Prepaid), Reading::CustomerSafe)
+        .expect("compiles");
+    let timeline = [
+        ev("2024-07-01T10:00", "expiry", None),
+        ev("2024-07-02T10:00", "renewal", None),
+    ];
+    let events: Vec<clausec::eval::Event> = timeline
+        .iter()
+        .map(|e| m.event(&e.event, e.at).expect("event"))
+        .collect();
+    let r = m.report(
+        &m.evaluate(&events, at("2024-07-03T00:00"))
+            .expect("evaluates"),
+    );
+    let pending: Vec<(&str, &str)> = r
+        .pending
+        .iter()
+        .map(|p| (p.due.as_str(), p.action.as_str()))
+        .collect();
+    assert_eq!(pending, vec![("2024-07-08T10:00:00+08:00", "release")]);
+    let o = reference::run(
+        &program.agreements[0],
+        &account("ws", Billing::Prepaid, &[]),
+        Reading::CustomerSafe,
+        &timeline,
+        at("2024-07-03T00:00"),
+    )
+    .expect("runs");
+    let theirs: Vec<(i64, Verb)> = o.pending.iter().map(|p| (p.due, p.verb)).collect();
+    assert_eq!(theirs, vec![(at("2024-07-08T10:00"), Verb::Release)]);
 }
