@@ -108,6 +108,7 @@ fn anchor_name(ir: &Automaton, step: StepIx, t: &TimingIr) -> Option<String> {
     let rule = ir.rules.get(usize::from(st.rule))?;
     Some(match t.anchor {
         AnchorIr::Trigger => ir.event_name(rule.trigger).to_string(),
+        AnchorIr::Event { event, .. } => ir.event_name(event).to_string(),
         AnchorIr::Step(a) => match &ir.text(a).label {
             Some(l) => l.clone(),
             // `after D` without `from`: the previous step, as written

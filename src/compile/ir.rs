@@ -198,6 +198,12 @@ pub struct Automaton {
     pub conj_events: Vec<EventId>,
     /// Every conjunctive cure's alternatives, by [`Rule::conjunctions`].
     pub conjunctions: Vec<ConjIr>,
+    /// Events a step counts from (`from <event>`) and the slot holding the
+    /// latest instant each started a rule (`arrears`: see `episode_slot`).
+    pub anchor_slots: Vec<(EventId, u32)>,
+    /// The slot holding the start of the current arrears episode (0 while
+    /// settled), or [`NONE`].
+    pub episode_slot: u32,
     /// Restrictions while in arrears (`while in arrears forbid …`), general
     /// terms' first: applied when the account enters arrears, lifted when
     /// it is settled.
@@ -292,6 +298,14 @@ impl Rule {
 pub enum AnchorIr {
     Trigger,
     Step(StepIx),
+    /// Another rule's event (`from <event>`): the instant in account slot
+    /// `slot` — the latest instant `event` started a rule, or for
+    /// `arrears` the start of the current arrears episode (0: none yet,
+    /// the step is not due).
+    Event {
+        event: EventId,
+        slot: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -196,7 +196,6 @@ fn not_yet_executable(
             || steps().flat_map(|s| std::iter::once(&s.timing).chain(s.alternative.as_ref()));
         let found = [
             (r.precedence != PrecedenceM::Both, "replaces / yields"),
-            (!r.anchor_events.is_empty(), "from <another rule's event>"),
             (
                 steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
                 "customer must pay <amount>",
@@ -366,6 +365,8 @@ pub fn compile(
         conj_events: Vec::new(),
         conjunctions: Vec::new(),
         restrictions: Vec::new(),
+        anchor_slots: Vec::new(),
+        episode_slot: NONE,
         safe_triggers: Vec::new(),
         safe_events: Vec::new(),
         layout,
@@ -401,15 +402,44 @@ pub fn compile(
         .iter()
         .filter(|r| r.cure.as_ref().is_some_and(|c| c.has_conjunctions()))
         .count();
+    // events steps count from: one slot each after the progress slots
+    let mut anchor_names: Vec<&str> = Vec::new();
+    for r in &rules_m {
+        for e in &r.anchor_events {
+            if !anchor_names.contains(&e.as_str()) {
+                anchor_names.push(e);
+            }
+        }
+    }
     let mut next_progress = if a.account_state {
-        a.layout.with_state(true, conjunctive)
+        a.layout.with_state(true, conjunctive + anchor_names.len())
     } else {
         0
     };
+    let first_anchor = next_progress + conjunctive;
+    let mut anchors: Vec<(String, u32, EventId)> = Vec::new();
+    for (i, name) in anchor_names.iter().enumerate() {
+        let slot = (first_anchor + i) as u32;
+        let id = events.id(name);
+        anchors.push((name.to_string(), slot, id));
+        if *name == "arrears" {
+            a.episode_slot = slot;
+        } else {
+            a.anchor_slots.push((id, slot));
+        }
+    }
     // per state: (event, target, flags) edges
     let mut edges: Vec<Vec<EdgeOf>> = Vec::new();
     for (ri, r) in rules_m.iter().enumerate() {
-        lower_rule(&mut a, &mut edges, &mut events, general, product, ri, r);
+        lower_rule(
+            &mut a,
+            &mut edges,
+            &mut events,
+            general,
+            product,
+            (ri, r),
+            &anchors,
+        );
         lower_state(
             &mut a,
             &mut edges,
@@ -484,10 +514,18 @@ fn lower_rule(
     events: &mut Events,
     general: Option<&Terms>,
     product: &Product,
-    ri: usize,
-    r: &RuleM,
+    (ri, r): (usize, &RuleM),
+    anchors: &[(String, u32, EventId)],
 ) {
     let trigger = events.id(&r.trigger);
+    let event_anchor = |k: u16| -> AnchorIr {
+        let name = r.anchor_events.get(usize::from(k));
+        let (slot, event) = anchors
+            .iter()
+            .find(|(n, ..)| Some(n) == name)
+            .map_or((NONE, EventId(0)), |(_, s, e)| (*s, *e));
+        AnchorIr::Event { event, slot }
+    };
     let cures_start = a.cures.len();
     if let Some(c) = &r.cure {
         for e in &c.events {
@@ -514,8 +552,8 @@ fn lower_rule(
         kind: t.kind,
         duration: t.duration,
         anchor: match t.anchor {
-            // (`not_yet_executable` refuses event anchors above)
-            Anchor::Trigger | Anchor::Event(_) => AnchorIr::Trigger,
+            Anchor::Trigger => AnchorIr::Trigger,
+            Anchor::Event(k) => event_anchor(k),
             Anchor::Step(j) => AnchorIr::Step(StepIx(first_step + j as u32)),
         },
     };
@@ -739,6 +777,28 @@ fn meaning_not_yet_changed(
     product: &Product,
     billing: Billing,
 ) -> Option<&'static str> {
+    let event_anchored = |s: &crate::model::StepM| {
+        std::iter::once(&s.timing)
+            .chain(&s.alternative)
+            .any(|t| matches!(t.anchor, Anchor::Event(_)))
+    };
+    for r in applicable_rules(general, product, billing) {
+        for s in &r.steps {
+            if s.even_if_cured && event_anchored(s) {
+                return Some("even if cured from <another rule's event>");
+            }
+            let on_anchored =
+                std::iter::once(&s.timing)
+                    .chain(&s.alternative)
+                    .any(|t| match t.anchor {
+                        Anchor::Step(j) => r.steps.get(j).is_some_and(event_anchored),
+                        _ => false,
+                    });
+            if on_anchored {
+                return Some("a step counted from a step counted from another rule's event");
+            }
+        }
+    }
     let [late, _, refund, window] = applicable_money(general, product);
     if late.is_some() {
         return Some("a late fee beside the account state");
@@ -769,6 +829,7 @@ fn state_forms(rules: &[&RuleM]) -> Vec<&'static str> {
                 "until … and … / until settled",
             ),
             (r.steps.iter().any(|s| s.even_if_cured), "even if cured"),
+            (!r.anchor_events.is_empty(), "from <another rule's event>"),
         ];
         for (hit, what) in found {
             if hit && !out.contains(&what) {
@@ -1121,6 +1182,7 @@ fn plans(steps: &[Step], fixed_zone: bool) -> Vec<Plan> {
         let secs = unit.and_then(|u| u.checked_mul(i64::from(t.duration.count)));
         let base = match t.anchor {
             AnchorIr::Trigger => Some(0),
+            AnchorIr::Event { .. } => None,
             // a step anchors only on an earlier step of its rule
             AnchorIr::Step(j) => match plans.get(j.0 as usize) {
                 Some(Plan::Offset(o)) => Some(*o),

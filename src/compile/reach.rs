@@ -92,6 +92,8 @@ pub fn rule_reach(steps: &[Step], rule: &Rule, calendar: &WorkCalendar) -> Optio
         for t in std::iter::once(&s.timing).chain(s.alternative.iter()) {
             let base = match t.anchor {
                 AnchorIr::Trigger => 0,
+                // counted from the account's history: no bound from the trigger
+                AnchorIr::Event { .. } => return None,
                 AnchorIr::Step(StepIx(j)) => {
                     let local = j.checked_sub(rule.first_step)?;
                     *reach.get(local as usize)?

@@ -192,9 +192,20 @@ impl Machine {
         self.money_event(st, ev)?;
         let was = self.in_arrears(st);
         self.balance_event(st, ev)?;
+        let episode = self.ir.episode_slot as usize;
         match (was, self.in_arrears(st)) {
-            (false, true) => self.restrict(st, ev.at, out),
-            (true, false) => self.lift(st, ev.at, out),
+            (false, true) => {
+                if let Some(s) = st.slots.get_mut(episode) {
+                    *s = ev.at;
+                }
+                self.restrict(st, ev.at, out);
+            }
+            (true, false) => {
+                if let Some(s) = st.slots.get_mut(episode) {
+                    *s = 0;
+                }
+                self.lift(st, ev.at, out);
+            }
             _ => {}
         }
         for r in 0..self.ir.rules.len() {
@@ -218,6 +229,14 @@ impl Machine {
                 }
                 st.slots[Layout::anchor_slot(r)] = ev.at;
                 self.clear_progress(st, r);
+                // the latest instant this event started a rule
+                for &(event, slot) in &self.ir.anchor_slots {
+                    if event == ev.event {
+                        if let Some(s) = st.slots.get_mut(slot as usize) {
+                            *s = ev.at;
+                        }
+                    }
+                }
             }
             if edge.flags & EdgeHot::RESUMES != 0 {
                 self.cure(st, r, sid, ev.at, out);

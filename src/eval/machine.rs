@@ -94,6 +94,9 @@ impl Known {
 /// and are returned in registers (the public API unboxes it).
 pub(super) type Fault = Box<EvalError>;
 
+/// One reading of a step: its instant and window.
+type Reading1 = (i64, Option<[i64; 2]>);
+
 /// Where a step lands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Placement {
@@ -362,13 +365,20 @@ impl Machine {
         a: AnchorIr,
         trigger: i64,
         known: &Known,
-    ) -> Result<i64, Fault> {
+    ) -> Result<Option<i64>, Fault> {
         match a {
-            AnchorIr::Trigger => Ok(trigger),
+            AnchorIr::Trigger => Ok(Some(trigger)),
             AnchorIr::Step(j) => match known.get(j) {
-                Some(at) => Ok(at),
-                None => Ok(self.place_with(slots, rule_slot, j, trigger, known)?.at),
+                Some(at) => Ok(Some(at)),
+                None => Ok(Some(
+                    self.place_with(slots, rule_slot, j, trigger, known)?.at,
+                )),
             },
+            // 0 (or nothing): the event has not happened yet
+            AnchorIr::Event { slot, .. } => Ok(slots
+                .get(slot as usize)
+                .copied()
+                .filter(|t| layout::accepted(*t))),
         }
     }
 
@@ -400,25 +410,44 @@ impl Machine {
             Some([start, end]) => (if late { end } else { start }, w),
             None => (p, None),
         };
+        // not due: an event it counts from has not happened
+        let never = Placement {
+            at: i64::MAX,
+            readings: None,
+            window: None,
+        };
+        let one = |t: &TimingIr, a: Option<i64>| -> Result<Option<Reading1>, Fault> {
+            let Some(a) = a else { return Ok(None) };
+            let p = self
+                .place_one(t, a)
+                .and_then(|p| self.rest_days(s, t, p))
+                .map_err(|e| self.calendar_error(step, e))?;
+            Ok(Some(effective(p)))
+        };
         let a = self.anchor_of(slots, rule_slot, s.timing.anchor, trigger, known)?;
-        let first = effective(
-            self.place_one(&s.timing, a)
-                .and_then(|p| self.rest_days(s, &s.timing, p))
-                .map_err(|e| self.calendar_error(step, e))?,
-        );
+        let first = one(&s.timing, a)?;
         let Some(alt) = &s.alternative else {
-            return Ok(Placement {
+            return Ok(first.map_or(never, |first| Placement {
                 at: first.0,
                 readings: None,
                 window: first.1,
-            });
+            }));
         };
         let b = self.anchor_of(slots, rule_slot, alt.anchor, trigger, known)?;
-        let second = effective(
-            self.place_one(alt, b)
-                .and_then(|p| self.rest_days(s, alt, p))
-                .map_err(|e| self.calendar_error(step, e))?,
-        );
+        let second = one(alt, b)?;
+        let (first, second) = match (first, second) {
+            (Some(f), Some(x)) => (f, x),
+            // one reading can be placed: a customer-safe harmful step waits
+            // for both, anything else takes it
+            (Some(o), None) | (None, Some(o)) if !late => {
+                return Ok(Placement {
+                    at: o.0,
+                    readings: None,
+                    window: o.1,
+                })
+            }
+            _ => return Ok(never),
+        };
         let pick_second = if late {
             second.0 > first.0
         } else {

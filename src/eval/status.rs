@@ -71,7 +71,8 @@ impl Machine {
                 }
                 let p = self.place_knowing(st, step, &known).map_err(|e| *e)?;
                 known.push(step, p.at);
-                if !fired {
+                // (`i64::MAX`: an event it counts from has not happened)
+                if !fired && p.at != i64::MAX {
                     pending.push(Pending { due: p.at, step });
                 }
                 if let Some([start, end]) = p.window {

@@ -116,6 +116,7 @@ fn anchor_name(m: &Machine, step: StepIx, t: &TimingIr) -> String {
             .map_or("?", |r| m.ir.event_name(r.trigger));
     match t.anchor {
         AnchorIr::Trigger => trigger.to_string(),
+        AnchorIr::Event { event, .. } => m.ir.event_name(event).to_string(),
         AnchorIr::Step(a) => match &m.ir.text(a).label {
             Some(l) => l.clone(),
             None => format!(
@@ -145,6 +146,8 @@ fn anchor_at(m: &Machine, t: &TimingIr, trigger: i64) -> Option<i64> {
     match t.anchor {
         AnchorIr::Trigger => Some(trigger),
         AnchorIr::Step(a) => m.place_step(a, trigger).ok(),
+        // the account's history, not the trigger, places it
+        AnchorIr::Event { .. } => None,
     }
 }
 

@@ -108,6 +108,7 @@ fn account(product: &str, billing: Billing, variants: &[&str]) -> Account {
 /// their scenarios must hold under `clausec test` (the machine) too. A
 /// directory joins when its form leaves `compile`'s refusals.
 const RUN_BY_THE_MACHINE: &[&str] = &[
+    "anchors",
     "arrears_balance",
     "even_if_cured",
     "guards",
@@ -744,4 +745,48 @@ product ws "工作站" §1 {
     .expect("runs");
     let theirs: Vec<(i64, Verb)> = o.pending.iter().map(|p| (p.due, p.verb)).collect();
     assert_eq!(theirs, vec![(at("2024-07-08T10:00"), Verb::Release)]);
+}
+
+/// What the machine does not run yet is refused by name, never run with
+/// another meaning: a kept step counted from another rule's event, and an
+/// account-state product beside a late fee.
+#[test]
+fn forms_not_run_yet_are_refused_by_name() {
+    let refused = |src: &str| -> String {
+        let program = clausec::eval::Program::compile_str("x.clause", src).expect("checks");
+        match program.select("x", None, Reading::CustomerSafe) {
+            Err(e) => e.to_string(),
+            Ok(_) => "compiled".to_string(),
+        }
+    };
+    let kept = refused(
+        r#"
+product x "产品" §1 {
+  billing postpaid
+  resources data
+  events hold
+  on hold at once notify §1.1 quote "通知"
+  on expiry {
+    at once notify §1.2 quote "通知"
+    after 7d from hold purge data even if cured §1.3 quote "删除"
+    until renewal
+  }
+}
+"#,
+    );
+    assert!(
+        kept.contains("even if cured from <another rule's event>"),
+        "{kept}"
+    );
+    let fee = refused(
+        r#"
+product x "产品" §1 {
+  billing postpaid
+  capabilities writes
+  on arrears if in arrears after 24h suspend writes §1.1 quote "暂停"
+  late_fee may 0.05% per day of arrears from arrears §1.2 quote "违约金"
+}
+"#,
+    );
+    assert!(fee.contains("a late fee beside the account state"), "{fee}");
 }
