@@ -132,6 +132,8 @@ pub enum BodyItem {
     Variants(VariantsDecl),
     /// `while in arrears forbid new_instances …`.
     Restriction(Restriction),
+    /// `verify { … }`: properties `clausec verify` proves.
+    Verify(VerifyBlock),
 }
 
 impl BodyItem {
@@ -148,6 +150,7 @@ impl BodyItem {
             BodyItem::Allow(a) => a.span,
             BodyItem::Variants(v) => v.span,
             BodyItem::Restriction(r) => r.span,
+            BodyItem::Verify(v) => v.span,
         }
     }
 }
@@ -484,4 +487,43 @@ pub enum ExpectKind {
     },
     /// `expect at <instant> window <action> open`
     Window { at: InstantLit, verb: Ident },
+}
+
+/// `verify { … }`: a product's properties.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyBlock {
+    pub properties: Vec<Property>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Property {
+    pub kind: PropertyKind,
+    pub span: Span,
+}
+
+/// The forms of a property (docs/language.md, "Properties").
+#[derive(Clone, Debug, Serialize)]
+pub enum PropertyKind {
+    /// `no <action> before <duration> from <event> unless <event>, …`
+    NoBefore {
+        action: Action,
+        within: DurationLit,
+        from: Vec<Ident>,
+        unless: Vec<Ident>,
+    },
+    /// `every <action> preceded by <action> or <action> …`
+    Preceded { action: Action, by: Vec<Action> },
+    /// `after <event> no <action> until <event>, …`
+    AfterNo {
+        after: Vec<Ident>,
+        action: Action,
+        until: Vec<Ident>,
+    },
+    /// `<action> eventually follows <event> unless <event>, …`
+    Follows {
+        action: Action,
+        after: Vec<Ident>,
+        unless: Vec<Ident>,
+    },
 }

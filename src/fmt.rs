@@ -197,6 +197,15 @@ impl Printer<'_> {
                 &format!("variants {}: {}", v.dimension.name, names(&v.values)),
             ),
             BodyItem::Restriction(r) => self.restriction(r),
+            BodyItem::Verify(v) => {
+                self.line(1, "verify {");
+                for p in &v.properties {
+                    self.comments_before(p.span.start, 2);
+                    self.line(2, &property_text(p));
+                }
+                self.comments_before(v.span.end, 2);
+                self.line(1, "}");
+            }
         }
     }
 
@@ -430,7 +439,7 @@ fn group_of(item: &BodyItem) -> u8 {
         BodyItem::Money(_) => 1,
         BodyItem::Rule(r) if r.form == RuleForm::Inline => 1,
         BodyItem::Rule(_) => 2,
-        BodyItem::Scenario(_) => 3,
+        BodyItem::Scenario(_) | BodyItem::Verify(_) => 3,
     }
 }
 
@@ -483,6 +492,56 @@ fn action_text(a: &Action) -> String {
         a.verb.name.clone()
     } else {
         format!("{} {}", a.verb.name, names(&a.targets))
+    }
+}
+
+/// A property as `clausec fmt` writes it (also its name in reports).
+pub fn property_text(p: &Property) -> String {
+    let unless = |kw: &str, ids: &[Ident]| {
+        if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" {kw} {}", names(ids))
+        }
+    };
+    match &p.kind {
+        PropertyKind::NoBefore {
+            action,
+            within,
+            from,
+            unless: u,
+        } => format!(
+            "no {} before {} from {}{}",
+            action_text(action),
+            duration_text(within),
+            names(from),
+            unless("unless", u)
+        ),
+        PropertyKind::Preceded { action, by } => format!(
+            "every {} preceded by {}",
+            action_text(action),
+            by.iter().map(action_text).collect::<Vec<_>>().join(" or ")
+        ),
+        PropertyKind::AfterNo {
+            after,
+            action,
+            until,
+        } => format!(
+            "after {} no {}{}",
+            names(after),
+            action_text(action),
+            unless("until", until)
+        ),
+        PropertyKind::Follows {
+            action,
+            after,
+            unless: u,
+        } => format!(
+            "{} eventually follows {}{}",
+            action_text(action),
+            names(after),
+            unless("unless", u)
+        ),
     }
 }
 

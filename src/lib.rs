@@ -103,4 +103,5 @@ pub mod stream;
 #[doc(hidden)]
 pub mod summary;
 pub mod syntax;
+pub mod verify;
 pub mod vocab;

@@ -176,6 +176,8 @@ pub struct Product {
     pub money: Vec<MoneyM>,
     pub restrictions: Vec<RestrictionM>,
     pub scenarios: Vec<ScenarioM>,
+    /// The `verify { … }` properties, in the order written.
+    pub properties: Vec<PropertyM>,
     pub span: Span,
 }
 
@@ -599,4 +601,45 @@ pub enum ResourceState {
     Retained,
     Released,
     Purged,
+}
+
+/// An action a property is about, with the targets it must touch (none:
+/// any), in the product's numbering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRefM {
+    pub verb: Verb,
+    pub targets: Vec<Target>,
+}
+
+/// A checked property (`verify { … }`; docs/language.md, "Properties").
+#[derive(Clone, Debug)]
+pub struct PropertyM {
+    pub kind: PropertyKindM,
+    /// The property as `clausec fmt` writes it.
+    pub text: String,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PropertyKindM {
+    NoBefore {
+        action: ActionRefM,
+        within: DurationM,
+        from: Vec<String>,
+        unless: Vec<String>,
+    },
+    Preceded {
+        action: ActionRefM,
+        by: Vec<ActionRefM>,
+    },
+    AfterNo {
+        after: Vec<String>,
+        action: ActionRefM,
+        until: Vec<String>,
+    },
+    Follows {
+        action: ActionRefM,
+        after: Vec<String>,
+        unless: Vec<String>,
+    },
 }

@@ -442,6 +442,10 @@ impl Lower {
                 })
             }
             Rule::restriction => BodyItem::Restriction(self.restriction(p)),
+            Rule::verify_block => BodyItem::Verify(VerifyBlock {
+                properties: p.into_inner().filter_map(|q| self.property(q)).collect(),
+                span,
+            }),
             _ => return None,
         })
     }
@@ -988,6 +992,56 @@ impl Lower {
             note,
             span,
         }
+    }
+
+    fn property(&self, p: Pair<Rule>) -> Option<Property> {
+        let span = self.span(&p);
+        let form = p.into_inner().next()?;
+        let form_rule = form.as_rule();
+        let mut it = form.into_inner().filter(|q| q.as_rule() != Rule::kw_no);
+        let list =
+            |q: Option<Pair<Rule>>| -> Vec<Ident> { q.map(|q| self.idents(q)).unwrap_or_default() };
+        let kind = match form_rule {
+            Rule::prop_no_before => {
+                let action = self.action(it.next()?);
+                let within = self.duration(it.next()?);
+                let from = self.idents(it.next()?);
+                let unless = list(it.next().and_then(|u| u.into_inner().next()));
+                PropertyKind::NoBefore {
+                    action,
+                    within,
+                    from,
+                    unless,
+                }
+            }
+            Rule::prop_preceded => {
+                let action = self.action(it.next()?);
+                let by = it.map(|a| self.action(a)).collect();
+                PropertyKind::Preceded { action, by }
+            }
+            Rule::prop_after_no => {
+                let after = self.idents(it.next()?);
+                let action = self.action(it.next()?);
+                let until = list(it.next().and_then(|u| u.into_inner().next()));
+                PropertyKind::AfterNo {
+                    after,
+                    action,
+                    until,
+                }
+            }
+            Rule::prop_follows => {
+                let action = self.action(it.next()?);
+                let after = self.idents(it.next()?);
+                let unless = list(it.next().and_then(|u| u.into_inner().next()));
+                PropertyKind::Follows {
+                    action,
+                    after,
+                    unless,
+                }
+            }
+            _ => return None,
+        };
+        Some(Property { kind, span })
     }
 
     fn expect(&self, p: Pair<Rule>) -> Option<Expect> {

@@ -7,7 +7,7 @@ use super::account::{self, BlockView};
 use super::header::HeaderM;
 use super::names::Scope;
 use super::steps::{self, RuleCtx};
-use super::{filters, money, restrictions, scenarios, Sink};
+use super::{filters, money, properties, restrictions, scenarios, Sink};
 use crate::ast::{self, BlockKind, BodyItem, Item, Span};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
@@ -115,6 +115,7 @@ pub fn check_agreement(
             money: items.money,
             restrictions: items.restrictions,
             scenarios: Vec::new(),
+            properties: Vec::new(),
             span: b.span,
         });
         product_ast.push(items.ast);
@@ -173,6 +174,29 @@ pub fn check_agreement(
     for (i, m) in found {
         if let Some(p) = products.get_mut(i) {
             p.scenarios.push(m);
+        }
+    }
+    for b in &blocks {
+        let index = match &b.kind {
+            BlockKind::Product { id, .. } => products.iter().position(|p| p.id == id.name),
+            _ => None,
+        };
+        for item in &b.items {
+            let BodyItem::Verify(v) = item else { continue };
+            let Some(i) = index else {
+                if !matches!(b.kind, BlockKind::Product { .. }) {
+                    properties::misplaced(sink, v);
+                }
+                continue;
+            };
+            let (Some(ps), Some(p)) = (scopes.get(i), products.get_mut(i)) else {
+                continue;
+            };
+            for prop in &v.properties {
+                if let Some(m) = properties::check(sink, &ps.scope, &general_events, prop) {
+                    p.properties.push(m);
+                }
+            }
         }
     }
 

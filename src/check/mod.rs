@@ -18,6 +18,7 @@ mod header;
 mod literals;
 mod money;
 mod names;
+mod properties;
 pub mod quotes;
 mod restrictions;
 mod scenarios;

@@ -27,6 +27,7 @@ mod report;
 mod run;
 mod summary;
 mod test;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -68,6 +69,8 @@ enum Command {
     ExplainCode(explain_code::ExplainCodeArgs),
     /// Run the scenarios of clause files; ends with `N passed, N failed`.
     Test(test::TestArgs),
+    /// Prove the `verify { … }` properties over every timeline, or print a counterexample scenario.
+    Verify(verify::VerifyArgs),
     /// Run the agreements over an NDJSON stream of account events, emitting every action as it falls due.
     Run(run::RunArgs),
     /// Write a deterministic synthetic event stream (NDJSON) for `run` and the benchmarks.
@@ -110,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::ExplainCode(a) => explain_code::run(a),
         Command::Check(a) => check::run(a),
         Command::Test(a) => test::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Coverage(a) => coverage::run(a),
         Command::Summary(a) => summary::run(a),
         Command::Diff(a) => diff::run(a),

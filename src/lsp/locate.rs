@@ -82,7 +82,10 @@ fn in_block(block: &Block, offset: usize) -> Option<(Node<'_>, Context<'_>)> {
         BodyItem::Capabilities(names, _)
         | BodyItem::Resources(names, _)
         | BodyItem::Events(names, _) => ident_at(names, offset).map(Node::Declared),
-        BodyItem::Billing(..) | BodyItem::Allow(_) | BodyItem::Variants(_) => None,
+        BodyItem::Billing(..)
+        | BodyItem::Allow(_)
+        | BodyItem::Variants(_)
+        | BodyItem::Verify(_) => None,
         BodyItem::Restriction(r) => restriction_at(r, offset),
         BodyItem::Rule(rule) => return in_rule(block, rule, offset),
         BodyItem::Money(m) => money_at(m, offset),

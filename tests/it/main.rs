@@ -39,4 +39,5 @@ mod site;
 mod state;
 mod stream;
 mod summary;
+mod verify;
 mod vocabulary;

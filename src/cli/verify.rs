@@ -1,0 +1,208 @@
+//! `clausec verify`: the `verify { … }` properties of clause files, proved
+//! over every timeline of each product × billing mode × reading, or
+//! refuted with a counterexample scenario (src/verify). Exit 0 when every
+//! property is proved, 1 when one is violated or could not be verified.
+
+use crate::eval::Program;
+use crate::verify::{self, Prop, Verdict};
+use crate::vocab::Reading;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// Clause files or directories holding them.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Verify only the products whose id contains this text.
+    #[arg(long, value_name = "PRODUCT")]
+    filter: Option<String>,
+    /// Most zone-graph states one search explores before it gives up.
+    #[arg(long, default_value_t = verify::STATE_LIMIT)]
+    max_states: usize,
+    /// `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Serialize)]
+struct Report {
+    proved: usize,
+    violated: usize,
+    not_verified: usize,
+    /// Zone-graph states explored, over every search.
+    states: usize,
+    /// Wall time of every search together (the one field that varies
+    /// between runs).
+    millis: u128,
+    results: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    agreement: String,
+    product: String,
+    billing: String,
+    reading: String,
+    property: String,
+    file: String,
+    line: usize,
+    /// `proved`, `violated` or `not_verified`.
+    result: &'static str,
+    /// Why it is violated or not verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// The counterexample, as a scenario block to paste into the product.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario: Option<String>,
+    states: usize,
+    millis: u128,
+}
+
+pub fn run(args: VerifyArgs) -> ExitCode {
+    let (map, checked) = match super::checked_or_exit(&args.paths) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    // The properties of the files named, not of the rest of their agreement.
+    let named: Vec<&str> = map
+        .files()
+        .filter(|(_, f)| !f.context)
+        .map(|(_, f)| f.name.as_str())
+        .collect();
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    for a in &checked.agreements {
+        let scoped = Program::from_agreements(vec![a.clone()]);
+        for p in &a.products {
+            if p.properties.is_empty() {
+                continue;
+            }
+            if args
+                .filter
+                .as_ref()
+                .is_some_and(|f| !p.id.contains(f.as_str()))
+            {
+                continue;
+            }
+            for &billing in &p.billing {
+                for reading in Reading::ALL {
+                    let machine = scoped.select(&p.id, Some(billing), reading);
+                    for prop in p
+                        .properties
+                        .iter()
+                        .filter(|q| named.contains(&q.origin.file.as_str()))
+                    {
+                        let t0 = Instant::now();
+                        let (result, reason, scenario, states) = match &machine {
+                            Err(e) => ("not_verified", Some(e.to_string()), None, 0),
+                            Ok(m) => match Prop::of(m, prop) {
+                                Err(why) => ("not_verified", Some(why), None, 0),
+                                Ok(q) => {
+                                    let out = verify::verify(m, &q, args.max_states);
+                                    match out.verdict {
+                                        Verdict::Proved => ("proved", None, None, out.states),
+                                        Verdict::NotVerified(why) => {
+                                            ("not_verified", Some(why), None, out.states)
+                                        }
+                                        Verdict::Violated(c) => {
+                                            let name = format!("verify: {}", prop.text);
+                                            (
+                                                "violated",
+                                                Some(c.reason.clone()),
+                                                Some(c.scenario(m, &name)),
+                                                out.states,
+                                            )
+                                        }
+                                    }
+                                }
+                            },
+                        };
+                        rows.push(Row {
+                            agreement: a.id.clone(),
+                            product: p.id.clone(),
+                            billing: billing.name().to_string(),
+                            reading: reading.name().to_string(),
+                            property: prop.text.clone(),
+                            file: prop.origin.file.clone(),
+                            line: prop.origin.line,
+                            result,
+                            reason,
+                            scenario,
+                            states,
+                            millis: t0.elapsed().as_millis(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let count = |r: &str| rows.iter().filter(|x| x.result == r).count();
+    let report = Report {
+        proved: count("proved"),
+        violated: count("violated"),
+        not_verified: count("not_verified"),
+        states: rows.iter().map(|r| r.states).sum(),
+        millis: started.elapsed().as_millis(),
+        results: rows,
+    };
+    match args.format {
+        Format::Json => match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Format::Text => print_text(&report),
+    }
+    if report.violated + report.not_verified > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_text(report: &Report) {
+    let mut last = String::new();
+    for r in &report.results {
+        let head = format!(
+            "{} / {} ({}, {})",
+            r.agreement, r.product, r.billing, r.reading
+        );
+        if head != last {
+            println!("{head}");
+            last = head;
+        }
+        let word = match r.result {
+            "proved" => "proved      ",
+            "violated" => "VIOLATED    ",
+            _ => "not verified",
+        };
+        println!(
+            "  {word} {}  ({}:{}; {} states, {} ms)",
+            r.property, r.file, r.line, r.states, r.millis
+        );
+        if let Some(why) = &r.reason {
+            println!("    {why}");
+        }
+        if let Some(s) = &r.scenario {
+            println!("    counterexample (paste into the product, `clausec test` fails on it):");
+            for line in s.lines() {
+                println!("      {line}");
+            }
+        }
+    }
+    println!(
+        "{} proved, {} violated, {} not verified; {} states in {} ms",
+        report.proved, report.violated, report.not_verified, report.states, report.millis
+    );
+}

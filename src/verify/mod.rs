@@ -1,0 +1,367 @@
+//! `clausec verify`: properties of a product proved over every timeline its
+//! compiled automaton can receive, or refuted with a counterexample
+//! timeline written as a scenario.
+//!
+//! The search runs over the flat automaton ([`crate::compile::Automaton`]),
+//! never the AST or the model: what it proves is what the evaluator does.
+//! [`net`] turns each rule's chain into conditions on clocks (one per anchor
+//! point) and midnight counters; [`search`] explores the zone graph of
+//! every order and timing of events (docs/semantics.md, "What verify
+//! proves"); [`monitor`] watches the moves for the property; [`witness`]
+//! turns a violating path back into instants and a `scenario` block.
+//!
+//! Pure: no IO, no printing, no clock reads; the CLI measures time.
+
+mod dbm;
+mod monitor;
+mod net;
+mod search;
+mod witness;
+
+pub use witness::Counterexample;
+
+use crate::compile::{EventId, StepIx};
+use crate::eval::Machine;
+use crate::model::Target;
+use crate::model::{ActionRefM, DurationM, PropertyKindM, PropertyM};
+use crate::vocab::Verb;
+use search::{Monitor, Search};
+
+/// An action with the targets it must touch (none: any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionPat {
+    pub verb: Verb,
+    /// In the automaton's numbering.
+    pub targets: Vec<Target>,
+}
+
+/// A property in the automaton's numbering (built from
+/// [`crate::model::PropertyM`] by [`Prop::of`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prop {
+    /// `no A before D from E unless C`
+    NoBefore {
+        action: ActionPat,
+        within: DurationM,
+        from: Vec<EventId>,
+        unless: Vec<EventId>,
+    },
+    /// `every A preceded by N or M`
+    Preceded {
+        action: ActionPat,
+        by: Vec<ActionPat>,
+    },
+    /// `after C no A until U`
+    AfterNo {
+        after: Vec<EventId>,
+        action: ActionPat,
+        until: Vec<EventId>,
+    },
+    /// `A eventually follows E unless C`
+    Follows {
+        action: ActionPat,
+        after: Vec<EventId>,
+        unless: Vec<EventId>,
+    },
+}
+
+impl Prop {
+    /// A checked property in `machine`'s numbering; `Err`: why it cannot
+    /// be searched on this automaton.
+    pub fn of(machine: &Machine, p: &PropertyM) -> Result<Prop, String> {
+        let ir = &machine.ir;
+        let events = |names: &[String]| -> Result<Vec<EventId>, String> {
+            names
+                .iter()
+                .map(|n| {
+                    ir.event_id(n)
+                        .ok_or_else(|| format!("`{n}` is no event of this product's automaton"))
+                })
+                .collect()
+        };
+        let pat = |a: &ActionRefM| ActionPat {
+            verb: a.verb,
+            targets: a.targets.clone(),
+        };
+        Ok(match &p.kind {
+            PropertyKindM::NoBefore {
+                action,
+                within,
+                from,
+                unless,
+            } => Prop::NoBefore {
+                action: pat(action),
+                within: *within,
+                from: events(from)?,
+                unless: events(unless)?,
+            },
+            PropertyKindM::Preceded { action, by } => Prop::Preceded {
+                action: pat(action),
+                by: by.iter().map(pat).collect(),
+            },
+            PropertyKindM::AfterNo {
+                after,
+                action,
+                until,
+            } => Prop::AfterNo {
+                after: events(after)?,
+                action: pat(action),
+                until: events(until)?,
+            },
+            PropertyKindM::Follows {
+                action,
+                after,
+                unless,
+            } => Prop::Follows {
+                action: pat(action),
+                after: events(after)?,
+                unless: events(unless)?,
+            },
+        })
+    }
+}
+
+/// What the search found.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    /// Holds on every timeline.
+    Proved,
+    Violated(Box<Counterexample>),
+    /// Not decided; the reason says why (never counted as proved).
+    NotVerified(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// Nodes of the zone graph explored.
+    pub states: usize,
+}
+
+/// Most nodes one search explores before it gives up (not verified).
+pub const STATE_LIMIT: usize = 400_000;
+
+/// Proves or refutes `prop` on `machine`'s automaton.
+pub fn verify(machine: &Machine, prop: &Prop, limit: usize) -> Outcome {
+    let ir = &machine.ir;
+    let not = |why: String| Outcome {
+        verdict: Verdict::NotVerified(why),
+        states: 0,
+    };
+    let (watched, seen): (Vec<&ActionPat>, Vec<&ActionPat>) = match prop {
+        Prop::NoBefore { action, .. }
+        | Prop::AfterNo { action, .. }
+        | Prop::Follows { action, .. } => (vec![action], vec![action]),
+        Prop::Preceded { action, by } => {
+            (vec![action], std::iter::once(action).chain(by).collect())
+        }
+    };
+    // the cone of influence: rules that perform a watched action or end
+    // the agreement
+    let keep: Vec<bool> = ir
+        .rules
+        .iter()
+        .map(|r| {
+            r.steps().map(StepIx).any(|s| {
+                ir.step(s).terminates
+                    || ir.actions(s).iter().any(|a| {
+                        seen.iter().any(|p| {
+                            p.verb == a.verb
+                                && (p.targets.is_empty()
+                                    || ir.targets(a).iter().any(|t| p.targets.contains(t)))
+                        })
+                    })
+            })
+        })
+        .collect();
+    let mut net = match net::Net::build(ir, &machine.clock, &keep) {
+        Ok(n) => n,
+        Err(why) => return not(why),
+    };
+    // an action reported before the instant it fires at cannot be timed
+    for rule in &net.rules {
+        for s in &rule.steps {
+            if s.due == net::Due::Overdue
+                && ir
+                    .actions(s.ix)
+                    .iter()
+                    .any(|a| watched.iter().any(|p| p.verb == a.verb))
+            {
+                return not(format!(
+                    "a `before` step of rule {} performs `{}` (reported before the event that places it)",
+                    ir.rule_name(usize::from(ir.step(s.ix).rule)),
+                    watched.first().map_or("", |p| p.verb.name())
+                ));
+            }
+        }
+    }
+    let mut monitor_anchor = None;
+    let mut within = None;
+    if let Prop::NoBefore { within: d, .. } = prop {
+        let a = net.add_anchor();
+        match net.after(a, *d) {
+            Ok(atom) => {
+                monitor_anchor = Some(a);
+                within = Some(atom);
+            }
+            Err(why) => return not(format!("the property counts in {why}")),
+        }
+    }
+    let mut events: Vec<EventId> = Vec::new();
+    for r in &net.rules {
+        events.push(r.trigger);
+        events.extend(&r.cures);
+    }
+    match prop {
+        Prop::NoBefore { from, unless, .. } => events.extend(from.iter().chain(unless)),
+        Prop::Preceded { .. } => {}
+        Prop::AfterNo { after, until, .. } => events.extend(after.iter().chain(until)),
+        Prop::Follows { after, unless, .. } => events.extend(after.iter().chain(unless)),
+    }
+    events.sort_by_key(|e| e.0);
+    events.dedup();
+    let search = Search {
+        net: &net,
+        ir,
+        mon: Monitor {
+            prop,
+            anchor: monitor_anchor,
+            within,
+        },
+        events,
+    };
+    let found = search.run(limit);
+    if found.exhausted {
+        return Outcome {
+            verdict: Verdict::NotVerified(format!(
+                "the search stopped after {} states",
+                found.states - 1
+            )),
+            states: found.states - 1,
+        };
+    }
+    let verdict = match found.path {
+        None => Verdict::Proved,
+        Some(path) => match witness::concretise(&search, &path, machine) {
+            Some(c) => Verdict::Violated(Box::new(c)),
+            None => Verdict::NotVerified(
+                "violated on a path whose instants could not be reconstructed".into(),
+            ),
+        },
+    };
+    Outcome {
+        verdict,
+        states: found.states,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Program;
+    use crate::vocab::{Billing, Reading};
+
+    const LOG: &str = r#"
+product log "日志服务" §1 {
+  billing postpaid
+  resources data
+  on arrears {
+    suspended: after 24h suspend service §1.1
+    after 15d from suspended purge data §1.2
+    until payment then resume all
+  }
+}
+"#;
+
+    fn machine(text: &str, reading: Reading) -> Machine {
+        let p = Program::compile_str("t.clause", text).expect("checks");
+        p.select("log", Some(Billing::Postpaid), reading)
+            .expect("compiles")
+    }
+
+    fn pat(m: &Machine, verb: Verb) -> ActionPat {
+        let _ = m;
+        ActionPat {
+            verb,
+            targets: Vec::new(),
+        }
+    }
+
+    fn ev(m: &Machine, name: &str) -> Vec<EventId> {
+        vec![m.ir.event_id(name).expect("event")]
+    }
+
+    #[test]
+    fn a_minimum_time_before_purge_is_proved_and_a_longer_one_refuted() {
+        let m = machine(LOG, Reading::CustomerSafe);
+        let prop = |h: u32| Prop::NoBefore {
+            action: pat(&m, Verb::Purge),
+            within: DurationM {
+                count: h,
+                unit: crate::model::Unit::Hours,
+            },
+            from: ev(&m, "arrears"),
+            unless: ev(&m, "payment"),
+        };
+        let ok = verify(&m, &prop(16 * 24), STATE_LIMIT);
+        assert!(matches!(ok.verdict, Verdict::Proved), "{ok:?}");
+        assert!(ok.states > 1);
+        let bad = verify(&m, &prop(16 * 24 + 1), STATE_LIMIT);
+        let Verdict::Violated(c) = bad.verdict else {
+            panic!("{bad:?}")
+        };
+        // the purge 16 days after the arrears, one hour short
+        let (at, _) = c.step.expect("a step");
+        let (t0, _) = c.events[0];
+        assert_eq!(at - t0, 16 * 86_400);
+        assert!(c.scenario(&m, "x").contains("expect no purge before"));
+    }
+
+    #[test]
+    fn liveness_and_ordering_properties() {
+        let m = machine(LOG, Reading::CustomerSafe);
+        let follows = Prop::Follows {
+            action: pat(&m, Verb::Purge),
+            after: ev(&m, "arrears"),
+            unless: ev(&m, "payment"),
+        };
+        assert!(matches!(
+            verify(&m, &follows, STATE_LIMIT).verdict,
+            Verdict::Proved
+        ));
+        let preceded = Prop::Preceded {
+            action: pat(&m, Verb::Purge),
+            by: vec![pat(&m, Verb::Suspend)],
+        };
+        assert!(matches!(
+            verify(&m, &preceded, STATE_LIMIT).verdict,
+            Verdict::Proved
+        ));
+        let wrong = Prop::Preceded {
+            action: pat(&m, Verb::Purge),
+            by: vec![pat(&m, Verb::Notify)],
+        };
+        assert!(matches!(
+            verify(&m, &wrong, STATE_LIMIT).verdict,
+            Verdict::Violated(_)
+        ));
+        let after = Prop::AfterNo {
+            after: ev(&m, "payment"),
+            action: pat(&m, Verb::Purge),
+            until: ev(&m, "arrears"),
+        };
+        assert!(matches!(
+            verify(&m, &after, STATE_LIMIT).verdict,
+            Verdict::Proved
+        ));
+        let never = Prop::AfterNo {
+            after: ev(&m, "payment"),
+            action: pat(&m, Verb::Purge),
+            until: Vec::new(),
+        };
+        assert!(matches!(
+            verify(&m, &never, STATE_LIMIT).verdict,
+            Verdict::Violated(_)
+        ));
+    }
+}

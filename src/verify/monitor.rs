@@ -1,0 +1,161 @@
+//! The property as a monitor that watches the search's moves.
+//!
+//! * `no A before D from E unless C`: state 1 from the first `E` (the start
+//!   of the episode; a later `E` does not move it, as a running rule
+//!   ignores its trigger) until a `C`. `A` fired in state 1 before `D` has
+//!   passed since that `E` violates.
+//! * `every A preceded by N`: state 1 once some `N` fired. `A` fired in state
+//!   0 violates (an `N` of the same step does not precede it).
+//! * `after C no A until U`: state 1 from a `C` until a `U`. `A` fired in
+//!   state 1 violates.
+//! * `A eventually follows E unless C`: state 1 from an `E` until an `A` or
+//!   a `C`. A state 1 in which nothing can fire any more (no rule waits for
+//!   a step, or the agreement ended) violates: the timeline that stops
+//!   there never gets its `A`.
+//!
+//! After a `terminate` nothing fires and no event counts (the evaluator
+//! ignores them), so the monitor stops with the automaton.
+
+use super::dbm::Dbm;
+use super::search::{Disc, Search};
+use super::{ActionPat, Prop};
+use crate::compile::{EventId, StepIx};
+
+impl Search<'_> {
+    /// Whether step `s` performs an action matching `p`.
+    fn step_matches(&self, s: StepIx, p: &ActionPat) -> bool {
+        self.ir.actions(s).iter().any(|a| {
+            a.verb == p.verb
+                && (p.targets.is_empty()
+                    || self.ir.targets(a).iter().any(|t| p.targets.contains(t)))
+        })
+    }
+
+    /// The monitor sees event `e`; true when that alone violates.
+    pub(super) fn monitor_event(&self, d: &mut Disc, z: &mut Dbm, e: EventId) -> bool {
+        match self.mon.prop {
+            Prop::NoBefore { from, unless, .. } => {
+                if unless.contains(&e) {
+                    d.mon = 0;
+                    if let Some(a) = self.mon.anchor {
+                        let pt = self.net.anchors[a];
+                        z.free(pt.clock);
+                        if let Some(k) = pt.counter {
+                            d.counters[k] = 0;
+                        }
+                        d.set &= !(1 << a);
+                    }
+                } else if from.contains(&e) && d.mon == 0 {
+                    d.mon = 1;
+                    if let Some(a) = self.mon.anchor {
+                        let pt = self.net.anchors[a];
+                        z.reset(pt.clock);
+                        if let Some(k) = pt.counter {
+                            d.counters[k] = 0;
+                        }
+                        d.set |= 1 << a;
+                    }
+                }
+            }
+            Prop::Preceded { .. } => {}
+            Prop::AfterNo { after, until, .. } => {
+                if until.contains(&e) {
+                    d.mon = 0;
+                } else if after.contains(&e) {
+                    d.mon = 1;
+                }
+            }
+            Prop::Follows { after, unless, .. } => {
+                if unless.contains(&e) {
+                    d.mon = 0;
+                } else if after.contains(&e) {
+                    d.mon = 1;
+                }
+            }
+        }
+        false
+    }
+
+    /// The monitor sees step `s` fire: the successors, each with whether
+    /// it violates (a split of the zone where the answer depends on time).
+    pub(super) fn monitor_fire(&self, mut d: Disc, z: Dbm, s: StepIx) -> Vec<(Disc, Dbm, bool)> {
+        match self.mon.prop {
+            Prop::NoBefore { action, .. } => {
+                if d.mon != 1 || !self.step_matches(s, action) {
+                    return vec![(d, z, false)];
+                }
+                let Some(within) = self.mon.within else {
+                    return vec![(d, z, true)];
+                };
+                let mut out = Vec::new();
+                match within {
+                    super::net::Atom::Clock { clock, c } => {
+                        let mut early = z.clone();
+                        if early.upper(clock, c - 1) {
+                            out.push((d.clone(), early, true));
+                        }
+                        let mut late = z;
+                        if late.lower(clock, c) {
+                            out.push((d, late, false));
+                        }
+                    }
+                    super::net::Atom::Count { counter, n } => {
+                        let early = d.counters.get(counter).copied().unwrap_or(0) < n;
+                        out.push((d, z, early));
+                    }
+                }
+                out
+            }
+            Prop::Preceded { action, by } => {
+                // in the step's order of actions
+                let acts = self.ir.actions(s);
+                let mut bad = false;
+                for a in acts {
+                    let m = |p: &super::ActionPat| {
+                        a.verb == p.verb
+                            && (p.targets.is_empty()
+                                || self.ir.targets(a).iter().any(|t| p.targets.contains(t)))
+                    };
+                    if m(action) && d.mon == 0 {
+                        bad = true;
+                    }
+                }
+                if acts.iter().any(|a| {
+                    by.iter().any(|p| {
+                        a.verb == p.verb
+                            && (p.targets.is_empty()
+                                || self.ir.targets(a).iter().any(|t| p.targets.contains(t)))
+                    })
+                }) {
+                    d.mon = 1;
+                }
+                vec![(d, z, bad)]
+            }
+            Prop::AfterNo { action, .. } => {
+                let bad = d.mon == 1 && self.step_matches(s, action);
+                vec![(d, z, bad)]
+            }
+            Prop::Follows { action, .. } => {
+                if self.step_matches(s, action) {
+                    d.mon = 0;
+                }
+                vec![(d, z, false)]
+            }
+        }
+    }
+
+    /// A state the timeline may stop in that violates a liveness property.
+    pub(super) fn stuck_violation(&self, d: &Disc) -> bool {
+        match self.mon.prop {
+            Prop::Follows { .. } => {
+                let n = self.net.rules.len();
+                let waiting = (0..n).any(|r| {
+                    let k = usize::from(d.locals[r]);
+                    k >= 1 && k <= self.net.rules[r].steps.len()
+                });
+                d.mon == 1 && (d.term || !waiting)
+            }
+            _ => false,
+        }
+    }
+}

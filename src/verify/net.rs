@@ -1,0 +1,305 @@
+//! The compiled automaton as the search sees it: each rule's chain, each
+//! step's due instant as a condition on clocks and midnight counters.
+//!
+//! * A **clock** per anchor point: a rule's trigger instant, and every step
+//!   another step counts from (its chosen instant is the instant it fires).
+//!   `after 24h` is "clock ≥ 86 400".
+//! * A **midnight counter** per anchor point that some step counts in
+//!   calendar days: the number of local midnights since the anchor
+//!   (saturating). `after N calendar days` ends at the (N+1)-th midnight
+//!   after the anchor (00:00 of date + N + 1); `on calendar day N` is the
+//!   window from the N-th to the (N+1)-th. The counters are exact because
+//!   the zone keeps one UTC offset ([`crate::calendar::Clock::fixed_offset`]):
+//!   midnights are 86 400 s apart, and a clock `z` (the time since the last
+//!   midnight) makes them happen.
+//! * A step with two readings is due at the later (`late`) or earlier of
+//!   its two instants; a window step at its end (`late`) or start, as the
+//!   evaluator places it ([`crate::eval::Machine`]).
+//!
+//! Only the rules the property can see are built (the caller's `keep`):
+//! rules share no state that another rule reads (the compiled automaton
+//! has no guards), so a rule that performs no watched action and never
+//! terminates changes nothing the property is about.
+//!
+//! What this cannot express is refused with a reason (`Err`): working days
+//! and months (their length depends on the date), a zone whose offset
+//! changes, two readings counted in exact time from two different anchors
+//! with the later taken, a step counted from a `before` step.
+
+use crate::calendar::Clock;
+use crate::compile::{AnchorIr, Automaton, EventId, StepIx, TimingIr};
+use crate::model::{DurationM, TimingKindM, Unit};
+
+/// "This has been reached": a clock at least `c`, or a counter at least `n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Atom {
+    Clock { clock: usize, c: i64 },
+    Count { counter: usize, n: u8 },
+}
+
+/// When a waiting step is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// Placed before the instant it becomes waiting (`before D`): due at
+    /// once, before the steps due at that instant.
+    Overdue,
+    One(Atom),
+    /// The earlier of two instants.
+    Min(Atom, Atom),
+    /// The later of two instants.
+    Max(Atom, Atom),
+}
+
+#[derive(Clone, Debug)]
+pub struct StepV {
+    pub ix: StepIx,
+    pub due: Due,
+    /// The anchor point this step's firing sets (some step counts from it).
+    pub anchor: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleV {
+    pub trigger: EventId,
+    pub cures: Vec<EventId>,
+    pub steps: Vec<StepV>,
+    /// The anchor point of the trigger instant.
+    pub trigger_anchor: usize,
+    /// Every anchor point of the rule (trigger first).
+    pub anchors: Vec<usize>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct AnchorPt {
+    pub clock: usize,
+    pub counter: Option<usize>,
+}
+
+/// Clock 0 is zero, clock 1 ([`W`]) the time since the last move.
+pub const W: usize = 1;
+
+#[derive(Clone, Debug)]
+pub struct Net {
+    pub rules: Vec<RuleV>,
+    pub anchors: Vec<AnchorPt>,
+    /// Per counter: the largest count any condition asks for.
+    pub counter_cap: Vec<u8>,
+    /// Per clock: the largest constant it is compared with.
+    pub max: Vec<i64>,
+    /// The time since the last local midnight, when some count needs it.
+    pub z: Option<usize>,
+    /// The zone's UTC offset (seconds east).
+    pub offset: i64,
+}
+
+const DAY: i64 = 86_400;
+
+impl Net {
+    pub fn clocks(&self) -> usize {
+        self.max.len()
+    }
+
+    fn new_clock(&mut self, max: i64) -> usize {
+        self.max.push(max.max(0));
+        self.max.len() - 1
+    }
+
+    /// A new anchor point (clock, and a counter when `count` asks for one).
+    pub fn add_anchor(&mut self) -> usize {
+        let clock = self.new_clock(0);
+        self.anchors.push(AnchorPt {
+            clock,
+            counter: None,
+        });
+        self.anchors.len() - 1
+    }
+
+    /// "`d` has passed since anchor point `a`", as an atom.
+    pub fn after(&mut self, a: usize, d: DurationM) -> Result<Atom, String> {
+        let n = i64::from(d.count);
+        let secs = match d.unit {
+            _ if n == 0 => Some(0),
+            Unit::Minutes => Some(n * 60),
+            Unit::Hours => Some(n * 3600),
+            Unit::Days => Some(n * DAY),
+            Unit::CalendarDays => None,
+            Unit::Workdays => {
+                return Err("working days (their length depends on the calendar)".into())
+            }
+            Unit::Months | Unit::CalendarMonths => {
+                return Err("months (their length depends on the date)".into())
+            }
+        };
+        match secs {
+            Some(c) => Ok(self.clock_atom(a, c)),
+            None => self.count_atom(a, d.count.saturating_add(1)),
+        }
+    }
+
+    fn clock_atom(&mut self, a: usize, c: i64) -> Atom {
+        let clock = self.anchors[a].clock;
+        self.max[clock] = self.max[clock].max(c);
+        Atom::Clock { clock, c }
+    }
+
+    fn count_atom(&mut self, a: usize, n: u32) -> Result<Atom, String> {
+        let n = u8::try_from(n)
+            .ok()
+            .filter(|n| *n < u8::MAX)
+            .ok_or("a count of more than 250 calendar days")?;
+        if self.z.is_none() {
+            self.z = Some(self.new_clock(DAY));
+        }
+        let counter = match self.anchors[a].counter {
+            Some(k) => k,
+            None => {
+                self.counter_cap.push(0);
+                let k = self.counter_cap.len() - 1;
+                self.anchors[a].counter = Some(k);
+                k
+            }
+        };
+        self.counter_cap[counter] = self.counter_cap[counter].max(n);
+        Ok(Atom::Count { counter, n })
+    }
+
+    /// The rules `keep` selects, as chains of conditions (in rule order).
+    pub fn build(ir: &Automaton, clock: &Clock, keep: &[bool]) -> Result<Net, String> {
+        let offset = clock
+            .fixed_offset()
+            .ok_or("the time zone changes its UTC offset")?;
+        let mut net = Net {
+            rules: Vec::new(),
+            anchors: Vec::new(),
+            counter_cap: Vec::new(),
+            max: vec![0, 1],
+            z: None,
+            offset,
+        };
+        for (ri, r) in ir.rules.iter().enumerate() {
+            if !keep.get(ri).copied().unwrap_or(true) {
+                continue;
+            }
+            let steps: Vec<StepIx> = r.steps().map(StepIx).collect();
+            let trigger_anchor = net.add_anchor();
+            let mut anchors = vec![trigger_anchor];
+            // the steps some step counts from
+            let mut step_anchor: Vec<Option<usize>> = vec![None; steps.len()];
+            for &s in &steps {
+                let st = ir.step(s);
+                for t in std::iter::once(&st.timing).chain(st.alternative.as_ref()) {
+                    if let AnchorIr::Step(j) = t.anchor {
+                        let k = j.0.checked_sub(r.first_step).map(|k| k as usize);
+                        let Some(slot) = k.and_then(|k| step_anchor.get_mut(k)) else {
+                            return Err(format!(
+                                "rule {} counts from a step of another rule",
+                                ir.rule_name(ri)
+                            ));
+                        };
+                        if ir.step(j).timing.kind == TimingKindM::Before {
+                            return Err(format!(
+                                "rule {} counts from a `before` step",
+                                ir.rule_name(ri)
+                            ));
+                        }
+                        if slot.is_none() {
+                            let a = net.add_anchor();
+                            anchors.push(a);
+                            *slot = Some(a);
+                        }
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            for (k, &s) in steps.iter().enumerate() {
+                let st = ir.step(s);
+                let anchor_of = |t: &TimingIr| match t.anchor {
+                    AnchorIr::Trigger => Some(trigger_anchor),
+                    AnchorIr::Step(j) => step_anchor
+                        .get((j.0 - r.first_step) as usize)
+                        .copied()
+                        .flatten(),
+                };
+                let mut atoms = Vec::new();
+                let mut before = 0;
+                for t in std::iter::once(&st.timing).chain(st.alternative.as_ref()) {
+                    if t.kind == TimingKindM::Before {
+                        before += 1;
+                        continue;
+                    }
+                    let a = anchor_of(t).ok_or("an anchor step without a place")?;
+                    atoms.push(net.atom(a, t, st.late)?);
+                }
+                let due = match (before, atoms.as_slice()) {
+                    (b, []) if b > 0 => Due::Overdue,
+                    (0, [a]) => Due::One(*a),
+                    (0, [a, b]) => net.pair(*a, *b, st.late)?,
+                    _ => {
+                        return Err(format!(
+                            "a step of rule {} reads `before` one way and not the other",
+                            ir.rule_name(ri)
+                        ))
+                    }
+                };
+                out.push(StepV {
+                    ix: s,
+                    due,
+                    anchor: step_anchor.get(k).copied().flatten(),
+                });
+            }
+            net.rules.push(RuleV {
+                trigger: r.trigger,
+                cures: ir.cures(ri).to_vec(),
+                steps: out,
+                trigger_anchor,
+                anchors,
+            });
+        }
+        if net.anchors.len() > 60 {
+            return Err(format!("{} anchor points (at most 60)", net.anchors.len()));
+        }
+        Ok(net)
+    }
+
+    /// The instant one timing places a step at, as an atom.
+    fn atom(&mut self, a: usize, t: &TimingIr, late: bool) -> Result<Atom, String> {
+        match t.kind {
+            TimingKindM::At => Ok(self.clock_atom(a, 0)),
+            TimingKindM::After => self.after(a, t.duration),
+            TimingKindM::Within if late => self.after(a, t.duration),
+            TimingKindM::Within => Ok(self.clock_atom(a, 0)),
+            TimingKindM::OnDay if t.duration.count == 0 => {
+                Err("`on calendar day 0` (a window that starts before its anchor)".into())
+            }
+            TimingKindM::OnDay => {
+                let n = t.duration.count.saturating_add(u32::from(late));
+                self.count_atom(a, n)
+            }
+            TimingKindM::OnHour => Err("`on hour N`".into()),
+            TimingKindM::Before => Err("`before` inside a reading".into()),
+        }
+    }
+
+    /// Two readings: the later (`late`) or the earlier of their instants.
+    fn pair(&mut self, a: Atom, b: Atom, late: bool) -> Result<Due, String> {
+        use Atom::*;
+        Ok(match (a, b) {
+            (Clock { clock: x, c }, Clock { clock: y, c: d }) if x == y => Due::One(Clock {
+                clock: x,
+                c: if late { c.max(d) } else { c.min(d) },
+            }),
+            (Count { counter: x, n }, Count { counter: y, n: m }) if x == y => Due::One(Count {
+                counter: x,
+                n: if late { n.max(m) } else { n.min(m) },
+            }),
+            (Clock { .. }, Clock { .. }) if late => {
+                return Err(
+                    "two readings counted in exact time from different anchors, the later taken"
+                        .into(),
+                )
+            }
+            _ if late => Due::Max(a, b),
+            _ => Due::Min(a, b),
+        })
+    }
+}

@@ -1,0 +1,460 @@
+//! The zone-graph search: every timeline of events, at any instants, as a
+//! finite graph of (discrete state, zone) nodes.
+//!
+//! A node is the rules' local states, the midnight counters, which anchor
+//! points are set, whether a `terminate` fired, the property monitor's
+//! state, the **phase** of the current instant, and a zone over the clocks.
+//! The phase encodes the evaluator's order within an instant
+//! (docs/semantics.md): `Fresh` (nothing has happened at this instant yet:
+//! an event may come before the steps due now — a cure at the deadline
+//! saves), `After` (an event happened at this instant: the steps due now
+//! fire before any further event of the instant), `Closed` (a step fired
+//! with no event before it at this instant: no event can happen at it any
+//! more, only after time passes). Time passes only when nothing is due and
+//! by at least one second (clock [`W`]); it never passes a due instant.
+//! Midnight (`z` = 86 400) comes before anything else at its instant.
+
+use super::dbm::Dbm;
+use super::net::{Atom, Due, Net, W};
+use super::Prop;
+use crate::compile::{Automaton, EventId, StepIx};
+use std::collections::{HashMap, VecDeque};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Fresh,
+    After,
+    Closed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Disc {
+    /// Per rule: 0 idle, k waiting for step k−1, steps+1 done.
+    pub locals: Vec<u8>,
+    pub counters: Vec<u8>,
+    /// Anchor points that are set.
+    pub set: u64,
+    pub term: bool,
+    pub phase: Phase,
+    /// The property monitor's state.
+    pub mon: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    Start,
+    Delay,
+    Midnight,
+    Event(EventId),
+    Fire(usize, StepIx),
+    /// The property is violated (by the move before it, or by the state).
+    Violation,
+}
+
+struct Node {
+    disc: Disc,
+    zone: Dbm,
+    parent: usize,
+    mv: Move,
+}
+
+/// The property as a monitor over moves, in the automaton's numbering.
+pub struct Monitor<'a> {
+    pub prop: &'a Prop,
+    /// The monitor's own anchor point (`no … before D from E`).
+    pub anchor: Option<usize>,
+    pub within: Option<Atom>,
+}
+
+pub struct Searched {
+    pub states: usize,
+    /// The moves from the start to the violation, when there is one.
+    pub path: Option<Vec<(Move, Disc)>>,
+    /// The state limit was reached first.
+    pub exhausted: bool,
+}
+
+pub struct Search<'a> {
+    pub net: &'a Net,
+    pub ir: &'a Automaton,
+    pub mon: Monitor<'a>,
+    pub events: Vec<EventId>,
+}
+
+type Succ = (Move, Disc, Dbm, bool);
+
+impl<'a> Search<'a> {
+    fn reached(&self, d: &Disc, z: Dbm, a: &Atom) -> Option<Dbm> {
+        match *a {
+            Atom::Clock { clock, c } => {
+                let mut z = z;
+                z.lower(clock, c).then_some(z)
+            }
+            Atom::Count { counter, n } => {
+                (d.counters.get(counter).copied().unwrap_or(0) >= n).then_some(z)
+            }
+        }
+    }
+
+    fn unreached(&self, d: &Disc, z: Dbm, a: &Atom) -> Option<Dbm> {
+        match *a {
+            Atom::Clock { clock, c } => {
+                let mut z = z;
+                z.upper(clock, c - 1).then_some(z)
+            }
+            Atom::Count { counter, n } => {
+                (d.counters.get(counter).copied().unwrap_or(0) < n).then_some(z)
+            }
+        }
+    }
+
+    /// Zones (a union) where `due` holds.
+    fn due(&self, d: &Disc, z: &Dbm, due: &Due) -> Vec<Dbm> {
+        match due {
+            Due::Overdue => vec![z.clone()],
+            Due::One(a) => self.reached(d, z.clone(), a).into_iter().collect(),
+            Due::Min(a, b) => [a, b]
+                .iter()
+                .filter_map(|x| self.reached(d, z.clone(), x))
+                .collect(),
+            Due::Max(a, b) => self
+                .reached(d, z.clone(), a)
+                .and_then(|z| self.reached(d, z, b))
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// Zones (a union) where `due` does not hold.
+    fn not_due(&self, d: &Disc, z: &Dbm, due: &Due) -> Vec<Dbm> {
+        match due {
+            Due::Overdue => Vec::new(),
+            Due::One(a) => self.unreached(d, z.clone(), a).into_iter().collect(),
+            Due::Min(a, b) => self
+                .unreached(d, z.clone(), a)
+                .and_then(|z| self.unreached(d, z, b))
+                .into_iter()
+                .collect(),
+            Due::Max(a, b) => [a, b]
+                .iter()
+                .filter_map(|x| self.unreached(d, z.clone(), x))
+                .collect(),
+        }
+    }
+
+    /// The step rule `r` waits for.
+    fn waiting(&self, d: &Disc, r: usize) -> Option<usize> {
+        let k = usize::from(*d.locals.get(r)?);
+        let n = self.net.rules.get(r)?.steps.len();
+        (k >= 1 && k <= n).then(|| k - 1)
+    }
+
+    fn due_of(&self, d: &Disc, r: usize) -> Option<&Due> {
+        let k = self.waiting(d, r)?;
+        Some(&self.net.rules[r].steps[k].due)
+    }
+
+    /// The time bounds of waiting steps: time never passes a due instant.
+    fn invariant(&self, d: &Disc, z: &mut Dbm) -> bool {
+        if let Some(zc) = self.net.z {
+            if !z.upper(zc, 86_400) {
+                return false;
+            }
+        }
+        for r in 0..self.net.rules.len() {
+            let Some(due) = self.due_of(d, r) else {
+                continue;
+            };
+            let bound = |a: &Atom| match *a {
+                Atom::Clock { clock, c } => Some((clock, c)),
+                Atom::Count { .. } => None,
+            };
+            let reached = |a: &Atom| match *a {
+                Atom::Count { counter, n } => d.counters.get(counter).copied().unwrap_or(0) >= n,
+                Atom::Clock { .. } => false,
+            };
+            let bounds: Vec<(usize, i64)> = match due {
+                Due::Overdue => Vec::new(),
+                Due::One(a) => bound(a).into_iter().collect(),
+                Due::Min(a, b) => [a, b].iter().filter_map(|x| bound(x)).collect(),
+                Due::Max(a, b) => {
+                    let mut v = Vec::new();
+                    if reached(b) {
+                        v.extend(bound(a));
+                    }
+                    if reached(a) {
+                        v.extend(bound(b));
+                    }
+                    v
+                }
+            };
+            for (clock, c) in bounds {
+                if !z.upper(clock, c) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn set_anchor(&self, d: &mut Disc, z: &mut Dbm, a: usize) {
+        let pt = self.net.anchors[a];
+        z.reset(pt.clock);
+        if let Some(k) = pt.counter {
+            d.counters[k] = 0;
+        }
+        d.set |= 1 << a;
+    }
+
+    fn clear_anchor(&self, d: &mut Disc, z: &mut Dbm, a: usize) {
+        let pt = self.net.anchors[a];
+        z.free(pt.clock);
+        if let Some(k) = pt.counter {
+            d.counters[k] = 0;
+        }
+        d.set &= !(1 << a);
+    }
+
+    fn clear_rule(&self, d: &mut Disc, z: &mut Dbm, r: usize) {
+        for &a in &self.net.rules[r].anchors {
+            self.clear_anchor(d, z, a);
+        }
+    }
+
+    /// The start: every rule idle, any time of day.
+    pub fn start(&self) -> (Disc, Dbm) {
+        let mut z = Dbm::zero(self.net.clocks());
+        for c in 1..self.net.clocks() {
+            z.free(c);
+        }
+        if let Some(zc) = self.net.z {
+            z.upper(zc, 86_399);
+        }
+        let d = Disc {
+            locals: vec![0; self.net.rules.len()],
+            counters: vec![0; self.net.counter_cap.len()],
+            set: 0,
+            term: false,
+            phase: Phase::Fresh,
+            mon: 0,
+        };
+        (d, z)
+    }
+
+    /// Every move from a node. `bool`: the move violates the property.
+    pub fn successors(&self, d: &Disc, z: &Dbm) -> Vec<Succ> {
+        let mut out = Vec::new();
+        if d.term {
+            return out;
+        }
+        let mut rest = z.clone();
+        if let Some(zc) = self.net.z {
+            let mut tick = z.clone();
+            if tick.lower(zc, 86_400) {
+                let mut d2 = d.clone();
+                tick.reset(zc);
+                for (a, pt) in self.net.anchors.iter().enumerate() {
+                    if let (true, Some(k)) = (d.set & (1 << a) != 0, pt.counter) {
+                        let cap = self.net.counter_cap[k];
+                        d2.counters[k] = d2.counters[k].saturating_add(1).min(cap);
+                    }
+                }
+                out.push((Move::Midnight, d2, tick, false));
+            }
+            if !rest.upper(zc, 86_399) {
+                return out;
+            }
+        }
+        // steps due: `before` steps first, then in rule order
+        let mut order: Vec<usize> = (0..self.net.rules.len())
+            .filter(|&r| self.waiting(d, r).is_some())
+            .collect();
+        order.sort_by_key(|&r| (!matches!(self.due_of(d, r), Some(Due::Overdue)), r));
+        let mut higher: Vec<Dbm> = vec![rest.clone()];
+        for &r in &order {
+            let Some(due) = self.due_of(d, r) else {
+                continue;
+            };
+            for zone in higher.iter().flat_map(|z| self.due(d, z, due)) {
+                out.extend(self.fire(d, zone, r));
+            }
+            higher = higher
+                .iter()
+                .flat_map(|z| self.not_due(d, z, due))
+                .collect();
+        }
+        // `higher` is now: nothing due
+        let quiet = higher;
+        let event_zones: Vec<Dbm> = match d.phase {
+            Phase::Fresh => vec![rest.clone()],
+            Phase::After => quiet.clone(),
+            Phase::Closed => Vec::new(),
+        };
+        for &e in &self.events {
+            for zone in &event_zones {
+                out.push(self.event(d, zone.clone(), e));
+            }
+        }
+        for zone in quiet {
+            let mut zone = zone;
+            zone.up();
+            let mut d2 = d.clone();
+            d2.phase = Phase::Fresh;
+            if zone.lower(W, 1) && self.invariant(&d2, &mut zone) {
+                out.push((Move::Delay, d2, zone, false));
+            }
+        }
+        out
+    }
+
+    fn event(&self, d: &Disc, mut z: Dbm, e: EventId) -> Succ {
+        let mut d2 = d.clone();
+        for (r, rule) in self.net.rules.iter().enumerate() {
+            let k = usize::from(d2.locals[r]);
+            let n = rule.steps.len();
+            let idle = k == 0;
+            let done = k == n + 1;
+            if !idle && rule.cures.contains(&e) {
+                d2.locals[r] = 0;
+                self.clear_rule(&mut d2, &mut z, r);
+            } else if (idle || done) && rule.trigger == e {
+                self.clear_rule(&mut d2, &mut z, r);
+                if n == 0 {
+                    d2.locals[r] = 1;
+                } else {
+                    d2.locals[r] = 1;
+                    self.set_anchor(&mut d2, &mut z, rule.trigger_anchor);
+                }
+            }
+        }
+        let violated = self.monitor_event(&mut d2, &mut z, e);
+        d2.phase = Phase::After;
+        z.reset(W);
+        (Move::Event(e), d2, z, violated)
+    }
+
+    /// Rule `r` fires the step it waits for (in the zone where it is the
+    /// one to fire); the monitor may split the zone.
+    fn fire(&self, d: &Disc, mut z: Dbm, r: usize) -> Vec<Succ> {
+        let Some(k) = self.waiting(d, r) else {
+            return Vec::new();
+        };
+        let rule = &self.net.rules[r];
+        let step = &rule.steps[k];
+        let mut d2 = d.clone();
+        d2.locals[r] = (k + 2) as u8;
+        if let Some(a) = step.anchor {
+            self.set_anchor(&mut d2, &mut z, a);
+        }
+        if k + 1 == rule.steps.len() {
+            self.clear_rule(&mut d2, &mut z, r);
+        }
+        if self.ir.step(step.ix).terminates {
+            d2.term = true;
+        }
+        d2.phase = match d.phase {
+            Phase::Fresh | Phase::Closed => Phase::Closed,
+            Phase::After => Phase::After,
+        };
+        z.reset(W);
+        let mv = Move::Fire(r, step.ix);
+        self.monitor_fire(d2, z, step.ix)
+            .into_iter()
+            .map(|(d, z, bad)| (mv, d, z, bad))
+            .collect()
+    }
+
+    /// Runs the search; `limit` bounds the nodes explored.
+    pub fn run(&self, limit: usize) -> Searched {
+        let (d0, z0) = self.start();
+        let mut nodes: Vec<Node> = vec![Node {
+            disc: d0.clone(),
+            zone: z0.clone(),
+            parent: usize::MAX,
+            mv: Move::Start,
+        }];
+        let mut passed: HashMap<Disc, Vec<usize>> = HashMap::new();
+        passed.entry(d0).or_default().push(0);
+        let mut queue: VecDeque<usize> = VecDeque::from([0]);
+        let mut states = 0;
+        while let Some(i) = queue.pop_front() {
+            states += 1;
+            if nodes[i].mv == Move::Violation {
+                return Searched {
+                    states,
+                    path: Some(path_to(&nodes, i)),
+                    exhausted: false,
+                };
+            }
+            if states > limit {
+                return Searched {
+                    states,
+                    path: None,
+                    exhausted: true,
+                };
+            }
+            if self.stuck_violation(&nodes[i].disc) {
+                let (disc, zone) = (nodes[i].disc.clone(), nodes[i].zone.clone());
+                nodes.push(Node {
+                    disc,
+                    zone,
+                    parent: i,
+                    mv: Move::Violation,
+                });
+                queue.push_front(nodes.len() - 1);
+                continue;
+            }
+            let succ = self.successors(&nodes[i].disc, &nodes[i].zone);
+            for (mv, disc, mut zone, bad) in succ {
+                zone.extrapolate(&self.net.max);
+                let seen = passed.entry(disc.clone()).or_default();
+                if !bad && seen.iter().any(|&j| nodes[j].zone.includes(&zone)) {
+                    continue;
+                }
+                let id = nodes.len();
+                if !bad {
+                    seen.push(id);
+                }
+                nodes.push(Node {
+                    disc: disc.clone(),
+                    zone: zone.clone(),
+                    parent: i,
+                    mv,
+                });
+                if bad {
+                    nodes.push(Node {
+                        disc,
+                        zone,
+                        parent: id,
+                        mv: Move::Violation,
+                    });
+                    // a violation found by an event costs that event
+                    if matches!(mv, Move::Event(_)) {
+                        queue.push_back(id + 1);
+                    } else {
+                        queue.push_front(id + 1);
+                    }
+                } else if matches!(mv, Move::Event(_)) {
+                    queue.push_back(id);
+                } else {
+                    queue.push_front(id);
+                }
+            }
+        }
+        Searched {
+            states,
+            path: None,
+            exhausted: false,
+        }
+    }
+}
+
+fn path_to(nodes: &[Node], mut i: usize) -> Vec<(Move, Disc)> {
+    let mut out = Vec::new();
+    while i != usize::MAX {
+        out.push((nodes[i].mv, nodes[i].disc.clone()));
+        i = nodes[i].parent;
+    }
+    out.reverse();
+    out
+}

@@ -1,0 +1,245 @@
+//! A violating path of the zone graph back to instants: the path is run
+//! again without extrapolation, with one extra clock reset at each move,
+//! so the final zone relates the instants of all moves; one integral point
+//! of it gives the timeline. Extrapolation keeps exactly the behaviours of
+//! the concrete automaton (clocks are compared with constants only), so the
+//! path is feasible and the run finds it.
+
+use super::dbm::Dbm;
+use super::search::{Disc, Move, Search};
+use super::{ActionPat, Prop};
+use crate::compile::{EventId, StepIx};
+use crate::eval::Machine;
+use crate::model::Target;
+use crate::vocab::Verb;
+use chrono::TimeZone;
+
+/// A timeline that violates a property, in instants (UTC seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    /// The events, in order.
+    pub events: Vec<(i64, EventId)>,
+    /// The step whose firing violates (none: a liveness property, the
+    /// timeline ends without the action).
+    pub step: Option<(i64, StepIx)>,
+    /// The instant the timeline is looked at last.
+    pub end: i64,
+    /// The failing expectation, as a scenario line.
+    pub expect: String,
+    /// What happened, in words.
+    pub reason: String,
+}
+
+/// 2024-06-03 (a Monday), the first day of every counterexample.
+const BASE_DAY: (i32, u32, u32) = (2024, 6, 3);
+
+pub(super) fn concretise(
+    search: &Search,
+    path: &[(Move, Disc)],
+    machine: &Machine,
+) -> Option<Counterexample> {
+    let base = search.net.clocks();
+    let origin = base;
+    let extra = path.len() + 1;
+    let (d0, z0) = search.start();
+    let mut z = Dbm::zero(base + extra);
+    // the model clocks as at the start, the history clocks zero
+    for c in 1..base {
+        z.free(c);
+    }
+    if let Some(zc) = search.net.z {
+        z.upper(zc, 86_399);
+    }
+    let _ = z0;
+    let end = walk(search, path, 1, &d0, z, base)?;
+    // the shortest timeline first: the origin's clock (the whole duration)
+    let mut order: Vec<usize> = vec![origin];
+    order.extend((1..base + extra).filter(|&c| c != origin));
+    let v = end.pick(&order)?;
+    let total = v[origin];
+    let offset = search.net.offset;
+    let ir = &machine.ir;
+    let (y, m, d) = BASE_DAY;
+    let midnight = chrono::NaiveDate::from_ymd_opt(y, m, d)?
+        .and_hms_opt(0, 0, 0)?
+        .and_utc()
+        .timestamp()
+        - offset;
+    let start = match search.net.z {
+        Some(zc) => {
+            let tod = v[zc] % 86_400;
+            let k = (total - tod).max(0).div_euclid(86_400)
+                + i64::from((total - tod).max(0).rem_euclid(86_400) != 0);
+            midnight + k * 86_400 + tod - total
+        }
+        None => midnight + 10 * 3600,
+    };
+    let at = |k: usize| start + total - v[base + 1 + k];
+    let mut events = Vec::new();
+    let mut step = None;
+    for (k, (mv, _)) in path.iter().enumerate() {
+        match mv {
+            Move::Event(e) => events.push((at(k), *e)),
+            Move::Fire(_, s) => step = Some((at(k), *s)),
+            _ => {}
+        }
+    }
+    let end_at = start + total;
+    let liveness = matches!(search.mon.prop, Prop::Follows { .. });
+    let step = if liveness { None } else { step };
+    let (expect, reason) = expectation(search.mon.prop, machine, step, end_at);
+    let _ = ir;
+    Some(Counterexample {
+        events,
+        step,
+        end: end_at,
+        expect,
+        reason,
+    })
+}
+
+/// Runs `path[k..]` from `(d, z)`, resetting history clock `base + 1 + k`
+/// at each move; the final zone.
+fn walk(
+    search: &Search,
+    path: &[(Move, Disc)],
+    k: usize,
+    d: &Disc,
+    z: Dbm,
+    base: usize,
+) -> Option<Dbm> {
+    let Some((mv, disc)) = path.get(k) else {
+        return Some(z);
+    };
+    if *mv == Move::Violation {
+        return Some(z);
+    }
+    for (m, d2, mut z2, _) in search.successors(d, &z) {
+        if m == *mv && d2 == *disc {
+            z2.reset(base + 1 + k);
+            if let Some(end) = walk(search, path, k + 1, &d2, z2, base) {
+                return Some(end);
+            }
+        }
+    }
+    None
+}
+
+fn target_names(machine: &Machine, targets: &[Target]) -> Vec<String> {
+    targets
+        .iter()
+        .filter_map(|t| match *t {
+            Target::Capability(i) => machine.ir.capabilities.get(usize::from(i)).cloned(),
+            Target::Resource(i) => machine.ir.resources.get(usize::from(i)).cloned(),
+        })
+        .collect()
+}
+
+fn action_text(machine: &Machine, p: &ActionPat) -> String {
+    let names = target_names(machine, &p.targets);
+    if names.is_empty() {
+        p.verb.name().to_string()
+    } else {
+        format!("{} {}", p.verb.name(), names.join(", "))
+    }
+}
+
+/// A local instant as scenarios write it.
+pub fn instant_text(machine: &Machine, t: i64) -> String {
+    match machine.ir.zone.timestamp_opt(t, 0).single() {
+        Some(dt) if t % 60 == 0 => dt.format("%Y-%m-%dT%H:%M").to_string(),
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        None => t.to_string(),
+    }
+}
+
+fn expectation(
+    prop: &Prop,
+    machine: &Machine,
+    step: Option<(i64, StepIx)>,
+    end: i64,
+) -> (String, String) {
+    let i = |t| instant_text(machine, t);
+    let rule = |s: StepIx| {
+        machine
+            .ir
+            .rule_name(usize::from(machine.ir.step(s).rule))
+            .to_string()
+    };
+    match (prop, step) {
+        (Prop::Follows { action, .. }, _) => {
+            let later = end + 400 * 86_400;
+            let names = target_names(machine, &action.targets);
+            let first = |v: &[String]| v.first().cloned();
+            let line = match action.verb {
+                Verb::Purge => match first(&names) {
+                    Some(n) => format!("expect at {} {n} purged", i(later)),
+                    None => format!("expect at {} data purged", i(later)),
+                },
+                Verb::Release => {
+                    match first(&names).or_else(|| machine.ir.resources.first().cloned()) {
+                        Some(n) => format!("expect at {} {n} released", i(later)),
+                        None => format!("expect {} {}", i(later), action_text(machine, action)),
+                    }
+                }
+                Verb::Terminate => format!("expect at {} service terminated", i(later)),
+                _ => format!("expect {} {}", i(later), action_text(machine, action)),
+            };
+            (
+                line,
+                format!(
+                    "the timeline stops at {} and `{}` never fires",
+                    i(end),
+                    action_text(machine, action)
+                ),
+            )
+        }
+        (p, Some((at, s))) => {
+            let action = match p {
+                Prop::NoBefore { action, .. }
+                | Prop::Preceded { action, .. }
+                | Prop::AfterNo { action, .. }
+                | Prop::Follows { action, .. } => action,
+            };
+            (
+                format!(
+                    "expect no {} before {}",
+                    action_text(machine, action),
+                    i(at)
+                ),
+                format!(
+                    "`{}` fires at {} (rule {})",
+                    action_text(machine, action),
+                    i(at),
+                    rule(s)
+                ),
+            )
+        }
+        (_, None) => (String::new(), "violated".into()),
+    }
+}
+
+impl Counterexample {
+    /// The counterexample as a `scenario` block to paste into the product.
+    pub fn scenario(&self, machine: &Machine, name: &str) -> String {
+        let ir = &machine.ir;
+        let mut s = format!(
+            "scenario \"{}\" for {} {} {{\n",
+            name.replace('\\', "\\\\").replace('"', "\\\""),
+            ir.product,
+            ir.billing.name()
+        );
+        if ir.reading != crate::vocab::Reading::default() {
+            s.push_str(&format!("  reading {}\n", ir.reading.name()));
+        }
+        for (t, e) in &self.events {
+            s.push_str(&format!(
+                "  {} {}\n",
+                instant_text(machine, *t),
+                ir.event_name(*e)
+            ));
+        }
+        s.push_str(&format!("  {}\n}}\n", self.expect));
+        s
+    }
+}

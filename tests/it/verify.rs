@@ -1,0 +1,229 @@
+//! `clausec verify` on a copy of a shipped agreement: properties the text
+//! promises are proved; a step made an hour earlier or a cure removed is
+//! refuted with a counterexample scenario that `clausec test` fails on for
+//! the same reason.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn clausec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clausec"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("clausec runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A copy of the 2024 agreement (with its texts) whose log-service file
+/// gets `edit` applied; returns the temp dir and the file's path.
+fn copy_2024(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let agreement = dir.path().join("aliyun-2024");
+    let sources = dir.path().join("sources");
+    for (from, to) in [
+        ("clauses/aliyun-2024", &agreement),
+        ("clauses/sources", &sources),
+    ] {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(root().join(from)).expect("read dir") {
+            let p = e.expect("entry").path();
+            std::fs::copy(&p, to.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let file = agreement.join("log_service.clause");
+    let old = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, edit(old)).expect("write");
+    (dir, file)
+}
+
+/// Puts `block` into the log-service product, before its scenarios.
+fn insert(old: &str, block: &str) -> String {
+    let at = old
+        .find("  // ---- scenarios ----")
+        .expect("the scenarios' heading");
+    format!("{}{block}\n{}", &old[..at], &old[at..])
+}
+
+const PROPS: &str = "  verify {
+    no purge before 8d from arrears unless payment
+    every purge preceded by suspend
+    after payment no purge until arrears
+    purge eventually follows arrears unless payment
+  }
+";
+
+fn verify_json(file: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = clausec(&["verify", "--format", "json", &file.display().to_string()]);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    (out.status.code(), v)
+}
+
+/// The one violated result of a report, with its counterexample.
+fn violated(v: &serde_json::Value) -> Vec<(String, String, String)> {
+    v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["result"] == "violated")
+        .map(|r| {
+            (
+                r["property"].as_str().unwrap_or_default().to_string(),
+                r["reading"].as_str().unwrap_or_default().to_string(),
+                r["scenario"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_log_service_promises_are_proved_on_every_timeline() {
+    let (_dir, file) = copy_2024(|old| insert(&old, PROPS));
+    let (code, v) = verify_json(&file);
+    assert_eq!(code, Some(0), "{v:#}");
+    // four properties × one billing mode × two readings
+    assert_eq!(v["proved"], 8, "{v:#}");
+    assert_eq!(v["violated"], 0);
+    assert!(v["states"].as_u64().is_some_and(|s| s > 8), "{v:#}");
+    let out = clausec(&["verify", &file.display().to_string()]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("8 proved, 0 violated, 0 not verified;"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("states in"), "{stdout}");
+}
+
+/// Pastes each counterexample into the product and runs `clausec test` on
+/// it: it must fail on the pasted expectation, because the action fires.
+fn counterexamples_fail_their_test(file: &Path, found: &[(String, String, String)], action: &str) {
+    assert!(!found.is_empty());
+    for (property, reading, scenario) in found {
+        assert!(scenario.starts_with("scenario \"verify: "), "{scenario}");
+        assert!(
+            scenario.contains(&format!("expect no {action} before ")),
+            "{scenario}"
+        );
+        let old = std::fs::read_to_string(file).expect("read");
+        let indented: String = scenario.lines().map(|l| format!("  {l}\n")).collect();
+        std::fs::write(file, insert(&old, &indented)).expect("write");
+        let out = clausec(&[
+            "test",
+            "--filter",
+            &format!("verify: {property}"),
+            &file.display().to_string(),
+        ]);
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{reading}: {stdout}{}",
+            text(&out.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("expected: no `{action}` up to ")),
+            "{stdout}"
+        );
+        assert!(stdout.contains(&format!("actual:   `{action}")), "{stdout}");
+        std::fs::write(file, old).expect("restore");
+    }
+}
+
+#[test]
+fn a_purge_an_hour_early_is_refuted_with_a_scenario_that_fails() {
+    let (_dir, file) = copy_2024(|old| {
+        insert(&old, PROPS).replace("after 7d from suspended", "after 167h from suspended")
+    });
+    let (code, v) = verify_json(&file);
+    assert_eq!(code, Some(1), "{v:#}");
+    let found = violated(&v);
+    // only the minimum time breaks, under both readings
+    assert_eq!(found.len(), 2, "{v:#}");
+    assert!(found
+        .iter()
+        .all(|(p, _, _)| p == "no purge before 8d from arrears unless payment"));
+    // arrears, then the purge 24 h + 167 h later: one hour short of 8 days
+    let (_, _, scenario) = &found[0];
+    let lines: Vec<&str> = scenario.lines().collect();
+    assert_eq!(lines.len(), 4, "{scenario}");
+    assert!(lines[1].ends_with(" arrears"), "{scenario}");
+    let instant =
+        |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").expect("an instant");
+    let arrears = instant(lines[1].trim().split(' ').next().unwrap_or_default());
+    let purge = instant(lines[2].trim().rsplit(' ').next().unwrap_or_default());
+    assert_eq!((purge - arrears).num_hours(), 191, "{scenario}");
+    counterexamples_fail_their_test(&file, &found, "purge");
+}
+
+#[test]
+fn a_removed_cure_is_refuted_with_a_scenario_that_fails() {
+    let (_dir, file) = copy_2024(|old| {
+        let cut = insert(&old, PROPS);
+        let at = cut.find("    until payment\n").expect("the cure");
+        format!("{}{}", &cut[..at], &cut[at + "    until payment\n".len()..])
+    });
+    let (code, v) = verify_json(&file);
+    assert_eq!(code, Some(1), "{v:#}");
+    let found = violated(&v);
+    let props: Vec<&str> = found.iter().map(|(p, _, _)| p.as_str()).collect();
+    // a payment no longer saves the data
+    assert!(
+        props.contains(&"after payment no purge until arrears"),
+        "{v:#}"
+    );
+    let after: Vec<_> = found
+        .iter()
+        .filter(|(p, _, _)| p == "after payment no purge until arrears")
+        .cloned()
+        .collect();
+    assert!(
+        after.iter().all(|(_, _, s)| s.contains(" payment\n")),
+        "{after:?}"
+    );
+    counterexamples_fail_their_test(&file, &after, "purge");
+}
+
+#[test]
+fn a_product_the_compiler_refuses_is_not_verified_never_proved() {
+    let (_dir, file) = copy_2024(|old| old);
+    // variants compile only with the back end of issue #12
+    let refused = file.with_file_name("refused.clause");
+    std::fs::write(
+        &refused,
+        "product refused \"日志服务\" §2 {
+  billing postpaid
+  variants term: monthly, yearly
+  resources data
+  on arrears [postpaid, monthly] { after 24h suspend service; after 7d purge data }
+  verify {
+    every purge preceded by suspend
+  }
+}
+",
+    )
+    .expect("write");
+    let (code, v) = verify_json(&refused);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(v["proved"], 0, "{v:#}");
+    let results = v["results"].as_array().expect("results");
+    // one billing mode, two readings
+    assert_eq!(results.len(), 2, "{v:#}");
+    for r in results {
+        assert_eq!(r["result"], "not_verified", "{r:#}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .is_some_and(|s| s.contains("not yet executable")),
+            "{r:#}"
+        );
+    }
+}
