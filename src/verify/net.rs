@@ -21,7 +21,9 @@
 //! has no guards), so a rule that performs no watched action and never
 //! terminates changes nothing the property is about.
 //!
-//! What this cannot express is refused with a reason (`Err`): working days
+//! What this cannot express is refused with a reason (`Err`): the
+//! account-state forms of issue #12 (guards, the arrears balance,
+//! conjunctive cures, restrictions, `even if cured`), working days
 //! and months (their length depends on the date), a zone whose offset
 //! changes, two readings counted in exact time from two different anchors
 //! with the later taken, a step counted from a `before` step.
@@ -165,6 +167,12 @@ impl Net {
 
     /// The rules `keep` selects, as chains of conditions (in rule order).
     pub fn build(ir: &Automaton, clock: &Clock, keep: &[bool]) -> Result<Net, String> {
+        if ir.account_state {
+            return Err(format!(
+                "the account-state forms of issue #12 ({}) are not searched yet",
+                ir.state_forms.join(", ")
+            ));
+        }
         let offset = clock
             .fixed_offset()
             .ok_or("the time zone changes its UTC offset")?;
@@ -179,6 +187,12 @@ impl Net {
         for (ri, r) in ir.rules.iter().enumerate() {
             if !keep.get(ri).copied().unwrap_or(true) {
                 continue;
+            }
+            if r.state_count != r.step_count + 2 {
+                return Err(format!(
+                    "rule {} keeps `even if cured` steps after its cure",
+                    ir.rule_name(ri)
+                ));
             }
             let steps: Vec<StepIx> = r.steps().map(StepIx).collect();
             let trigger_anchor = net.add_anchor();
