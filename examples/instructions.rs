@@ -13,9 +13,11 @@
 //! `CLAUSEC_CLAUSES=DIR` reads the 2024 agreement from `DIR` instead of
 //! `clauses/aliyun-2024` (to compare two builds on the same files).
 //!
-//! `sorted DAYS ACCOUNTS`: the 2024 log service and MaxCompute products
-//! (postpaid) over `gen-events`' generator, grouped by account, three
-//! passes. `one-shot N`: `Machine::evaluate` of the bench's 20-event log
+//! `sorted DAYS ACCOUNTS [PASSES]`: the 2024 log service and MaxCompute
+//! products (postpaid) over `gen-events`' generator, grouped by account,
+//! three passes (or PASSES); subtracting a run with PASSES = 0 from one with
+//! 3 leaves the instructions of the passes alone (setup, generation and
+//! sorting cancel out). `one-shot N`: `Machine::evaluate` of the bench's 20-event log
 //! service timeline, N times; `one-shot-generated N` and
 //! `one-shot-handwritten N`: the same timeline through the generated log
 //! service module and through the hand-written rules (the bench's speed
@@ -61,7 +63,7 @@ fn setup() -> (Vec<Profile>, Vec<Machine>) {
     (ps, machines)
 }
 
-fn sorted(ps: Vec<Profile>, machines: &[Machine], days: u32, accounts: u64) {
+fn sorted(ps: Vec<Profile>, machines: &[Machine], days: u32, accounts: u64, passes: u32) {
     let mut events: Vec<(u32, usize, Event)> =
         Generator::new(ps, accounts, days, 42, DEFAULT_START)
             .map(|e| {
@@ -76,7 +78,7 @@ fn sorted(ps: Vec<Profile>, machines: &[Machine], days: u32, accounts: u64) {
     let mut fired: Vec<Fired> = Vec::new();
     let (mut n, mut sum) = (0u64, 0i64);
     let start = std::time::Instant::now();
-    for _ in 0..3 {
+    for _ in 0..passes {
         let mut i = 0;
         while i < events.len() {
             let (account, mi) = (events[i].0, events[i].1);
@@ -94,7 +96,7 @@ fn sorted(ps: Vec<Profile>, machines: &[Machine], days: u32, accounts: u64) {
         }
     }
     eprintln!(
-        "{} events × 3 passes, {n} steps fired (sum of instants {sum}), {:?}",
+        "{} events × {passes} passes, {n} steps fired (sum of instants {sum}), {:?}",
         events.len(),
         start.elapsed()
     );
@@ -175,6 +177,12 @@ fn main() {
         Some("one-shot-handwritten") => {
             one_shot(&machines, num(1, 20_000) as u32, OneShot::Handwritten)
         }
-        _ => sorted(ps, &machines, num(1, 30) as u32, num(2, 100_000)),
+        _ => sorted(
+            ps,
+            &machines,
+            num(1, 30) as u32,
+            num(2, 100_000),
+            num(3, 3) as u32,
+        ),
     }
 }

@@ -377,13 +377,16 @@ impl Layout {
     /// `caps` outside a field mask are ignored by the caller masking
     /// first), as one bit per capability index.
     pub fn caps_not_active(caps: u64) -> u32 {
-        (0..MAX_CAPABILITIES).fold(0, |bits, i| {
-            if caps & Self::cap_field(i) != 0 {
-                bits | 1 << i
-            } else {
-                bits
-            }
-        })
+        // the lowest bit of every field, 0, 3, 6, … (MAX_CAPABILITIES fields)
+        const LOW: u64 = 0x1249_2492_4924_9249 & ((1 << (CAP_BITS * MAX_CAPABILITIES as u32)) - 1);
+        // a field is not active when any of its bits is set; visit only those
+        let mut set = (caps | caps >> 1 | caps >> 2) & LOW;
+        let mut bits = 0;
+        while set != 0 {
+            bits |= 1 << (set.trailing_zeros() / CAP_BITS);
+            set &= set - 1;
+        }
+        bits
     }
 
     /// The mask of every capability field.
@@ -710,5 +713,30 @@ mod tests {
             l.check(0, 0, 0, 0, &neg),
             Err(FieldError::NegativeAmount { .. })
         ));
+    }
+
+    #[test]
+    fn caps_not_active_names_every_field_with_a_bit_set() {
+        // one field per code in turn, pairs of fields, and every bit alone
+        let mut cases: Vec<u64> = (0..64).map(|b| 1u64 << b).collect();
+        for i in 0..MAX_CAPABILITIES {
+            for code in 0..8u64 {
+                cases.push(code << (CAP_BITS * i as u32));
+                cases.push(
+                    (code << (CAP_BITS * i as u32)) | Layout::cap_field(MAX_CAPABILITIES - 1 - i),
+                );
+            }
+        }
+        cases.push(u64::MAX);
+        for caps in cases {
+            let want = (0..MAX_CAPABILITIES).fold(0u32, |bits, i| {
+                if caps & Layout::cap_field(i) != 0 {
+                    bits | 1 << i
+                } else {
+                    bits
+                }
+            });
+            assert_eq!(Layout::caps_not_active(caps), want, "{caps:#x}");
+        }
     }
 }

@@ -498,7 +498,9 @@ impl Machine {
     }
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).
-    #[inline]
+    /// Always inline: called per rule wherever deadlines are looked for, and
+    /// out of line it cost 5 % of a one-shot evaluation (docs/performance.md).
+    #[inline(always)]
     fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, Fault> {
         match self.ir.waiting(self.local(st, r)) {
             Some(step) => Ok(Some(self.due_of(st, r, step, &Known::default())?)),
@@ -755,7 +757,7 @@ impl Machine {
     /// its cure restores from there become active, and when any of them was
     /// not, its `resume` is reported (docs/semantics.md, “Restoration is
     /// reported”).
-    #[inline(never)]
+    #[inline(always)]
     pub(super) fn cure(
         &self,
         st: &mut AccountState,
@@ -767,8 +769,17 @@ impl Machine {
         let mask = self.ir.cure_resume(from);
         let restored = st.caps & mask;
         st.caps &= !mask;
+        if restored != 0 {
+            self.report_resume(r, restored, at, out);
+        }
+    }
+
+    /// [`Machine::cure`]'s report of what it restored, off the inline path
+    /// (most cures restore nothing).
+    #[inline(never)]
+    fn report_resume(&self, r: usize, restored: u64, at: i64, out: &mut Vec<Fired>) {
         let step = self.ir.rules[r].resume_step;
-        if restored != 0 && step != crate::compile::NONE {
+        if step != crate::compile::NONE {
             out.push(Fired {
                 at,
                 step: StepIx(step),
