@@ -233,6 +233,8 @@ impl Net {
                         .get((j.0 - r.first_step) as usize)
                         .copied()
                         .flatten(),
+                    // another rule's event (an account-state form, refused above)
+                    AnchorIr::Event { .. } => None,
                 };
                 let mut atoms = Vec::new();
                 let mut before = 0;
@@ -241,7 +243,7 @@ impl Net {
                         before += 1;
                         continue;
                     }
-                    let a = anchor_of(t).ok_or("an anchor step without a place")?;
+                    let a = anchor_of(t).ok_or("a step counted from another rule's event")?;
                     atoms.push(net.atom(a, t, st.late)?);
                 }
                 let due = match (before, atoms.as_slice()) {
