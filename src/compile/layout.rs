@@ -580,6 +580,16 @@ impl Layout {
                 Some(_) => {}
             }
         }
+        // the arrears balance (negative: credit)
+        if self.balance {
+            let k = self.balance_slot();
+            let (lo, hi) = (slots[k], slots[k + 1]);
+            if amount_of_slots(lo, hi).is_none() {
+                return Err(FieldError::Amount {
+                    field: "slots (arrears balance)",
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -663,6 +673,32 @@ mod tests {
         assert_eq!(amount_of_slots(UNSET, UNSET), Some(Decimal::ZERO));
         assert_eq!(amount_of_slots(1 << 16 | 29 << 16, 0), None);
         assert_eq!(amount_of_slots(1, 0), None);
+    }
+
+    #[test]
+    fn the_account_state_slots_are_checked_and_fresh_at_zero() {
+        let mut l = Layout::new([3], 2, 1).expect("fits");
+        let first_progress = l.with_state(true, 1);
+        assert_eq!(first_progress, l.balance_slot() + 2);
+        let mut slots = l.fresh_slots();
+        assert_eq!(slots.len(), l.slots);
+        assert_eq!(&slots[l.state_range()], &[0, 0, 0]);
+        assert_eq!(l.check(0, 0, 0, UNKNOWN_DEBT, &slots), Ok(()));
+        let [lo, hi] = amount_slots(rust_decimal::Decimal::new(-1_250, 2));
+        slots[l.balance_slot()] = lo;
+        slots[l.balance_slot() + 1] = hi;
+        assert_eq!(l.check(0, 0, 0, 0, &slots), Ok(()), "credit is a balance");
+        slots[l.balance_slot()] = 0x7F00_0000;
+        assert!(matches!(
+            l.check(0, 0, 0, 0, &slots),
+            Err(FieldError::Amount { .. })
+        ));
+        // without the balance, an unknown debt is no flag of this layout
+        let plain = Layout::new([3], 2, 1).expect("fits");
+        assert!(matches!(
+            plain.check(0, 0, 0, UNKNOWN_DEBT, &plain.fresh_slots()),
+            Err(FieldError::Flags { .. })
+        ));
     }
 
     #[test]
