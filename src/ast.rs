@@ -520,7 +520,7 @@ pub enum PropertyKind {
         action: Action,
         until: Vec<Ident>,
     },
-    /// `<action> eventually follows <event> unless <event>, …`
+    /// `eventually <action> follows <event> unless <event>, …`
     Follows {
         action: Action,
         after: Vec<Ident>,

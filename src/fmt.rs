@@ -537,7 +537,7 @@ pub fn property_text(p: &Property) -> String {
             after,
             unless: u,
         } => format!(
-            "{} eventually follows {}{}",
+            "eventually {} follows {}{}",
             action_text(action),
             names(after),
             unless("unless", u)

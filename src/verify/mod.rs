@@ -57,7 +57,7 @@ pub enum Prop {
         action: ActionPat,
         until: Vec<EventId>,
     },
-    /// `A eventually follows E unless C`
+    /// `eventually A follows E unless C`
     Follows {
         action: ActionPat,
         after: Vec<EventId>,

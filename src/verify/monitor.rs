@@ -8,7 +8,7 @@
 //!   0 violates (an `N` of the same step does not precede it).
 //! * `after C no A until U`: state 1 from a `C` until a `U`. `A` fired in
 //!   state 1 violates.
-//! * `A eventually follows E unless C`: state 1 from an `E` until an `A` or
+//! * `eventually A follows E unless C`: state 1 from an `E` until an `A` or
 //!   a `C`. A state 1 in which nothing can fire any more (no rule waits for
 //!   a step, or the agreement ended) violates: the timeline that stops
 //!   there never gets its `A`.

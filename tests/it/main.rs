@@ -40,4 +40,5 @@ mod state;
 mod stream;
 mod summary;
 mod verify;
+mod verify_random;
 mod vocabulary;

@@ -57,7 +57,7 @@ const PROPS: &str = "  verify {
     no purge before 8d from arrears unless payment
     every purge preceded by suspend
     after payment no purge until arrears
-    purge eventually follows arrears unless payment
+    eventually purge follows arrears unless payment
   }
 ";
 
