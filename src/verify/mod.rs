@@ -321,6 +321,44 @@ product log "日志服务" §1 {
     }
 
     #[test]
+    fn two_readings_from_two_anchors_take_the_later_or_the_earlier() {
+        let text = r#"
+product log "日志服务" §1 {
+  billing postpaid
+  resources data
+  on arrears {
+    suspended: after 24h suspend service §1.1
+    after 15d from arrears or after 360h from suspended purge data §1.2 note "two readings"
+    until payment
+  }
+}
+"#;
+        for (reading, hours) in [
+            (Reading::CustomerSafe, 16 * 24),
+            (Reading::Earliest, 15 * 24),
+        ] {
+            let m = machine(text, reading);
+            let prop = |h: u32| Prop::NoBefore {
+                action: pat(&m, Verb::Purge),
+                within: DurationM {
+                    count: h,
+                    unit: crate::model::Unit::Hours,
+                },
+                from: ev(&m, "arrears"),
+                unless: ev(&m, "payment"),
+            };
+            let ok = verify(&m, &prop(hours), STATE_LIMIT);
+            assert!(matches!(ok.verdict, Verdict::Proved), "{reading:?} {ok:?}");
+            let bad = verify(&m, &prop(hours + 1), STATE_LIMIT);
+            let Verdict::Violated(c) = bad.verdict else {
+                panic!("{reading:?} {bad:?}")
+            };
+            let (at, _) = c.step.expect("a step");
+            assert_eq!(at - c.events[0].0, i64::from(hours) * 3600, "{reading:?}");
+        }
+    }
+
+    #[test]
     fn liveness_and_ordering_properties() {
         let m = machine(LOG, Reading::CustomerSafe);
         let follows = Prop::Follows {

@@ -25,8 +25,7 @@
 //! account-state forms of issue #12 (guards, the arrears balance,
 //! conjunctive cures, restrictions, `even if cured`), working days
 //! and months (their length depends on the date), a zone whose offset
-//! changes, two readings counted in exact time from two different anchors
-//! with the later taken, a step counted from a `before` step.
+//! changes, a step counted from a `before` step.
 
 use crate::calendar::Clock;
 use crate::compile::{AnchorIr, Automaton, EventId, StepIx, TimingIr};
@@ -308,12 +307,6 @@ impl Net {
                 counter: x,
                 n: if late { n.max(m) } else { n.min(m) },
             }),
-            (Clock { .. }, Clock { .. }) if late => {
-                return Err(
-                    "two readings counted in exact time from different anchors, the later taken"
-                        .into(),
-                )
-            }
             _ if late => Due::Max(a, b),
             _ => Due::Min(a, b),
         })

@@ -155,46 +155,56 @@ impl<'a> Search<'a> {
     }
 
     /// The time bounds of waiting steps: time never passes a due instant.
-    fn invariant(&self, d: &Disc, z: &mut Dbm) -> bool {
+    /// A union of zones: the later of two instants counted in exact time
+    /// from two anchors bounds time by one clock or the other.
+    fn invariant(&self, d: &Disc, z: Dbm) -> Vec<Dbm> {
+        let mut zs = vec![z];
         if let Some(zc) = self.net.z {
-            if !z.upper(zc, 86_400) {
-                return false;
-            }
+            zs.retain_mut(|z| z.upper(zc, 86_400));
         }
+        let reached = |a: &Atom| match *a {
+            Atom::Count { counter, n } => d.counters.get(counter).copied().unwrap_or(0) >= n,
+            Atom::Clock { .. } => false,
+        };
         for r in 0..self.net.rules.len() {
             let Some(due) = self.due_of(d, r) else {
                 continue;
             };
-            let bound = |a: &Atom| match *a {
-                Atom::Clock { clock, c } => Some((clock, c)),
-                Atom::Count { .. } => None,
-            };
-            let reached = |a: &Atom| match *a {
-                Atom::Count { counter, n } => d.counters.get(counter).copied().unwrap_or(0) >= n,
-                Atom::Clock { .. } => false,
-            };
-            let bounds: Vec<(usize, i64)> = match due {
-                Due::Overdue => Vec::new(),
-                Due::One(a) => bound(a).into_iter().collect(),
-                Due::Min(a, b) => [a, b].iter().filter_map(|x| bound(x)).collect(),
-                Due::Max(a, b) => {
-                    let mut v = Vec::new();
-                    if reached(b) {
-                        v.extend(bound(a));
-                    }
-                    if reached(a) {
-                        v.extend(bound(b));
-                    }
-                    v
+            // alternatives, each a conjunction of bounds `clock ≤ c`
+            let alternatives: Vec<Vec<(usize, i64)>> = match *due {
+                Due::Overdue => vec![Vec::new()],
+                Due::One(Atom::Clock { clock, c }) => vec![vec![(clock, c)]],
+                Due::One(Atom::Count { .. }) => vec![Vec::new()],
+                Due::Min(a, b) => vec![[a, b]
+                    .iter()
+                    .filter_map(|x| match *x {
+                        Atom::Clock { clock, c } => Some((clock, c)),
+                        Atom::Count { .. } => None,
+                    })
+                    .collect()],
+                Due::Max(Atom::Clock { clock: x, c }, Atom::Clock { clock: y, c: e }) => {
+                    vec![vec![(x, c)], vec![(y, e)]]
                 }
-            };
-            for (clock, c) in bounds {
-                if !z.upper(clock, c) {
-                    return false;
+                Due::Max(Atom::Clock { clock, c }, b) | Due::Max(b, Atom::Clock { clock, c }) => {
+                    if reached(&b) {
+                        vec![vec![(clock, c)]]
+                    } else {
+                        vec![Vec::new()]
+                    }
                 }
-            }
+                Due::Max(..) => vec![Vec::new()],
+            };
+            zs = zs
+                .into_iter()
+                .flat_map(|z| {
+                    alternatives.iter().filter_map(move |alt| {
+                        let mut z = z.clone();
+                        alt.iter().all(|&(x, c)| z.upper(x, c)).then_some(z)
+                    })
+                })
+                .collect();
         }
-        true
+        zs
     }
 
     fn set_anchor(&self, d: &mut Disc, z: &mut Dbm, a: usize) {
@@ -300,8 +310,10 @@ impl<'a> Search<'a> {
             zone.up();
             let mut d2 = d.clone();
             d2.phase = Phase::Fresh;
-            if zone.lower(W, 1) && self.invariant(&d2, &mut zone) {
-                out.push((Move::Delay, d2, zone, false));
+            if zone.lower(W, 1) {
+                for z in self.invariant(&d2, zone) {
+                    out.push((Move::Delay, d2.clone(), z, false));
+                }
             }
         }
         out
