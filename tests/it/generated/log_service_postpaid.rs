@@ -7,7 +7,7 @@
 use clausec::compile::StepIx;
 use clausec::eval::{EvalError, Machine};
 
-pub const RULES: usize = 5;
+pub const RULES: usize = 7;
 /// Event ids, as in the machine's vocabulary.
 pub const EVENTS: &[&str] = &[
     "arrears",
@@ -23,6 +23,8 @@ pub const EVENTS: &[&str] = &[
     "bill",
     "purchase",
     "termination",
+    "charging_start",
+    "price_change",
 ];
 
 /// Instants are held as seconds since this one (2000-01-01T00:00:00Z), plus one: the stream table's form.
@@ -45,7 +47,7 @@ fn held_due(t: i64) -> u32 {
     if t > LAST { if t == i64::MAX { NONE } else { BEYOND } } else { (t - EPOCH + 1).max(1) as u32 }
 }
 
-/// One account's state, 40 bytes. `repr(C)`, largest fields first.
+/// One account's state, 48 bytes. `repr(C)`, largest fields first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Account {
@@ -111,7 +113,9 @@ impl Account {
         if matches!(self.local[1], 1) { w |= 0x2; }
         if matches!(self.local[2], 1) { w |= 0x4; }
         if matches!(self.local[3], 1) { w |= 0x8; }
-        if matches!(self.local[4], 1 | 2) { w |= 0x10; }
+        if matches!(self.local[4], 1) { w |= 0x10; }
+        if matches!(self.local[5], 1) { w |= 0x20; }
+        if matches!(self.local[6], 1 | 2) { w |= 0x40; }
         w
     }
 
@@ -160,8 +164,24 @@ impl Account {
     #[inline(always)]
     fn due_4(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[4] {
-            1 => self.anchor_at(4) + 86400,
-            2 => self.anchor_at(4) + 691200,
+            1 => m.place_step(StepIx(4), self.anchor_at(4)).map_err(Box::new)?,
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_5(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[5] {
+            1 => m.place_step(StepIx(5), self.anchor_at(5)).map_err(Box::new)?,
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_6(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[6] {
+            1 => self.anchor_at(6) + 86400,
+            2 => self.anchor_at(6) + 691200,
             _ => i64::MAX,
         })
     }
@@ -219,17 +239,41 @@ impl Account {
         match self.local[4] {
             1 => {
                 out(4, at);
+                self.local[4] = 2;
+                self.waiting &= !0x10;
+            }
+            _ => {}
+        }
+    }
+
+    #[inline(always)]
+    fn fire_5(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[5] {
+            1 => {
+                out(5, at);
+                self.local[5] = 2;
+                self.waiting &= !0x20;
+            }
+            _ => {}
+        }
+    }
+
+    #[inline(always)]
+    fn fire_6(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[6] {
+            1 => {
+                out(6, at);
                 self.caps = (self.caps & !0x7) | 0x1;
                 self.caps = (self.caps & !0x38) | 0x10;
-                self.local[4] = 2;
+                self.local[6] = 2;
             }
             2 => {
-                out(5, at);
+                out(7, at);
                 self.terminated = true;
                 self.caps = (self.caps & !0x7) | 0x5;
                 self.resources = clausec::eval::purge_resources(self.resources as u32, 0x3) as u8;
-                self.local[4] = 3;
-                self.waiting &= !0x10;
+                self.local[6] = 3;
+                self.waiting &= !0x40;
             }
             _ => {}
         }
@@ -291,9 +335,27 @@ impl Account {
                 let mut d = self.due_4(m)?;
                 loop {
                     if d > t { self.next_due = held_due(d); return Ok(()); }
-                    self.fire_4(d, out); if self.terminated { self.next_due = NONE; return Ok(()); }
+                    self.fire_4(d, out);
                     if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
                     d = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x20 => {
+                let mut d = self.due_5(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_5(d, out);
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x40 => {
+                let mut d = self.due_6(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_6(d, out); if self.terminated { self.next_due = NONE; return Ok(()); }
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_6(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
                 }
             }
             _ => {}
@@ -303,6 +365,8 @@ impl Account {
         let mut d2 = self.due_2(m)?;
         let mut d3 = self.due_3(m)?;
         let mut d4 = self.due_4(m)?;
+        let mut d5 = self.due_5(m)?;
+        let mut d6 = self.due_6(m)?;
         loop {
             let (mut best, mut due) = (usize::MAX, i64::MAX);
             if d0 < due { best = 0; due = d0; }
@@ -310,13 +374,17 @@ impl Account {
             if d2 < due { best = 2; due = d2; }
             if d3 < due { best = 3; due = d3; }
             if d4 < due { best = 4; due = d4; }
+            if d5 < due { best = 5; due = d5; }
+            if d6 < due { best = 6; due = d6; }
             if due > t { self.next_due = held_due(due); return Ok(()); }
             match best {
                 0 => { self.fire_0(due, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 1 => { self.fire_1(due, out); d1 = match self.due_1(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 2 => { self.fire_2(due, out); d2 = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 3 => { self.fire_3(due, out); d3 = match self.due_3(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
-                4 => { self.fire_4(due, out); if self.terminated { self.next_due = NONE; return Ok(()); } d4 = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                4 => { self.fire_4(due, out); d4 = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                5 => { self.fire_5(due, out); d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                6 => { self.fire_6(due, out); if self.terminated { self.next_due = NONE; return Ok(()); } d6 = match self.due_6(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 _ => return Ok(()),
             }
         }
@@ -347,10 +415,10 @@ impl Account {
                     2 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; d0 = self.due_0(m)?; }
                     _ => {}
                 }
-                let mut d4 = i64::MAX;
-                match self.local[4] {
-                    0 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
-                    3 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                let mut d6 = i64::MAX;
+                match self.local[6] {
+                    0 => { self.anchor[6] = h; self.local[6] = 1; self.waiting |= 0x40; d6 = self.due_6(m)?; }
+                    3 => { self.anchor[6] = h; self.local[6] = 1; self.waiting |= 0x40; d6 = self.due_6(m)?; }
                     _ => {}
                 }
                 if full && self.waiting == 0 {
@@ -362,6 +430,8 @@ impl Account {
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -371,7 +441,7 @@ impl Account {
                     while d0 <= at { let fired = d0; self.fire_0(fired, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
                     let mut due = i64::MAX;
                     due = due.min(d0);
-                    due = due.min(d4);
+                    due = due.min(d6);
                     self.next_due = rest.min(held_due(due));
                 }
             }
@@ -382,10 +452,10 @@ impl Account {
                     2 => { self.local[0] = 0; }
                     _ => {}
                 }
-                match self.local[4] {
-                    1 => { full = true; self.local[4] = 0; self.waiting &= !0x10; }
-                    2 => { full = true; self.local[4] = 0; self.waiting &= !0x10; }
-                    3 => { self.local[4] = 0; }
+                match self.local[6] {
+                    1 => { full = true; self.local[6] = 0; self.waiting &= !0x40; }
+                    2 => { full = true; self.local[6] = 0; self.waiting &= !0x40; }
+                    3 => { self.local[6] = 0; }
                     _ => {}
                 }
                 if full && self.waiting == 0 {
@@ -395,6 +465,8 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 }
@@ -416,6 +488,8 @@ impl Account {
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -442,6 +516,8 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 }
@@ -468,6 +544,8 @@ impl Account {
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -499,6 +577,8 @@ impl Account {
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -511,6 +591,84 @@ impl Account {
                         if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
                             2 => { self.fire_2(due, out); d2 = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            13 => { // charging_start
+                if matches!(self.local[4], 0 | 2) {
+                    m.place_step(StepIx(4), at).map_err(Box::new)?;
+                }
+                let mut full = false;
+                let mut d4 = i64::MAX;
+                match self.local[4] {
+                    0 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                    2 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                    _ => {}
+                }
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
+                    let mut due = i64::MAX;
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    self.next_due = held_due(due);
+                    if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
+                } else {
+                    let rest = self.next_due;
+                    loop {
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d4 < due { best = 4; due = d4; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
+                        match best {
+                            4 => { self.fire_4(due, out); d4 = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            14 => { // price_change
+                if matches!(self.local[5], 0 | 2) {
+                    m.place_step(StepIx(5), at).map_err(Box::new)?;
+                }
+                let mut full = false;
+                let mut d5 = i64::MAX;
+                match self.local[5] {
+                    0 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
+                    2 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
+                    _ => {}
+                }
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
+                    let mut due = i64::MAX;
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    self.next_due = held_due(due);
+                    if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
+                } else {
+                    let rest = self.next_due;
+                    loop {
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d5 < due { best = 5; due = d5; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
+                        match best {
+                            5 => { self.fire_5(due, out); d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                             _ => break,
                         }
                     }

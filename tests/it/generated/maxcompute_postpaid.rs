@@ -10,7 +10,7 @@
 use clausec::compile::StepIx;
 use clausec::eval::{EvalError, Machine};
 
-pub const RULES: usize = 6;
+pub const RULES: usize = 8;
 /// Event ids, as in the machine's vocabulary.
 pub const EVENTS: &[&str] = &[
     "arrears",
@@ -26,6 +26,8 @@ pub const EVENTS: &[&str] = &[
     "bill",
     "purchase",
     "termination",
+    "charging_start",
+    "price_change",
 ];
 
 /// Instants are held as seconds since this one (2000-01-01T00:00:00Z), plus one: the stream table's form.
@@ -48,7 +50,7 @@ fn held_due(t: i64) -> u32 {
     if t > LAST { if t == i64::MAX { NONE } else { BEYOND } } else { (t - EPOCH + 1).max(1) as u32 }
 }
 
-/// One account's state, 44 bytes. `repr(C)`, largest fields first.
+/// One account's state, 52 bytes. `repr(C)`, largest fields first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Account {
@@ -115,7 +117,9 @@ impl Account {
         if matches!(self.local[2], 1) { w |= 0x4; }
         if matches!(self.local[3], 1) { w |= 0x8; }
         if matches!(self.local[4], 1) { w |= 0x10; }
-        if matches!(self.local[5], 1 | 2 | 3) { w |= 0x20; }
+        if matches!(self.local[5], 1) { w |= 0x20; }
+        if matches!(self.local[6], 1) { w |= 0x40; }
+        if matches!(self.local[7], 1 | 2 | 3) { w |= 0x80; }
         w
     }
 
@@ -164,7 +168,7 @@ impl Account {
     #[inline(always)]
     fn due_4(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[4] {
-            1 => self.anchor_at(4),
+            1 => m.place_step(StepIx(4), self.anchor_at(4)).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -172,9 +176,25 @@ impl Account {
     #[inline(always)]
     fn due_5(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[5] {
-            1 => self.anchor_at(5),
-            2 => self.anchor_at(5),
-            3 => m.place_step(StepIx(7), self.anchor_at(5)).map_err(Box::new)?,
+            1 => m.place_step(StepIx(5), self.anchor_at(5)).map_err(Box::new)?,
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_6(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[6] {
+            1 => self.anchor_at(6),
+            _ => i64::MAX,
+        })
+    }
+
+    #[inline(always)]
+    fn due_7(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
+        Ok(match self.local[7] {
+            1 => self.anchor_at(7),
+            2 => self.anchor_at(7),
+            3 => m.place_step(StepIx(9), self.anchor_at(7)).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -244,21 +264,45 @@ impl Account {
         match self.local[5] {
             1 => {
                 out(5, at);
+                self.local[5] = 2;
+                self.waiting &= !0x20;
+            }
+            _ => {}
+        }
+    }
+
+    #[inline(always)]
+    fn fire_6(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[6] {
+            1 => {
+                out(6, at);
+                self.local[6] = 2;
+                self.waiting &= !0x40;
+            }
+            _ => {}
+        }
+    }
+
+    #[inline(always)]
+    fn fire_7(&mut self, at: i64, out: &mut impl FnMut(u32, i64)) {
+        match self.local[7] {
+            1 => {
+                out(7, at);
                 self.caps = (self.caps & !0x7) | 0x1;
                 self.caps = (self.caps & !0x38) | 0x10;
-                self.local[5] = 2;
+                self.local[7] = 2;
             }
             2 => {
-                out(6, at);
-                self.local[5] = 3;
+                out(8, at);
+                self.local[7] = 3;
             }
             3 => {
-                out(7, at);
+                out(9, at);
                 self.terminated = true;
                 self.caps = (self.caps & !0x7) | 0x5;
                 self.resources = clausec::eval::purge_resources(self.resources as u32, 0x3) as u8;
-                self.local[5] = 4;
-                self.waiting &= !0x20;
+                self.local[7] = 4;
+                self.waiting &= !0x80;
             }
             _ => {}
         }
@@ -329,9 +373,27 @@ impl Account {
                 let mut d = self.due_5(m)?;
                 loop {
                     if d > t { self.next_due = held_due(d); return Ok(()); }
-                    self.fire_5(d, out); if self.terminated { self.next_due = NONE; return Ok(()); }
+                    self.fire_5(d, out);
                     if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
                     d = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x40 => {
+                let mut d = self.due_6(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_6(d, out);
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_6(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
+                }
+            }
+            0x80 => {
+                let mut d = self.due_7(m)?;
+                loop {
+                    if d > t { self.next_due = held_due(d); return Ok(()); }
+                    self.fire_7(d, out); if self.terminated { self.next_due = NONE; return Ok(()); }
+                    if self.waiting == 0 { self.next_due = NONE; return Ok(()); }
+                    d = match self.due_7(m) { Ok(d) => d, Err(e) => { self.lag(d); return Err(e); } };
                 }
             }
             _ => {}
@@ -342,6 +404,8 @@ impl Account {
         let mut d3 = self.due_3(m)?;
         let mut d4 = self.due_4(m)?;
         let mut d5 = self.due_5(m)?;
+        let mut d6 = self.due_6(m)?;
+        let mut d7 = self.due_7(m)?;
         loop {
             let (mut best, mut due) = (usize::MAX, i64::MAX);
             if d0 < due { best = 0; due = d0; }
@@ -350,6 +414,8 @@ impl Account {
             if d3 < due { best = 3; due = d3; }
             if d4 < due { best = 4; due = d4; }
             if d5 < due { best = 5; due = d5; }
+            if d6 < due { best = 6; due = d6; }
+            if d7 < due { best = 7; due = d7; }
             if due > t { self.next_due = held_due(due); return Ok(()); }
             match best {
                 0 => { self.fire_0(due, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
@@ -357,7 +423,9 @@ impl Account {
                 2 => { self.fire_2(due, out); d2 = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 3 => { self.fire_3(due, out); d3 = match self.due_3(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 4 => { self.fire_4(due, out); d4 = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
-                5 => { self.fire_5(due, out); if self.terminated { self.next_due = NONE; return Ok(()); } d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                5 => { self.fire_5(due, out); d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                6 => { self.fire_6(due, out); d6 = match self.due_6(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                7 => { self.fire_7(due, out); if self.terminated { self.next_due = NONE; return Ok(()); } d7 = match self.due_7(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                 _ => return Ok(()),
             }
         }
@@ -388,10 +456,10 @@ impl Account {
                     2 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; d0 = self.due_0(m)?; }
                     _ => {}
                 }
-                let mut d4 = i64::MAX;
-                match self.local[4] {
-                    0 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
-                    2 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                let mut d6 = i64::MAX;
+                match self.local[6] {
+                    0 => { self.anchor[6] = h; self.local[6] = 1; self.waiting |= 0x40; d6 = self.due_6(m)?; }
+                    2 => { self.anchor[6] = h; self.local[6] = 1; self.waiting |= 0x40; d6 = self.due_6(m)?; }
                     _ => {}
                 }
                 if full && self.waiting == 0 {
@@ -404,6 +472,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
                     due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -411,10 +481,10 @@ impl Account {
                 } else {
                     let rest = self.next_due;
                     while d0 <= at { let fired = d0; self.fire_0(fired, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
-                    while d4 <= at { let fired = d4; self.fire_4(fired, out); d4 = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
+                    while d6 <= at { let fired = d6; self.fire_6(fired, out); d6 = match self.due_6(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
                     let mut due = i64::MAX;
                     due = due.min(d0);
-                    due = due.min(d4);
+                    due = due.min(d6);
                     self.next_due = rest.min(held_due(due));
                 }
             }
@@ -425,16 +495,16 @@ impl Account {
                     2 => { self.local[0] = 0; }
                     _ => {}
                 }
-                match self.local[4] {
-                    1 => { full = true; if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[4] = 0; self.waiting &= !0x10; }
-                    2 => { if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[4] = 0; }
+                match self.local[6] {
+                    1 => { full = true; if (self.caps as u64) & 0x7 != 0 { out(10, at); } self.caps &= !0x7; self.local[6] = 0; self.waiting &= !0x40; }
+                    2 => { if (self.caps as u64) & 0x7 != 0 { out(10, at); } self.caps &= !0x7; self.local[6] = 0; }
                     _ => {}
                 }
-                match self.local[5] {
-                    1 => { full = true; self.local[5] = 0; self.waiting &= !0x20; }
-                    2 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(9, at); } self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
-                    3 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(9, at); } self.caps = 0; self.local[5] = 0; self.waiting &= !0x20; }
-                    4 => { if (self.caps as u64) & 0x3f != 0 { out(9, at); } self.caps = 0; self.local[5] = 0; }
+                match self.local[7] {
+                    1 => { full = true; self.local[7] = 0; self.waiting &= !0x80; }
+                    2 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.local[7] = 0; self.waiting &= !0x80; }
+                    3 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.local[7] = 0; self.waiting &= !0x80; }
+                    4 => { if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.local[7] = 0; }
                     _ => {}
                 }
                 if full && self.waiting == 0 {
@@ -444,6 +514,8 @@ impl Account {
                     due = due.min(self.due_1(m)?);
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 }
@@ -466,6 +538,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
                     due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -493,6 +567,8 @@ impl Account {
                     due = due.min(self.due_2(m)?);
                     due = due.min(self.due_4(m)?);
                     due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 }
@@ -520,6 +596,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
                     due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -532,14 +610,14 @@ impl Account {
                 }
             }
             9 => { // deferral_end
-                if matches!(self.local[5], 0 | 4) {
-                    m.place_step(StepIx(7), at).map_err(Box::new)?;
+                if matches!(self.local[7], 0 | 4) {
+                    m.place_step(StepIx(9), at).map_err(Box::new)?;
                 }
                 let mut full = false;
-                let mut d5 = i64::MAX;
-                match self.local[5] {
-                    0 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
-                    4 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
+                let mut d7 = i64::MAX;
+                match self.local[7] {
+                    0 => { self.anchor[7] = h; self.local[7] = 1; self.waiting |= 0x80; d7 = self.due_7(m)?; }
+                    4 => { self.anchor[7] = h; self.local[7] = 1; self.waiting |= 0x80; d7 = self.due_7(m)?; }
                     _ => {}
                 }
                 if full && self.waiting == 0 {
@@ -552,6 +630,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
                     due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -560,10 +640,10 @@ impl Account {
                     let rest = self.next_due;
                     loop {
                         let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d5 < due { best = 5; due = d5; }
+                        if d7 < due { best = 7; due = d7; }
                         if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
-                            5 => { self.fire_5(due, out); if self.terminated { self.next_due = NONE; break; } d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                            7 => { self.fire_7(due, out); if self.terminated { self.next_due = NONE; break; } d7 = match self.due_7(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                             _ => break,
                         }
                     }
@@ -590,6 +670,8 @@ impl Account {
                     due = due.min(self.due_3(m)?);
                     due = due.min(self.due_4(m)?);
                     due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
                     self.next_due = held_due(due);
                     if due <= at { self.rounds(m, at, out)?; }
                 } else if self.next_due <= h {
@@ -602,6 +684,86 @@ impl Account {
                         if due > at { self.next_due = rest.min(held_due(due)); break; }
                         match best {
                             2 => { self.fire_2(due, out); d2 = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            13 => { // charging_start
+                if matches!(self.local[4], 0 | 2) {
+                    m.place_step(StepIx(4), at).map_err(Box::new)?;
+                }
+                let mut full = false;
+                let mut d4 = i64::MAX;
+                match self.local[4] {
+                    0 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                    2 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                    _ => {}
+                }
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
+                    let mut due = i64::MAX;
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
+                    self.next_due = held_due(due);
+                    if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
+                } else {
+                    let rest = self.next_due;
+                    loop {
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d4 < due { best = 4; due = d4; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
+                        match best {
+                            4 => { self.fire_4(due, out); d4 = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            14 => { // price_change
+                if matches!(self.local[5], 0 | 2) {
+                    m.place_step(StepIx(5), at).map_err(Box::new)?;
+                }
+                let mut full = false;
+                let mut d5 = i64::MAX;
+                match self.local[5] {
+                    0 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
+                    2 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
+                    _ => {}
+                }
+                if full && self.waiting == 0 {
+                    self.next_due = NONE;
+                } else if full {
+                    let mut due = i64::MAX;
+                    due = due.min(self.due_0(m)?);
+                    due = due.min(self.due_1(m)?);
+                    due = due.min(self.due_2(m)?);
+                    due = due.min(self.due_3(m)?);
+                    due = due.min(self.due_4(m)?);
+                    due = due.min(self.due_5(m)?);
+                    due = due.min(self.due_6(m)?);
+                    due = due.min(self.due_7(m)?);
+                    self.next_due = held_due(due);
+                    if due <= at { self.rounds(m, at, out)?; }
+                } else if self.next_due <= h {
+                    self.rounds(m, at, out)?;
+                } else {
+                    let rest = self.next_due;
+                    loop {
+                        let (mut best, mut due) = (usize::MAX, i64::MAX);
+                        if d5 < due { best = 5; due = d5; }
+                        if due > at { self.next_due = rest.min(held_due(due)); break; }
+                        match best {
+                            5 => { self.fire_5(due, out); d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
                             _ => break,
                         }
                     }
