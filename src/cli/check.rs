@@ -15,11 +15,7 @@ pub struct CheckArgs {
     deny_warnings: bool,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
+pub use super::TextOrJson as Format;
 
 pub fn run(args: CheckArgs) -> ExitCode {
     let (map, load_diags) = match super::load_or_exit(&args.paths) {

@@ -22,11 +22,7 @@ pub struct CoverageArgs {
     format: Format,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
+pub use super::TextOrJson as Format;
 
 #[derive(serde::Serialize)]
 struct JsonReport<'a> {

@@ -40,11 +40,7 @@ pub struct Inputs {
     pub calendar: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
+pub use super::TextOrJson as Format;
 
 /// Everything an evaluation needs, read and checked.
 pub struct Loaded {

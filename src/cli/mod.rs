@@ -32,6 +32,14 @@ mod verify;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// `--format` of the commands that write either text for people or JSON
+/// for programs (one definition, so their help and values agree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
 #[derive(Parser)]
 #[command(name = "clausec", version, about = "A compiler for contract clauses")]
 struct Cli {

@@ -25,11 +25,7 @@ pub struct TestArgs {
     format: Format,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
+pub use super::TextOrJson as Format;
 
 #[derive(Serialize)]
 struct Report<'a> {

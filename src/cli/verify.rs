@@ -27,11 +27,7 @@ pub struct VerifyArgs {
     format: Format,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
+pub use super::TextOrJson as Format;
 
 #[derive(Serialize)]
 struct Report {
