@@ -4,10 +4,10 @@
 //!
 //! The search runs over the flat automaton ([`crate::compile::Automaton`]),
 //! never the AST or the model: what it proves is what the evaluator does.
-//! [`net`] turns each rule's chain into conditions on clocks (one per anchor
-//! point) and midnight counters; [`search`] explores the zone graph of
+//! `net` turns each rule's chain into conditions on clocks (one per anchor
+//! point) and midnight counters; `search` explores the zone graph of
 //! every order and timing of events (docs/semantics.md, "What verify
-//! proves"); [`monitor`] watches the moves for the property; [`witness`]
+//! proves"); `monitor` watches the moves for the property; `witness`
 //! turns a violating path back into instants and a `scenario` block.
 //!
 //! Pure: no IO, no printing, no clock reads; the CLI measures time.
