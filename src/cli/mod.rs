@@ -216,6 +216,16 @@ pub(crate) fn with_calendar(
     })
 }
 
+/// The clause files the command line named, not the rest of their
+/// agreement directory that was loaded beside them for context (a command
+/// reports on these only).
+pub(crate) fn named_files(map: &crate::source::SourceMap) -> Vec<&str> {
+    map.files()
+        .filter(|(_, f)| !f.context)
+        .map(|(_, f)| f.name.as_str())
+        .collect()
+}
+
 /// Loads and checks clause files for a command that needs them free of
 /// errors: prints the errors and returns exit code 1 when there are any.
 pub(crate) fn checked_or_exit(

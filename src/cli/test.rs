@@ -68,11 +68,7 @@ pub fn run(args: TestArgs) -> ExitCode {
         Err(code) => return code,
     };
     // The scenarios of the files named, not of the rest of their agreement.
-    let named: Vec<&str> = map
-        .files()
-        .filter(|(_, f)| !f.context)
-        .map(|(_, f)| f.name.as_str())
-        .collect();
+    let named = super::named_files(&map);
     let mut outcomes: Vec<_> = crate::scenario::run_all(&program)
         .into_iter()
         .filter(|o| named.contains(&o.file.as_str()))

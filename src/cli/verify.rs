@@ -69,11 +69,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         Err(code) => return code,
     };
     // The properties of the files named, not of the rest of their agreement.
-    let named: Vec<&str> = map
-        .files()
-        .filter(|(_, f)| !f.context)
-        .map(|(_, f)| f.name.as_str())
-        .collect();
+    let named = super::named_files(&map);
     let started = Instant::now();
     let mut rows = Vec::new();
     for a in &checked.agreements {
