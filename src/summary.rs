@@ -78,6 +78,21 @@ fn timing(rule: &RuleM, index: usize, t: &TimingM, explicit: bool) -> String {
     }
 }
 
+/// A step's actions as written: each verb with its targets by name.
+fn step_actions(s: &StepM, names: &Names) -> Vec<String> {
+    s.actions
+        .iter()
+        .map(|a| {
+            let targets: Vec<String> = a.targets.iter().map(|t| target(names, t)).collect();
+            if targets.is_empty() {
+                a.verb.name().to_string()
+            } else {
+                format!("{} {}", a.verb.name(), targets.join(", "))
+            }
+        })
+        .collect()
+}
+
 fn target(names: &Names, t: &Target) -> String {
     let (list, i) = match *t {
         Target::Capability(i) => (names.capabilities, i),
@@ -105,19 +120,7 @@ fn step(rule: &RuleM, index: usize, s: &StepM, names: &Names) -> String {
             out.push(' ');
         }
     }
-    let actions: Vec<String> = s
-        .actions
-        .iter()
-        .map(|a| {
-            let targets: Vec<String> = a.targets.iter().map(|t| target(names, t)).collect();
-            if targets.is_empty() {
-                a.verb.name().to_string()
-            } else {
-                format!("{} {}", a.verb.name(), targets.join(", "))
-            }
-        })
-        .collect();
-    out.push_str(&actions.join(" and "));
+    out.push_str(&step_actions(s, names).join(" and "));
     if let Some(c) = &s.cite {
         let _ = write!(out, " (§{c})");
     }

@@ -6,7 +6,7 @@
 //! `+7d from suspended`, and a list per rule, not a table cell holding a
 //! whole timeline. The words for durations are [`crate::describe`]'s.
 
-use super::{money_line, section_key, sorted, source_name, target, Names};
+use super::{money_line, section_key, sorted, source_name, step_actions, target, Names};
 use crate::ast::Modality;
 use crate::describe::duration_words;
 use crate::model::{Agreement, Anchor, CureM, ResumeM, RuleM, StepM, TimingKindM, TimingM};
@@ -50,20 +50,6 @@ fn who(m: Modality) -> &'static str {
         Modality::CustomerMay => "the customer may ",
         Modality::CustomerMust => "the customer must ",
     }
-}
-
-fn actions(s: &StepM, names: &Names) -> Vec<String> {
-    s.actions
-        .iter()
-        .map(|a| {
-            let targets: Vec<String> = a.targets.iter().map(|t| target(names, t)).collect();
-            if targets.is_empty() {
-                a.verb.name().to_string()
-            } else {
-                format!("{} {}", a.verb.name(), targets.join(", "))
-            }
-        })
-        .collect()
 }
 
 fn step_when(rule: &RuleM, s: &StepM) -> String {
@@ -115,7 +101,7 @@ fn rule_markdown(out: &mut String, rule: &RuleM, names: &Names) {
             i + 1,
             step_when(rule, s),
             who(s.modality),
-            actions(s, names).join(" and ")
+            step_actions(s, names).join(" and ")
         );
     }
     if let Some(c) = &rule.cure {
@@ -298,7 +284,7 @@ pub fn json(agreements: &[Agreement]) -> Vec<AgreementJson<'_>> {
                                     label: s.label.as_deref(),
                                     when: step_when(r, s),
                                     modality: s.modality.keyword(),
-                                    actions: actions(s, &p.names),
+                                    actions: step_actions(s, &p.names),
                                     cite: s.cite.as_deref(),
                                 })
                                 .collect(),
