@@ -6,7 +6,7 @@
 //! recomputed after each event. The other automata keep the fast path of
 //! `machine.rs` and pay one branch per event.
 
-use super::machine::{reported, Fault, Known, ARREARS, PAYMENT};
+use super::machine::{reported, Fault, ARREARS, PAYMENT};
 use super::types::*;
 use super::Machine;
 use crate::compile::layout::{amount_of_slots, amount_slots, Layout, UNKNOWN_DEBT};
@@ -178,16 +178,7 @@ impl Machine {
         let e = usize::from(ev.event.0);
         // every rule this event may start can be placed, or nothing changes
         for r in 0..self.ir.rules.len() {
-            if let Some(edge) = self.ir.edges.get(self.local(st, r).0, e) {
-                if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
-                    let rule = &self.ir.rules[r];
-                    for k in 0..rule.step_count {
-                        let step = StepIx(rule.first_step + k);
-                        let slot = Layout::anchor_slot(r);
-                        self.place_with(&st.slots, slot, step, ev.at, &Known::default())?;
-                    }
-                }
-            }
+            self.check_start(st, r, e, ev.at)?;
         }
         self.money_event(st, ev)?;
         let was = self.in_arrears(st);

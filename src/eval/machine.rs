@@ -147,6 +147,30 @@ impl Machine {
         }
     }
 
+    /// When event `e` at `at` starts rule `r` (its edge sets the anchor),
+    /// that every step of the rule can be placed from `at`: checked before
+    /// the account changes, so an error leaves it as it was.
+    #[inline]
+    pub(super) fn check_start(
+        &self,
+        st: &AccountState,
+        r: usize,
+        e: usize,
+        at: i64,
+    ) -> Result<(), Fault> {
+        if let Some(edge) = self.ir.edges.get(self.local(st, r).0, e) {
+            if edge.flags & EdgeHot::SETS_ANCHOR != 0 {
+                let rule = &self.ir.rules[r];
+                for k in 0..rule.step_count {
+                    let step = StepIx(rule.first_step + k);
+                    let slot = Layout::anchor_slot(r);
+                    self.place_with(&st.slots, slot, step, at, &Known::default())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A fresh account: every rule idle, everything active and retained.
     pub fn new_account(&self) -> AccountState {
         AccountState {
@@ -933,15 +957,8 @@ impl Machine {
             .is_some_and(|&(from, until)| from <= ev.at && ev.at <= until);
         for &r in reacting.iter().filter(|_| !safe) {
             let r = r as usize;
-            if let Some(edge) = self.ir.edges.get(self.local(st, r).0, e) {
-                if edge.flags & EdgeHot::SETS_ANCHOR != 0 && self.placement_may_fail(r, ev.at) {
-                    let rule = &self.ir.rules[r];
-                    for k in 0..rule.step_count {
-                        let step = StepIx(rule.first_step + k);
-                        let slot = Layout::anchor_slot(r);
-                        self.place_with(&st.slots, slot, step, ev.at, &Known::default())?;
-                    }
-                }
+            if self.placement_may_fail(r, ev.at) {
+                self.check_start(st, r, e, ev.at)?;
             }
         }
         self.money_event(st, ev)?;
