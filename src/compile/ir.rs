@@ -56,7 +56,10 @@ pub const NONE: u32 = u32::MAX;
 /// event, then the deadlines due at that instant (docs/semantics.md).
 /// 3: a cure's `resume` is reported, and `then resume all` restores what
 /// the rule's own steps restricted (issue #12).
-pub const SEMANTICS: u32 = 3;
+/// 4: the late fee accrues on the arrears balance, period by period, over
+/// every episode, and a payment after the agreement ended still settles
+/// it (issue #12, item 8).
+pub const SEMANTICS: u32 = 4;
 
 /// A range of a flat table, as `u32` bounds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

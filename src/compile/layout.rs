@@ -12,7 +12,8 @@
 //!   coded by [`Layout::cap_code`] (0 = active, so a resume clears bits);
 //! * **resources**: 2 bits each in `resources: u32` (0 retained, 1
 //!   released, 2 purged);
-//! * **flags**: [`TERMINATED`], [`LATE_HAS_AMOUNT`], [`PURCHASE_HAS_AMOUNT`];
+//! * **flags**: [`TERMINATED`], [`LATE_UNKNOWN`], [`PURCHASE_HAS_AMOUNT`],
+//!   [`UNKNOWN_DEBT`];
 //! * **slots**: `i64`s, the rules' trigger instants (slot `r` for rule `r`)
 //!   then the money facts ([`MoneySlots`]);
 //! * **held instants**: the compact `u32` form of an instant that the stream
@@ -47,11 +48,13 @@ pub struct MoneySlots {
 }
 
 impl MoneySlots {
-    /// When the late fee starts to accrue (`UNSET`: no arrears yet).
+    /// When the periods of the latest arrears episode's late fee start
+    /// (`UNSET`: the account has not been in arrears).
     pub const LATE_START: usize = 0;
-    /// The arrears principal: two slots, the `Decimal`'s 16 bytes.
-    pub const LATE_AMOUNT: usize = 1;
-    /// When the arrears were paid (`i64::MAX`: not yet).
+    /// The late fee accrued by the periods counted so far, over every
+    /// episode, not rounded: two slots, the `Decimal`'s 16 bytes.
+    pub const LATE_ACCRUED: usize = 1;
+    /// When the latest episode was settled (`i64::MAX`: not yet).
     pub const LATE_END: usize = 3;
     pub const PURCHASE_AT: usize = 4;
     /// The purchase amount: two slots.
@@ -61,7 +64,10 @@ impl MoneySlots {
     pub const ENDED: usize = 8;
     /// The last outage start (a breach), `UNSET` if none.
     pub const BREACH: usize = 9;
-    pub const COUNT: usize = 10;
+    /// The periods of the latest episode counted into
+    /// [`MoneySlots::LATE_ACCRUED`] (they ended by the last balance change).
+    pub const LATE_PERIODS: usize = 10;
+    pub const COUNT: usize = 11;
     pub fn at(self, k: usize) -> usize {
         self.base + k
     }
@@ -69,14 +75,15 @@ impl MoneySlots {
 
 /// Flag bit: a `will terminate` step fired; nothing happens after it.
 pub const TERMINATED: u32 = 1;
-/// Flag bit: the open arrears carry an amount.
-pub const LATE_HAS_AMOUNT: u32 = 2;
+/// Flag bit: a period of the late fee ended while an arrears of unknown
+/// amount was unpaid (the fee has no amount).
+pub const LATE_UNKNOWN: u32 = 2;
 /// Flag bit: the purchase carries an amount.
 pub const PURCHASE_HAS_AMOUNT: u32 = 4;
 /// Flag bit: an arrears of unknown amount is unpaid (issue #12's balance).
 pub const UNKNOWN_DEBT: u32 = 8;
 /// Every flag bit in use.
-pub const FLAGS: u32 = TERMINATED | LATE_HAS_AMOUNT | PURCHASE_HAS_AMOUNT | UNKNOWN_DEBT;
+pub const FLAGS: u32 = TERMINATED | LATE_UNKNOWN | PURCHASE_HAS_AMOUNT | UNKNOWN_DEBT;
 /// The flag bits that decide actions (what the stream table keeps).
 pub const ACTION_FLAGS: u32 = TERMINATED | UNKNOWN_DEBT;
 
@@ -170,9 +177,9 @@ pub struct Layout {
     /// then [`Layout::state_slots`] of them.
     pub slots: usize,
     /// Slots of the account state of issue #12 after the money facts, only
-    /// in automata whose rules read it (0 otherwise, so other accounts pay
-    /// nothing): the arrears balance (two slots, a `Decimal`, when
-    /// `balance`), then one slot per rule with a conjunctive cure (the
+    /// in automata whose rules read it or that have a late fee (0
+    /// otherwise, so other accounts pay nothing): the arrears balance (two
+    /// slots, a `Decimal`, when `balance`; the late fee accrues on it), then one slot per rule with a conjunctive cure (the
     /// events it has seen since it started, and whether a payment left the
     /// account settled). They decide actions: the stream table keeps them.
     pub state_slots: usize,
@@ -221,6 +228,8 @@ pub enum FieldError {
     Amount { field: &'static str },
     #[error("`{field}` is negative; amounts of money are never negative")]
     NegativeAmount { field: &'static str },
+    #[error("`{field}` is negative; it counts periods")]
+    Count { field: &'static str },
 }
 
 fn bits_for(states: u32) -> u32 {
@@ -456,6 +465,9 @@ impl Layout {
         if let Some(s) = slots.get_mut(m.at(MoneySlots::ENDED)) {
             *s = i64::MAX;
         }
+        if let Some(s) = slots.get_mut(m.at(MoneySlots::LATE_PERIODS)) {
+            *s = 0;
+        }
         // a zero balance, no cure progress
         if let Some(s) = slots.get_mut(self.state_range()) {
             s.fill(0);
@@ -568,8 +580,13 @@ impl Layout {
         instant("slots (purchase)", slot(MoneySlots::PURCHASE_AT), UNSET)?;
         instant("slots (ended)", slot(MoneySlots::ENDED), i64::MAX)?;
         instant("slots (breach)", slot(MoneySlots::BREACH), UNSET)?;
+        if slot(MoneySlots::LATE_PERIODS) < 0 {
+            return Err(FieldError::Count {
+                field: "slots (late fee periods)",
+            });
+        }
         for (k, field) in [
-            (MoneySlots::LATE_AMOUNT, "slots (arrears amount)"),
+            (MoneySlots::LATE_ACCRUED, "slots (late fee accrued)"),
             (MoneySlots::PURCHASE_AMOUNT, "slots (purchase amount)"),
         ] {
             match amount_of_slots(slot(k), slot(k + 1)) {
@@ -743,11 +760,17 @@ mod tests {
         let mut neg = ok.clone();
         let [a, b] = amount_slots(Decimal::from(-5));
         let m = l.money();
-        neg[m.at(MoneySlots::LATE_AMOUNT)] = a;
-        neg[m.at(MoneySlots::LATE_AMOUNT) + 1] = b;
+        neg[m.at(MoneySlots::LATE_ACCRUED)] = a;
+        neg[m.at(MoneySlots::LATE_ACCRUED) + 1] = b;
         assert!(matches!(
             l.check(0, 0, 0, 0, &neg),
             Err(FieldError::NegativeAmount { .. })
+        ));
+        let mut periods = ok.clone();
+        periods[m.at(MoneySlots::LATE_PERIODS)] = -1;
+        assert!(matches!(
+            l.check(0, 0, 0, 0, &periods),
+            Err(FieldError::Count { .. })
         ));
     }
 

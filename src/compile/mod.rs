@@ -411,7 +411,9 @@ pub fn compile(
             }
         }
     }
-    let mut next_progress = if a.account_state {
+    // the balance, for the account state and for a late fee on it
+    let late_fee = applicable_money(general, product)[0].is_some();
+    let mut next_progress = if a.account_state || late_fee {
         a.layout.with_state(true, conjunctive + anchor_names.len())
     } else {
         0
@@ -769,8 +771,8 @@ fn kept_states(r: &RuleM) -> u32 {
 
 /// An automaton that reads the account state runs issue #12's meaning
 /// (docs/semantics.md); the forms whose meaning #12 changes and this
-/// compiler does not run that way yet refuse it: a late fee (on the
-/// balance), a refund or refund window, a general rule the older heuristic
+/// compiler does not run that way yet refuse it: a refund or refund
+/// window, a general rule the older heuristic
 /// would drop (#12: both apply).
 fn meaning_not_yet_changed(
     general: Option<&Terms>,
@@ -799,10 +801,7 @@ fn meaning_not_yet_changed(
             }
         }
     }
-    let [late, _, refund, window] = applicable_money(general, product);
-    if late.is_some() {
-        return Some("a late fee beside the account state");
-    }
+    let [_, _, refund, window] = applicable_money(general, product);
     if refund.is_some() || window.is_some() {
         return Some("a refund beside the account state");
     }

@@ -1,35 +1,19 @@
-//! The account state of issue #12 in the evaluator: the arrears balance,
-//! guards, conjunctive cures and restrictions while in arrears (docs/semantics.md, “The account-state
-//! semantics”). Only automata whose rules read that state come here
+//! The account state of issue #12 in the evaluator: guards, conjunctive
+//! cures and restrictions while in arrears, on the arrears balance
+//! (`balance.rs`) (docs/semantics.md, “The account-state semantics”). Only automata whose rules read that state come here
 //! ([`crate::compile::Automaton::account_state`]); their events take the
 //! plain path below, every rule in order, and the earliest deadline is
 //! recomputed after each event. The other automata keep the fast path of
 //! `machine.rs` and pay one branch per event.
 
-use super::machine::{reported, Fault, ARREARS, PAYMENT};
+use super::machine::{reported, Fault, PAYMENT};
 use super::types::*;
 use super::Machine;
-use crate::compile::layout::{amount_of_slots, amount_slots, Layout, UNKNOWN_DEBT};
+use crate::compile::layout::Layout;
 use crate::compile::{CondIr, EdgeHot, Span32, StateId, StepIx, NONE, PROGRESS_SETTLED};
 use crate::model::ResourceState;
-use rust_decimal::Decimal;
 
 impl Machine {
-    /// The outstanding amount (negative: credit).
-    pub(super) fn outstanding(&self, st: &AccountState) -> Decimal {
-        let k = self.ir.layout.balance_slot();
-        match (st.slots.get(k), st.slots.get(k + 1)) {
-            (Some(&lo), Some(&hi)) => amount_of_slots(lo, hi).unwrap_or_default(),
-            _ => Decimal::ZERO,
-        }
-    }
-
-    /// Whether the account is in arrears: an amount is outstanding, or an
-    /// arrears of unknown amount is unpaid.
-    pub(super) fn in_arrears(&self, st: &AccountState) -> bool {
-        st.flags & UNKNOWN_DEBT != 0 || self.outstanding(st) > Decimal::ZERO
-    }
-
     /// Whether every condition of `conds` holds now.
     pub(super) fn holds(&self, st: &AccountState, conds: Span32) -> bool {
         let list = self.ir.conditions.get(conds.range()).unwrap_or(&[]);
@@ -48,37 +32,6 @@ impl Machine {
             }
             CondIr::Never => false,
         })
-    }
-
-    /// An `arrears` or `payment` moves the balance, before the rules react.
-    fn balance_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
-        if !self.ir.layout.balance {
-            return Ok(());
-        }
-        let k = self.ir.layout.balance_slot();
-        let now = self.outstanding(st);
-        let next = match (ev.event.0, ev.amount) {
-            (ARREARS, Some(a)) => now.checked_add(a),
-            (ARREARS, None) => {
-                st.flags |= UNKNOWN_DEBT;
-                return Ok(());
-            }
-            (PAYMENT, Some(p)) => {
-                st.flags &= !UNKNOWN_DEBT;
-                now.checked_sub(p)
-            }
-            (PAYMENT, None) => {
-                st.flags &= !UNKNOWN_DEBT;
-                Some(now.min(Decimal::ZERO))
-            }
-            _ => return Ok(()),
-        };
-        let next = next.ok_or_else(|| Box::new(EvalError::Overflow))?;
-        let [lo, hi] = amount_slots(next);
-        if let Some(s) = st.slots.get_mut(k..k + 2) {
-            s.copy_from_slice(&[lo, hi]);
-        }
-        Ok(())
     }
 
     /// Rule `r`'s conjunctive cure after event `e` (applied to the
@@ -180,9 +133,9 @@ impl Machine {
         for r in 0..self.ir.rules.len() {
             self.check_start(st, r, e, ev.at)?;
         }
-        self.money_event(st, ev)?;
         let was = self.in_arrears(st);
-        self.balance_event(st, ev)?;
+        // the balance moves (`balance.rs`)
+        self.money_event(st, ev)?;
         let episode = self.ir.episode_slot as usize;
         match (was, self.in_arrears(st)) {
             (false, true) => {

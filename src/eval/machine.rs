@@ -8,7 +8,6 @@
 //! instant is still within it (docs/semantics.md). A `will terminate` step
 //! ends everything: nothing fires after it and further events are ignored.
 
-use super::money;
 use super::types::*;
 use crate::calendar::{CalendarError, Clock};
 use crate::compile::layout::{self, amount_slots, Layout, MoneySlots};
@@ -843,38 +842,7 @@ impl Machine {
         let m = self.ir.layout.money();
         // Built-in events have fixed ids: their index in BUILTIN_EVENTS.
         match ev.event.0 {
-            ARREARS => {
-                if let Some(lf) = &self.ir.money.late_fee {
-                    let open = st.slots[m.at(MoneySlots::LATE_START)] != UNSET
-                        && st.slots[m.at(MoneySlots::LATE_END)] == i64::MAX;
-                    if !open {
-                        let start = money::late_fee_start(&self.clock, lf.from, ev.at).map_err(
-                            |source| {
-                                Box::new(EvalError::Calendar {
-                                    rule: "late_fee".into(),
-                                    source,
-                                })
-                            },
-                        )?;
-                        st.slots[m.at(MoneySlots::LATE_START)] = start;
-                        st.slots[m.at(MoneySlots::LATE_END)] = i64::MAX;
-                        let [a, b] = amount_slots(ev.amount.unwrap_or_default());
-                        st.slots[m.at(MoneySlots::LATE_AMOUNT)] = a;
-                        st.slots[m.at(MoneySlots::LATE_AMOUNT) + 1] = b;
-                        if ev.amount.is_some() {
-                            st.flags |= LATE_HAS_AMOUNT;
-                        } else {
-                            st.flags &= !LATE_HAS_AMOUNT;
-                        }
-                    }
-                }
-            }
-            PAYMENT
-                if st.slots[m.at(MoneySlots::LATE_START)] != UNSET
-                    && st.slots[m.at(MoneySlots::LATE_END)] == i64::MAX =>
-            {
-                st.slots[m.at(MoneySlots::LATE_END)] = ev.at;
-            }
+            ARREARS | PAYMENT => self.balance_event(st, ev)?,
             PURCHASE => {
                 st.slots[m.at(MoneySlots::PURCHASE_AT)] = ev.at;
                 let [a, b] = amount_slots(ev.amount.unwrap_or_default());
@@ -936,7 +904,9 @@ impl Machine {
         self.fire_due(st, ev.at - 1, out)?;
         st.now = ev.at;
         if st.flags & TERMINATED != 0 {
-            return Ok(());
+            // only money goes on after the agreement ended: a payment
+            // still settles the balance and closes the late fee
+            return self.balance_event(st, ev);
         }
         if self.ir.account_state {
             return self.apply_account(st, ev, out);

@@ -6,6 +6,7 @@
 //! schema: docs/api.md.
 
 mod account;
+mod balance;
 pub mod codegen;
 pub mod explain;
 mod machine;

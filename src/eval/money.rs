@@ -1,6 +1,7 @@
-//! Money arithmetic with `rust_decimal` (never floats): late fee, prorated
-//! refund, rounding. Pure functions of their inputs (the reference
-//! interpreter has its own, so the differential test compares the two).
+//! Money arithmetic with `rust_decimal` (never floats): the late fee's
+//! start and periods (`balance.rs` accrues it), prorated refund, rounding.
+//! Pure functions of their inputs (the reference interpreter has its own,
+//! so the differential test compares the two).
 
 use crate::calendar::{CalendarError, Clock};
 use crate::model::{DurationM, LateFeeStart, RatePeriod, Rounding, Unit};
@@ -36,30 +37,13 @@ pub fn late_fee_start(
     }
 }
 
-fn period_unit(per: RatePeriod) -> Unit {
+/// The unit of a late fee's periods.
+pub fn period_unit(per: RatePeriod) -> Unit {
     match per {
         RatePeriod::Hour => Unit::Hours,
         RatePeriod::Day => Unit::Days,
         RatePeriod::Month => Unit::Months,
     }
-}
-
-/// principal × rate × whole periods from `start` to `end`, rounded.
-#[allow(clippy::too_many_arguments)]
-pub fn late_fee(
-    clock: &Clock,
-    principal: Decimal,
-    rate: Decimal,
-    per: RatePeriod,
-    rounding: Rounding,
-    start: i64,
-    end: i64,
-) -> Result<Option<Decimal>, CalendarError> {
-    let periods = clock.whole_periods(start, end, period_unit(per))?;
-    Ok(principal
-        .checked_mul(rate)
-        .and_then(|x| x.checked_mul(Decimal::from(periods)))
-        .map(|x| round(x, rounding)))
 }
 
 /// Started periods from `from` to `to` (a period begun counts whole).

@@ -101,40 +101,7 @@ impl Machine {
         }
         pending.sort_by_key(|p| (p.due, p.step));
         let m = self.ir.layout.money();
-        if let Some(lf) = &self.ir.money.late_fee {
-            let start = st.slots[m.at(MoneySlots::LATE_START)];
-            if start != UNSET {
-                let paid = st.slots[m.at(MoneySlots::LATE_END)];
-                let amount = if st.flags & LATE_HAS_AMOUNT != 0 {
-                    let principal = amount_of_slots(
-                        st.slots[m.at(MoneySlots::LATE_AMOUNT)],
-                        st.slots[m.at(MoneySlots::LATE_AMOUNT) + 1],
-                    )
-                    .ok_or(EvalError::Overflow)?;
-                    let fee = money::late_fee(
-                        &self.clock,
-                        principal,
-                        lf.rate,
-                        lf.per,
-                        lf.rounding,
-                        start,
-                        paid.min(at),
-                    )
-                    .map_err(|source| EvalError::Calendar {
-                        rule: "late_fee".into(),
-                        source,
-                    })?;
-                    Some(fee.ok_or(EvalError::Overflow)?)
-                } else {
-                    None
-                };
-                obligations.push(Obligation {
-                    kind: ObligationKind::LateFee,
-                    amount,
-                    until: (paid <= at).then_some(paid),
-                });
-            }
-        }
+        obligations.extend(self.late_fee_at(st, at)?);
         if let Some(rf) = &self.ir.money.refund {
             let ended = st.slots[m.at(MoneySlots::ENDED)];
             let bought = st.slots[m.at(MoneySlots::PURCHASE_AT)];

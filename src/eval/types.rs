@@ -122,7 +122,7 @@ pub struct Encoded {
     pub next_due: i64,
 }
 
-pub use crate::compile::layout::{LATE_HAS_AMOUNT, PURCHASE_HAS_AMOUNT, TERMINATED, UNSET};
+pub use crate::compile::layout::{LATE_UNKNOWN, PURCHASE_HAS_AMOUNT, TERMINATED, UNSET};
 
 /// 2000-01-01T00:00:00Z: the first instant accepted, and the zero of the
 /// compact `u32` instants of the stream table and generated modules.

@@ -2,7 +2,6 @@
 //! balance, restrictions, cures. Plain loops and vectors; every instant is
 //! placed from scratch when it is needed.
 
-use super::money;
 use super::place::{Ctx, Placed};
 use super::select;
 use super::{Account, RefError, RefEvent, Semantics};
@@ -121,8 +120,6 @@ pub struct Engine<'a> {
     pub episodes: Vec<(i64, Option<i64>)>,
     /// Latest instant each event started a rule.
     pub started: Vec<(String, i64)>,
-    /// Today's late-fee bookkeeping: (start, principal, paid).
-    pub frozen_fee: Option<(i64, Option<Decimal>, Option<i64>)>,
     pub purchase: Option<(i64, Option<Decimal>, Option<i64>)>,
     pub breach: Option<i64>,
     /// Every event applied, in order (refund windows, caps).
@@ -179,7 +176,6 @@ impl<'a> Engine<'a> {
             history: Vec::new(),
             episodes: Vec::new(),
             started: Vec::new(),
-            frozen_fee: None,
             purchase: None,
             breach: None,
             seen: Vec::new(),
@@ -386,8 +382,8 @@ impl<'a> Engine<'a> {
         if self.terminated {
             // Only money goes on after the agreement ended (issue #12): a
             // payment still settles the balance and closes the late fee.
+            self.balance_event(ev, false)?;
             if account_state {
-                self.balance_event(ev, false)?;
                 self.seen.push(ev.clone());
             }
             return Ok(());
@@ -405,11 +401,8 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        if account_state {
-            self.balance_event(ev, true)?;
-        } else {
-            self.frozen_fee_event(ev)?;
-        }
+        // (today's semantics has no restrictions to react)
+        self.balance_event(ev, true)?;
         match ev.event.as_str() {
             "purchase" => self.purchase = Some((ev.at, ev.amount, ev.until)),
             "termination" => self.ends.push(End {
@@ -671,30 +664,5 @@ impl<'a> Engine<'a> {
                 });
             }
         }
-    }
-
-    /// Today's late-fee bookkeeping: the first arrears opens, any payment
-    /// closes.
-    fn frozen_fee_event(&mut self, ev: &RefEvent) -> Result<(), RefError> {
-        let Some(MoneyKindM::LateFee { from, .. }) =
-            select::first(&self.money, |k| matches!(k, MoneyKindM::LateFee { .. }))
-                .map(|m| &m.kind)
-        else {
-            return Ok(());
-        };
-        match ev.event.as_str() {
-            "arrears" if self.frozen_fee.is_none_or(|(_, _, paid)| paid.is_some()) => {
-                let start =
-                    money::late_fee_start(&self.clock, *from, ev.at).map_err(cal("late_fee"))?;
-                self.frozen_fee = Some((start, ev.amount, None));
-            }
-            "payment" => {
-                if let Some((_, _, paid @ None)) = &mut self.frozen_fee {
-                    *paid = Some(ev.at);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
     }
 }

@@ -60,24 +60,6 @@ pub fn whole(clock: &Clock, from: i64, to: i64, unit: Unit) -> Result<i64, Calen
     Ok(i64::from(n))
 }
 
-/// Today's late fee: the first arrears amount × rate × whole periods from
-/// the start to the payment (or `end`).
-pub fn late_fee_frozen(
-    clock: &Clock,
-    principal: Decimal,
-    rate: Decimal,
-    per: RatePeriod,
-    rounding: Rounding,
-    start: i64,
-    end: i64,
-) -> Result<Option<Decimal>, CalendarError> {
-    let n = Decimal::from(whole(clock, start, end, period_unit(per))?);
-    Ok(principal
-        .checked_mul(rate)
-        .and_then(|x| x.checked_mul(n))
-        .map(|x| round(x, rounding)))
-}
-
 /// The end of the `k`-th period of a late fee from `start`.
 pub fn period_end(
     clock: &Clock,

@@ -175,75 +175,49 @@ fn late_fee(e: &Engine, at: i64, out: &mut Vec<Owing>) -> Result<(), RefError> {
         return Ok(());
     };
     let term = term_index(e, m);
-    match e.semantics {
-        Semantics::Current => {
-            let Some((start, principal, paid)) = e.frozen_fee else {
-                return Ok(());
-            };
-            let end = paid.map_or(at, |p| p.min(at));
-            let amount = match principal {
-                Some(x) => Some(
-                    money::late_fee_frozen(&e.clock, x, *rate, *per, *rounding, start, end)
-                        .map_err(cal("late_fee"))?
-                        .ok_or(EvalError::Overflow)?,
-                ),
-                None => None,
-            };
-            out.push(Owing {
-                what: Owed::LateFee,
-                amount,
-                until: paid.filter(|p| *p <= at),
-                term,
-            });
-        }
-        Semantics::AccountState => {
-            // Each whole period of an episode accrues rate × the amount
-            // outstanding at its end (before what happens at that instant);
-            // the episode closes when the account is settled.
-            let opened: Vec<_> = e.episodes.iter().filter(|(o, _)| *o <= at).collect();
-            if opened.is_empty() {
-                return Ok(());
+    // Each whole period of an episode accrues rate × the amount
+    // outstanding at its end (before what happens at that instant);
+    // the episode closes when the account is settled.
+    let opened: Vec<_> = e.episodes.iter().filter(|(o, _)| *o <= at).collect();
+    if opened.is_empty() {
+        return Ok(());
+    }
+    let mut total = Decimal::ZERO;
+    let mut unknown = false;
+    for (open, close) in &opened {
+        let start = money::late_fee_start(&e.clock, *from, *open).map_err(cal("late_fee"))?;
+        let stop = close.map_or(at, |c| c.min(at));
+        let mut k = 1u32;
+        loop {
+            let end = money::period_end(&e.clock, start, *per, k).map_err(cal("late_fee"))?;
+            if end > stop {
+                break;
             }
-            let mut total = Decimal::ZERO;
-            let mut unknown = false;
-            for (open, close) in &opened {
-                let start =
-                    money::late_fee_start(&e.clock, *from, *open).map_err(cal("late_fee"))?;
-                let stop = close.map_or(at, |c| c.min(at));
-                let mut k = 1u32;
-                loop {
-                    let end =
-                        money::period_end(&e.clock, start, *per, k).map_err(cal("late_fee"))?;
-                    if end > stop {
-                        break;
-                    }
-                    let before = e
-                        .history
-                        .iter()
-                        .rfind(|(t, _, _)| *t < end)
-                        .map_or((Decimal::ZERO, false), |(_, o, u)| (*o, *u));
-                    match before {
-                        (_, true) => unknown = true,
-                        (owed, false) => {
-                            total = owed
-                                .max(Decimal::ZERO)
-                                .checked_mul(*rate)
-                                .and_then(|f| total.checked_add(f))
-                                .ok_or(EvalError::Overflow)?;
-                        }
-                    }
-                    k += 1;
+            let before = e
+                .history
+                .iter()
+                .rfind(|(t, _, _)| *t < end)
+                .map_or((Decimal::ZERO, false), |(_, o, u)| (*o, *u));
+            match before {
+                (_, true) => unknown = true,
+                (owed, false) => {
+                    total = owed
+                        .max(Decimal::ZERO)
+                        .checked_mul(*rate)
+                        .and_then(|f| total.checked_add(f))
+                        .ok_or(EvalError::Overflow)?;
                 }
             }
-            let until = opened.last().and_then(|(_, c)| c.filter(|c| *c <= at));
-            out.push(Owing {
-                what: Owed::LateFee,
-                amount: (!unknown).then(|| money::round(total, *rounding)),
-                until,
-                term,
-            });
+            k += 1;
         }
     }
+    let until = opened.last().and_then(|(_, c)| c.filter(|c| *c <= at));
+    out.push(Owing {
+        what: Owed::LateFee,
+        amount: (!unknown).then(|| money::round(total, *rounding)),
+        until,
+        term,
+    });
     Ok(())
 }
 

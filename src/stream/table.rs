@@ -8,7 +8,8 @@
 //!
 //! `[name, flags, now, next_due, state…, caps…, resources…, anchor per rule…,
 //! state slot…]` (state slots, two words each, only where the automaton has
-//! issue #12's account state: the arrears balance, cure progress)
+//! issue #12's account state or a late fee: the arrears balance, cure
+//! progress)
 //!
 //! Every field is in the encoding the automaton's
 //! [`crate::compile::Layout`] owns: the packed local states,

@@ -495,6 +495,15 @@ fn every_feature_file_is_in_canonical_layout() {
 /// An action by name: (instant, verb, targets, rule, citation).
 type NamedAct = (String, String, Vec<String>, String, Option<String>);
 
+/// An obligation by name: (party, kind, amount, until, citation).
+type NamedOwing = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// The feature accounts the machine runs, compiled, for the property below.
 fn machine_accounts() -> &'static Vec<(Agreement, clausec::eval::Machine, Vec<String>)> {
     static M: std::sync::OnceLock<Vec<(Agreement, clausec::eval::Machine, Vec<String>)>> =
@@ -602,6 +611,20 @@ proptest::proptest! {
                     .zip(e.status.resources.iter().copied())
                     .collect();
                 proptest::prop_assert_eq!(res, o.resources);
+                // money: the late fee on the balance, refunds, penalties
+                let mut owed: Vec<NamedOwing> = r
+                    .obligations
+                    .iter()
+                    .map(|x| (x.party.clone(), x.kind.clone(), x.amount.clone(), x.until.clone(), x.cite.clone()))
+                    .collect();
+                let mut expected: Vec<NamedOwing> = o
+                    .obligations
+                    .iter()
+                    .map(|x| (x.party.to_string(), x.kind.clone(), x.amount.map(|a| a.to_string()), x.until.map(|u| m.format_instant(u)), x.cite.clone()))
+                    .collect();
+                owed.sort();
+                expected.sort();
+                proptest::prop_assert_eq!(owed, expected, "obligations: {} {:?}", m.ir.product, m.ir.reading);
             }
             (Err(_), Err(_)) => {}
             (got, want) => proptest::prop_assert!(false, "machine {:?}, reference {:?}", got.map(|_| ()), want.map(|_| ())),
@@ -749,7 +772,7 @@ product ws "工作站" §1 {
 
 /// What the machine does not run yet is refused by name, never run with
 /// another meaning: a kept step counted from another rule's event, and an
-/// account-state product beside a late fee.
+/// account-state product beside a refund.
 #[test]
 fn forms_not_run_yet_are_refused_by_name() {
     let refused = |src: &str| -> String {
@@ -778,15 +801,42 @@ product x "产品" §1 {
         kept.contains("even if cured from <another rule's event>"),
         "{kept}"
     );
-    let fee = refused(
+    let refund = refused(
         r#"
 product x "产品" §1 {
-  billing postpaid
+  billing prepaid
   capabilities writes
   on arrears if in arrears after 24h suspend writes §1.1 quote "暂停"
-  late_fee may 0.05% per day of arrears from arrears §1.2 quote "违约金"
+  refund unused prepaid §1.2 quote "退还"
 }
 "#,
     );
-    assert!(fee.contains("a late fee beside the account state"), "{fee}");
+    assert!(
+        refund.contains("a refund beside the account state"),
+        "{refund}"
+    );
+}
+
+/// The late fee on the balance runs in the machine for an automaton
+/// without the account-state forms (issue #12 item 8): a partial payment
+/// lowers the fee from its day on, more arrears raise the base, and a
+/// payment after the termination stops it.
+#[test]
+fn the_late_fee_on_the_balance_runs_in_the_machine() {
+    let a = lang("money");
+    let program = clausec::eval::Program::from_agreements(vec![a]);
+    let outcomes = clausec::scenario::run_all(&program);
+    let fees: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.product == "log_service")
+        .collect();
+    assert_eq!(fees.len(), 3);
+    for o in fees {
+        assert!(o.passed(), "{} {:?}", o.name, o.failures);
+    }
+    let m = program
+        .select("log_service", None, Reading::CustomerSafe)
+        .expect("compiles");
+    assert!(!m.ir.account_state, "a late fee alone is no account state");
+    assert!(m.ir.layout.balance, "the fee needs the balance");
 }
