@@ -229,28 +229,41 @@ impl RuleM {
             .flat_map(|s| s.actions.iter().map(|a| a.verb))
     }
 
-    /// Whether this general-terms rule is in force for `product` under
-    /// `billing`. The product's own terms prevail where they are
-    /// inconsistent with the general ones (“如遇不一致之处，以专用条款为准”):
-    /// a product rule on the same trigger and billing mode that performs any
-    /// of the same actions replaces the general rule. A product rule about
-    /// other actions leaves it in force, so e.g. the general renewal
-    /// deadline before expiry still applies to a product whose own expiry
-    /// rule only stops and releases.
-    pub fn general_applies(&self, product: &Product, billing: Billing) -> bool {
-        self.billing.contains(&billing)
-            && !product.rules.iter().any(|own| own.replaces(self, billing))
+    /// Whether this product rule takes precedence over the general-terms
+    /// rule `general` for an account both apply to. “如遇不一致之处，以专用条款为准”
+    /// is written, not guessed: on the same trigger, `general` `yields`, or
+    /// this rule `replaces §X` and a step of `general` cites §X or a
+    /// sub-article of it. Which rules apply to the account (billing mode,
+    /// variants) is the caller's to decide.
+    pub fn replaces(&self, general: &RuleM) -> bool {
+        self.trigger == general.trigger
+            && match (&general.precedence, &self.precedence) {
+                (PrecedenceM::Yields, _) => true,
+                (_, PrecedenceM::Replaces(sections)) => sections.iter().any(|x| {
+                    general
+                        .steps
+                        .iter()
+                        .any(|s| s.cite.as_deref().is_some_and(|c| cites(c, x)))
+                }),
+                _ => false,
+            }
     }
 
-    /// Whether this product rule replaces the general-terms rule `general`
-    /// under `billing` (see [`RuleM::general_applies`]; the language
-    /// server's go-to-definition shows the replaced rules).
-    pub fn replaces(&self, general: &RuleM, billing: Billing) -> bool {
-        general.billing.contains(&billing)
-            && self.trigger == general.trigger
-            && self.billing.contains(&billing)
-            && self.verbs().any(|v| general.verbs().any(|g| g == v))
+    /// Whether this general-terms rule stays in force beside `own`, the
+    /// product rules that apply to the account: unless one of them
+    /// [`replaces`](RuleM::replaces) it, both apply.
+    pub fn general_applies<'a>(&self, mut own: impl Iterator<Item = &'a RuleM>) -> bool {
+        !own.any(|o| o.replaces(self))
     }
+}
+
+/// Whether the citation `cite` is `section` or one of its sub-articles
+/// (`3.4.1.2` is within `3.4.1`, `3.4.10` is not).
+pub fn cites(cite: &str, section: &str) -> bool {
+    cite == section
+        || cite
+            .strip_prefix(section)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 #[derive(Clone, Debug)]

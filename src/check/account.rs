@@ -16,7 +16,7 @@ use super::Sink;
 use crate::ast::{self, ConditionKind, CurePart, Span};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    CapabilityState, MoneyKindM, MoneyM, PrecedenceM, Product, ResourceState, RestrictionM, RuleM,
+    cites, CapabilityState, MoneyKindM, MoneyM, Product, ResourceState, RestrictionM, RuleM,
     Target, Terms, TimingM,
 };
 use crate::vocab::{Billing, CapState, ResourceEffect, Verb};
@@ -29,8 +29,6 @@ pub struct BlockView<'a> {
     pub rules: Vec<(&'a RuleM, &'a ast::Rule)>,
     pub restrictions: Vec<(&'a RestrictionM, &'a ast::Restriction)>,
     pub money: &'a [MoneyM],
-    /// The product itself (`None` for the general terms).
-    pub product: Option<&'a Product>,
 }
 
 impl<'a> BlockView<'a> {
@@ -47,7 +45,6 @@ impl<'a> BlockView<'a> {
             terms,
             rules,
             restrictions,
-            Some(p),
         )
     }
 
@@ -64,7 +61,6 @@ impl<'a> BlockView<'a> {
             terms,
             rules,
             restrictions,
-            None,
         )
     }
 
@@ -78,7 +74,6 @@ impl<'a> BlockView<'a> {
         ),
         rules: &[&'a ast::Rule],
         restrictions: &[&'a ast::Restriction],
-        product: Option<&'a Product>,
     ) -> BlockView<'a> {
         BlockView {
             owner,
@@ -90,7 +85,6 @@ impl<'a> BlockView<'a> {
                 .zip(restrictions.iter().copied())
                 .collect(),
             money,
-            product,
         }
     }
 
@@ -334,26 +328,10 @@ fn reachable_states(sink: &mut Sink, view: &BlockView, others: &[&BlockView]) {
     }
 }
 
-/// Whether `cite` is `section` or one of its sub-articles.
-pub fn cites(cite: &str, section: &str) -> bool {
-    cite == section
-        || cite
-            .strip_prefix(section)
-            .is_some_and(|rest| rest.starts_with('.'))
-}
-
-/// Whether product rule `r`'s `replaces` removes general rule `g`.
+/// Whether product rule `r` takes precedence over general rule `g` for
+/// the accounts both apply to (`replaces` or `yields`, as the compiler).
 fn replaced_by(r: &RuleM, g: &RuleM) -> bool {
-    let PrecedenceM::Replaces(sections) = &r.precedence else {
-        return false;
-    };
-    g.trigger == r.trigger
-        && overlap(r, g)
-        && sections.iter().any(|x| {
-            g.steps
-                .iter()
-                .any(|s| s.cite.as_deref().is_some_and(|c| cites(c, x)))
-        })
+    overlap(r, g) && r.replaces(g)
 }
 
 /// E0047: `replaces §X` must remove at least one general rule.
@@ -415,24 +393,10 @@ fn effects<'v>(view: &'v BlockView, r: &RuleM) -> Vec<(&'v str, Verb, TimingM, O
 }
 
 /// W0011: both rules apply and act on one piece of state differently.
-/// Until the precedence heuristic leaves the compiler, a general rule the
-/// heuristic replaces does not apply either.
 fn overlaps(sink: &mut Sink, view: &BlockView, general: &BlockView) {
-    let Some(product) = view.product else { return };
     for (r, a) in &view.rules {
         for (g, ga) in &general.rules {
-            if g.trigger != r.trigger
-                || !overlap(r, g)
-                || g.precedence == PrecedenceM::Yields
-                || replaced_by(r, g)
-            {
-                continue;
-            }
-            let both = r
-                .billing
-                .iter()
-                .any(|b| g.billing.contains(b) && g.general_applies(product, *b));
-            if !both {
+            if g.trigger != r.trigger || !overlap(r, g) || replaced_by(r, g) {
                 continue;
             }
             let mine = effects(view, r);

@@ -2,10 +2,10 @@
 //! × billing mode × reading.
 //!
 //! Which rules apply: every product rule whose billing filter holds the
-//! mode, and every general rule whose filter holds it unless the product has
-//! a rule with the same trigger for that mode that performs any of the same
-//! actions (专用条款 prevail where inconsistent; see
-//! [`crate::model::RuleM::general_applies`]). Money terms likewise: a
+//! mode, and every general rule whose filter holds it unless one of those
+//! product rules takes precedence, as written (`replaces §X` on the product
+//! rule, `yields` on the general one; see
+//! [`crate::model::RuleM::replaces`]); otherwise both apply. Money terms likewise: a
 //! product's late fee, liability cap, refund or refund window replaces the
 //! general one of the same kind; among several of one kind the first
 //! written is used.
@@ -103,7 +103,7 @@ pub fn applicable_rules<'a>(
         .map(|g| {
             g.rules
                 .iter()
-                .filter(|r| r.general_applies(product, billing))
+                .filter(|r| r.billing.contains(&billing) && r.general_applies(own.iter().copied()))
                 .collect()
         })
         .unwrap_or_default();
@@ -176,7 +176,7 @@ fn not_yet_executable(
     product: &Product,
     billing: Billing,
 ) -> Option<&'static str> {
-    use crate::model::{PrecedenceM, TimingKindM, Unit};
+    use crate::model::{TimingKindM, Unit};
     let shipped = crate::calendar::cn_mainland().ok();
     if !shipped.is_some_and(|c| std::ptr::eq(c, agreement.workdays)) {
         return Some("calendar file");
@@ -195,7 +195,6 @@ fn not_yet_executable(
         let timings =
             || steps().flat_map(|s| std::iter::once(&s.timing).chain(s.alternative.as_ref()));
         let found = [
-            (r.precedence != PrecedenceM::Both, "replaces / yields"),
             (
                 steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
                 "customer must pay <amount>",
@@ -298,10 +297,16 @@ pub fn compile(
     }
     let reading = selection.reading;
     let mut events = Events(BUILTIN_EVENTS.iter().map(|e| e.to_string()).collect());
-    for e in &product.events {
+    let general = agreement.general.as_ref();
+    // The general terms' events are events of every product (issue #12
+    // item 10), whether or not a rule of this automaton starts on them.
+    for e in product
+        .events
+        .iter()
+        .chain(general.iter().flat_map(|g| &g.events))
+    {
         events.id(e);
     }
-    let general = agreement.general.as_ref();
     let rules_m = applicable_rules(general, product, billing);
     if rules_m.len() > usize::from(u16::MAX) || events.0.len() > usize::from(u16::MAX) {
         return Err(CompileError::TooLarge {
@@ -772,8 +777,7 @@ fn kept_states(r: &RuleM) -> u32 {
 /// An automaton that reads the account state runs issue #12's meaning
 /// (docs/semantics.md); the forms whose meaning #12 changes and this
 /// compiler does not run that way yet refuse it: a refund or refund
-/// window, a general rule the older heuristic
-/// would drop (#12: both apply).
+/// window.
 fn meaning_not_yet_changed(
     general: Option<&Terms>,
     product: &Product,
@@ -805,12 +809,7 @@ fn meaning_not_yet_changed(
     if refund.is_some() || window.is_some() {
         return Some("a refund beside the account state");
     }
-    let dropped = general.is_some_and(|g| {
-        g.rules
-            .iter()
-            .any(|r| r.billing.contains(&billing) && !r.general_applies(product, billing))
-    });
-    dropped.then_some("a general rule a product rule would replace, beside the account state")
+    None
 }
 
 /// The forms of issue #12 the rules use that read the account state.

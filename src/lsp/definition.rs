@@ -112,8 +112,9 @@ fn products(snap: &Snapshot, name: &str) -> Vec<Span> {
         .collect()
 }
 
-/// The general rules a product rule replaces (the model decides which:
-/// [`crate::model::RuleM::replaces`]).
+/// The general rules a product rule takes precedence over, for the
+/// accounts both apply to: those it `replaces §X` and those that `yields`
+/// (the model decides which: [`crate::model::RuleM::replaces`]).
 fn replaced_general_rules(snap: &Snapshot, ctx: &Context) -> Vec<Span> {
     let (Some(rule), BlockKind::Product { id, .. }) = (ctx.rule, &ctx.block.kind) else {
         return Vec::new();
@@ -127,7 +128,8 @@ fn replaced_general_rules(snap: &Snapshot, ctx: &Context) -> Vec<Span> {
             continue;
         };
         for g in &general.rules {
-            if own.billing.iter().any(|&b| own.replaces(g, b)) && !out.contains(&g.origin.span) {
+            let shared = own.billing.iter().any(|b| g.billing.contains(b));
+            if shared && own.replaces(g) && !out.contains(&g.origin.span) {
                 out.push(g.origin.span);
             }
         }

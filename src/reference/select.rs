@@ -89,15 +89,10 @@ fn cites(cite: &str, section: &str) -> bool {
 }
 
 /// The rules that apply, general ones first, then the product's, each in
-/// the order written.
-///
-/// * Current: a product rule on the same trigger and mode that performs
-///   any of the same actions replaces a general rule (the compiler's
-///   heuristic today).
-/// * Account state (issue #12): a general rule that `yields` gives way to a
-///   product rule on its trigger; a product rule that `replaces §X` removes
-///   the general rules on its trigger whose steps cite §X or a sub-article;
-///   otherwise both apply.
+/// the order written. A general rule that `yields` gives way to a product
+/// rule on its trigger; a product rule that `replaces §X` removes the
+/// general rules on its trigger whose steps cite §X or a sub-article;
+/// otherwise both apply (issue #12; one meaning under both semantics).
 pub fn rules<'a>(
     a: &'a Agreement,
     p: &'a Product,
@@ -111,29 +106,18 @@ pub fn rules<'a>(
     let own: Vec<&RuleM> = p.rules.iter().filter(admitted).collect();
     let mut out: Vec<&RuleM> = Vec::new();
     for g in a.general.iter().flat_map(|g| &g.rules).filter(admitted) {
-        let removed = match semantics {
-            Semantics::Current => own.iter().any(|o| {
-                o.trigger == g.trigger
-                    && g.steps.iter().flat_map(|s| &s.actions).any(|x| {
-                        o.steps
+        let removed = own.iter().any(|o| {
+            o.trigger == g.trigger
+                && match (&g.precedence, &o.precedence) {
+                    (PrecedenceM::Yields, _) => true,
+                    (_, PrecedenceM::Replaces(sections)) => sections.iter().any(|x| {
+                        g.steps
                             .iter()
-                            .flat_map(|s| &s.actions)
-                            .any(|y| y.verb == x.verb)
-                    })
-            }),
-            Semantics::AccountState => own.iter().any(|o| {
-                o.trigger == g.trigger
-                    && match (&g.precedence, &o.precedence) {
-                        (PrecedenceM::Yields, _) => true,
-                        (_, PrecedenceM::Replaces(sections)) => sections.iter().any(|x| {
-                            g.steps
-                                .iter()
-                                .any(|s| s.cite.as_deref().is_some_and(|c| cites(c, x)))
-                        }),
-                        _ => false,
-                    }
-            }),
-        };
+                            .any(|s| s.cite.as_deref().is_some_and(|c| cites(c, x)))
+                    }),
+                    _ => false,
+                }
+        });
         if !removed {
             out.push(g);
         }

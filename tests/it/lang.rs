@@ -112,6 +112,7 @@ const RUN_BY_THE_MACHINE: &[&str] = &[
     "arrears_balance",
     "even_if_cured",
     "guards",
+    "precedence",
     "restrictions",
     "resume_reported",
 ];
