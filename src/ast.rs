@@ -492,6 +492,8 @@ pub enum ExpectKind {
 /// `verify { … }`: a product's properties.
 #[derive(Clone, Debug, Serialize)]
 pub struct VerifyBlock {
+    /// `[postpaid]`: the billing modes the properties are about (none: all).
+    pub billing: Option<Vec<Ident>>,
     pub properties: Vec<Property>,
     pub span: Span,
 }

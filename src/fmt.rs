@@ -198,7 +198,10 @@ impl Printer<'_> {
             ),
             BodyItem::Restriction(r) => self.restriction(r),
             BodyItem::Verify(v) => {
-                self.line(1, "verify {");
+                match &v.billing {
+                    Some(b) => self.line(1, &format!("verify [{}] {{", names(b))),
+                    None => self.line(1, "verify {"),
+                }
                 for p in &v.properties {
                     self.comments_before(p.span.start, 2);
                     self.line(2, &property_text(p));

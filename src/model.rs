@@ -628,6 +628,9 @@ pub struct ActionRefM {
 #[derive(Clone, Debug)]
 pub struct PropertyM {
     pub kind: PropertyKindM,
+    /// The billing modes it is about (its block's filter, or every mode
+    /// the product declares).
+    pub billing: Vec<Billing>,
     /// The property as `clausec fmt` writes it.
     pub text: String,
     pub origin: Origin,

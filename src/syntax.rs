@@ -442,10 +442,22 @@ impl Lower {
                 })
             }
             Rule::restriction => BodyItem::Restriction(self.restriction(p)),
-            Rule::verify_block => BodyItem::Verify(VerifyBlock {
-                properties: p.into_inner().filter_map(|q| self.property(q)).collect(),
-                span,
-            }),
+            Rule::verify_block => {
+                let mut billing = None;
+                let mut properties = Vec::new();
+                for q in p.into_inner() {
+                    if q.as_rule() == Rule::billing_filter {
+                        billing = Some(q.into_inner().map(|b| self.ident(b)).collect());
+                    } else if let Some(prop) = self.property(q) {
+                        properties.push(prop);
+                    }
+                }
+                BodyItem::Verify(VerifyBlock {
+                    billing,
+                    properties,
+                    span,
+                })
+            }
             _ => return None,
         })
     }

@@ -192,8 +192,11 @@ pub fn check_agreement(
             let (Some(ps), Some(p)) = (scopes.get(i), products.get_mut(i)) else {
                 continue;
             };
+            // billing modes only: a property is searched per billing mode
+            let billing = filters::resolve(sink, &ps.scope, &[], v.billing.as_deref()).billing;
             for prop in &v.properties {
-                if let Some(m) = properties::check(sink, &ps.scope, &general_events, prop) {
+                if let Some(mut m) = properties::check(sink, &ps.scope, &general_events, prop) {
+                    m.billing = billing.clone();
                     p.properties.push(m);
                 }
             }

@@ -160,6 +160,7 @@ pub fn check(
     };
     Some(PropertyM {
         kind,
+        billing: Vec::new(),
         text: crate::fmt::property_text(p),
         origin: sink.origin(p.span),
     })

@@ -88,11 +88,9 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             for &billing in &p.billing {
                 for reading in Reading::ALL {
                     let machine = scoped.select(&p.id, Some(billing), reading);
-                    for prop in p
-                        .properties
-                        .iter()
-                        .filter(|q| named.contains(&q.origin.file.as_str()))
-                    {
+                    for prop in p.properties.iter().filter(|q| {
+                        named.contains(&q.origin.file.as_str()) && q.billing.contains(&billing)
+                    }) {
                         let t0 = Instant::now();
                         let (result, reason, scenario, states) = match &machine {
                             Err(e) => ("not_verified", Some(e.to_string()), None, 0),

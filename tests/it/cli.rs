@@ -522,7 +522,7 @@ fn test_filter_runs_the_scenarios_named_so() {
     ]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.ends_with("ok   clauses/aliyun-2024/log_service.clause:34 log_service · log service: nobody pays\n1 passed, 0 failed\n"), "{stdout}");
+    assert!(stdout.ends_with("ok   clauses/aliyun-2024/log_service.clause:42 log_service · log service: nobody pays\n1 passed, 0 failed\n"), "{stdout}");
 }
 
 #[test]

@@ -40,9 +40,30 @@ fn copy_2024(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
         }
     }
     let file = agreement.join("log_service.clause");
-    let old = std::fs::read_to_string(&file).expect("read");
+    let old = without_shipped_properties(&std::fs::read_to_string(&file).expect("read"));
     std::fs::write(&file, edit(old)).expect("write");
     (dir, file)
+}
+
+/// The file without the `verify` blocks it ships with (these tests state
+/// their own properties).
+fn without_shipped_properties(old: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in old.lines() {
+        if line.starts_with("  // What the text promises") {
+            skipping = true;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+        if skipping && line == "  }" {
+            skipping = false;
+        }
+    }
+    assert!(!skipping && out.len() < old.len(), "the shipped block");
+    out
 }
 
 /// Puts `block` into the log-service product, before its scenarios.
@@ -226,4 +247,26 @@ fn a_product_the_compiler_refuses_is_not_verified_never_proved() {
             "{r:#}"
         );
     }
+}
+
+#[test]
+fn a_block_filtered_to_one_billing_mode_is_searched_in_that_mode_only() {
+    let out = clausec(&["verify", "--format", "json", "clauses/tracing-2019"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let results = v["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(r["result"], "proved", "{r:#}");
+        let property = r["property"].as_str().unwrap_or_default();
+        // the prepaid block is about expiry and renewal, the postpaid one
+        // about arrears and payment
+        let mode = if property.contains("expiry") {
+            "prepaid"
+        } else {
+            "postpaid"
+        };
+        assert_eq!(r["billing"], mode, "{r:#}");
+    }
+    assert_eq!(v["proved"].as_u64(), Some(results.len() as u64));
 }
