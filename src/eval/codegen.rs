@@ -10,14 +10,26 @@
 //! instants, same order, same capability, resource and termination state);
 //! money terms stay with the machine (`Machine::status`), which the module
 //! keeps at hand for every placement that is not a fixed offset (calendar
-//! days, workdays, months, windows, two readings) through
-//! [`super::Machine::place_step`]. tests/it/codegen.rs holds generated
-//! modules to their machines on random timelines.
+//! days, workdays, months, windows, two readings, the rest-day extension)
+//! through [`super::Machine::place_step`], and for a step counted from
+//! another rule's event through [`super::Machine::place_step_from`].
+//! tests/it/codegen.rs holds generated modules to their machines on random
+//! timelines.
 //!
-//! The module depends only on `clausec::eval::{Machine, EvalError}`, the
-//! resource helpers `clausec::eval::{release_resources, purge_resources}`
-//! (one definition of "purged data stays purged") and
-//! `clausec::compile::StepIx`.
+//! An account-state automaton (issue #12, `Automaton::account_state`) gets
+//! the account path of `eval/account.rs` written out (`state.rs`): the
+//! record also holds the arrears balance as an exact `Decimal`, the
+//! unknown-debt flag, each conjunctive cure's progress and the instants of
+//! the events steps count from; `event_with` takes an event's amount; guards
+//! are read where the machine reads them. Plain automata get the same code
+//! as before: nothing of it is written for them. The one form refused
+//! ([`CodegenError::NotEmitted`], by name) is a conjunctive cure naming more
+//! than 63 events.
+//!
+//! The module depends only on `clausec::eval::{Machine, EvalError}` (and
+//! `Decimal`, for an account-state module), the resource helpers
+//! `clausec::eval::{release_resources, purge_resources}` (one definition of
+//! "purged data stays purged") and `clausec::compile::StepIx`.
 
 use super::Machine;
 use super::EPOCH_BASE;
@@ -25,32 +37,38 @@ use crate::calendar::{FAST_FROM, FAST_UNTIL};
 use crate::compile::{EdgeHot, Fx, Plan, StateId, StateKind, StepIx};
 use std::fmt::Write;
 
+mod state;
+
 /// Why a machine cannot be written as a module.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CodegenError {
-    /// The product uses a form of issue #12 the generator does not emit
-    /// yet (the machine runs it: use `Machine` for this product).
+    /// The product uses a form the generator does not emit (a conjunctive
+    /// cure naming more than 63 events): use `Machine` for this product.
     #[error("`{form}` is not emitted by `clausec codegen` yet (product `{product}`); the evaluator runs it")]
     NotEmitted { product: String, form: String },
 }
 
 /// The module's source. `origin` is written into its header (where the
-/// clause files came from). A product whose rules read the account state
-/// of issue #12 (balance, guards, conjunctive cures, restrictions) is refused, naming the
-/// form, rather than written without it.
+/// clause files came from). A product using a form the generator does not
+/// write is refused, naming the form, rather than written without it.
 pub fn generate_rust(m: &Machine, origin: &str) -> Result<String, CodegenError> {
-    if let Some(form) = m.ir.state_forms.first() {
+    if let Some(form) = state::not_emitted(m) {
         return Err(CodegenError::NotEmitted {
             product: m.ir.product.clone(),
-            form: form.clone(),
+            form: form.to_string(),
         });
     }
     let mut g = Gen {
         m,
         out: String::new(),
+        state: m.ir.account_state,
     };
     g.module(origin);
+    // a module that places nothing through the machine names no step
+    if !g.out.contains("StepIx(") {
+        g.out = g.out.replacen("use clausec::compile::StepIx;\n", "", 1);
+    }
     Ok(g.out)
 }
 
@@ -69,6 +87,9 @@ struct Field {
 struct Gen<'a> {
     m: &'a Machine,
     out: String,
+    /// An account-state automaton (issue #12): the module holds the
+    /// balance and runs the account path (`state.rs`).
+    state: bool,
 }
 
 macro_rules! w {
@@ -128,13 +149,20 @@ impl Gen<'_> {
                 "//! targets were restored (those not active before) only the machine's `Fired::restored` says."
             );
         }
+        if self.state {
+            self.state_header();
+        }
         w!(
             self,
             "#![allow(clippy::all, dead_code, unused_variables, unused_mut, unused_assignments)]"
         );
         w!(self, "");
         w!(self, "use clausec::compile::StepIx;");
-        w!(self, "use clausec::eval::{{EvalError, Machine}};");
+        if self.state {
+            w!(self, "use clausec::eval::{{Decimal, EvalError, Machine}};");
+        } else {
+            w!(self, "use clausec::eval::{{EvalError, Machine}};");
+        }
         w!(self, "");
         w!(self, "pub const RULES: usize = {n};");
         w!(self, "/// Event ids, as in the machine's vocabulary.");
@@ -150,7 +178,11 @@ impl Gen<'_> {
         self.due_fn();
         self.fire_fn();
         self.advance_fn();
-        self.event_fn();
+        if self.state {
+            self.state_event_fn();
+        } else {
+            self.event_fn();
+        }
         w!(self, "}}");
     }
 
@@ -246,6 +278,9 @@ impl Gen<'_> {
             self,
             "            caps: 0, resources: 0, waiting: 0, local: [0; RULES], terminated: false,"
         );
+        if self.state {
+            w!(self, "            {}", self.state_defaults());
+        }
         w!(self, "        }}");
         w!(self, "    }}");
         w!(self, "}}");
@@ -297,6 +332,9 @@ impl Gen<'_> {
             align: 4,
             read: "self.anchor[0]".into(),
         });
+        if self.state {
+            fields.extend(self.state_wide_fields());
+        }
         fields.push(scalar(
             "now",
             false,
@@ -311,6 +349,9 @@ impl Gen<'_> {
         ));
         for width in [4, 2, 1] {
             take(&mut fields, width);
+            if self.state {
+                fields.extend(self.progress_field().filter(|f| f.align == width));
+            }
         }
         fields.push(Field {
             decl: "pub local: [u8; RULES]".into(),
@@ -326,6 +367,15 @@ impl Gen<'_> {
             align: 1,
             read: "u32::from(self.terminated)".into(),
         });
+        if self.state {
+            fields.push(Field {
+                decl: "unknown_debt: bool".into(),
+                doc: "An arrears of unknown amount is unpaid (the machine's `UNKNOWN_DEBT`).",
+                bytes: 1,
+                align: 1,
+                read: "u32::from(self.unknown_debt)".into(),
+            });
+        }
         fields
     }
 
@@ -436,6 +486,9 @@ impl Gen<'_> {
             "    fn anchor_at(&self, r: usize) -> i64 {{ EPOCH - 1 + i64::from(self.anchor[r]) }}"
         );
         w!(self, "");
+        if self.state {
+            self.state_accessors();
+        }
     }
 
     /// `due_R(m)` per rule: when rule R's waiting step is due (`i64::MAX`:
@@ -458,6 +511,14 @@ impl Gen<'_> {
                 else {
                     continue;
                 };
+                if let Some(pairs) = self.event_pairs(step) {
+                    w!(
+                        self,
+                        "            {l} => m.place_step_from(StepIx({}), self.anchor_at({r}), &[{pairs}]).map_err(Box::new)?,",
+                        step.0
+                    );
+                    continue;
+                }
                 match m.ir.plans.get(step.0 as usize).copied() {
                     Some(Plan::CalendarDays { base, days }) => {
                         let off = m.clock.fixed_offset().unwrap_or(0);
@@ -524,26 +585,22 @@ impl Gen<'_> {
                 };
                 let target = self.local_of(r, target_id.0);
                 w!(self, "            {l} => {{");
-                w!(self, "                out({}, at);", step.0);
-                for &fx in m.ir.step_effects(step) {
-                    match fx {
-                        Fx::Caps { mask, value } => w!(
-                            self,
-                            "                self.caps = (self.caps & !{mask:#x}) | {value:#x};"
-                        ),
-                        // one definition of "a purged resource stays purged"
-                        Fx::Release(mask) => w!(
-                            self,
-                            "                self.resources = clausec::eval::release_resources(self.resources as u32, {mask:#x}) as {res};"
-                        ),
-                        Fx::Purge(mask) => w!(
-                            self,
-                            "                self.resources = clausec::eval::purge_resources(self.resources as u32, {mask:#x}) as {res};"
-                        ),
-                        Fx::Terminate => w!(self, "                self.terminated = true;"),
-                        // refused by `generate_rust`
-                        Fx::Guard(_) => {}
-                    }
+                // a guarded step fires nothing when its guard does not hold
+                // (its rule still moves on)
+                let guard = match m.ir.step_effects(step).first() {
+                    Some(Fx::Guard(conds)) => Some(self.guard_expr(*conds)),
+                    _ => None,
+                };
+                let indent = if guard.is_some() { "    " } else { "" };
+                if let Some(g) = &guard {
+                    w!(self, "                if {g} {{");
+                }
+                w!(self, "                {indent}out({}, at);", step.0);
+                for line in self.effects(step, res) {
+                    w!(self, "                {indent}{line}");
+                }
+                if guard.is_some() {
+                    w!(self, "                }}");
                 }
                 w!(self, "                self.local[{r}] = {target};");
                 if m.ir.waiting(target_id).is_none() {
@@ -558,6 +615,56 @@ impl Gen<'_> {
             w!(self, "    }}");
             w!(self, "");
         }
+    }
+
+    /// The statements applying step `step`'s state effects (its guard
+    /// aside), `res` the resources field's type.
+    fn effects(&self, step: StepIx, res: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        for &fx in self.m.ir.step_effects(step) {
+            match fx {
+                Fx::Caps { mask, value } => {
+                    lines.push(format!("self.caps = (self.caps & !{mask:#x}) | {value:#x};"))
+                }
+                // one definition of "a purged resource stays purged"
+                Fx::Release(mask) => lines.push(format!(
+                    "self.resources = clausec::eval::release_resources(self.resources as u32, {mask:#x}) as {res};"
+                )),
+                Fx::Purge(mask) => lines.push(format!(
+                    "self.resources = clausec::eval::purge_resources(self.resources as u32, {mask:#x}) as {res};"
+                )),
+                Fx::Terminate => lines.push("self.terminated = true;".into()),
+                // read before the step fires (`fire_fn`)
+                Fx::Guard(_) => {}
+            }
+        }
+        lines
+    }
+
+    /// What a cure of rule `r` from local state `sid` does to the record:
+    /// the capabilities it restores become active, and its resume step is
+    /// reported when one of them was not (docs/semantics.md, “Restoration
+    /// is reported”).
+    fn cure_code(&self, r: usize, sid: StateId) -> String {
+        let ir = &self.m.ir;
+        let mut body = String::new();
+        // what a cure from this state restores (src/compile)
+        let mask = ir.cure_resume(sid);
+        let step = ir.rules[r].resume_step;
+        if mask != 0 && step != crate::compile::NONE {
+            // reported when it restores something
+            let _ = write!(
+                body,
+                "if (self.caps as u64) & {mask:#x} != 0 {{ out({step}, at); }} "
+            );
+        }
+        // every field active again: the whole word is 0
+        if mask == ir.layout.all_caps() && mask != 0 {
+            body.push_str("self.caps = 0; ");
+        } else if mask != 0 {
+            let _ = write!(body, "self.caps &= !{mask:#x}; ");
+        }
+        body
     }
 
     /// `advance(m, t, out)`: fires every deadline up to `t`, earliest first,
@@ -848,22 +955,7 @@ impl Gen<'_> {
                         let _ = write!(body, "self.anchor[{r}] = h; ");
                     }
                     if edge.flags & EdgeHot::RESUMES != 0 {
-                        // what a cure from this state restores (src/compile)
-                        let mask = ir.cure_resume(sid);
-                        let step = ir.rules[r].resume_step;
-                        if mask != 0 && step != crate::compile::NONE {
-                            // reported when it restores something
-                            let _ = write!(
-                                body,
-                                "if (self.caps as u64) & {mask:#x} != 0 {{ out({step}, at); }} "
-                            );
-                        }
-                        // every field active again: the whole word is 0
-                        if mask == ir.layout.all_caps() && mask != 0 {
-                            body.push_str("self.caps = 0; ");
-                        } else if mask != 0 {
-                            let _ = write!(body, "self.caps &= !{mask:#x}; ");
-                        }
+                        body.push_str(&self.cure_code(r, sid));
                     }
                     let target = self.local_of(r, edge.target);
                     let _ = write!(body, "self.local[{r}] = {target};");

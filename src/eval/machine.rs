@@ -89,6 +89,27 @@ impl Known {
     }
 }
 
+/// Where a placement reads the instants of the events steps count from:
+/// an account's slots, or the `(slot, instant)` pairs a generated module
+/// passes ([`Machine::place_step_from`]).
+pub(super) trait Slots {
+    fn slot(&self, k: u32) -> Option<i64>;
+}
+
+impl Slots for [i64] {
+    #[inline(always)]
+    fn slot(&self, k: u32) -> Option<i64> {
+        self.get(k as usize).copied()
+    }
+}
+
+impl Slots for [(u32, i64)] {
+    #[inline]
+    fn slot(&self, k: u32) -> Option<i64> {
+        self.iter().find(|p| p.0 == k).map(|p| p.1)
+    }
+}
+
 /// An evaluation error on the hot path: boxed, so results stay two words
 /// and are returned in registers (the public API unboxes it).
 pub(super) type Fault = Box<EvalError>;
@@ -163,7 +184,7 @@ impl Machine {
                 for k in 0..rule.step_count {
                     let step = StepIx(rule.first_step + k);
                     let slot = Layout::anchor_slot(r);
-                    self.place_with(&st.slots, slot, step, at, &Known::default())?;
+                    self.place_with(&st.slots[..], slot, step, at, &Known::default())?;
                 }
             }
         }
@@ -381,9 +402,9 @@ impl Machine {
         }
     }
 
-    fn anchor_of(
+    fn anchor_of<S: Slots + ?Sized>(
         &self,
-        slots: &[i64],
+        slots: &S,
         rule_slot: usize,
         a: AnchorIr,
         trigger: i64,
@@ -398,10 +419,7 @@ impl Machine {
                 )),
             },
             // 0 (or nothing): the event has not happened yet
-            AnchorIr::Event { slot, .. } => Ok(slots
-                .get(slot as usize)
-                .copied()
-                .filter(|t| layout::accepted(*t))),
+            AnchorIr::Event { slot, .. } => Ok(slots.slot(slot).filter(|t| layout::accepted(*t))),
         }
     }
 
@@ -409,9 +427,9 @@ impl Machine {
     /// steps of the same rule already placed at the same trigger (those that
     /// just fired) and their instants, so a step anchored on one of them does
     /// not place it again.
-    pub(super) fn place_with(
+    pub(super) fn place_with<S: Slots + ?Sized>(
         &self,
-        slots: &[i64],
+        slots: &S,
         rule_slot: usize,
         step: StepIx,
         trigger: i64,
@@ -494,7 +512,31 @@ impl Machine {
             .get(step.0 as usize)
             .ok_or(EvalError::UnknownStep(step.0))?;
         let slot = Layout::anchor_slot(usize::from(s.rule));
-        self.place_with(&[], slot, step, trigger, &Known::default())
+        let none: &[i64] = &[];
+        self.place_with(none, slot, step, trigger, &Known::default())
+            .map(|p| p.at)
+            .map_err(|e| *e)
+    }
+
+    /// [`Machine::place_step`] for a step counted from another rule's event
+    /// (`from <event>`): `events` are `(slot, instant)` pairs, the instants
+    /// in the account slots the step's anchors read
+    /// (`AnchorIr::Event::slot`; 0 or a missing pair: the event has not
+    /// happened, and a step waiting for it is never due, `i64::MAX`).
+    /// What generated modules of account-state automata call.
+    pub fn place_step_from(
+        &self,
+        step: StepIx,
+        trigger: i64,
+        events: &[(u32, i64)],
+    ) -> Result<i64, EvalError> {
+        let s = self
+            .ir
+            .steps
+            .get(step.0 as usize)
+            .ok_or(EvalError::UnknownStep(step.0))?;
+        let slot = Layout::anchor_slot(usize::from(s.rule));
+        self.place_with(events, slot, step, trigger, &Known::default())
             .map(|p| p.at)
             .map_err(|e| *e)
     }
@@ -517,7 +559,7 @@ impl Machine {
         known: &Known,
     ) -> Result<Placement, Fault> {
         let slot = Layout::anchor_slot(self.ir.step(step).rule as usize);
-        self.place_with(&st.slots, slot, step, st.slots[slot], known)
+        self.place_with(&st.slots[..], slot, step, st.slots[slot], known)
     }
 
     /// When the step a rule waits for is due (`None`: the rule is not waiting).

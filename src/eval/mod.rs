@@ -20,6 +20,9 @@ pub use machine::{Machine, Placement};
 pub use report::{
     data_state, modality_name, ActionReport, ObligationReport, PendingReport, Report, WindowReport,
 };
+/// Exact decimals (amounts, the arrears balance), re-exported for generated
+/// modules and callers that pass amounts.
+pub use rust_decimal::Decimal;
 pub use timeline::{parse_events, parse_instant, InstantError, TimelineError, TimelineEvent};
 pub use types::*;
 

@@ -4,8 +4,8 @@
 //! timelines it fires the same steps at the same instants, in the same
 //! order, and ends in the same capability, resource and termination state.
 
-use clausec::eval::{AccountState, EvalError, Event, Fired, Machine, Program, TERMINATED};
-use clausec::vocab::{Billing, Reading, BUILTIN_EVENTS};
+use clausec::eval::{AccountState, Decimal, EvalError, Event, Fired, Machine, Program, TERMINATED};
+use clausec::vocab::{Billing, Reading};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -24,8 +24,48 @@ mod log_service_postpaid;
 #[rustfmt::skip]
 #[path = "generated/maxcompute_postpaid.rs"]
 mod maxcompute_postpaid;
+#[rustfmt::skip]
+#[path = "generated/account_demo_postpaid.rs"]
+mod account_demo_postpaid;
+#[rustfmt::skip]
+#[path = "generated/account_demo_postpaid_earliest.rs"]
+mod account_demo_postpaid_earliest;
+#[rustfmt::skip]
+#[path = "generated/lang_anchors_maxcompute.rs"]
+mod lang_anchors_maxcompute;
+#[rustfmt::skip]
+#[path = "generated/lang_anchors_maxcompute_earliest.rs"]
+mod lang_anchors_maxcompute_earliest;
+#[rustfmt::skip]
+#[path = "generated/lang_arrears_balance_datahub.rs"]
+mod lang_arrears_balance_datahub;
+#[rustfmt::skip]
+#[path = "generated/lang_arrears_balance_cddc.rs"]
+mod lang_arrears_balance_cddc;
+#[rustfmt::skip]
+#[path = "generated/lang_even_if_cured_graphics_workstation.rs"]
+mod lang_even_if_cured_graphics_workstation;
+#[rustfmt::skip]
+#[path = "generated/lang_even_if_cured_dns.rs"]
+mod lang_even_if_cured_dns;
+#[rustfmt::skip]
+#[path = "generated/lang_guards_ehpc.rs"]
+mod lang_guards_ehpc;
+#[rustfmt::skip]
+#[path = "generated/lang_guards_ehpc_earliest.rs"]
+mod lang_guards_ehpc_earliest;
+#[rustfmt::skip]
+#[path = "generated/lang_guards_workstation.rs"]
+mod lang_guards_workstation;
+#[rustfmt::skip]
+#[path = "generated/lang_restrictions_eci.rs"]
+mod lang_restrictions_eci;
+#[rustfmt::skip]
+#[path = "generated/lang_resume_reported_opensearch.rs"]
+mod lang_resume_reported_opensearch;
 
-/// (origin as passed to the generator, product, billing, reading, file stem)
+/// (origin as passed to the generator, product, billing, reading, file stem),
+/// in the order of `each_module!` below.
 const MODULES: &[(&str, &str, Billing, Reading, &str)] = &[
     (
         "clauses/aliyun-2024",
@@ -62,6 +102,99 @@ const MODULES: &[(&str, &str, Billing, Reading, &str)] = &[
         Reading::CustomerSafe,
         "demo_prepaid",
     ),
+    // the account-state feature files the machine runs (tests/it/lang.rs)
+    (
+        "tests/lang/anchors",
+        "maxcompute",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "lang_anchors_maxcompute",
+    ),
+    (
+        "tests/lang/anchors",
+        "maxcompute",
+        Billing::Postpaid,
+        Reading::Earliest,
+        "lang_anchors_maxcompute_earliest",
+    ),
+    (
+        "tests/lang/arrears_balance",
+        "datahub",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "lang_arrears_balance_datahub",
+    ),
+    (
+        "tests/lang/arrears_balance",
+        "cddc",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "lang_arrears_balance_cddc",
+    ),
+    (
+        "tests/lang/even_if_cured",
+        "graphics_workstation",
+        Billing::Prepaid,
+        Reading::CustomerSafe,
+        "lang_even_if_cured_graphics_workstation",
+    ),
+    (
+        "tests/lang/even_if_cured",
+        "dns",
+        Billing::Prepaid,
+        Reading::CustomerSafe,
+        "lang_even_if_cured_dns",
+    ),
+    (
+        "tests/lang/guards",
+        "ehpc",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "lang_guards_ehpc",
+    ),
+    (
+        "tests/lang/guards",
+        "ehpc",
+        Billing::Postpaid,
+        Reading::Earliest,
+        "lang_guards_ehpc_earliest",
+    ),
+    (
+        "tests/lang/guards",
+        "workstation",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "lang_guards_workstation",
+    ),
+    (
+        "tests/lang/restrictions",
+        "eci",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "lang_restrictions_eci",
+    ),
+    (
+        "tests/lang/resume_reported",
+        "opensearch",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "lang_resume_reported_opensearch",
+    ),
+    // every account-state form in one product, with a termination
+    (
+        "tests/it/data/account_demo",
+        "acc",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "account_demo_postpaid",
+    ),
+    (
+        "tests/it/data/account_demo",
+        "acc",
+        Billing::Postpaid,
+        Reading::Earliest,
+        "account_demo_postpaid_earliest",
+    ),
 ];
 
 fn root() -> PathBuf {
@@ -91,14 +224,7 @@ fn committed_modules_are_what_the_generator_produces() {
 /// account); it must be what the compiler lays out.
 #[test]
 fn stated_record_sizes_are_the_real_ones() {
-    let sizes = [
-        std::mem::size_of::<log_service_postpaid::Account>(),
-        std::mem::size_of::<maxcompute_postpaid::Account>(),
-        std::mem::size_of::<demo_postpaid::Account>(),
-        std::mem::size_of::<demo_postpaid_earliest::Account>(),
-        std::mem::size_of::<demo_prepaid::Account>(),
-    ];
-    for (&(.., stem), size) in MODULES.iter().zip(sizes) {
+    for (&(.., stem), size) in MODULES.iter().zip(sizes()) {
         let path = root().join("tests/it/generated").join(format!("{stem}.rs"));
         let text = std::fs::read_to_string(&path).expect("committed module");
         let stated = format!("/// One account's state, {size} bytes.");
@@ -112,20 +238,22 @@ fn stated_record_sizes_are_the_real_ones() {
 /// One generated module behind a common face.
 trait Generated {
     fn new() -> Self;
+    /// An account-state module takes the amount; a plain one has none to
+    /// take (amounts are its machine's money terms').
     fn event(
         &mut self,
         m: &Machine,
         ev: usize,
         at: i64,
+        amount: Option<Decimal>,
         out: &mut Vec<(u32, i64)>,
     ) -> Result<(), EvalError>;
     fn advance(&mut self, m: &Machine, t: i64, out: &mut Vec<(u32, i64)>) -> Result<(), EvalError>;
-    /// (caps, resources, terminated, next_due, now)
     fn observe(&self) -> Observed;
 }
 
 macro_rules! generated {
-    ($module:ident) => {
+    ($module:ident, $event:expr, $balance:expr) => {
         impl Generated for $module::Account {
             fn new() -> Self {
                 $module::Account::default()
@@ -135,9 +263,18 @@ macro_rules! generated {
                 m: &Machine,
                 ev: usize,
                 at: i64,
+                amount: Option<Decimal>,
                 out: &mut Vec<(u32, i64)>,
             ) -> Result<(), EvalError> {
-                $module::Account::event(self, m, ev, at, &mut |s, t| out.push((s, t)))
+                let event: fn(
+                    &mut $module::Account,
+                    &Machine,
+                    usize,
+                    i64,
+                    Option<Decimal>,
+                    &mut dyn FnMut(u32, i64),
+                ) -> Result<(), EvalError> = $event;
+                event(self, m, ev, at, amount, &mut |s, t| out.push((s, t)))
             }
             fn advance(
                 &mut self,
@@ -154,17 +291,99 @@ macro_rules! generated {
                     self.terminated,
                     self.next_due(),
                     self.now(),
+                    self.local.iter().map(|l| u32::from(*l)).collect(),
+                    $balance(self),
                 )
             }
         }
     };
 }
 
-generated!(demo_postpaid);
-generated!(demo_postpaid_earliest);
-generated!(demo_prepaid);
-generated!(log_service_postpaid);
-generated!(maxcompute_postpaid);
+/// A plain module: `event` takes no amount.
+macro_rules! plain {
+    ($($module:ident),*) => {$(
+        generated!(
+            $module,
+            |a, m, ev, at, _amount, mut out| a.event(m, ev, at, &mut out),
+            |_: &$module::Account| None
+        );
+    )*};
+}
+
+/// An account-state module: `event_with` takes the amount.
+macro_rules! account_state {
+    ($($module:ident),*) => {$(
+        generated!(
+            $module,
+            |a, m, ev, at, amount, mut out| a.event_with(m, ev, at, amount, &mut out),
+            |a: &$module::Account| Some((a.outstanding, a.in_arrears()))
+        );
+    )*};
+}
+
+plain!(
+    demo_postpaid,
+    demo_postpaid_earliest,
+    demo_prepaid,
+    log_service_postpaid,
+    maxcompute_postpaid,
+    lang_resume_reported_opensearch
+);
+account_state!(
+    lang_anchors_maxcompute,
+    lang_anchors_maxcompute_earliest,
+    lang_arrears_balance_datahub,
+    lang_arrears_balance_cddc,
+    lang_even_if_cured_graphics_workstation,
+    lang_even_if_cured_dns,
+    lang_guards_ehpc,
+    lang_guards_ehpc_earliest,
+    lang_guards_workstation,
+    lang_restrictions_eci,
+    account_demo_postpaid,
+    account_demo_postpaid_earliest
+);
+
+/// Per module, in `MODULES` order: its record size and its run against
+/// its machine.
+macro_rules! each_module {
+    ($($module:ident),* $(,)?) => {
+        fn sizes() -> Vec<usize> {
+            vec![$(std::mem::size_of::<$module::Account>()),*]
+        }
+        fn agree_with(
+            which: usize,
+            m: &Machine,
+            events: &[(i64, usize, Option<Decimal>)],
+            until: i64,
+        ) -> Result<(), TestCaseError> {
+            let runs: &[fn(&Machine, &[(i64, usize, Option<Decimal>)], i64) -> Result<(), TestCaseError>] =
+                &[$(agree::<$module::Account>),*];
+            runs[which](m, events, until)
+        }
+    };
+}
+
+each_module!(
+    log_service_postpaid,
+    maxcompute_postpaid,
+    demo_postpaid,
+    demo_postpaid_earliest,
+    demo_prepaid,
+    lang_anchors_maxcompute,
+    lang_anchors_maxcompute_earliest,
+    lang_arrears_balance_datahub,
+    lang_arrears_balance_cddc,
+    lang_even_if_cured_graphics_workstation,
+    lang_even_if_cured_dns,
+    lang_guards_ehpc,
+    lang_guards_ehpc_earliest,
+    lang_guards_workstation,
+    lang_restrictions_eci,
+    lang_resume_reported_opensearch,
+    account_demo_postpaid,
+    account_demo_postpaid_earliest,
+);
 
 /// 2019-03-01T00:00:00+08:00, as in the differential test.
 const BASE: i64 = 1_551_369_600;
@@ -173,13 +392,28 @@ const BASE: i64 = 1_551_369_600;
 const FIRST: i64 = log_service_postpaid::EPOCH;
 const LAST: i64 = log_service_postpaid::LAST;
 
-/// (caps, resources, terminated, next_due, now)
-type Observed = (u64, u32, bool, i64, i64);
+/// (caps, resources, terminated, next_due, now, each rule's local state,
+/// for an account-state automaton its balance and whether it is in arrears)
+type Observed = (u64, u32, bool, i64, i64, Vec<u32>, Option<(Decimal, bool)>);
+
+/// The machine's balance, read from the state as a billing system keeps it
+/// (its serialised slots).
+fn balance(m: &Machine, st: &AccountState) -> Option<(Decimal, bool)> {
+    if !m.ir.account_state {
+        return None;
+    }
+    let json = serde_json::to_value(st).expect("serialises");
+    let k = m.ir.layout.balance_slot();
+    let slot = |i: usize| json["slots"][i].as_i64().expect("a slot");
+    let owed = clausec::compile::layout::amount_of_slots(slot(k), slot(k + 1)).expect("an amount");
+    let unknown = st.encoded().flags & clausec::compile::layout::UNKNOWN_DEBT != 0;
+    Some((owed, unknown || owed > Decimal::ZERO))
+}
 
 /// The machine's state as a module reports it: a deadline past `LAST` is
 /// reported as `LAST + 1` (the module holds no later instant).
-fn observe(st: &AccountState) -> Observed {
-    let st = st.encoded();
+fn observe(m: &Machine, full: &AccountState) -> Observed {
+    let st = full.encoded();
     let terminated = st.flags & TERMINATED != 0;
     let due = match st.next_due {
         _ if terminated => i64::MAX,
@@ -187,7 +421,18 @@ fn observe(st: &AccountState) -> Observed {
         d if d > LAST => LAST + 1,
         d => d,
     };
-    (st.caps, st.resources, terminated, due, st.now)
+    let locals = (0..m.ir.rules.len())
+        .map(|r| m.ir.layout.local_index(st.state, r) as u32)
+        .collect();
+    (
+        st.caps,
+        st.resources,
+        terminated,
+        due,
+        st.now,
+        locals,
+        balance(m, full),
+    )
 }
 
 /// A module refuses an instant outside its range, and changes nothing.
@@ -204,31 +449,38 @@ fn refuses<G: Generated>(
     Ok(())
 }
 
-/// Runs `events` (instant, event index) through the machine and the module,
-/// then advances both to `until`; any difference fails. At the first
-/// instant outside the module's range the module must refuse it unchanged;
-/// the comparison ends there.
+/// Runs `events` (instant, event index, amount) through the machine and
+/// the module, then advances both to `until`; any difference fails. At
+/// the first instant outside the module's range the module must refuse it
+/// unchanged; the comparison ends there, and at the first error both give
+/// (the same error, for an account-state module).
 fn agree<G: Generated>(
     m: &Machine,
-    events: &[(i64, usize)],
+    events: &[(i64, usize, Option<Decimal>)],
     until: i64,
 ) -> Result<(), TestCaseError> {
     let mut st = m.new_account();
     let mut g = G::new();
     let (mut fired, mut got): (Vec<Fired>, Vec<(u32, i64)>) = (Vec::new(), Vec::new());
-    for &(at, e) in events {
+    for &(at, e, amount) in events {
+        // a plain module takes no amount (amounts are its machine's money
+        // terms', which it leaves to the machine)
+        let amount = amount.filter(|_| m.ir.account_state);
         let ev = Event {
             at,
             event: clausec::compile::EventId(e as u16),
-            amount: None,
+            amount,
             until: None,
         };
         let before = (g.observe(), got.len());
-        let b = g.event(m, e, at, &mut got);
+        let b = g.event(m, e, at, amount, &mut got);
         if !(FIRST..=LAST).contains(&at) {
             return refuses(&mut g, b, before, &got, at);
         }
         let a = m.step_into(&mut st, &ev, &mut fired);
+        if m.ir.account_state {
+            prop_assert_eq!(&a, &b, "{} event {} at {}", m.ir.product, e, at);
+        }
         prop_assert_eq!(
             a.is_ok(),
             b.is_ok(),
@@ -243,7 +495,7 @@ fn agree<G: Generated>(
         let want: Vec<(u32, i64)> = fired.iter().map(|f| (f.step.0, f.at)).collect();
         prop_assert_eq!(&want, &got, "{} after event {} at {}", m.ir.product, e, at);
         prop_assert_eq!(
-            observe(&st),
+            observe(m, &st),
             g.observe(),
             "{} state after event {} at {}",
             m.ir.product,
@@ -260,13 +512,31 @@ fn agree<G: Generated>(
     prop_assert_eq!(a.is_ok(), b.is_ok());
     let want: Vec<(u32, i64)> = fired.iter().map(|f| (f.step.0, f.at)).collect();
     prop_assert_eq!(&want, &got, "{} after advancing", m.ir.product);
-    prop_assert_eq!(observe(&st), g.observe());
+    prop_assert_eq!(observe(m, &st), g.observe());
     Ok(())
 }
 
-fn timelines(n_events: usize) -> impl Strategy<Value = (Vec<(i64, usize)>, i64)> {
+/// An event's amount: mostly none or a few round sums, so partial
+/// payments, exact settlements and overpayments (credit) all occur; now
+/// and then an amount with cents, zero, or a negative one (refused).
+fn amounts() -> impl Strategy<Value = Option<Decimal>> {
+    prop_oneof![
+        4 => Just(None),
+        4 => (1i64..=4).prop_map(|k| Some(Decimal::new(k * 5_000, 2))),
+        1 => (0i64..100_000).prop_map(|c| Some(Decimal::new(c, 2))),
+        1 => Just(Some(Decimal::ZERO)),
+        1 => Just(Some(Decimal::new(-1, 2))),
+    ]
+}
+
+/// Events as (minute, event number, amount), sorted, and the minute the
+/// timeline is advanced to. Event numbers are taken modulo the machine's
+/// vocabulary; half of them are `arrears` and `payment` (0 and 1), whose
+/// amounts move an account-state module's balance.
+fn timelines() -> impl Strategy<Value = (Vec<(i64, usize, Option<Decimal>)>, i64)> {
+    let event = prop_oneof![1 => 0usize..2, 1 => 0usize..64];
     (
-        prop::collection::vec((0i64..60 * 24 * 60, 0..n_events), 0..24),
+        prop::collection::vec((0i64..60 * 24 * 60, event, amounts()), 0..24),
         0i64..90 * 24 * 60,
     )
         .prop_map(|(mut v, until)| {
@@ -300,26 +570,40 @@ fn starts() -> impl Strategy<Value = i64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(ProptestConfig::with_cases(4_000))]
     #[test]
     fn generated_modules_agree_with_their_machines(
-        which in 0usize..5,
+        which in 0usize..MODULES.len(),
         start in starts(),
-        (events, until) in timelines(BUILTIN_EVENTS.len() + 2),
+        (events, until) in timelines(),
     ) {
         let m = &machines()[which];
         let until = (start + until * 60).max(events.last().map_or(start, |e| start + e.0 * 60));
         let n = m.ir.events.len();
-        let events: Vec<(i64, usize)> =
-            events.into_iter().map(|(t, e)| (start + t * 60, e % n)).collect();
-        match which {
-            0 => agree::<log_service_postpaid::Account>(m, &events, until)?,
-            1 => agree::<maxcompute_postpaid::Account>(m, &events, until)?,
-            2 => agree::<demo_postpaid::Account>(m, &events, until)?,
-            3 => agree::<demo_postpaid_earliest::Account>(m, &events, until)?,
-            _ => agree::<demo_prepaid::Account>(m, &events, until)?,
-        }
+        let events: Vec<(i64, usize, Option<Decimal>)> = events
+            .into_iter()
+            .map(|(t, e, amount)| (start + t * 60, e % n, amount))
+            .collect();
+        agree_with(which, m, &events, until)?;
     }
+}
+
+/// Every account-state module is an account-state automaton's, and the
+/// others are not: the test above runs the account path where it exists.
+#[test]
+fn the_feature_modules_are_account_state_automata() {
+    for (m, &(.., stem)) in machines().iter().zip(MODULES) {
+        let text =
+            std::fs::read_to_string(root().join("tests/it/generated").join(format!("{stem}.rs")))
+                .expect("committed module");
+        assert_eq!(
+            m.ir.account_state,
+            text.contains("pub fn event_with("),
+            "{stem}"
+        );
+    }
+    let state = machines().iter().filter(|m| m.ir.account_state).count();
+    assert_eq!(state, 12);
 }
 
 #[test]

@@ -700,17 +700,36 @@ fn the_stream_table_keeps_the_arrears_balance() {
     }
 }
 
-/// Generated modules do not emit the account state yet: `codegen` refuses
-/// such a product, naming the form, instead of writing it without.
+/// Generated modules emit the account state: `codegen` writes an
+/// account-state product with its balance and its guards (tests/it/codegen.rs
+/// holds such modules to their machines), and refuses, naming it, the one
+/// form it does not emit: a conjunctive cure naming more events than its
+/// progress word has bits (63, the 64th being `settled`).
 #[test]
-fn codegen_refuses_a_form_it_does_not_emit() {
+fn codegen_emits_the_account_state_and_refuses_a_form_it_does_not_emit() {
     let a = lang("guards");
     let program = clausec::eval::Program::from_agreements(vec![a]);
     let m = program
         .select("ehpc", Some(Billing::Postpaid), Reading::CustomerSafe)
         .expect("compiles");
-    let err = clausec::eval::codegen::generate_rust(&m, "tests/lang/guards").expect_err("refused");
-    assert!(err.to_string().contains("if <condition>"), "{err}");
+    let text = clausec::eval::codegen::generate_rust(&m, "tests/lang/guards").expect("generates");
+    assert!(text.contains("pub outstanding: Decimal"), "{text}");
+    assert!(text.contains("if self.in_arrears() {"), "{text}");
+    let events: Vec<String> = (0..64).map(|i| format!("e{i}")).collect();
+    let src = format!(
+        "agreement big \"many events\" {{\n  zone Asia/Shanghai\n}}\n\n\
+         product p \"产品\" §1 {{\n  billing postpaid\n  events {}\n\n\
+         on arrears [postpaid] {{\n    at once suspend service §1.1\n    \
+         until {} and settled then resume service §1.2\n  }}\n}}\n",
+        events.join(", "),
+        events.join(" and ")
+    );
+    let program = clausec::eval::Program::compile_str("big.clause", &src).expect("checks");
+    let m = program
+        .select("p", Some(Billing::Postpaid), Reading::CustomerSafe)
+        .expect("compiles");
+    let err = clausec::eval::codegen::generate_rust(&m, "big.clause").expect_err("refused");
+    assert!(err.to_string().contains("more than 63 events"), "{err}");
     let ok = lang("resume_reported");
     let program = clausec::eval::Program::from_agreements(vec![ok]);
     let m = program
