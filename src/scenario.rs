@@ -5,6 +5,7 @@
 //! [`crate::expect`], which `clausec diff` uses too. Failures are data: the
 //! runner never prints.
 
+use crate::compile::Selection;
 use crate::eval::{Machine, Program, SelectError};
 use crate::expect::{check, Expectation, Verdict};
 use crate::model::{Agreement, ExpectM, Product, ScenarioM};
@@ -44,17 +45,19 @@ pub struct Failure {
 
 /// Runs every scenario of every agreement of `program`.
 pub fn run_all(program: &Program) -> Vec<Outcome> {
-    let mut machines: HashMap<(String, Billing, Reading), Result<Machine, SelectError>> =
-        HashMap::new();
+    type Key = (String, Billing, Vec<String>, Reading);
+    let mut machines: HashMap<Key, Result<Machine, SelectError>> = HashMap::new();
     let mut out = Vec::new();
     for a in &program.agreements {
         let scoped = Program::from_agreements(vec![a.clone()]);
         for p in &a.products {
             for s in &p.scenarios {
-                let key = (p.id.clone(), s.billing, s.reading);
-                let machine = machines
-                    .entry(key)
-                    .or_insert_with(|| scoped.select(&p.id, Some(s.billing), s.reading));
+                let key = (p.id.clone(), s.billing, s.variants.clone(), s.reading);
+                let machine = machines.entry(key).or_insert_with(|| {
+                    let mut selection = Selection::default().billing(s.billing).reading(s.reading);
+                    selection.variants = s.variants.clone();
+                    scoped.select_with(&p.id, &selection)
+                });
                 out.push(run_one(a, p, s, machine.as_ref()));
             }
         }

@@ -26,6 +26,12 @@ pub struct Inputs {
     /// Billing mode; required when the product is sold in several.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
+    /// The account's variant values, one per dimension the product declares
+    /// (`--variant yearly`, or `--variant yearly,platinum`), as a scenario
+    /// names them after the billing mode; required for a dimension the
+    /// account's rules or money terms filter on.
+    #[arg(long = "variant", value_name = "VALUE", value_delimiter = ',')]
+    pub variants: Vec<String>,
     /// Events file: a JSON array or NDJSON of {"at", "event", "amount"?, "note"?, "until"?}.
     #[arg(long)]
     pub events: PathBuf,
@@ -57,7 +63,7 @@ pub fn load_and_evaluate(i: &Inputs) -> Result<Loaded, ExitCode> {
     let (billing, reading) = (i.billing.as_deref(), i.reading.as_str());
     let program = super::with_calendar(super::program_or_exit(agreement)?, i.calendar.as_deref())?;
     let reading = Reading::from_name(reading).unwrap_or_default();
-    let machine = super::machine_or_exit(&program, product, billing, reading)?;
+    let machine = super::machine_or_exit(&program, product, billing, &i.variants, reading)?;
     let text = std::fs::read_to_string(events).map_err(|e| {
         eprintln!("error: cannot read `{}`: {e}", events.display());
         ExitCode::from(2)

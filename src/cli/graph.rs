@@ -14,6 +14,12 @@ pub struct GraphArgs {
     /// Billing mode; required when the product is sold in several.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::vocab::Billing::NAMES))]
     pub billing: Option<String>,
+    /// The account's variant values, one per dimension the product declares
+    /// (`--variant yearly`, or `--variant yearly,platinum`), as a scenario
+    /// names them after the billing mode; required for a dimension the
+    /// account's rules or money terms filter on.
+    #[arg(long = "variant", value_name = "VALUE", value_delimiter = ',')]
+    pub variants: Vec<String>,
 }
 
 pub fn run(a: GraphArgs) -> ExitCode {
@@ -25,6 +31,7 @@ pub fn run(a: GraphArgs) -> ExitCode {
         &program,
         &a.product,
         a.billing.as_deref(),
+        &a.variants,
         Reading::CustomerSafe,
     ) {
         Ok(m) => {

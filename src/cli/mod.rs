@@ -245,18 +245,22 @@ pub(crate) fn checked_or_exit(
     Ok((map, checked))
 }
 
-/// The machine for `product` in `billing` (as given on the command line),
-/// the one place the commands that evaluate a product choose it. A product
-/// the agreement lacks, a billing mode it is not sold in, or no `--billing`
-/// for a product sold in several is a usage error (exit code 2) that lists
-/// what there is — never a silent choice; a product that does not compile
-/// is a problem of the input (1).
+/// The machine for `product` in `billing` with `variants` (as given on the
+/// command line), the one place the commands that evaluate a product choose
+/// it. A product the agreement lacks, a billing mode it is not sold in, no
+/// `--billing` for a product sold in several, or a variant value that is
+/// unknown, given twice or missing is a usage error (exit code 2) that
+/// lists what there is — never a silent choice; a product that does not
+/// compile is a problem of the input (1).
 pub(crate) fn machine_or_exit(
     program: &crate::eval::Program,
     product: &str,
     billing: Option<&str>,
+    variants: &[String],
     reading: crate::vocab::Reading,
 ) -> Result<crate::eval::Machine, ExitCode> {
+    use crate::compile::CompileError;
+    use crate::eval::SelectError;
     use crate::vocab::Billing;
     let usage = |msg: String| {
         eprintln!("error: {msg}");
@@ -293,8 +297,20 @@ pub(crate) fn machine_or_exit(
         }
         None => p.billing.first().copied(),
     };
-    program.select(product, billing, reading).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(1)
-    })
+    let mut selection = crate::compile::Selection::default().reading(reading);
+    selection.billing = billing;
+    selection.variants = variants.to_vec();
+    program
+        .select_with(product, &selection)
+        .map_err(|e| match e {
+            SelectError::Compile(
+                CompileError::UnknownVariant { .. }
+                | CompileError::VariantTwice { .. }
+                | CompileError::VariantMissing { .. },
+            ) => usage(format!("{e}; name the account's variants with --variant")),
+            other => {
+                eprintln!("error: {other}");
+                ExitCode::from(1)
+            }
+        })
 }

@@ -3,6 +3,7 @@
 //! refuted with a counterexample scenario (src/verify). Exit 0 when every
 //! property is proved, 1 when one is violated or could not be verified.
 
+use crate::compile::Selection;
 use crate::eval::Program;
 use crate::verify::{self, Prop, Verdict};
 use crate::vocab::Reading;
@@ -47,6 +48,9 @@ struct Row {
     agreement: String,
     product: String,
     billing: String,
+    /// The account's variant values (absent for a product without them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    variants: Vec<String>,
     reading: String,
     property: String,
     file: String,
@@ -85,9 +89,16 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             {
                 continue;
             }
-            for &billing in &p.billing {
+            let accounts = p.billing.iter().flat_map(|&b| {
+                crate::compile::kinds(a, p, b)
+                    .into_iter()
+                    .map(move |variants| (b, variants))
+            });
+            for (billing, variants) in accounts {
                 for reading in Reading::ALL {
-                    let machine = scoped.select(&p.id, Some(billing), reading);
+                    let mut selection = Selection::default().billing(billing).reading(reading);
+                    selection.variants = variants.clone();
+                    let machine = scoped.select_with(&p.id, &selection);
                     for prop in p.properties.iter().filter(|q| {
                         named.contains(&q.origin.file.as_str()) && q.billing.contains(&billing)
                     }) {
@@ -120,6 +131,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
                             agreement: a.id.clone(),
                             product: p.id.clone(),
                             billing: billing.name().to_string(),
+                            variants: variants.clone(),
                             reading: reading.name().to_string(),
                             property: prop.text.clone(),
                             file: prop.origin.file.clone(),
@@ -164,10 +176,11 @@ pub fn run(args: VerifyArgs) -> ExitCode {
 fn print_text(report: &Report) {
     let mut last = String::new();
     for r in &report.results {
-        let head = format!(
-            "{} / {} ({}, {})",
-            r.agreement, r.product, r.billing, r.reading
-        );
+        let kind = std::iter::once(r.billing.as_str())
+            .chain(r.variants.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let head = format!("{} / {} ({kind}, {})", r.agreement, r.product, r.reading);
         if head != last {
             println!("{head}");
             last = head;

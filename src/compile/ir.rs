@@ -135,6 +135,10 @@ pub struct Automaton {
     pub version: String,
     pub product: String,
     pub billing: Billing,
+    /// The account's variant values, in dimension order (empty for a
+    /// product without variants); part of the fingerprint, so a state saved
+    /// under one kind of account is refused under another.
+    pub variants: Vec<String>,
     /// Which instant two-reading and window steps take.
     pub reading: Reading,
     #[serde(serialize_with = "zone_name")]

@@ -1,8 +1,9 @@
 //! Checked model → the executable automaton, one [`Automaton`] per product
-//! × billing mode × reading.
+//! × billing mode × variant values × reading.
 //!
-//! Which rules apply: every product rule whose billing filter holds the
-//! mode, and every general rule whose filter holds it unless one of those
+//! Which rules apply: every product rule whose filter admits the account
+//! (its billing mode and variant values, [`AccountKind::admits`]), and
+//! every general rule whose filter admits it unless one of those
 //! product rules takes precedence, as written (`replaces §X` on the product
 //! rule, `yields` on the general one; see
 //! [`crate::model::RuleM::replaces`]); otherwise both apply. Money terms likewise: a
@@ -20,12 +21,14 @@
 //! computes how far each rule's steps reach ([`reach`]) and fingerprints the
 //! whole ([`fingerprint`]).
 
+mod admit;
 pub mod dot;
 mod fingerprint;
 pub mod ir;
 pub mod layout;
 pub mod reach;
 
+pub use admit::{account_kind, kinds, AccountKind};
 pub use fingerprint::fingerprint;
 pub use ir::*;
 pub use layout::{Layout, MoneySlots, MAX_CAPABILITIES, MAX_RESOURCES};
@@ -38,15 +41,20 @@ use crate::model::{
 use crate::vocab::Modality;
 use crate::vocab::{step_harms_customer, Billing, Reading, ResourceEffect, Verb, BUILTIN_EVENTS};
 
-/// Which automaton of a product to compile. More choices (account
-/// variants) join as fields; build one with [`Selection::default`] and the
-/// setters, so code written now keeps compiling.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which automaton of a product to compile: billing mode, variant values
+/// and reading. Build one with [`Selection::default`] and the setters, so
+/// code written now keeps compiling when more choices join.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Selection {
     /// The billing mode; `None`: the product's first declared mode.
     pub billing: Option<Billing>,
     pub reading: Reading,
+    /// The account's variant values (`yearly`, `did`), in any order: one
+    /// per dimension, and every dimension a filter of the account names
+    /// (otherwise [`CompileError::UnknownVariant`],
+    /// [`CompileError::VariantTwice`], [`CompileError::VariantMissing`]).
+    pub variants: Vec<String>,
 }
 
 impl Selection {
@@ -56,6 +64,11 @@ impl Selection {
     }
     pub fn reading(mut self, r: Reading) -> Selection {
         self.reading = r;
+        self
+    }
+    /// Adds one variant value of the account.
+    pub fn variant(mut self, v: impl Into<String>) -> Selection {
+        self.variants.push(v.into());
         self
     }
 }
@@ -84,26 +97,47 @@ pub enum CompileError {
         count: usize,
         max: usize,
     },
+    #[error("`{value}` is not a variant of product `{product}` (its variants: {known})")]
+    UnknownVariant {
+        product: String,
+        value: String,
+        known: String,
+    },
+    #[error("two values of variant `{dimension}`: `{first}` and `{second}`")]
+    VariantTwice {
+        dimension: String,
+        first: String,
+        second: String,
+    },
+    #[error("the account needs its `{dimension}` ({values}): rules or money terms of product `{product}` depend on it")]
+    VariantMissing {
+        product: String,
+        dimension: String,
+        values: String,
+    },
     #[error(transparent)]
     Calendar(#[from] crate::calendar::CalendarError),
 }
 
-/// The rules that apply to `product` under `billing`, general ones first.
+/// The rules that apply to an account of `product` of `kind`, general ones
+/// first: those whose filter admits it, less a general rule an admitted
+/// product rule replaces ([`RuleM::replaces`]).
 pub fn applicable_rules<'a>(
     general: Option<&'a Terms>,
     product: &'a Product,
-    billing: Billing,
+    kind: AccountKind<'_>,
 ) -> Vec<&'a RuleM> {
     let own: Vec<&RuleM> = product
         .rules
         .iter()
-        .filter(|r| r.billing.contains(&billing))
+        .filter(|r| kind.admits(&r.billing, &r.variants))
         .collect();
     let mut out: Vec<&RuleM> = general
         .map(|g| {
             g.rules
                 .iter()
-                .filter(|r| r.billing.contains(&billing) && r.general_applies(own.iter().copied()))
+                .filter(|r| kind.admits(&r.billing, &r.variants))
+                .filter(|r| r.general_applies(own.iter().copied()))
                 .collect()
         })
         .unwrap_or_default();
@@ -111,21 +145,30 @@ pub fn applicable_rules<'a>(
     out
 }
 
-/// Money terms in force, by kind: `(late_fee, liability_cap, refund, refund_window)`.
+/// Money terms in force, by kind: `(late_fee, liability_cap, refund,
+/// refund_window)`, among those whose filter admits an account of `kind`
+/// (`None`: every term, whatever its filter).
 pub fn applicable_money<'a>(
     general: Option<&'a Terms>,
     product: &'a Product,
+    kind: Option<AccountKind<'_>>,
 ) -> [Option<&'a MoneyM>; 4] {
     fn slot(k: &MoneyKindM) -> usize {
         k.family()
     }
+    let admitted = |m: &&MoneyM| kind.is_none_or(|k| k.admits(&m.billing, &m.variants));
     let mut out = [None; 4];
-    for m in general.map(|g| g.money.as_slice()).unwrap_or(&[]) {
+    for m in general
+        .map(|g| g.money.as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .filter(admitted)
+    {
         let k = slot(&m.kind);
         out[k] = out[k].or(Some(m));
     }
     let mut own = [None; 4];
-    for m in &product.money {
+    for m in product.money.iter().filter(admitted) {
         let k = slot(&m.kind);
         own[k] = own[k].or(Some(m));
     }
@@ -174,22 +217,19 @@ fn product_targets(
 fn not_yet_executable(
     agreement: &Agreement,
     product: &Product,
-    billing: Billing,
+    kind: AccountKind<'_>,
 ) -> Option<&'static str> {
     use crate::model::{TimingKindM, Unit};
     let shipped = crate::calendar::cn_mainland().ok();
     if !shipped.is_some_and(|c| std::ptr::eq(c, agreement.workdays)) {
         return Some("calendar file");
     }
-    if agreement.variant_dimensions(product).next().is_some() {
-        return Some("variants");
-    }
     let general = agreement.general.as_ref();
     let rules = general
         .into_iter()
         .flat_map(|g| g.rules.iter())
         .chain(&product.rules)
-        .filter(|r| r.billing.contains(&billing));
+        .filter(|r| kind.admits(&r.billing, &r.variants));
     for r in rules {
         let steps = || r.steps.iter();
         let timings =
@@ -213,19 +253,15 @@ fn not_yet_executable(
         }
     }
     let blocks = general
-        .map(|g| (g.money.as_slice(), g.billing.as_slice()))
+        .map(|g| g.money.as_slice())
         .into_iter()
-        .chain(std::iter::once((
-            product.money.as_slice(),
-            product.billing.as_slice(),
-        )));
-    for (money, declared) in blocks {
-        for m in money {
+        .chain(std::iter::once(product.money.as_slice()));
+    for money in blocks {
+        for m in money
+            .iter()
+            .filter(|m| kind.admits(&m.billing, &m.variants))
+        {
             let found = [
-                (
-                    !m.variants.is_empty() || declared.iter().any(|b| !m.billing.contains(b)),
-                    "a filter on a money term",
-                ),
                 (matches!(m.kind, MoneyKindM::NoRefund { .. }), "no_refund"),
                 (
                     matches!(&m.kind, MoneyKindM::Refund { causes, .. } if !causes.is_empty()),
@@ -288,7 +324,12 @@ pub fn compile(
             billing: billing.name().to_string(),
         });
     }
-    if let Some(feature) = not_yet_executable(agreement, product, billing) {
+    let variants = account_kind(agreement, product, billing, &selection.variants)?;
+    let kind = AccountKind {
+        billing,
+        variants: &variants,
+    };
+    if let Some(feature) = not_yet_executable(agreement, product, kind) {
         return Err(CompileError::NotYetExecutable {
             product: product.id.clone(),
             billing: billing.name().to_string(),
@@ -307,7 +348,7 @@ pub fn compile(
     {
         events.id(e);
     }
-    let rules_m = applicable_rules(general, product, billing);
+    let rules_m = applicable_rules(general, product, kind);
     if rules_m.len() > usize::from(u16::MAX) || events.0.len() > usize::from(u16::MAX) {
         return Err(CompileError::TooLarge {
             product: product.id.clone(),
@@ -336,6 +377,7 @@ pub fn compile(
         version: agreement.version.clone(),
         product: product.id.clone(),
         billing,
+        variants: variants.clone(),
         reading,
         zone: agreement.zone,
         calendar: CalendarId {
@@ -386,14 +428,14 @@ pub fn compile(
         .into_iter()
         .flat_map(|g| g.restrictions.iter())
         .chain(&product.restrictions)
-        .filter(|r| r.billing.contains(&billing))
+        .filter(|r| kind.admits(&r.billing, &r.variants))
         .collect();
     let mut forms = state_forms(&rules_m);
     if !restrictions.is_empty() {
         forms.push("while in arrears");
     }
     if !forms.is_empty() {
-        if let Some(feature) = meaning_not_yet_changed(general, product, billing) {
+        if let Some(feature) = meaning_not_yet_changed(general, product, kind) {
             return Err(CompileError::NotYetExecutable {
                 product: product.id.clone(),
                 billing: billing.name().to_string(),
@@ -417,7 +459,7 @@ pub fn compile(
         }
     }
     // the balance, for the account state and for a late fee on it
-    let late_fee = applicable_money(general, product)[0].is_some();
+    let late_fee = applicable_money(general, product, Some(kind))[0].is_some();
     let mut next_progress = if a.account_state || late_fee {
         a.layout.with_state(true, conjunctive + anchor_names.len())
     } else {
@@ -464,7 +506,7 @@ pub fn compile(
     for r in &restrictions {
         lower_restriction(&mut a, general, product, r);
     }
-    lower_money(&mut a, &mut events, general, product);
+    lower_money(&mut a, &mut events, general, product, kind);
     a.events = events.0;
     a.edges = edge_tables(edges, a.events.len());
     a.reacting = Vec::with_capacity(a.events.len());
@@ -781,14 +823,14 @@ fn kept_states(r: &RuleM) -> u32 {
 fn meaning_not_yet_changed(
     general: Option<&Terms>,
     product: &Product,
-    billing: Billing,
+    kind: AccountKind<'_>,
 ) -> Option<&'static str> {
     let event_anchored = |s: &crate::model::StepM| {
         std::iter::once(&s.timing)
             .chain(&s.alternative)
             .any(|t| matches!(t.anchor, Anchor::Event(_)))
     };
-    for r in applicable_rules(general, product, billing) {
+    for r in applicable_rules(general, product, kind) {
         for s in &r.steps {
             if s.even_if_cured && event_anchored(s) {
                 return Some("even if cured from <another rule's event>");
@@ -805,7 +847,7 @@ fn meaning_not_yet_changed(
             }
         }
     }
-    let [_, _, refund, window] = applicable_money(general, product);
+    let [_, _, refund, window] = applicable_money(general, product, Some(kind));
     if refund.is_some() || window.is_some() {
         return Some("a refund beside the account state");
     }
@@ -1206,8 +1248,14 @@ fn plans(steps: &[Step], fixed_zone: bool) -> Vec<Plan> {
 }
 
 /// The money terms in force, their citations in the side table.
-fn lower_money(a: &mut Automaton, events: &mut Events, general: Option<&Terms>, product: &Product) {
-    let [late, cap, refund, window] = applicable_money(general, product);
+fn lower_money(
+    a: &mut Automaton,
+    events: &mut Events,
+    general: Option<&Terms>,
+    product: &Product,
+    kind: AccountKind<'_>,
+) {
+    let [late, cap, refund, window] = applicable_money(general, product, Some(kind));
     let cited = |m: &MoneyM| Cited {
         cite: m.cite.clone(),
         quote: m.quote.clone(),

@@ -20,7 +20,7 @@ pub const KINDS: [&str; 4] = ["late fee", "liability cap", "refund", "refund win
 /// The money terms of `product` by kind (see [`KINDS`]).
 pub fn terms<'a>(a: &'a Agreement, product: &str) -> [Option<&'a MoneyM>; 4] {
     match a.product(product) {
-        Some(p) => applicable_money(a.general.as_ref(), p),
+        Some(p) => applicable_money(a.general.as_ref(), p, None),
         None => [None; 4],
     }
 }

@@ -77,7 +77,11 @@ pub fn explain(m: &Machine, events: &[TimelineEvent], e: &Evaluation, style: Sty
     let mut out = String::new();
     let title = format!(
         "{} / {} ({}) at {}, reading {}",
-        report.agreement, report.product, report.billing, report.at, report.reading
+        report.agreement,
+        report.product,
+        account_kind(&report),
+        report.at,
+        report.reading
     );
     match style {
         Style::Text => {
@@ -202,11 +206,24 @@ pub fn summary(r: &Report) -> String {
     out
 }
 
+/// The billing mode and the variant values, as a scenario names them
+/// (`prepaid yearly`).
+fn account_kind(r: &Report) -> String {
+    std::iter::once(r.billing.as_str())
+        .chain(r.variants.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The text form of `clausec eval`.
 pub fn status_text(r: &Report) -> String {
     let mut out = format!(
         "{} / {} ({}) at {}, reading {}\n",
-        r.agreement, r.product, r.billing, r.at, r.reading
+        r.agreement,
+        r.product,
+        account_kind(r),
+        r.at,
+        r.reading
     );
     for a in &r.actions {
         let _ = writeln!(

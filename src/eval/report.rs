@@ -14,6 +14,9 @@ pub struct Report {
     pub agreement: String,
     pub product: String,
     pub billing: String,
+    /// The account's variant values (absent for a product without variants).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     pub at: String,
     pub reading: String,
     pub actions: Vec<ActionReport>,
@@ -314,6 +317,7 @@ impl Machine {
             agreement: self.ir.agreement.clone(),
             product: self.ir.product.clone(),
             billing: self.ir.billing.name().to_string(),
+            variants: self.ir.variants.clone(),
             at: self.format_instant(e.at),
             reading: e.reading.name().to_string(),
             actions,

@@ -166,7 +166,7 @@ impl<'a> Engine<'a> {
                 .collect(),
             rules,
             restrictions,
-            money: select::money(agreement, product, account, semantics),
+            money: select::money(agreement, product, account),
             caps: vec![CapState::Active; product.capabilities.len()],
             res: vec![ResourceState::Retained; product.resources.len()],
             terminated: false,

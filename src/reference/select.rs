@@ -99,10 +99,7 @@ pub fn rules<'a>(
     account: &Account,
     semantics: Semantics,
 ) -> Vec<&'a RuleM> {
-    let admitted = |r: &&RuleM| match semantics {
-        Semantics::Current => r.billing.contains(&account.billing),
-        Semantics::AccountState => admits(&r.billing, &r.variants, account),
-    };
+    let admitted = |r: &&RuleM| admits(&r.billing, &r.variants, account);
     let own: Vec<&RuleM> = p.rules.iter().filter(admitted).collect();
     let mut out: Vec<&RuleM> = Vec::new();
     for g in a.general.iter().flat_map(|g| &g.rules).filter(admitted) {
@@ -141,17 +138,12 @@ pub fn restrictions<'a>(
 }
 
 /// The money terms that can apply, the product's first, each block's in the
-/// order written (account state: those whose filter admits the account).
-pub fn money<'a>(
-    a: &'a Agreement,
-    p: &'a Product,
-    account: &Account,
-    semantics: Semantics,
-) -> Vec<&'a MoneyM> {
+/// order written: those whose filter admits the account.
+pub fn money<'a>(a: &'a Agreement, p: &'a Product, account: &Account) -> Vec<&'a MoneyM> {
     p.money
         .iter()
         .chain(a.general.iter().flat_map(|g| &g.money))
-        .filter(|m| semantics == Semantics::Current || admits(&m.billing, &m.variants, account))
+        .filter(|m| admits(&m.billing, &m.variants, account))
         .collect()
 }
 

@@ -227,7 +227,10 @@ impl Counterexample {
             "scenario \"{}\" for {} {} {{\n",
             name.replace('\\', "\\\\").replace('"', "\\\""),
             ir.product,
-            ir.billing.name()
+            std::iter::once(ir.billing.name())
+                .chain(ir.variants.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
         if ir.reading != crate::vocab::Reading::default() {
             s.push_str(&format!("  reading {}\n", ir.reading.name()));

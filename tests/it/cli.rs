@@ -576,3 +576,88 @@ fn diff_lists_a_change_the_products_share_once() {
         "{notice:#?}"
     );
 }
+
+/// `eval --variant` chooses the kind of account (the NAT gateway's monthly
+/// term is released after expiry, the yearly one is not); a missing,
+/// unknown or doubled value is a usage error naming the dimension's values,
+/// never a silent default.
+#[test]
+fn eval_and_explain_take_the_accounts_variant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("expiry.ndjson");
+    std::fs::write(
+        &events,
+        "{\"at\":\"2024-07-01T10:00:00+08:00\",\"event\":\"expiry\"}\n",
+    )
+    .expect("write");
+    let events = events.display().to_string();
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "tests/lang/variants",
+            "--product",
+            "nat_gateway",
+            "--billing",
+            "prepaid",
+            "--events",
+            &events,
+            "--at",
+            "2024-08-01T00:00:00+08:00",
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        clausec(&args)
+    };
+    let actions = |out: &Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        v["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .map(|a| a["action"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    let monthly = eval(&["--variant", "monthly"]);
+    assert_eq!(monthly.status.code(), Some(0), "{}", text(&monthly.stderr));
+    assert_eq!(actions(&monthly), vec!["stop", "release"]);
+    let yearly = eval(&["--variant", "yearly"]);
+    assert_eq!(yearly.status.code(), Some(0), "{}", text(&yearly.stderr));
+    assert_eq!(actions(&yearly), vec!["stop"]);
+    let v: serde_json::Value = serde_json::from_slice(&yearly.stdout).expect("JSON");
+    assert_eq!(v["variants"], serde_json::json!(["yearly"]));
+    for (extra, says) in [
+        (&[][..], "the account needs its `term` (monthly, yearly)"),
+        (&["--variant", "weekly"][..], "`weekly` is not a variant of product `nat_gateway` (its variants: term: monthly, yearly)"),
+        (&["--variant", "monthly,yearly"][..], "two values of variant `term`: `monthly` and `yearly`"),
+    ] {
+        let out = eval(extra);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(says), "{extra:?}: {stderr}");
+        assert!(stderr.contains("--variant"), "{stderr}");
+    }
+    let explained = clausec(&[
+        "explain",
+        "tests/lang/variants",
+        "--product",
+        "nat_gateway",
+        "--billing",
+        "prepaid",
+        "--variant",
+        "yearly",
+        "--events",
+        &events,
+        "--at",
+        "2024-08-01T00:00:00+08:00",
+    ]);
+    let out = text(&explained.stdout);
+    assert_eq!(
+        explained.status.code(),
+        Some(0),
+        "{}",
+        text(&explained.stderr)
+    );
+    assert!(out.contains("nat_gateway (prepaid yearly)"), "{out}");
+    assert!(!out.contains("release"), "{out}");
+}

@@ -216,15 +216,15 @@ fn a_removed_cure_is_refuted_with_a_scenario_that_fails() {
 #[test]
 fn a_product_the_compiler_refuses_is_not_verified_never_proved() {
     let (_dir, file) = copy_2024(|old| old);
-    // variants compile only with the back end of issue #12
+    // a fixed penalty compiles only with the money back end of issue #12
     let refused = file.with_file_name("refused.clause");
     std::fs::write(
         &refused,
         "product refused \"日志服务\" §2 {
   billing postpaid
-  variants term: monthly, yearly
   resources data
-  on arrears [postpaid, monthly] { after 24h suspend service; after 7d purge data }
+  on arrears { after 24h suspend service; after 7d purge data }
+  on termination within 5 workdays customer must pay 100.00 CNY
   verify {
     every purge preceded by suspend
   }
@@ -269,4 +269,68 @@ fn a_block_filtered_to_one_billing_mode_is_searched_in_that_mode_only() {
         assert_eq!(r["billing"], mode, "{r:#}");
     }
     assert_eq!(v["proved"].as_u64(), Some(results.len() as u64));
+}
+
+/// Each kind of account the filters tell apart is its own automaton and is
+/// searched on its own: a monthly term purges, a yearly one does not.
+#[test]
+fn every_kind_of_account_is_verified_on_its_own() {
+    let (_dir, file) = copy_2024(|old| old);
+    let kinds = file.with_file_name("kinds.clause");
+    std::fs::write(
+        &kinds,
+        "product kinds \"日志服务\" §2 {
+  billing postpaid
+  variants term: monthly, yearly
+  resources data
+  on arrears [postpaid, monthly] { after 24h suspend service; after 7d purge data }
+  on arrears [postpaid, yearly] after 24h suspend service
+  verify {
+    no purge before 9d from arrears
+  }
+}
+",
+    )
+    .expect("write");
+    let (code, v) = verify_json(&kinds);
+    assert_eq!(code, Some(1), "{v:#}");
+    let results = v["results"].as_array().expect("results");
+    let rows: Vec<(String, String, String)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["variants"].to_string(),
+                r["reading"].as_str().unwrap_or("?").to_string(),
+                r["result"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                r#"["monthly"]"#.into(),
+                "customer-safe".into(),
+                "violated".into()
+            ),
+            (
+                r#"["monthly"]"#.into(),
+                "earliest".into(),
+                "violated".into()
+            ),
+            (
+                r#"["yearly"]"#.into(),
+                "customer-safe".into(),
+                "proved".into()
+            ),
+            (r#"["yearly"]"#.into(), "earliest".into(), "proved".into()),
+        ],
+        "{v:#}"
+    );
+    // the counterexample names the kind of account, so `clausec test` runs it
+    let scenario = results[0]["scenario"].as_str().unwrap_or_default();
+    assert!(
+        scenario.contains("for kinds postpaid monthly {"),
+        "{scenario}"
+    );
 }
