@@ -144,7 +144,7 @@ impl<'a> Engine<'a> {
         reading: Reading,
         semantics: Semantics,
     ) -> Engine<'a> {
-        let rules = select::rules(agreement, product, account, semantics);
+        let rules = select::rules(agreement, product, account);
         let restrictions = match semantics {
             Semantics::Current => Vec::new(),
             Semantics::AccountState => select::restrictions(agreement, product, account),

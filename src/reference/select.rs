@@ -2,7 +2,7 @@
 //! product, billing mode and variants. Written for the reference alone (the
 //! compiler has its own), so the differential test cross-checks precedence.
 
-use super::{Account, RefError, Semantics};
+use super::{Account, RefError};
 use crate::model::{
     Agreement, MoneyKindM, MoneyM, PrecedenceM, Product, RestrictionM, RuleM, VariantReq,
 };
@@ -93,12 +93,7 @@ fn cites(cite: &str, section: &str) -> bool {
 /// rule on its trigger; a product rule that `replaces §X` removes the
 /// general rules on its trigger whose steps cite §X or a sub-article;
 /// otherwise both apply (issue #12; one meaning under both semantics).
-pub fn rules<'a>(
-    a: &'a Agreement,
-    p: &'a Product,
-    account: &Account,
-    semantics: Semantics,
-) -> Vec<&'a RuleM> {
+pub fn rules<'a>(a: &'a Agreement, p: &'a Product, account: &Account) -> Vec<&'a RuleM> {
     let admitted = |r: &&RuleM| admits(&r.billing, &r.variants, account);
     let own: Vec<&RuleM> = p.rules.iter().filter(admitted).collect();
     let mut out: Vec<&RuleM> = Vec::new();
