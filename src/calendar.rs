@@ -171,6 +171,21 @@ impl Clock {
         Self::midnight_at(Self::day_at(at, off).checked_add(n)?.checked_add(1)?, off)
     }
 
+    /// [`Clock::calendar_days_fast`] with Civil Code Art. 203 ¶1
+    /// ([`Clock::rest_day_extension`]): a last day that is a rest day moves
+    /// to the first working day after it. `None` off the fast path or when
+    /// a day it asks about is outside the calendar (then the exact path
+    /// answers, or reports the error).
+    #[inline]
+    pub fn calendar_days_rest_fast(&self, at: i64, n: i64) -> Option<i64> {
+        let off = self.fast(at)?;
+        let mut last = Self::day_at(at, off).checked_add(n)?;
+        while !self.calendar.is_workday_number(last).ok()? {
+            last = last.checked_add(1)?;
+        }
+        Self::midnight_at(last.checked_add(1)?, off)
+    }
+
     /// The zone's constant UTC offset over the fast span, if it has one.
     pub fn fixed_offset(&self) -> Option<i64> {
         self.fixed

@@ -209,6 +209,18 @@ pub fn arithmetic(zone: Tz, p: Placed) -> String {
         let first = local_date(zone, p.anchor_at)?;
         let end = local_date(zone, p.at)?;
         let last = end - Duration::days(1);
+        let plain = first + Duration::days(i64::from(p.duration.count));
+        if p.duration.unit == Unit::CalendarDays && last > plain {
+            // Civil Code Art. 203 ¶1 moved a last day that is a rest day
+            return Some(format!(
+                "{} not counted, {} … {} counted; the last day is a rest day, so the period \
+                 runs to the next working day (Civil Code Art. 203 ¶1) and ends 24:00 of {}",
+                short_date(first),
+                short_date(first + Duration::days(1)),
+                short_date(plain),
+                short_date(last)
+            ));
+        }
         Some(format!(
             "{} not counted, {} … {} counted, ends 24:00 of {}",
             short_date(first),
@@ -273,6 +285,23 @@ mod tests {
             text,
             "arrears 2024-06-03 10:00 + 7 calendar days: 06-03 not counted, 06-04 … 06-10 \
              counted, ends 24:00 of 06-10 = 2024-06-11 00:00"
+        );
+        // the same period under Art. 203 ¶1: 06-10 is 端午节, 06-11 a working day
+        let extended = arithmetic(
+            zone,
+            Placed {
+                kind: TimingKindM::After,
+                duration: d(7, Unit::CalendarDays),
+                anchor: "arrears",
+                anchor_at: 1_717_380_000,
+                at: 1_718_121_600,
+            },
+        );
+        assert_eq!(
+            extended,
+            "arrears 2024-06-03 10:00 + 7 calendar days: 06-03 not counted, 06-04 … 06-10 \
+             counted; the last day is a rest day, so the period runs to the next working day \
+             (Civil Code Art. 203 ¶1) and ends 24:00 of 06-11 = 2024-06-12 00:00"
         );
         assert!(counting(d(7, Unit::CalendarDays)).contains("24:00 local time of the 7th day"));
         assert!(counting(d(2, Unit::Workdays)).contains("2nd working day"));

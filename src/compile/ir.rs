@@ -336,7 +336,8 @@ pub struct Step {
     /// A `will` step with a `terminate` action.
     pub terminates: bool,
     /// Its period in calendar days or months ends past rest days (Civil
-    /// Code Art. 203 ¶1): a late step of an account-state automaton.
+    /// Code Art. 203 ¶1): a late (harmful, customer-safe) step with an
+    /// `after` or `within` timing counted in calendar days or months.
     pub rest_days: bool,
     /// Its range in [`Automaton::actions`].
     pub actions: Span32,
@@ -368,12 +369,22 @@ pub enum Plan {
     /// [`crate::calendar::Clock::calendar_days_fast`] when both instants lie
     /// in its fast span, else placed through the clock.
     CalendarDays { base: i64, days: i64 },
+    /// [`Plan::CalendarDays`] for a step that takes the rest-day extension
+    /// ([`Step::rest_days`]): computed by
+    /// [`crate::calendar::Clock::calendar_days_rest_fast`] on the fast path
+    /// inside the working-day calendar, else placed through the clock (which
+    /// reports a last day outside the calendar).
+    RestDays { base: i64, days: i64 },
     /// Anything else: placed through the clock.
     General,
 }
 
 impl Plan {
-    /// A single instant with no window and no second reading.
+    /// A single instant with no window and no second reading whose
+    /// placement cannot fail on the clock's fast span (generated code
+    /// checks every other step's placement when its rule starts). A
+    /// [`Plan::RestDays`] step is a single instant too, but asks the
+    /// working-day calendar, which may not cover it.
     pub fn is_point(self) -> bool {
         matches!(self, Plan::Offset(_) | Plan::CalendarDays { .. })
     }

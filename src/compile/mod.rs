@@ -219,11 +219,6 @@ fn not_yet_executable(
     product: &Product,
     kind: AccountKind<'_>,
 ) -> Option<&'static str> {
-    use crate::model::{TimingKindM, Unit};
-    let shipped = crate::calendar::cn_mainland().ok();
-    if !shipped.is_some_and(|c| std::ptr::eq(c, agreement.workdays)) {
-        return Some("calendar file");
-    }
     let general = agreement.general.as_ref();
     let rules = general
         .into_iter()
@@ -232,22 +227,10 @@ fn not_yet_executable(
         .filter(|r| kind.admits(&r.billing, &r.variants));
     for r in rules {
         let steps = || r.steps.iter();
-        let timings =
-            || steps().flat_map(|s| std::iter::once(&s.timing).chain(s.alternative.as_ref()));
-        let found = [
-            (
-                steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
-                "customer must pay <amount>",
-            ),
-            (
-                timings().any(|t| t.duration.unit == Unit::CalendarMonths),
-                "calendar months",
-            ),
-            (
-                timings().any(|t| t.kind == TimingKindM::OnHour),
-                "on hour N",
-            ),
-        ];
+        let found = [(
+            steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
+            "customer must pay <amount>",
+        )];
         if let Some((_, what)) = found.into_iter().find(|(hit, _)| *hit) {
             return Some(what);
         }
@@ -631,8 +614,12 @@ fn lower_rule(
             late: harmful && a.reading == Reading::CustomerSafe,
             terminates: s.modality == Modality::Will
                 && s.actions.iter().any(|x| x.verb.info().terminates),
-            // issue #12's meaning, for the automata that run it
-            rest_days: a.account_state && harmful && a.reading == Reading::CustomerSafe,
+            // Civil Code Art. 203 ¶1 (docs/semantics.md "Time forms")
+            rest_days: harmful
+                && a.reading == Reading::CustomerSafe
+                && std::iter::once(&s.timing)
+                    .chain(&s.alternative)
+                    .any(takes_rest_days),
             actions: Span32::of(actions_start..a.actions.len()),
         });
         a.fx_range.push(Span32::of(fx_start..a.fx.len()));
@@ -780,6 +767,15 @@ fn lower_rule(
         file: r.origin.file.clone(),
         line: r.origin.line,
     });
+}
+
+/// Whether a timing is a period Civil Code Art. 203 ¶1 extends past rest
+/// days (for a harmful step under `customer-safe`): `after` or `within` a
+/// positive count of calendar days or calendar months.
+fn takes_rest_days(t: &crate::model::TimingM) -> bool {
+    matches!(t.kind, TimingKindM::After | TimingKindM::Within)
+        && matches!(t.duration.unit, Unit::CalendarDays | Unit::CalendarMonths)
+        && t.duration.count > 0
 }
 
 /// The `even if cured` steps a cure keeps when the rule's first `fired`
@@ -1230,13 +1226,16 @@ fn plans(steps: &[Step], fixed_zone: bool) -> Vec<Plan> {
             },
         };
         let calendar_days = fixed_zone
-            && !s.rest_days
             && s.alternative.is_none()
             && t.kind == TimingKindM::After
             && t.duration.unit == Unit::CalendarDays
             && t.duration.count > 0;
         plans.push(match (base, secs) {
             (Some(b), Some(x)) => b.checked_add(x).map_or(Plan::General, Plan::Offset),
+            (Some(b), None) if calendar_days && s.rest_days => Plan::RestDays {
+                base: b,
+                days: i64::from(t.duration.count),
+            },
             (Some(b), None) if calendar_days => Plan::CalendarDays {
                 base: b,
                 days: i64::from(t.duration.count),

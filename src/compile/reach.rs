@@ -18,7 +18,8 @@ use crate::model::{TimingKindM, Unit};
 pub struct Reach {
     /// Upper bound, seconds, either side of the trigger.
     pub secs: i64,
-    /// Some step counts workdays (so the span must lie inside the calendar).
+    /// Some step counts workdays or takes the rest-day extension (so the
+    /// span must lie inside the calendar).
     pub workdays: bool,
 }
 
@@ -59,8 +60,9 @@ impl Reach {
 
 /// An upper bound (seconds) on how far one timing lands from its anchor.
 /// `N workdays` span at most `N × (longest break + 1)` dates inside the
-/// calendar.
-fn timing_reach(t: &TimingIr, longest_break: i64) -> Option<i64> {
+/// calendar, and the rest-day extension (`rest_days`) moves a period's end
+/// by at most the longest break.
+fn timing_reach(t: &TimingIr, longest_break: i64, rest_days: bool) -> Option<i64> {
     if t.kind == TimingKindM::At {
         return Some(0);
     }
@@ -74,10 +76,15 @@ fn timing_reach(t: &TimingIr, longest_break: i64) -> Option<i64> {
             .checked_mul(longest_break.checked_add(1)?)?
             .checked_mul(86_400)?,
     };
+    let extension = if rest_days {
+        longest_break.checked_mul(86_400)?
+    } else {
+        0
+    };
     // Calendar days and workdays end at a midnight after the N-th day, day
     // windows add one more day and a clamped month moves a few days: two
     // days of slack cover all of them.
-    days_or_secs.checked_add(2 * 86_400)
+    days_or_secs.checked_add(extension)?.checked_add(2 * 86_400)
 }
 
 /// The reach of `rule`: every step it places lies within `secs` of the
@@ -100,7 +107,10 @@ pub fn rule_reach(steps: &[Step], rule: &Rule, calendar: &WorkCalendar) -> Optio
                 }
             };
             workdays |= t.kind != TimingKindM::At && t.duration.unit == Unit::Workdays;
-            r = r.max(base.checked_add(timing_reach(t, longest_break)?)?);
+            workdays |= s.rest_days;
+            let extended =
+                s.rest_days && matches!(t.duration.unit, Unit::CalendarDays | Unit::CalendarMonths);
+            r = r.max(base.checked_add(timing_reach(t, longest_break, extended)?)?);
         }
         reach.push(r);
     }
@@ -152,9 +162,11 @@ product p "产品" §1 {
             reach,
             vec![
                 // 24 h + slack, then 2 months (≤ 62 days) + slack from that step
+                // the purge takes Art. 203 ¶1 (harmful, calendar days,
+                // customer-safe): it needs the calendar
                 Some(super::Reach {
                     secs: day + 2 * day + 62 * day + 2 * day,
-                    workdays: false
+                    workdays: true
                 }),
                 Some(super::Reach {
                     secs: 3 * (brk + 1) * day + 2 * day,
@@ -167,7 +179,8 @@ product p "产品" §1 {
         assert!(r.safe_from(t2019, cal));
         // the calendar ends 2026-12-31: a trigger on 2026-12-30 must be checked
         assert!(!r.safe_from(1_798_588_800, cal));
-        assert!(reach[0].expect("reach").safe_from(1_798_588_800, cal));
+        assert!(!reach[0].expect("reach").safe_from(1_798_588_800, cal));
+        assert!(reach[0].expect("reach").safe_from(t2019, cal));
         // the interval form agrees with safe_from on and around its bounds
         for r in reach.iter().flatten() {
             let (from, until) = r.safe_triggers(cal);

@@ -28,13 +28,16 @@ use crate::vocab::{Billing, Reading};
 use scenario::Distinction;
 use serde::Serialize;
 
-/// The trigger instant of every probe: a Monday morning in a 30-day month,
-/// away from month ends (no clamping) and public holidays of the first week.
-pub const TRIGGER_AT: &str = "2024-06-03T10:00:00+08:00";
+/// The trigger instant of every probe: a Tuesday morning in a 30-day month,
+/// away from month ends (no clamping) and public holidays of the first week,
+/// from which no period of 3, 6, 7, 10, 14, 15 or 30 calendar days (those
+/// the shipped agreements use) ends on a rest day, so the Civil Code's
+/// rest-day extension (Art. 203 ¶1) does not show as a longer count.
+pub const TRIGGER_AT: &str = "2024-06-11T10:00:00+08:00";
 
 /// The trigger instant as seconds since the epoch.
 pub fn trigger_instant() -> i64 {
-    chrono::DateTime::parse_from_rfc3339(TRIGGER_AT).map_or(1_717_380_000, |t| t.timestamp())
+    chrono::DateTime::parse_from_rfc3339(TRIGGER_AT).map_or(1_718_071_200, |t| t.timestamp())
 }
 
 /// Why a diff could not be made.

@@ -775,12 +775,13 @@ impl Gen<'_> {
     }
 
     /// Whether each of rule `r`'s deadlines is placed at or after its anchor
-    /// (fixed offsets and calendar days; other placements may precede it).
+    /// (fixed offsets and calendar days, extended past rest days or not;
+    /// other placements may precede it).
     fn never_early(&self, r: usize) -> bool {
         self.m.ir.rules[r].steps().all(|k| {
             matches!(
                 self.m.ir.plans.get(k as usize),
-                Some(Plan::Offset(_) | Plan::CalendarDays { .. })
+                Some(Plan::Offset(_) | Plan::CalendarDays { .. } | Plan::RestDays { .. })
             )
         })
     }
@@ -982,6 +983,10 @@ impl Gen<'_> {
                             Some(
                                 Plan::Offset(1..)
                                     | Plan::CalendarDays {
+                                        base: 0..,
+                                        days: 0..
+                                    }
+                                    | Plan::RestDays {
                                         base: 0..,
                                         days: 0..
                                     }

@@ -610,6 +610,16 @@ impl Machine {
                     return Ok(at);
                 }
             }
+            Some(Plan::RestDays { base, days }) => {
+                let rule = usize::from(self.ir.step(step).rule);
+                let trigger = st.slots[Layout::anchor_slot(rule)];
+                if let Some(at) = trigger
+                    .checked_add(*base)
+                    .and_then(|a| self.clock.calendar_days_rest_fast(a, *days))
+                {
+                    return Ok(at);
+                }
+            }
             _ => {}
         }
         Ok(self.place_knowing(st, step, known)?.at)
@@ -733,11 +743,10 @@ impl Machine {
             let target = StateId(target);
             // A single instant (fixed offset or calendar days) has no window
             // and no second reading: its due instant is its placement.
-            let point = self
-                .ir
-                .plans
-                .get(step.0 as usize)
-                .is_some_and(|p| p.is_point());
+            let point = matches!(
+                self.ir.plans.get(step.0 as usize),
+                Some(Plan::Offset(_) | Plan::CalendarDays { .. } | Plan::RestDays { .. })
+            );
             if point {
                 let p = Placement {
                     at: due,

@@ -239,7 +239,6 @@ impl<'a> Engine<'a> {
         let ctx = Ctx {
             clock: self.clock,
             reading: self.reading,
-            semantics: self.semantics,
             rule,
             trigger,
             at,

@@ -2,7 +2,6 @@
 //! with the reading the step takes. Written apart from the evaluator's
 //! placement; both count durations with [`crate::calendar`].
 
-use super::Semantics;
 use crate::ast::Modality;
 use crate::calendar::{CalendarError, Clock};
 use crate::model::{Anchor, RuleM, StepM, TimingKindM, TimingM, Unit};
@@ -24,7 +23,6 @@ pub fn harmful(s: &StepM) -> bool {
 pub struct Ctx<'a> {
     pub clock: Clock,
     pub reading: Reading,
-    pub semantics: Semantics,
     pub rule: &'a RuleM,
     pub trigger: i64,
     /// Instants steps of the rule already fired (or were skipped) at.
@@ -53,12 +51,12 @@ impl Ctx<'_> {
 
     /// Civil Code Art. 203 ¶1 for a harmful step under customer-safe: the
     /// end of a day or month period whose last day is a rest day moves past
-    /// the rest days (issue #12 only).
+    /// the rest days.
     fn extend(&self, t: &TimingM, end: i64, late: bool) -> Result<i64, CalendarError> {
         let counted = matches!(t.duration.unit, Unit::CalendarDays | Unit::CalendarMonths)
             && t.duration.count > 0
             && matches!(t.kind, TimingKindM::After | TimingKindM::Within);
-        if late && counted && self.semantics == Semantics::AccountState {
+        if late && counted {
             self.clock.rest_day_extension(end)
         } else {
             Ok(end)

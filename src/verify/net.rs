@@ -243,6 +243,13 @@ impl Net {
                         continue;
                     }
                     let a = anchor_of(t).ok_or("a step counted from another rule's event")?;
+                    if st.rest_days
+                        && matches!(t.kind, TimingKindM::After | TimingKindM::Within)
+                        && matches!(t.duration.unit, Unit::CalendarDays | Unit::CalendarMonths)
+                        && t.duration.count > 0
+                    {
+                        return Err("a period extended past rest days (Civil Code Art. 203 ¶1: its length depends on the calendar)".into());
+                    }
                     atoms.push(net.atom(a, t, st.late)?);
                 }
                 let due = match (before, atoms.as_slice()) {

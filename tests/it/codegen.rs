@@ -63,6 +63,9 @@ mod lang_restrictions_eci;
 #[rustfmt::skip]
 #[path = "generated/lang_resume_reported_opensearch.rs"]
 mod lang_resume_reported_opensearch;
+#[rustfmt::skip]
+#[path = "generated/time_demo_postpaid.rs"]
+mod time_demo_postpaid;
 
 /// (origin as passed to the generator, product, billing, reading, file stem),
 /// in the order of `each_module!` below.
@@ -194,6 +197,14 @@ const MODULES: &[(&str, &str, Billing, Reading, &str)] = &[
         Billing::Postpaid,
         Reading::Earliest,
         "account_demo_postpaid_earliest",
+    ),
+    // the time forms (issue #12 item 9): on hour, calendar months, rest days
+    (
+        "tests/it/data/time_demo",
+        "timed",
+        Billing::Postpaid,
+        Reading::CustomerSafe,
+        "time_demo_postpaid",
     ),
 ];
 
@@ -327,7 +338,8 @@ plain!(
     demo_prepaid,
     log_service_postpaid,
     maxcompute_postpaid,
-    lang_resume_reported_opensearch
+    lang_resume_reported_opensearch,
+    time_demo_postpaid
 );
 account_state!(
     lang_anchors_maxcompute,
@@ -383,6 +395,7 @@ each_module!(
     lang_resume_reported_opensearch,
     account_demo_postpaid,
     account_demo_postpaid_earliest,
+    time_demo_postpaid,
 );
 
 /// 2019-03-01T00:00:00+08:00, as in the differential test.

@@ -30,6 +30,7 @@ fn checked_agreements() -> Vec<Agreement> {
         .unwrap_or_default();
     dirs.sort();
     dirs.push(root.join("tests/it/data/eval_demo.clause"));
+    dirs.push(root.join("tests/it/data/time_demo"));
     let mut out = Vec::new();
     for d in dirs {
         let Ok((map, diags)) = clausec::load::load_all(std::slice::from_ref(&d)) else {

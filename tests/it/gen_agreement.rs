@@ -11,7 +11,7 @@
 //!
 //! * forms `compile` refuses as not yet executable (guards, `replaces` /
 //!   `yields`, anchors on another rule's event, `even if cured`, amounts on
-//!   steps, calendar months, `on hour N`, conjunctive cures, restrictions,
+//!   steps, conjunctive cures, restrictions,
 //!   filtered money terms, `no_refund`, refund causes, `unless`);
 //! * E0024: the rules of one block have distinct triggers (the product
 //!   declares as many events as it needs);
@@ -53,11 +53,19 @@ const CAP_VERBS: [&str; 6] = ["suspend", "resume", "forbid", "freeze", "stop", "
 const RES_VERBS: [&str; 2] = ["release", "purge"];
 /// Verbs that contradict another at one instant (E0021).
 const CLASHING: [&str; 3] = ["resume", "keep_billing", "stop_billing"];
-const UNITS: [&str; 6] = ["min", "h", "d", "calendar days", "workdays", "months"];
+const UNITS: [&str; 7] = [
+    "min",
+    "h",
+    "d",
+    "calendar days",
+    "workdays",
+    "months",
+    "calendar months",
+];
 
 #[derive(Clone, Debug)]
 pub struct TimingSpec {
-    /// 0 at once, 1 after, 2 within, 3 before, 4 on calendar day
+    /// 0 at once, 1 after, 2 within, 3 before, 4 on calendar day, 5 on hour
     kind: u8,
     count: u32,
     unit: u8,
@@ -115,7 +123,7 @@ pub struct AgreementSpec {
 }
 
 fn timing() -> impl Strategy<Value = TimingSpec> {
-    (0u8..5, 0u32..50, 0u8..6, 0u8..3).prop_map(|(kind, count, unit, from)| TimingSpec {
+    (0u8..6, 0u32..50, 0u8..7, 0u8..3).prop_map(|(kind, count, unit, from)| TimingSpec {
         kind,
         count,
         unit,
@@ -297,7 +305,7 @@ fn duration(t: &TimingSpec) -> DurationLit {
     let unit = UNITS[usize::from(t.unit) % UNITS.len()];
     // months and workdays stay short, minutes long
     let count = match unit {
-        "months" => t.count % 14,
+        "months" | "calendar months" => t.count % 14,
         "workdays" => t.count % 25,
         "min" => t.count * 37,
         _ => t.count,
@@ -325,7 +333,8 @@ fn timing_ast(
         2 => TimingKind::Within,
         3 if i == 0 => TimingKind::Before,
         3 => TimingKind::After,
-        _ => TimingKind::OnDay,
+        4 => TimingKind::OnDay,
+        _ => TimingKind::OnHour,
     };
     if clashing {
         kind = TimingKind::Within;
@@ -340,6 +349,7 @@ fn timing_ast(
     let (duration, day) = match kind {
         TimingKind::AtOnce => (None, None),
         TimingKind::OnDay => (None, Some(ident(&(t.count % 20).to_string()))),
+        TimingKind::OnHour => (None, Some(ident(&(t.count % 60 + 1).to_string()))),
         _ => (Some(duration(t)), None),
     };
     Timing {

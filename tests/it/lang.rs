@@ -110,11 +110,13 @@ fn account(product: &str, billing: Billing, variants: &[&str]) -> Account {
 const RUN_BY_THE_MACHINE: &[&str] = &[
     "anchors",
     "arrears_balance",
+    "calendar_file",
     "even_if_cured",
     "guards",
     "precedence",
     "restrictions",
     "resume_reported",
+    "time_forms",
 ];
 
 /// Feature directories the machine runs except for a money form of another

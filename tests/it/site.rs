@@ -93,16 +93,17 @@ fn marks_of<'h>(html: &'h str, title: &str) -> Vec<(&'h str, &'h str)> {
 #[test]
 fn timelines_carry_the_dates_the_clause_comments_derive() {
     let (_, pages) = site();
-    // opensearch.clause: arrears 06-01 10:00 → purge at 06-09 00:00 (7
-    // calendar days); the canonical trigger is 06-03 10:00, so 06-11 00:00.
+    // opensearch.clause: arrears 06-01 10:00 → purge 7 calendar days after
+    // the arrears; the canonical trigger is Tuesday 06-11 10:00, so 06-19
+    // 00:00 (06-18 is a working day: no rest-day extension).
     let os = page(&pages, "aliyun_2024/opensearch.html");
     let nobody = marks_of(os, "nobody pays");
     assert!(
-        nobody.contains(&("harmful", "2024-06-04T10:00:00+08:00")),
+        nobody.contains(&("harmful", "2024-06-12T10:00:00+08:00")),
         "{nobody:?}"
     );
     assert!(
-        nobody.contains(&("irreversible", "2024-06-11T00:00:00+08:00")),
+        nobody.contains(&("irreversible", "2024-06-19T00:00:00+08:00")),
         "{nobody:?}"
     );
     // paying during the grace cancels both; what is left is neutral (the
@@ -112,18 +113,24 @@ fn timelines_carry_the_dates_the_clause_comments_derive() {
         !grace.is_empty() && grace.iter().all(|(c, _)| c.starts_with("neutral")),
         "{grace:?}"
     );
-    // maxcompute.clause's first scenario: suspension 06-01 10:00, purge 06-17 00:00
+    // maxcompute.clause's first scenario: suspension 06-01 10:00, 15
+    // calendar days end 24:00 of Sunday 06-16, moved to 24:00 of Monday
+    // 06-17 (Civil Code Art. 203 ¶1): purge 06-18 00:00
     let mc = page(&pages, "aliyun_2024/maxcompute.html");
     let scenario = marks_of(mc, "MaxCompute without deferral: nobody pays");
     assert!(
-        scenario.contains(&("irreversible", "2024-06-17T00:00:00+08:00")),
+        scenario.contains(&("irreversible", "2024-06-18T00:00:00+08:00")),
         "{scenario:?}"
+    );
+    assert!(
+        mc.contains("06-02 … 06-16 counted; the last day is a rest day, so the period runs to the next working day (Civil Code Art. 203 ¶1) and ends 24:00 of 06-17 = 2024-06-18 00:00"),
+        "tooltip of an extended period"
     );
     assert!(mc.contains("<article class=\"scenario pass\">"));
     assert!(!mc.contains("<article class=\"scenario fail\">"));
     // the tooltip shows the date arithmetic of the calendar days
     assert!(
-        os.contains("arrears 2024-06-03 10:00 + 7 calendar days: 06-03 not counted, 06-04 … 06-10 counted, ends 24:00 of 06-10 = 2024-06-11 00:00"),
+        os.contains("arrears 2024-06-11 10:00 + 7 calendar days: 06-11 not counted, 06-12 … 06-18 counted, ends 24:00 of 06-18 = 2024-06-19 00:00"),
         "tooltip arithmetic"
     );
 }

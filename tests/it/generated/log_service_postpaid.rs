@@ -134,13 +134,7 @@ impl Account {
     #[inline(always)]
     fn due_1(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[1] {
-            1 => match self.anchor_at(1).checked_add(0) {
-                Some(a) if (946684800..=4133980800).contains(&a) => {
-                    let t = ((a + 28800).div_euclid(86400) + 31) * 86400 - 28800;
-                    if (946684800..=4133980800).contains(&t) { t } else { m.place_step(StepIx(1), self.anchor_at(1)).map_err(Box::new)? }
-                }
-                _ => m.place_step(StepIx(1), self.anchor_at(1)).map_err(Box::new)?,
-            },
+            1 => m.place_step(StepIx(1), self.anchor_at(1)).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -524,9 +518,7 @@ impl Account {
             }
             8 => { // provider_notice
                 if matches!(self.local[1], 0 | 2) {
-                    if !(946684800..=4133980800).contains(&at) {
-                        m.place_step(StepIx(1), at).map_err(Box::new)?;
-                    }
+                    m.place_step(StepIx(1), at).map_err(Box::new)?;
                 }
                 let mut full = false;
                 let mut d1 = i64::MAX;
