@@ -134,7 +134,7 @@ fn setup(accounts: u64, days: u32) -> Setup {
     let mut catalog = Catalog::new(program, Reading::CustomerSafe);
     for p in &ps {
         catalog
-            .resolve(&p.product, Some(p.billing))
+            .resolve(&p.product, Some(p.billing), &[] as &[&str])
             .expect("resolves");
     }
     Setup {

@@ -36,7 +36,7 @@ pub enum OnError {
 pub struct RunArgs {
     /// Directory of the agreement's clause files.
     pub agreement: PathBuf,
-    /// NDJSON events, one {"account","product","billing","at","event","amount"?} per line; `-` for stdin.
+    /// NDJSON events, one {"account","product","billing","variants"?,"at","event","amount"?} per line (`"variants":["yearly"]`: the account's variant values); `-` for stdin.
     #[arg(long)]
     pub events: PathBuf,
     /// Write actions here instead of stdout (required with --checkpoint).

@@ -5,11 +5,13 @@
 use super::error::LineErrorKind;
 use super::record::OutputFormat;
 use super::table::RecordShape;
+use crate::compile::Selection;
 use crate::eval::{AccountState, Machine, Program};
 use crate::vocab::{Billing, Reading};
 use std::collections::HashMap;
 
-/// One compiled product × billing with what the stream keeps beside it.
+/// One compiled product × billing × variant values with what the stream
+/// keeps beside it.
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub machine: Machine,
@@ -24,9 +26,10 @@ pub struct Catalog {
     program: Program,
     reading: Reading,
     pub entries: Vec<Entry>,
-    /// Product name → (billing as written, machine): keyed by the name alone
-    /// so a lookup borrows the line's `&str` instead of allocating a key.
-    by_name: HashMap<String, Vec<(Option<Billing>, u16)>>,
+    /// Product name → (billing and variant values as written, machine):
+    /// keyed by the name alone so a lookup borrows the line's `&str`
+    /// instead of allocating a key.
+    by_name: HashMap<String, Vec<Known>>,
 }
 
 impl Catalog {
@@ -47,20 +50,28 @@ impl Catalog {
         self.reading
     }
 
-    /// The machine index for `product` under `billing`, compiling it the
-    /// first time.
-    pub fn resolve(
+    /// The machine index for `product` under `billing` with the variant
+    /// values `variants` (in any order), compiling it the first time. An
+    /// unknown value, two of one dimension or a missing one is the
+    /// selection's error.
+    pub fn resolve<S: AsRef<str>>(
         &mut self,
         product: &str,
         billing: Option<Billing>,
+        variants: &[S],
     ) -> Result<u16, LineErrorKind> {
-        if let Some(i) = self.known(product, billing) {
+        if let Some(i) = self.known(product, billing, variants) {
             return Ok(i);
         }
-        let machine = self.program.select(product, billing, self.reading)?;
-        // `billing: None` and the explicit default mode share one machine.
+        let mut selection = Selection::default().reading(self.reading);
+        selection.billing = billing;
+        selection.variants = variants.iter().map(|v| v.as_ref().to_string()).collect();
+        let machine = self.program.select_with(product, &selection)?;
+        // `billing: None` and the explicit default mode, and the values in
+        // any order, share one machine.
         let explicit = Some(machine.ir.billing);
-        let i = match self.known(product, explicit) {
+        let canonical = machine.ir.variants.clone();
+        let i = match self.known(product, explicit, &canonical) {
             Some(i) => i,
             None => {
                 let i = u16::try_from(self.entries.len())
@@ -71,31 +82,69 @@ impl Catalog {
                     fresh: machine.new_account(),
                     machine,
                 });
-                self.remember(product, explicit, i);
+                self.remember(product, explicit, &canonical, i);
                 i
             }
         };
-        self.remember(product, billing, i);
+        self.remember(product, billing, variants, i);
         Ok(i)
     }
 
-    fn known(&self, product: &str, billing: Option<Billing>) -> Option<u16> {
-        let modes = self.by_name.get(product)?;
-        modes.iter().find(|(b, _)| *b == billing).map(|(_, i)| *i)
+    fn known<S: AsRef<str>>(
+        &self,
+        product: &str,
+        billing: Option<Billing>,
+        variants: &[S],
+    ) -> Option<u16> {
+        let kinds = self.by_name.get(product)?;
+        kinds
+            .iter()
+            .find(|k| k.billing == billing && same(&k.variants, variants))
+            .map(|k| k.machine)
     }
 
-    fn remember(&mut self, product: &str, billing: Option<Billing>, i: u16) {
-        let modes = self.by_name.entry(product.to_string()).or_default();
-        if !modes.iter().any(|(b, _)| *b == billing) {
-            modes.push((billing, i));
+    fn remember<S: AsRef<str>>(
+        &mut self,
+        product: &str,
+        billing: Option<Billing>,
+        variants: &[S],
+        machine: u16,
+    ) {
+        let kinds = self.by_name.entry(product.to_string()).or_default();
+        if !kinds
+            .iter()
+            .any(|k| k.billing == billing && same(&k.variants, variants))
+        {
+            kinds.push(Known {
+                billing,
+                variants: variants.iter().map(|v| v.as_ref().to_string()).collect(),
+                machine,
+            });
         }
     }
 
-    /// `(product, billing)` of every machine, by index (for checkpoints).
-    pub fn keys(&self) -> Vec<(String, Billing)> {
+    /// `(product, billing, variants)` of every machine, by index (for
+    /// checkpoints).
+    pub fn keys(&self) -> Vec<(String, Billing, Vec<String>)> {
         self.entries
             .iter()
-            .map(|e| (e.machine.ir.product.clone(), e.machine.ir.billing))
+            .map(|e| {
+                let ir = &e.machine.ir;
+                (ir.product.clone(), ir.billing, ir.variants.clone())
+            })
             .collect()
     }
+}
+
+/// A billing mode and variant values as some line wrote them, and their
+/// machine.
+#[derive(Debug)]
+struct Known {
+    billing: Option<Billing>,
+    variants: Vec<String>,
+    machine: u16,
+}
+
+fn same<S: AsRef<str>>(known: &[String], written: &[S]) -> bool {
+    known.len() == written.len() && known.iter().zip(written).all(|(k, w)| k == w.as_ref())
 }

@@ -34,7 +34,8 @@ use crate::vocab::{Billing, Reading};
 
 const MAGIC: &[u8; 8] = b"CLAUSECK";
 /// 2: fingerprints, reading, line bound and a checksum (1 had none).
-pub const VERSION: u32 = 2;
+/// 3: each machine's variant values (which kind of account its records are).
+pub const VERSION: u32 = 3;
 /// The most shards a checkpoint may hold (a run has one per thread).
 pub const MAX_SHARDS: usize = 4096;
 
@@ -217,6 +218,10 @@ pub fn encode(run: &Runner, mark: OutputMark) -> Vec<u8> {
         let ir = &e.machine.ir;
         w.bytes(ir.product.as_bytes());
         w.bytes(ir.billing.name().as_bytes());
+        w.u64(ir.variants.len() as u64);
+        for v in &ir.variants {
+            w.bytes(v.as_bytes());
+        }
         w.bytes(ir.agreement.as_bytes());
         w.bytes(ir.version.as_bytes());
         w.u64(ir.fingerprint.0);
@@ -389,22 +394,26 @@ pub fn decode(
             now: catalog.reading(),
         });
     }
-    // per machine: product, billing, agreement, version (4 counts) + fingerprint
-    let machines = r.len(40)?;
+    // per machine: product, billing, variants, agreement, version (5
+    // counts) + fingerprint
+    let machines = r.len(48)?;
     for i in 0..machines {
         let product = r.str()?.to_string();
         let billing = Billing::from_name(r.str()?)
             .ok_or(CheckpointError::Corrupt("an unknown billing mode"))?;
+        let values = r.len(8)?;
+        let variants = (0..values)
+            .map(|_| r.str().map(str::to_string))
+            .collect::<Result<Vec<String>, _>>()?;
         let agreement = r.str()?.to_string();
         let version = r.str()?.to_string();
         let fingerprint = Fingerprint(r.u64()?);
-        let m =
-            catalog
-                .resolve(&product, Some(billing))
-                .map_err(|error| CheckpointError::Product {
-                    product: product.clone(),
-                    error,
-                })?;
+        let m = catalog
+            .resolve(&product, Some(billing), &variants)
+            .map_err(|error| CheckpointError::Product {
+                product: product.clone(),
+                error,
+            })?;
         if m as usize != i {
             return Err(CheckpointError::Corrupt("its machines are out of order"));
         }

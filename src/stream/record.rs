@@ -1,11 +1,13 @@
 //! The NDJSON records `clausec run` reads and writes.
 //!
 //! Input, one object per line:
-//! `{"account","product","billing"?,"at","event","amount"?,"until"?,"note"?}`
-//! (`billing` defaults to the product's first declared mode; `at` and
+//! `{"account","product","billing"?,"variants"?,"at","event","amount"?,"until"?,"note"?}`
+//! (`billing` defaults to the product's first declared mode; `variants` is
+//! an array of the account's variant values, `["yearly"]`; `at` and
 //! `until` are RFC 3339 with an offset and whole seconds; `amount` is a
 //! decimal string). Output, one object per action of each fired step:
-//! `{"account","product","billing","at","action","targets","modality","cite"}`.
+//! `{"account","product","billing","variants"?,"at","action","targets","modality","cite"}`
+//! (`variants` only for an account that has some).
 //! `modality` is kept because a `may` step is a right the provider gains, not
 //! something it must do, and a pipeline acting on the output must know which.
 
@@ -27,6 +29,8 @@ struct RawLine<'a> {
     product: Cow<'a, str>,
     #[serde(borrow, default)]
     billing: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    variants: Vec<Cow<'a, str>>,
     #[serde(borrow)]
     at: Cow<'a, str>,
     #[serde(borrow)]
@@ -45,6 +49,8 @@ pub struct InputRecord<'a> {
     pub account: Cow<'a, str>,
     pub product: Cow<'a, str>,
     pub billing: Option<Billing>,
+    /// The account's variant values as the line names them (empty: none).
+    pub variants: Vec<Cow<'a, str>>,
     /// Seconds since the Unix epoch.
     pub at: i64,
     pub event: Cow<'a, str>,
@@ -156,7 +162,8 @@ const KEYS: [&str; 7] = [
 
 /// The common shape of a line, read without serde: `{"key":"value",…}` with
 /// no whitespace, only the known keys, each at most once, and string values
-/// without escapes or control characters. Anything else (`note`, `null`,
+/// without escapes or control characters. Anything else (`note`,
+/// `variants`, `null`,
 /// escapes, spaces, a missing field, trailing bytes) returns `None` and goes
 /// through serde_json, so what is accepted and every error message are
 /// exactly serde's.
@@ -188,6 +195,7 @@ fn fast_raw(line: &str) -> Option<RawLine<'_>> {
         account: Cow::Borrowed(account?),
         product: Cow::Borrowed(product?),
         billing: billing.map(Cow::Borrowed),
+        variants: Vec::new(),
         at: Cow::Borrowed(at?),
         event: Cow::Borrowed(event?),
         amount: amount.map(Cow::Borrowed),
@@ -243,6 +251,7 @@ fn resolve(raw: RawLine<'_>) -> Result<InputRecord<'_>, ParseError> {
         account: raw.account,
         product: raw.product,
         billing,
+        variants: raw.variants,
         event: raw.event,
         amount,
     })
@@ -264,8 +273,14 @@ fn json_str(s: &str) -> String {
 
 impl OutputFormat {
     pub fn new(m: &Machine) -> OutputFormat {
+        let variants = if m.ir.variants.is_empty() {
+            String::new()
+        } else {
+            let values: Vec<String> = m.ir.variants.iter().map(|v| json_str(v)).collect();
+            format!(",\"variants\":[{}]", values.join(","))
+        };
         let head = format!(
-            ",\"product\":{},\"billing\":{},\"at\":\"",
+            ",\"product\":{},\"billing\":{}{variants},\"at\":\"",
             json_str(&m.ir.product),
             json_str(m.ir.billing.name())
         );

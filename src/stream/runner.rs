@@ -140,7 +140,7 @@ impl Runner {
             }
         }
         super::engine::representable(r.at)?;
-        let machine = self.catalog.resolve(&r.product, r.billing)?;
+        let machine = self.catalog.resolve(&r.product, r.billing, &r.variants)?;
         let m = &self.catalog.entries[machine as usize].machine;
         let mut event = m
             .event(&r.event, r.at)

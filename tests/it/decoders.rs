@@ -173,7 +173,13 @@ fn counts(b: &[u8]) -> Vec<(String, usize)> {
     w.skip(6 * 8); // lines, input hash, output bytes, actions, errors, watermark
     let machines = w.count("machines");
     for m in 0..machines {
-        for field in ["product", "billing", "agreement", "version"] {
+        w.bytes(&format!("machine {m} product"));
+        w.bytes(&format!("machine {m} billing"));
+        let values = w.count(&format!("machine {m} variants"));
+        for v in 0..values {
+            w.bytes(&format!("machine {m} variant {v}"));
+        }
+        for field in ["agreement", "version"] {
             w.bytes(&format!("machine {m} {field}"));
         }
         w.skip(8); // fingerprint

@@ -360,3 +360,117 @@ fn a_run_killed_with_sigkill_resumes_from_its_checkpoint_exactly_once() {
     let refused = start().wait_with_output().expect("runs");
     assert_eq!(refused.status.code(), Some(2));
 }
+
+/// `run` keys an account's automaton by product × billing × variant values:
+/// the NDJSON `variants` field chooses it (in any order), the output names
+/// it, and a checkpoint keeps which automaton each machine is, so a resumed
+/// run gives the uninterrupted run's bytes. A record with an unknown,
+/// doubled or missing value is a bad line like any other.
+#[test]
+fn run_keys_accounts_by_their_variant_and_refuses_bad_ones() {
+    use clausec::stream::checkpoint::{self, OutputMark};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lang/variants");
+    let (map, diags) = clausec::load::load_all(&[dir]).expect("loads");
+    let program = Program::from_checked(clausec::frontend::front_end(&map, diags)).expect("checks");
+    let line = |account: &str, billing: &str, variants: &str, at: &str| {
+        format!(
+            r#"{{"account":"{account}","product":"nat_gateway","billing":"{billing}"{variants},"at":"{at}","event":"expiry"}}"#
+        )
+    };
+    let good = [
+        line(
+            "m",
+            "prepaid",
+            r#","variants":["monthly"]"#,
+            "2024-07-01T10:00:00+08:00",
+        ),
+        line(
+            "y",
+            "prepaid",
+            r#","variants":["yearly"]"#,
+            "2024-07-01T10:00:00+08:00",
+        ),
+        line("p", "postpaid", "", "2024-07-01T10:00:00+08:00"),
+        line(
+            "m2",
+            "prepaid",
+            r#","variants":["monthly"]"#,
+            "2024-07-02T10:00:00+08:00",
+        ),
+    ];
+    let bad = [
+        line(
+            "w",
+            "prepaid",
+            r#","variants":["weekly"]"#,
+            "2024-07-02T10:00:00+08:00",
+        ),
+        line(
+            "two",
+            "prepaid",
+            r#","variants":["monthly","yearly"]"#,
+            "2024-07-02T10:00:00+08:00",
+        ),
+        line("none", "prepaid", "", "2024-07-02T10:00:00+08:00"),
+    ];
+    let options = || Options {
+        until: Some(1_722_441_600), // 2024-08-01T00:00:00+08:00
+        shards: 2,
+        ..Options::default()
+    };
+    let catalog = || Catalog::new(program.clone(), Reading::CustomerSafe);
+    // uninterrupted
+    let mut r = Runner::new(catalog(), options());
+    let mut whole = r.push(&good, false).output;
+    let b = r.push(&bad, false);
+    let errors: Vec<String> = b.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors[0].contains("`weekly` is not a variant of product `nat_gateway`"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("two values of variant `term`"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2].contains("needs its `term` (monthly, yearly)"),
+        "{errors:?}"
+    );
+    whole.push_str(&b.output);
+    whole.push_str(&r.finish().output);
+    let acts = |out: &str, who: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains(&format!("\"account\":\"{who}\"")))
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+                format!("{} {} {}", v["action"], v["at"], v["variants"])
+            })
+            .collect()
+    };
+    assert_eq!(
+        acts(&whole, "m"),
+        vec![
+            r#""stop" "2024-07-01T10:00:00+08:00" ["monthly"]"#,
+            r#""release" "2024-07-09T00:00:00+08:00" ["monthly"]"#
+        ],
+        "{whole}"
+    );
+    assert_eq!(
+        acts(&whole, "y"),
+        vec![r#""stop" "2024-07-01T10:00:00+08:00" ["yearly"]"#],
+        "{whole}"
+    );
+    assert!(acts(&whole, "p").is_empty(), "{whole}");
+    // a checkpoint after the first two lines, resumed in a fresh catalog
+    let mut r = Runner::new(catalog(), options());
+    let mut resumed = r.push(&good[..2], false).output;
+    let bytes = checkpoint::encode(&r, OutputMark { bytes: 0 });
+    let mut r = checkpoint::decode(&bytes, catalog(), options())
+        .expect("the checkpoint decodes")
+        .runner;
+    resumed.push_str(&r.push(&good[2..], false).output);
+    resumed.push_str(&r.push(&bad, false).output);
+    resumed.push_str(&r.finish().output);
+    assert_eq!(resumed, whole);
+}
