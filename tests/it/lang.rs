@@ -530,6 +530,69 @@ fn a_calendar_file_that_does_not_parse_names_its_line_and_column() {
     assert!(err.to_string().contains("line 3, column 6"), "{err}");
 }
 
+/// A harmful customer-safe step whose last day lies past the shipped
+/// calendar (2026-12-31) asks the calendar about it (Civil Code Art. 203
+/// ¶1): `eval` reports the date, the calendar's range and how to extend it;
+/// `--calendar` with a calendar covering the day places the step; the
+/// `earliest` reading, which never extends, needs no calendar.
+#[test]
+fn a_rest_day_past_the_calendar_is_an_error_that_says_how_to_extend_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = dir.path().join("events.json");
+    std::fs::write(
+        &events,
+        r#"[{"at":"2026-12-25T10:00:00+08:00","event":"arrears","amount":"10.00"}]"#,
+    )
+    .expect("writes");
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval".to_string(),
+            root.join("tests/lang/time_forms").display().to_string(),
+            "--product".into(),
+            "hitsdb".into(),
+            "--events".into(),
+            events.display().to_string(),
+            "--at".into(),
+            "2027-01-10T00:00:00+08:00".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clausec"))
+            .args(&args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // suspended 2026-12-25; 7 calendar days end on Friday 2027-01-01
+    let (code, _, stderr) = eval(&[]);
+    assert_ne!(code, Some(0));
+    assert!(
+        stderr.contains(
+            "date `2027-01-01` is outside the working-day calendar (2018-01-01..2026-12-31)"
+        ) && stderr.contains("`--calendar FILE`"),
+        "{stderr}"
+    );
+    // 01-01 元旦 (off in the file), then a weekend: 24:00 of Monday 01-04
+    let calendar = root.join("tests/lang/calendar_file/cn_2027.txt");
+    let (code, stdout, stderr) = eval(&["--calendar", &calendar.display().to_string()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("2027-01-05T00:00:00+08:00  purge data"),
+        "{stdout}"
+    );
+    // `earliest` keeps 24:00 of 01-01
+    let (code, stdout, stderr) = eval(&["--reading", "earliest"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("2027-01-02T00:00:00+08:00  purge data"),
+        "{stdout}"
+    );
+}
+
 /// Every feature agreement's accounts, for the property below.
 fn lang_accounts() -> &'static Vec<(Agreement, Account, Vec<String>)> {
     static ACCOUNTS: std::sync::OnceLock<Vec<(Agreement, Account, Vec<String>)>> =
