@@ -59,7 +59,9 @@ pub const NONE: u32 = u32::MAX;
 /// 4: the late fee accrues on the arrears balance, period by period, over
 /// every episode, and a payment after the agreement ended still settles
 /// it (issue #12, item 8).
-pub const SEMANTICS: u32 = 4;
+/// 5: the earliest end and its cause decide the refund (`no_refund`,
+/// causes, months then days), refund windows are evaluated (item 8).
+pub const SEMANTICS: u32 = 5;
 
 /// A range of a flat table, as `u32` bounds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -480,13 +482,29 @@ impl Edges {
     }
 }
 
-/// Money terms in force for the product × billing (citations in [`Text`]).
+/// Money terms in force for the product × billing (citations in [`Text`]):
+/// of each kind the first that applies (the product's terms, then the
+/// general terms', in the order written, those whose filter admits the
+/// account), and every term about what an end refunds, in that order.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Money {
     pub late_fee: Option<LateFee>,
     pub liability_cap: Option<CapKindIr>,
-    pub refund: Option<RefundIr>,
+    /// `refund` and `no_refund` terms in order; the first about an end
+    /// decides it (citations in [`Text::refunds`]).
+    pub refunds: Vec<RefundIr>,
+    /// Every event a refund term names as a cause, `termination` aside:
+    /// it ends the agreement.
+    pub end_causes: Vec<EventId>,
     pub refund_window: Option<RefundWindowIr>,
+    /// The step that reports the refund window as a `claim` window of the
+    /// customer (waited for by no state; [`NONE`] without a window).
+    pub refund_window_step: u32,
+    /// The amounts of `customer must pay <amount>` steps, by step.
+    pub step_amounts: Vec<(StepIx, Decimal)>,
+    /// Whether events other than the built-in money events matter to
+    /// money: a refund window, or a cause of an end.
+    pub watches: bool,
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -506,16 +524,33 @@ pub enum CapKindIr {
     Amount(Decimal),
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+/// A term about what an end refunds.
+#[derive(Clone, Debug, Serialize)]
 pub struct RefundIr {
-    pub by_month: bool,
-    pub part_month_by_day: bool,
+    /// The ends it is about (by cause); empty: any end.
+    pub causes: Vec<EventId>,
+    /// `None`: `no_refund` (nothing is refunded).
+    pub basis: Option<RefundBasis>,
+}
+
+/// How a refund counts the time served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum RefundBasis {
+    /// Started days (24 h).
+    Days,
+    /// Started months (`prorated by month`).
+    Months,
+    /// Months, then the days of a started month on local dates
+    /// (`prorated by month, part_month by day`: “按月份计算（不足一个月的按天计）”).
+    MonthsThenDays,
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct RefundWindowIr {
     pub duration: DurationM,
     pub from: EventId,
+    /// The right lapses when this happens after `from`.
+    pub unless: Option<EventId>,
 }
 
 /// Where a clause came from, for output.
@@ -559,7 +594,8 @@ pub struct Text {
     pub steps: Vec<StepText>,
     pub late_fee: Option<Cited>,
     pub liability_cap: Option<Cited>,
-    pub refund: Option<Cited>,
+    /// By [`Money::refunds`].
+    pub refunds: Vec<Cited>,
     pub refund_window: Option<Cited>,
 }
 

@@ -13,7 +13,7 @@
 //! * **resources**: 2 bits each in `resources: u32` (0 retained, 1
 //!   released, 2 purged);
 //! * **flags**: [`TERMINATED`], [`LATE_UNKNOWN`], [`PURCHASE_HAS_AMOUNT`],
-//!   [`UNKNOWN_DEBT`];
+//!   [`UNKNOWN_DEBT`], [`WINDOW_HAS_AMOUNT`];
 //! * **slots**: `i64`s, the rules' trigger instants (slot `r` for rule `r`)
 //!   then the money facts ([`MoneySlots`]);
 //! * **held instants**: the compact `u32` form of an instant that the stream
@@ -67,7 +67,16 @@ impl MoneySlots {
     /// The periods of the latest episode counted into
     /// [`MoneySlots::LATE_ACCRUED`] (they ended by the last balance change).
     pub const LATE_PERIODS: usize = 10;
-    pub const COUNT: usize = 11;
+    /// The cause of the end in [`MoneySlots::ENDED`]: an event id (a
+    /// `will terminate` step's: its rule's trigger), `UNSET` if none.
+    pub const ENDED_CAUSE: usize = 11;
+    /// The latest event a refund window counts from (`UNSET`: none).
+    pub const WINDOW_FROM: usize = 12;
+    /// Its amount: two slots (with [`WINDOW_HAS_AMOUNT`]).
+    pub const WINDOW_AMOUNT: usize = 13;
+    /// The latest event that ends the right (`unless`), `UNSET` if none.
+    pub const WINDOW_UNLESS: usize = 15;
+    pub const COUNT: usize = 16;
     pub fn at(self, k: usize) -> usize {
         self.base + k
     }
@@ -82,8 +91,11 @@ pub const LATE_UNKNOWN: u32 = 2;
 pub const PURCHASE_HAS_AMOUNT: u32 = 4;
 /// Flag bit: an arrears of unknown amount is unpaid (issue #12's balance).
 pub const UNKNOWN_DEBT: u32 = 8;
+/// Flag bit: the event a refund window counts from carried an amount.
+pub const WINDOW_HAS_AMOUNT: u32 = 16;
 /// Every flag bit in use.
-pub const FLAGS: u32 = TERMINATED | LATE_UNKNOWN | PURCHASE_HAS_AMOUNT | UNKNOWN_DEBT;
+pub const FLAGS: u32 =
+    TERMINATED | LATE_UNKNOWN | PURCHASE_HAS_AMOUNT | UNKNOWN_DEBT | WINDOW_HAS_AMOUNT;
 /// The flag bits that decide actions (what the stream table keeps).
 pub const ACTION_FLAGS: u32 = TERMINATED | UNKNOWN_DEBT;
 
@@ -228,7 +240,7 @@ pub enum FieldError {
     Amount { field: &'static str },
     #[error("`{field}` is negative; amounts of money are never negative")]
     NegativeAmount { field: &'static str },
-    #[error("`{field}` is negative; it counts periods")]
+    #[error("`{field}` is out of range")]
     Count { field: &'static str },
 }
 
@@ -585,7 +597,24 @@ impl Layout {
                 field: "slots (late fee periods)",
             });
         }
+        let cause = slot(MoneySlots::ENDED_CAUSE);
+        if cause != UNSET && !(0..=i64::from(u16::MAX)).contains(&cause) {
+            return Err(FieldError::Count {
+                field: "slots (cause of the end)",
+            });
+        }
+        instant(
+            "slots (refund window)",
+            slot(MoneySlots::WINDOW_FROM),
+            UNSET,
+        )?;
+        instant(
+            "slots (refund window lapsed)",
+            slot(MoneySlots::WINDOW_UNLESS),
+            UNSET,
+        )?;
         for (k, field) in [
+            (MoneySlots::WINDOW_AMOUNT, "slots (refund window amount)"),
             (MoneySlots::LATE_ACCRUED, "slots (late fee accrued)"),
             (MoneySlots::PURCHASE_AMOUNT, "slots (purchase amount)"),
         ] {

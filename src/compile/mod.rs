@@ -6,10 +6,11 @@
 //! every general rule whose filter admits it unless one of those
 //! product rules takes precedence, as written (`replaces §X` on the product
 //! rule, `yields` on the general one; see
-//! [`crate::model::RuleM::replaces`]); otherwise both apply. Money terms likewise: a
-//! product's late fee, liability cap, refund or refund window replaces the
-//! general one of the same kind; among several of one kind the first
-//! written is used.
+//! [`crate::model::RuleM::replaces`]); otherwise both apply. Money terms:
+//! those whose filter admits the account ([`AccountKind::admits`]), the product's
+//! before the general terms', each in the order written; of each kind the
+//! first decides, and what an end refunds is decided by the first `refund`
+//! or `no_refund` term about that end ([`money_terms`]).
 //!
 //! Each rule becomes a chain of local states `idle → waiting(step 0) → … →
 //! done`; the trigger edge leaves `idle` (and `done`: a finished rule can run
@@ -210,65 +211,6 @@ fn product_targets(
         .collect()
 }
 
-/// The first form of the account-state language (issue #12) a product ×
-/// billing uses that this compiler does not execute yet: such a product is
-/// refused with [`CompileError::NotYetExecutable`] rather than run with the
-/// form ignored.
-fn not_yet_executable(
-    agreement: &Agreement,
-    product: &Product,
-    kind: AccountKind<'_>,
-) -> Option<&'static str> {
-    let general = agreement.general.as_ref();
-    let rules = general
-        .into_iter()
-        .flat_map(|g| g.rules.iter())
-        .chain(&product.rules)
-        .filter(|r| kind.admits(&r.billing, &r.variants));
-    for r in rules {
-        let steps = || r.steps.iter();
-        let found = [(
-            steps().any(|s| s.actions.iter().any(|a| a.amount.is_some())),
-            "customer must pay <amount>",
-        )];
-        if let Some((_, what)) = found.into_iter().find(|(hit, _)| *hit) {
-            return Some(what);
-        }
-    }
-    let blocks = general
-        .map(|g| g.money.as_slice())
-        .into_iter()
-        .chain(std::iter::once(product.money.as_slice()));
-    for money in blocks {
-        for m in money
-            .iter()
-            .filter(|m| kind.admits(&m.billing, &m.variants))
-        {
-            let found = [
-                (matches!(m.kind, MoneyKindM::NoRefund { .. }), "no_refund"),
-                (
-                    matches!(&m.kind, MoneyKindM::Refund { causes, .. } if !causes.is_empty()),
-                    "refund on <cause>",
-                ),
-                (
-                    matches!(
-                        &m.kind,
-                        MoneyKindM::RefundWindow {
-                            unless: Some(_),
-                            ..
-                        }
-                    ),
-                    "refund_window … unless",
-                ),
-            ];
-            if let Some((_, what)) = found.into_iter().find(|(hit, _)| *hit) {
-                return Some(what);
-            }
-        }
-    }
-    None
-}
-
 /// Event names, interned as the compiler meets them.
 struct Events(Vec<String>);
 
@@ -312,13 +254,6 @@ pub fn compile(
         billing,
         variants: &variants,
     };
-    if let Some(feature) = not_yet_executable(agreement, product, kind) {
-        return Err(CompileError::NotYetExecutable {
-            product: product.id.clone(),
-            billing: billing.name().to_string(),
-            feature,
-        });
-    }
     let reading = selection.reading;
     let mut events = Events(BUILTIN_EVENTS.iter().map(|e| e.to_string()).collect());
     let general = agreement.general.as_ref();
@@ -388,7 +323,10 @@ pub fn compile(
         cures: Vec::new(),
         reacting: Vec::new(),
         reacting_rules: Vec::new(),
-        money: Money::default(),
+        money: Money {
+            refund_window_step: NONE,
+            ..Money::default()
+        },
         account_state: false,
         state_forms: Vec::new(),
         conditions: Vec::new(),
@@ -442,7 +380,8 @@ pub fn compile(
         }
     }
     // the balance, for the account state and for a late fee on it
-    let late_fee = applicable_money(general, product, Some(kind))[0].is_some();
+    let money = money_terms(general, product, kind);
+    let late_fee = money.iter().any(|m| m.kind.family() == 0);
     let mut next_progress = if a.account_state || late_fee {
         a.layout.with_state(true, conjunctive + anchor_names.len())
     } else {
@@ -486,10 +425,10 @@ pub fn compile(
     for (ri, r) in rules_m.iter().enumerate() {
         lower_resume_step(&mut a, ri, r);
     }
+    lower_money(&mut a, &mut events, &money, &rules_m);
     for r in &restrictions {
         lower_restriction(&mut a, general, product, r);
     }
-    lower_money(&mut a, &mut events, general, product, kind);
     a.events = events.0;
     a.edges = edge_tables(edges, a.events.len());
     a.reacting = Vec::with_capacity(a.events.len());
@@ -794,7 +733,7 @@ fn kept_after(r: &RuleM, fired: usize) -> Vec<usize> {
                 .all(|t| match t.anchor {
                     Anchor::Trigger => true,
                     Anchor::Step(i) => i < fired,
-                    // (`not_yet_executable` refuses event anchors)
+                    // (`meaning_not_yet_changed` refuses event anchors)
                     Anchor::Event(_) => false,
                 })
         })
@@ -813,9 +752,9 @@ fn kept_states(r: &RuleM) -> u32 {
 }
 
 /// An automaton that reads the account state runs issue #12's meaning
-/// (docs/semantics.md); the forms whose meaning #12 changes and this
-/// compiler does not run that way yet refuse it: a refund or refund
-/// window.
+/// (docs/semantics.md); the forms this compiler does not run that way yet
+/// refuse it: a kept step counted from another rule's event, and a step
+/// counted from such a step.
 fn meaning_not_yet_changed(
     general: Option<&Terms>,
     product: &Product,
@@ -842,10 +781,6 @@ fn meaning_not_yet_changed(
                 return Some("a step counted from a step counted from another rule's event");
             }
         }
-    }
-    let [_, _, refund, window] = applicable_money(general, product, Some(kind));
-    if refund.is_some() || window.is_some() {
-        return Some("a refund beside the account state");
     }
     None
 }
@@ -1246,22 +1181,35 @@ fn plans(steps: &[Step], fixed_zone: bool) -> Vec<Plan> {
     plans
 }
 
-/// The money terms in force, their citations in the side table.
-fn lower_money(
-    a: &mut Automaton,
-    events: &mut Events,
-    general: Option<&Terms>,
-    product: &Product,
+/// The money terms that apply to the accounts of `kind`, in the order
+/// that decides (docs/semantics.md, “Money”): the product's, then the
+/// general terms', each in the order written, those whose filter admits
+/// the account ([`AccountKind::admits`]).
+pub fn money_terms<'a>(
+    general: Option<&'a Terms>,
+    product: &'a Product,
     kind: AccountKind<'_>,
-) {
-    let [late, cap, refund, window] = applicable_money(general, product, Some(kind));
+) -> Vec<&'a MoneyM> {
+    product
+        .money
+        .iter()
+        .chain(general.into_iter().flat_map(|g| g.money.iter()))
+        .filter(|m| kind.admits(&m.billing, &m.variants))
+        .collect()
+}
+
+/// The money terms in force (`terms`, in deciding order), their citations
+/// in the side table; the amounts of `customer must pay <amount>` steps;
+/// the refund window's `claim` step.
+fn lower_money(a: &mut Automaton, events: &mut Events, terms: &[&MoneyM], rules: &[&RuleM]) {
     let cited = |m: &MoneyM| Cited {
         cite: m.cite.clone(),
         quote: m.quote.clone(),
         file: m.origin.file.clone(),
         line: m.origin.line,
     };
-    if let Some(m) = late {
+    let first = |family: usize| terms.iter().copied().find(|m| m.kind.family() == family);
+    if let Some(m) = first(0) {
         if let MoneyKindM::LateFee {
             rate,
             per,
@@ -1279,7 +1227,7 @@ fn lower_money(
             a.text.late_fee = Some(cited(m));
         }
     }
-    if let Some(m) = cap {
+    if let Some(m) = first(1) {
         let kind = match &m.kind {
             MoneyKindM::LiabilityCapMonths { months } => Some(CapKindIr::Months(*months)),
             MoneyKindM::LiabilityCapService => Some(CapKindIr::Service),
@@ -1291,27 +1239,106 @@ fn lower_money(
             a.text.liability_cap = Some(cited(m));
         }
     }
-    if let Some(m) = refund {
-        if let MoneyKindM::Refund {
-            by_month,
-            part_month_by_day,
-            ..
+    for m in terms.iter().filter(|m| m.kind.family() == 2) {
+        let (causes, basis) = match &m.kind {
+            MoneyKindM::NoRefund { causes } => (causes, None),
+            MoneyKindM::Refund {
+                causes,
+                by_month,
+                part_month_by_day,
+                ..
+            } => (
+                causes,
+                Some(match (*by_month, *part_month_by_day) {
+                    (true, true) => RefundBasis::MonthsThenDays,
+                    (true, false) => RefundBasis::Months,
+                    (false, _) => RefundBasis::Days,
+                }),
+            ),
+            _ => continue,
+        };
+        let causes: Vec<EventId> = causes.iter().map(|c| events.id(c)).collect();
+        for &c in &causes {
+            let builtin_termination = usize::from(c.0) < BUILTIN_EVENTS.len()
+                && BUILTIN_EVENTS.get(usize::from(c.0)) == Some(&"termination");
+            if !builtin_termination && !a.money.end_causes.contains(&c) {
+                a.money.end_causes.push(c);
+            }
+        }
+        a.money.refunds.push(RefundIr { causes, basis });
+        a.text.refunds.push(cited(m));
+    }
+    if let Some(m) = first(3) {
+        if let MoneyKindM::RefundWindow {
+            duration,
+            from,
+            unless,
         } = &m.kind
         {
-            a.money.refund = Some(RefundIr {
-                by_month: *by_month,
-                part_month_by_day: *part_month_by_day,
-            });
-            a.text.refund = Some(cited(m));
-        }
-    }
-    if let Some(m) = window {
-        if let MoneyKindM::RefundWindow { duration, from, .. } = &m.kind {
             a.money.refund_window = Some(RefundWindowIr {
                 duration: *duration,
                 from: events.id(from),
+                unless: unless.as_ref().map(|u| events.id(u)),
             });
             a.text.refund_window = Some(cited(m));
+            a.money.refund_window_step = lower_claim_step(a, m);
         }
     }
+    a.money.watches = a.money.refund_window.is_some() || !a.money.end_causes.is_empty();
+    let mut first_step = 0u32;
+    for r in rules {
+        for (k, s) in r.steps.iter().enumerate() {
+            let amount = s.actions.iter().find_map(|x| x.amount.as_ref());
+            if let (Some(m), Modality::CustomerMust) = (amount, s.modality) {
+                a.money
+                    .step_amounts
+                    .push((StepIx(first_step + k as u32), m.value));
+            }
+        }
+        first_step += r.steps.len() as u32;
+    }
+}
+
+/// The step that reports a refund window: the customer may `claim`, with
+/// the term's citation; laid out after the rules' steps and their resume
+/// steps, waited for by no state.
+fn lower_claim_step(a: &mut Automaton, m: &MoneyM) -> u32 {
+    let rule = a.text.rules.len() as u16;
+    a.text.rules.push(RuleText {
+        name: "refund_window".into(),
+        general: false,
+        file: m.origin.file.clone(),
+        line: m.origin.line,
+    });
+    let step = a.steps.len() as u32;
+    let actions_start = a.actions.len();
+    a.actions.push(Action {
+        verb: Verb::Claim,
+        targets: Span32::of(a.targets.len()..a.targets.len()),
+    });
+    a.steps.push(Step {
+        rule,
+        timing: TimingIr {
+            kind: TimingKindM::At,
+            duration: crate::model::DurationM::ZERO,
+            anchor: AnchorIr::Trigger,
+        },
+        alternative: None,
+        modality: Modality::CustomerMay,
+        harmful: false,
+        late: false,
+        terminates: false,
+        rest_days: false,
+        actions: Span32::of(actions_start..a.actions.len()),
+    });
+    a.fx_range.push(Span32::of(a.fx.len()..a.fx.len()));
+    a.text.steps.push(StepText {
+        label: None,
+        cite: m.cite.clone(),
+        quote: m.quote.clone(),
+        note: None,
+        file: m.origin.file.clone(),
+        line: m.origin.line,
+    });
+    step
 }

@@ -879,8 +879,11 @@ impl Machine {
                 Fx::Caps { mask, value } => st.caps = (st.caps & !mask) | value,
                 Fx::Terminate => {
                     st.flags |= TERMINATED;
-                    let ended = self.ir.layout.money().at(MoneySlots::ENDED);
-                    st.slots[ended] = st.slots[ended].min(at);
+                    // the end's cause: the rule's trigger
+                    let rule = usize::from(self.ir.step(step).rule);
+                    if let Some(r) = self.ir.rules.get(rule) {
+                        self.end(st, at, r.trigger.0);
+                    }
                 }
                 Fx::Release(mask) => st.resources = Layout::release(st.resources, mask),
                 Fx::Purge(mask) => st.resources = Layout::purge(st.resources, mask),
@@ -906,14 +909,52 @@ impl Machine {
                     st.flags &= !PURCHASE_HAS_AMOUNT;
                 }
             }
-            TERMINATION => {
-                let k = m.at(MoneySlots::ENDED);
-                st.slots[k] = st.slots[k].min(ev.at);
-            }
+            TERMINATION => self.end(st, ev.at, TERMINATION),
             OUTAGE_START => st.slots[m.at(MoneySlots::BREACH)] = ev.at,
             _ => {}
         }
+        if self.ir.money.watches {
+            self.money_watch(st, ev);
+        }
         Ok(())
+    }
+
+    /// The agreement ends at `at` for `cause` (an event id); the earliest
+    /// end decides what is refunded (the first of several at one instant).
+    pub(super) fn end(&self, st: &mut AccountState, at: i64, cause: u16) {
+        let m = self.ir.layout.money();
+        if at < st.slots[m.at(MoneySlots::ENDED)] {
+            st.slots[m.at(MoneySlots::ENDED)] = at;
+            st.slots[m.at(MoneySlots::ENDED_CAUSE)] = i64::from(cause);
+        }
+    }
+
+    /// Events money terms name: a cause of an end, the event a refund
+    /// window counts from and the one that ends it. Only automata with
+    /// such terms come here ([`crate::compile::Money::watches`]).
+    #[inline(never)]
+    pub(super) fn money_watch(&self, st: &mut AccountState, ev: &Event) {
+        let m = self.ir.layout.money();
+        if self.ir.money.end_causes.contains(&ev.event) {
+            self.end(st, ev.at, ev.event.0);
+        }
+        let Some(w) = &self.ir.money.refund_window else {
+            return;
+        };
+        if ev.event == w.from {
+            st.slots[m.at(MoneySlots::WINDOW_FROM)] = ev.at;
+            let [a, b] = amount_slots(ev.amount.unwrap_or_default());
+            st.slots[m.at(MoneySlots::WINDOW_AMOUNT)] = a;
+            st.slots[m.at(MoneySlots::WINDOW_AMOUNT) + 1] = b;
+            if ev.amount.is_some() {
+                st.flags |= WINDOW_HAS_AMOUNT;
+            } else {
+                st.flags &= !WINDOW_HAS_AMOUNT;
+            }
+        }
+        if w.unless == Some(ev.event) {
+            st.slots[m.at(MoneySlots::WINDOW_UNLESS)] = ev.at;
+        }
     }
 
     /// Applies one event; returns the steps it (and the deadlines before it) fired.
@@ -957,6 +998,9 @@ impl Machine {
         if st.flags & TERMINATED != 0 {
             // only money goes on after the agreement ended: a payment
             // still settles the balance and closes the late fee
+            if self.ir.money.refund_window.is_some() {
+                self.money_watch(st, ev);
+            }
             return self.balance_event(st, ev);
         }
         if self.ir.account_state {

@@ -11,6 +11,7 @@ pub mod codegen;
 pub mod explain;
 mod machine;
 pub mod money;
+mod refund;
 mod report;
 mod status;
 mod timeline;

@@ -94,6 +94,69 @@ pub fn refund(
         .map(|x| round(x, Rounding::HalfUp)))
 }
 
+/// “按月份计算（不足一个月的按天计）”: the refund of a prepaid term
+/// `[bought, until)` ended at `ended`, the time served charged by months
+/// and the days of a started month (docs/semantics.md, “Money”). On local
+/// dates (Civil Code Art. 201, 202): the purchase day is not counted, month
+/// `k` is complete on the date `k` months after the purchase date (the
+/// month's last day when it has none), the day the agreement ends counts
+/// as served. `None` outside the term or for a term of no days.
+pub fn refund_months_then_days(
+    clock: &Clock,
+    amount: Decimal,
+    bought: i64,
+    until: i64,
+    ended: i64,
+) -> Result<Option<Decimal>, CalendarError> {
+    if !(bought <= ended && ended < until) {
+        return Ok(None);
+    }
+    let (first, last, end) = (clock.date(bought)?, clock.date(until)?, clock.date(ended)?);
+    let after = |k: u32| {
+        first
+            .checked_add_months(chrono::Months::new(k))
+            .ok_or(CalendarError::OutOfRange)
+    };
+    // whole months from the purchase date up to `to`
+    let months_to = |to: chrono::NaiveDate| -> Result<u32, CalendarError> {
+        let mut k = 0u32;
+        while after(k + 1)? <= to {
+            k += 1;
+        }
+        Ok(k)
+    };
+    let days =
+        |a: chrono::NaiveDate, b: chrono::NaiveDate| Decimal::from((b - a).num_days().max(0));
+    let term = months_to(last)?;
+    let fee = if term == 0 {
+        let total = days(first, last);
+        if total.is_zero() {
+            return Ok(None);
+        }
+        amount
+            .checked_mul(days(first, end))
+            .and_then(|x| x.checked_div(total))
+    } else {
+        let served = months_to(end)?.min(term);
+        let monthly = amount.checked_div(Decimal::from(term));
+        let started = if served < term {
+            let (from, to) = (after(served)?, after(served + 1)?);
+            monthly
+                .and_then(|x| x.checked_mul(days(from, end)))
+                .and_then(|x| x.checked_div(days(from, to)))
+        } else {
+            Some(Decimal::ZERO)
+        };
+        monthly
+            .and_then(|x| x.checked_mul(Decimal::from(served)))
+            .zip(started)
+            .and_then(|(a, b)| a.checked_add(b))
+    };
+    Ok(fee
+        .and_then(|f| amount.checked_sub(f))
+        .map(|r| round(r.max(Decimal::ZERO), Rounding::HalfUp)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +167,31 @@ mod tests {
         let d = Decimal::from_str("0.125").expect("decimal");
         assert_eq!(round(d, Rounding::HalfUp).to_string(), "0.13");
         assert_eq!(round(d, Rounding::Down).to_string(), "0.12");
+    }
+
+    #[test]
+    fn months_then_days_follows_the_spec_example() {
+        let c = Clock::exact(chrono_tz::Asia::Shanghai).expect("clock");
+        let t = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(&format!("{s}:00+08:00"))
+                .expect("instant")
+                .timestamp()
+        };
+        let r = |end: &str| {
+            refund_months_then_days(
+                &c,
+                Decimal::new(120_000, 2),
+                t("2024-01-15T10:00"),
+                t("2025-01-15T10:00"),
+                t(end),
+            )
+            .expect("calendar")
+            .map(|d| d.to_string())
+        };
+        // 1 month served of a 12-month 1200.00 term
+        assert_eq!(r("2024-02-15T10:00").as_deref(), Some("1100.00"));
+        // 1 month and 5 of the 29 days of the next: 100 + 17.24 charged
+        assert_eq!(r("2024-02-20T18:00").as_deref(), Some("1082.76"));
+        assert_eq!(r("2025-02-01T00:00"), None);
     }
 }

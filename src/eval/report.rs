@@ -106,8 +106,9 @@ impl Machine {
                 .first()
                 .map_or("obligation", |a| a.verb.name()),
             ObligationKind::LateFee => "late_fee",
-            ObligationKind::Refund => "refund",
+            ObligationKind::Refund(_) => "refund",
             ObligationKind::LiabilityCap => "liability_cap",
+            ObligationKind::RefundWindow => "refund_window",
         }
     }
 
@@ -285,9 +286,21 @@ impl Machine {
                         "customer",
                         self.ir.text.late_fee.as_ref().and_then(|m| m.cite.clone()),
                     ),
-                    ObligationKind::Refund => (
+                    ObligationKind::Refund(t) => (
                         "provider",
-                        self.ir.text.refund.as_ref().and_then(|m| m.cite.clone()),
+                        self.ir
+                            .text
+                            .refunds
+                            .get(usize::from(t))
+                            .and_then(|m| m.cite.clone()),
+                    ),
+                    ObligationKind::RefundWindow => (
+                        "provider",
+                        self.ir
+                            .text
+                            .refund_window
+                            .as_ref()
+                            .and_then(|m| m.cite.clone()),
                     ),
                     ObligationKind::LiabilityCap => (
                         "provider",

@@ -3,7 +3,7 @@
 use super::machine::{reported, service_state, Known, Machine, PAYMENT, PURCHASE};
 use super::money;
 use super::types::*;
-use crate::compile::layout::{amount_of_slots, Layout, PURGED, RELEASED};
+use crate::compile::layout::{Layout, PURGED, RELEASED};
 use crate::compile::{CapKindIr, MoneySlots, StateId, StateKind, StepIx};
 use crate::model::ResourceState;
 use crate::vocab::Modality;
@@ -91,9 +91,10 @@ impl Machine {
                     });
                 }
                 if fired && s.modality == Modality::CustomerMust {
+                    let amount = self.ir.money.step_amounts.iter().find(|(x, _)| *x == step);
                     obligations.push(Obligation {
                         kind: ObligationKind::Step(step),
-                        amount: None,
+                        amount: amount.map(|(_, a)| *a),
                         until: Some(p.window.map_or(p.at, |w| w[1])),
                     });
                 }
@@ -102,41 +103,7 @@ impl Machine {
         pending.sort_by_key(|p| (p.due, p.step));
         let m = self.ir.layout.money();
         obligations.extend(self.late_fee_at(st, at)?);
-        if let Some(rf) = &self.ir.money.refund {
-            let ended = st.slots[m.at(MoneySlots::ENDED)];
-            let bought = st.slots[m.at(MoneySlots::PURCHASE_AT)];
-            let until = st.slots[m.at(MoneySlots::PURCHASE_UNTIL)];
-            if ended <= at
-                && bought != UNSET
-                && until != UNSET
-                && st.flags & PURCHASE_HAS_AMOUNT != 0
-            {
-                let amount = amount_of_slots(
-                    st.slots[m.at(MoneySlots::PURCHASE_AMOUNT)],
-                    st.slots[m.at(MoneySlots::PURCHASE_AMOUNT) + 1],
-                )
-                .ok_or(EvalError::Overflow)?;
-                let r = money::refund(
-                    &self.clock,
-                    amount,
-                    bought,
-                    until,
-                    ended,
-                    rf.by_month && !rf.part_month_by_day,
-                )
-                .map_err(|source| EvalError::Calendar {
-                    rule: "refund".into(),
-                    source,
-                })?;
-                if let Some(r) = r {
-                    obligations.push(Obligation {
-                        kind: ObligationKind::Refund,
-                        amount: Some(r),
-                        until: None,
-                    });
-                }
-            }
-        }
+        obligations.extend(self.refund_at(st, at)?);
         if let Some(CapKindIr::Amount(a)) = self.ir.money.liability_cap {
             if st.slots[m.at(MoneySlots::BREACH)] != UNSET {
                 obligations.push(Obligation {
@@ -145,6 +112,10 @@ impl Machine {
                     until: None,
                 });
             }
+        }
+        if let Some((window, owed)) = self.refund_window_at(st, at)? {
+            windows.push(window);
+            obligations.push(owed);
         }
         let capabilities = (0..self.ir.capabilities.len())
             .map(|i| reported(Layout::cap(st.caps, i)))
@@ -211,11 +182,20 @@ impl Machine {
                             .ok_or(EvalError::Overflow)?;
                     }
                 }
-                status.obligations.push(Obligation {
-                    kind: ObligationKind::LiabilityCap,
-                    amount: Some(money::round(sum, crate::model::Rounding::HalfUp)),
-                    until: None,
-                });
+                // in the order of the status: before the refund window
+                let k = status
+                    .obligations
+                    .iter()
+                    .position(|o| o.kind == ObligationKind::RefundWindow)
+                    .unwrap_or(status.obligations.len());
+                status.obligations.insert(
+                    k,
+                    Obligation {
+                        kind: ObligationKind::LiabilityCap,
+                        amount: Some(money::round(sum, crate::model::Rounding::HalfUp)),
+                        until: None,
+                    },
+                );
             }
         }
         Ok(Evaluation {

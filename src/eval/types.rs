@@ -122,7 +122,9 @@ pub struct Encoded {
     pub next_due: i64,
 }
 
-pub use crate::compile::layout::{LATE_UNKNOWN, PURCHASE_HAS_AMOUNT, TERMINATED, UNSET};
+pub use crate::compile::layout::{
+    LATE_UNKNOWN, PURCHASE_HAS_AMOUNT, TERMINATED, UNSET, WINDOW_HAS_AMOUNT,
+};
 
 /// 2000-01-01T00:00:00Z: the first instant accepted, and the zero of the
 /// compact `u32` instants of the stream table and generated modules.
@@ -167,8 +169,12 @@ pub enum ObligationKind {
     /// A `customer must` step.
     Step(StepIx),
     LateFee,
-    Refund,
+    /// What the end refunds, decided by the term at this index of
+    /// [`crate::compile::Money::refunds`] (a `no_refund`: 0.00).
+    Refund(u16),
     LiabilityCap,
+    /// The customer's right to a full refund inside a `refund_window`.
+    RefundWindow,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -377,14 +377,11 @@ impl<'a> Engine<'a> {
     /// instant a step falls due cancels it: docs/semantics.md).
     pub fn event(&mut self, ev: &RefEvent) -> Result<(), RefError> {
         self.fire_until(ev.at - 1)?;
-        let account_state = self.semantics == Semantics::AccountState;
         if self.terminated {
             // Only money goes on after the agreement ended (issue #12): a
             // payment still settles the balance and closes the late fee.
             self.balance_event(ev, false)?;
-            if account_state {
-                self.seen.push(ev.clone());
-            }
+            self.seen.push(ev.clone());
             return Ok(());
         }
         // can every rule this event starts be placed?
@@ -411,7 +408,7 @@ impl<'a> Engine<'a> {
             "outage_start" => self.breach = Some(ev.at),
             _ => {}
         }
-        if account_state && self.is_refund_cause(&ev.event) && ev.event != "termination" {
+        if self.is_refund_cause(&ev.event) && ev.event != "termination" {
             self.ends.push(End {
                 at: ev.at,
                 causes: vec![ev.event.clone()],

@@ -8,7 +8,7 @@
 use super::engine::{Act, Engine, Source};
 use super::money;
 use super::select;
-use super::{RefError, Semantics};
+use super::RefError;
 use crate::ast::Modality;
 use crate::compile::StepIx;
 use crate::eval::{
@@ -132,13 +132,10 @@ pub fn parts(e: &Engine, at: i64) -> Result<Parts, RefError> {
             if fired && s.modality == Modality::CustomerMust {
                 obligations.push(Owing {
                     what: Owed::Step { rule: k, step: i },
-                    amount: if e.semantics == Semantics::AccountState {
-                        s.actions
-                            .iter()
-                            .find_map(|a| a.amount.as_ref().map(|m| m.value))
-                    } else {
-                        None
-                    },
+                    amount: s
+                        .actions
+                        .iter()
+                        .find_map(|a| a.amount.as_ref().map(|m| m.value)),
                     until: Some(window.map_or(when, |w| w[1])),
                     term: None,
                 });
@@ -227,16 +224,11 @@ fn refund(e: &Engine, at: i64, out: &mut Vec<Owing>) -> Result<(), RefError> {
     };
     let decides = |m: &&MoneyM| match &m.kind {
         MoneyKindM::Refund { causes, .. } | MoneyKindM::NoRefund { causes } => {
-            e.semantics == Semantics::Current
-                || causes.is_empty()
-                || causes.iter().any(|c| end.causes.contains(c))
+            causes.is_empty() || causes.iter().any(|c| end.causes.contains(c))
         }
         _ => false,
     };
-    let term = match e.semantics {
-        Semantics::Current => select::first(&e.money, |k| matches!(k, MoneyKindM::Refund { .. })),
-        Semantics::AccountState => e.money.iter().copied().find(|m| decides(m)),
-    };
+    let term = e.money.iter().copied().find(|m| decides(m));
     let Some(m) = term else { return Ok(()) };
     let index = term_index(e, m);
     match &m.kind {
@@ -254,7 +246,7 @@ fn refund(e: &Engine, at: i64, out: &mut Vec<Owing>) -> Result<(), RefError> {
             let Some((bought, Some(amount), Some(until))) = e.purchase else {
                 return Ok(());
             };
-            let r = if *by_month && *part_month_by_day && e.semantics == Semantics::AccountState {
+            let r = if *by_month && *part_month_by_day {
                 money::refund_months_then_days(&e.clock, amount, bought, until, end.at)
             } else {
                 money::refund_started(
@@ -340,9 +332,6 @@ fn refund_window(
     windows: &mut Vec<OpenWindow>,
     out: &mut Vec<Owing>,
 ) -> Result<(), RefError> {
-    if e.semantics != Semantics::AccountState {
-        return Ok(());
-    }
     let Some(m) = select::first(&e.money, |k| matches!(k, MoneyKindM::RefundWindow { .. })) else {
         return Ok(());
     };
@@ -369,13 +358,10 @@ fn refund_window(
     if at > end || lapsed {
         return Ok(());
     }
-    let amount = opened.amount.or_else(|| {
-        e.seen
-            .iter()
-            .rev()
-            .find(|x| x.at <= at && x.event == "purchase")
-            .and_then(|x| x.amount)
-    });
+    // the event's amount, or the last purchase's
+    let amount = opened
+        .amount
+        .or_else(|| e.purchase.and_then(|(_, amount, _)| amount));
     windows.push(OpenWindow {
         step: None,
         start: opened.at,
@@ -411,6 +397,35 @@ fn resume_step_ix(e: &Engine, k: usize) -> StepIx {
         })
         .count();
     StepIx(u32::try_from(steps + before).unwrap_or(u32::MAX))
+}
+
+/// The index of the step that reports a refund window, in the compiler's
+/// numbering: after the rules' steps and their resume steps.
+fn claim_step_ix(e: &Engine) -> StepIx {
+    let steps: usize = e.rules.iter().map(|r| r.steps.len()).sum();
+    let resumes = e
+        .rules
+        .iter()
+        .filter(|r| {
+            r.cure
+                .as_ref()
+                .is_some_and(|c| c.resume != crate::model::ResumeM::Nothing)
+        })
+        .count();
+    StepIx(u32::try_from(steps + resumes).unwrap_or(u32::MAX))
+}
+
+/// A refund term's index among the terms about what an end refunds (the
+/// compiler's `Money::refunds`), from its index among all money terms.
+fn refund_ix(e: &Engine, term: Option<usize>) -> u16 {
+    let before = term.map_or(0, |t| {
+        e.money
+            .iter()
+            .take(t)
+            .filter(|m| m.kind.family() == 2)
+            .count()
+    });
+    u16::try_from(before).unwrap_or(u16::MAX)
 }
 
 /// Today's semantics as the evaluator reports it.
@@ -452,30 +467,30 @@ pub fn evaluation(e: &Engine, at: i64) -> Result<Evaluation, RefError> {
     let windows = p
         .windows
         .iter()
-        .filter_map(|w| {
-            w.step.map(|(k, i)| Window {
-                step: step_ix(e, k, i),
-                start: w.start,
-                end: w.end,
-            })
+        .map(|w| Window {
+            step: w
+                .step
+                .map_or_else(|| claim_step_ix(e), |(k, i)| step_ix(e, k, i)),
+            start: w.start,
+            end: w.end,
         })
         .collect();
     let obligations = p
         .obligations
         .iter()
-        .filter_map(|o| {
+        .map(|o| {
             let kind = match o.what {
                 Owed::Step { rule, step } => ObligationKind::Step(step_ix(e, rule, step)),
                 Owed::LateFee => ObligationKind::LateFee,
-                Owed::Refund => ObligationKind::Refund,
+                Owed::Refund => ObligationKind::Refund(refund_ix(e, o.term)),
                 Owed::LiabilityCap => ObligationKind::LiabilityCap,
-                Owed::RefundWindow => return None,
+                Owed::RefundWindow => ObligationKind::RefundWindow,
             };
-            Some(Obligation {
+            Obligation {
                 kind,
                 amount: o.amount,
                 until: o.until,
-            })
+            }
         })
         .collect();
     Ok(Evaluation {

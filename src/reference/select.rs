@@ -132,8 +132,9 @@ pub fn restrictions<'a>(
         .collect()
 }
 
-/// The money terms that can apply, the product's first, each block's in the
-/// order written: those whose filter admits the account.
+/// The money terms that apply, the product's first, each block's in the
+/// order written, those whose filter admits the account (both semantics:
+/// issue #12's money is the only money).
 pub fn money<'a>(a: &'a Agreement, p: &'a Product, account: &Account) -> Vec<&'a MoneyM> {
     p.money
         .iter()

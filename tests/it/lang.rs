@@ -114,17 +114,12 @@ const RUN_BY_THE_MACHINE: &[&str] = &[
     "even_if_cured",
     "guards",
     "precedence",
+    "money",
     "restrictions",
     "resume_reported",
     "time_forms",
+    "variants",
 ];
-
-/// Feature directories the machine runs except for a money form of another
-/// item: held to the reference by the property below, their scenarios by
-/// [`the_variant_scenarios_hold_under_the_machine_but_the_refund_window`].
-/// `variants` joins [`RUN_BY_THE_MACHINE`] when the machine evaluates
-/// refund windows (item 8).
-const DIFFERENTIAL_ONLY: &[&str] = &["variants"];
 
 /// Every kind of account of `p`: each combination of one value per variant
 /// dimension (one empty combination for a product without variants).
@@ -211,41 +206,6 @@ fn bad_accounts_and_amounts_are_errors_not_guesses() {
     assert!(
         matches!(&r, Err(RefError::NegativeAmount { event, .. }) if event == "payment"),
         "{r:?}"
-    );
-}
-
-/// The variant scenarios run through the machine (`clausec test
-/// tests/lang/variants`): each kind of account gets its own rules. The
-/// refund window of yearly terms is the one expectation the machine does
-/// not meet yet — it does not evaluate refund windows (issue #12 item 8,
-/// the money work); when it does, this test fails and `variants` moves to
-/// [`RUN_BY_THE_MACHINE`].
-#[test]
-fn the_variant_scenarios_hold_under_the_machine_but_the_refund_window() {
-    let program = clausec::eval::Program::from_agreements(vec![lang("variants")]);
-    let outcomes = clausec::scenario::run_all(&program);
-    let mut verdicts: Vec<(String, Vec<String>)> = outcomes
-        .iter()
-        .map(|o| {
-            let expected = o.failures.iter().map(|f| f.expected.clone()).collect();
-            (o.name.clone(), expected)
-        })
-        .collect();
-    verdicts.sort();
-    assert_eq!(
-        verdicts,
-        vec![
-            ("monthly: stopped and released".to_string(), vec![]),
-            ("postpaid accounts have no term".to_string(), vec![]),
-            ("yearly: stopped, never released".to_string(), vec![]),
-            (
-                "yearly: the refund window".to_string(),
-                vec![
-                    "obligation `refund_window` 1200.00 at 2024-07-03T10:00:00+08:00".to_string(),
-                    "a `claim` window open at 2024-07-03T10:00:00+08:00".to_string(),
-                ]
-            ),
-        ]
     );
 }
 
@@ -705,17 +665,15 @@ type NamedOwing = (
     Option<String>,
 );
 
-/// The feature accounts the machine runs, compiled, for the property below.
-/// (agreement, machine, its events, whether its refund windows are
-/// compared: not for [`DIFFERENTIAL_ONLY`], whose refund window the machine
-/// does not evaluate yet).
-type Subject = (Agreement, clausec::eval::Machine, Vec<String>, bool);
+/// The feature accounts the machine runs, compiled, for the property below:
+/// (agreement, machine, its events).
+type Subject = (Agreement, clausec::eval::Machine, Vec<String>);
 
 fn machine_accounts() -> &'static Vec<Subject> {
     static M: std::sync::OnceLock<Vec<Subject>> = std::sync::OnceLock::new();
     M.get_or_init(|| {
         let mut out = Vec::new();
-        for name in RUN_BY_THE_MACHINE.iter().chain(DIFFERENTIAL_ONLY) {
+        for name in RUN_BY_THE_MACHINE {
             let a = lang(name);
             let program = clausec::eval::Program::from_agreements(vec![a.clone()]);
             for p in &a.products {
@@ -739,8 +697,7 @@ fn machine_accounts() -> &'static Vec<Subject> {
                             if !m.ir.account_state && reading == Reading::CustomerSafe {
                                 continue;
                             }
-                            let windows = !DIFFERENTIAL_ONLY.contains(name);
-                            out.push((a.clone(), m, events.clone(), windows));
+                            out.push((a.clone(), m, events.clone()));
                         }
                     }
                 }
@@ -760,19 +717,20 @@ proptest::proptest! {
     #[test]
     fn the_machine_agrees_with_the_account_state_semantics(
         which in proptest::prelude::any::<proptest::sample::Index>(),
-        raw in proptest::collection::vec((0i64..(60 * 24), 0usize..40, proptest::option::of(0i64..30_000)), 0..14),
+        raw in proptest::collection::vec((0i64..(60 * 24), 0usize..40, proptest::option::of(0i64..30_000), proptest::option::of(1i64..400)), 0..14),
         query in 0i64..(90 * 24),
     ) {
         let subjects = machine_accounts();
-        let (a, m, names, windows) = &subjects[which.index(subjects.len())];
+        let (a, m, names) = &subjects[which.index(subjects.len())];
         let base = at("2024-06-03T10:00");
         let mut timeline: Vec<RefEvent> = raw
             .into_iter()
-            .map(|(h, e, amount)| RefEvent {
+            .map(|(h, e, amount, days)| RefEvent {
                 at: base + h * 3_600,
                 event: names[e % names.len()].clone(),
                 amount: amount.map(|c| Decimal::new(c, 2)),
-                until: None,
+                // a purchase's paid term (refunds)
+                until: days.map(|d| base + h * 3_600 + d * 86_400),
             })
             .collect();
         timeline.sort_by_key(|e| e.at);
@@ -781,6 +739,7 @@ proptest::proptest! {
             .map(|e| {
                 let mut x = m.event(&e.event, e.at).expect("event of the product");
                 x.amount = e.amount;
+                x.until = e.until;
                 x
             })
             .collect();
@@ -834,17 +793,14 @@ proptest::proptest! {
                     .collect();
                 proptest::prop_assert_eq!(res, o.resources);
                 // money: the late fee on the balance, refunds, penalties
-                let compared = |kind: &str| *windows || kind != "refund_window";
                 let mut owed: Vec<NamedOwing> = r
                     .obligations
                     .iter()
-                    .filter(|x| compared(&x.kind))
                     .map(|x| (x.party.clone(), x.kind.clone(), x.amount.clone(), x.until.clone(), x.cite.clone()))
                     .collect();
                 let mut expected: Vec<NamedOwing> = o
                     .obligations
                     .iter()
-                    .filter(|x| compared(&x.kind))
                     .map(|x| (x.party.to_string(), x.kind.clone(), x.amount.map(|a| a.to_string()), x.until.map(|u| m.format_instant(u)), x.cite.clone()))
                     .collect();
                 owed.sort();
@@ -1015,8 +971,7 @@ product ws "工作站" §1 {
 }
 
 /// What the machine does not run yet is refused by name, never run with
-/// another meaning: a kept step counted from another rule's event, and an
-/// account-state product beside a refund.
+/// another meaning: a kept step counted from another rule's event.
 #[test]
 fn forms_not_run_yet_are_refused_by_name() {
     let refused = |src: &str| -> String {
@@ -1044,20 +999,6 @@ product x "产品" §1 {
     assert!(
         kept.contains("even if cured from <another rule's event>"),
         "{kept}"
-    );
-    let refund = refused(
-        r#"
-product x "产品" §1 {
-  billing prepaid
-  capabilities writes
-  on arrears if in arrears after 24h suspend writes §1.1 quote "暂停"
-  refund unused prepaid §1.2 quote "退还"
-}
-"#,
-    );
-    assert!(
-        refund.contains("a refund beside the account state"),
-        "{refund}"
     );
 }
 

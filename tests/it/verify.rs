@@ -216,15 +216,20 @@ fn a_removed_cure_is_refuted_with_a_scenario_that_fails() {
 #[test]
 fn a_product_the_compiler_refuses_is_not_verified_never_proved() {
     let (_dir, file) = copy_2024(|old| old);
-    // a fixed penalty compiles only with the money back end of issue #12
+    // a kept step counted from another rule's event is not compiled yet
     let refused = file.with_file_name("refused.clause");
     std::fs::write(
         &refused,
         "product refused \"日志服务\" §2 {
   billing postpaid
   resources data
-  on arrears { after 24h suspend service; after 7d purge data }
-  on termination within 5 workdays customer must pay 100.00 CNY
+  events hold
+  on hold at once notify
+  on arrears {
+    after 24h suspend service
+    after 7d from hold purge data even if cured
+    until payment
+  }
   verify {
     every purge preceded by suspend
   }

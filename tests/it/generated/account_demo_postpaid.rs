@@ -158,7 +158,7 @@ impl Account {
         Ok(match self.local[1] {
             1 => self.anchor_at(1),
             2 => self.anchor_at(1) + 259200,
-            3 => m.place_step_from(StepIx(3), self.anchor_at(1), &[(18, self.event_at(0))]).map_err(Box::new)?,
+            3 => m.place_step_from(StepIx(3), self.anchor_at(1), &[(23, self.event_at(0))]).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -385,7 +385,7 @@ impl Account {
             }
             9 => { // deferral_end
                 if matches!(self.local[1], 0 | 4) {
-                    m.place_step_from(StepIx(3), at, &[(18, self.event_at(0))]).map_err(Box::new)?;
+                    m.place_step_from(StepIx(3), at, &[(23, self.event_at(0))]).map_err(Box::new)?;
                 }
                 match self.local[1] {
                     0 => { if self.in_arrears() { self.anchor[1] = h; self.progress[1] = 0; self.local[1] = 1; self.waiting |= 0x2; } }

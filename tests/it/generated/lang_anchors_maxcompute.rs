@@ -158,7 +158,7 @@ impl Account {
     #[inline(always)]
     fn due_1(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[1] {
-            1 => m.place_step_from(StepIx(1), self.anchor_at(1), &[(17, self.event_at(0))]).map_err(Box::new)?,
+            1 => m.place_step_from(StepIx(1), self.anchor_at(1), &[(22, self.event_at(0))]).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -167,7 +167,7 @@ impl Account {
     fn due_2(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
         Ok(match self.local[2] {
             1 => self.anchor_at(2),
-            2 => m.place_step_from(StepIx(3), self.anchor_at(2), &[(18, self.event_at(1))]).map_err(Box::new)?,
+            2 => m.place_step_from(StepIx(3), self.anchor_at(2), &[(23, self.event_at(1))]).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -324,7 +324,7 @@ impl Account {
             }
             9 => { // deferral_end
                 if matches!(self.local[2], 0 | 3) {
-                    m.place_step_from(StepIx(3), at, &[(18, self.event_at(1))]).map_err(Box::new)?;
+                    m.place_step_from(StepIx(3), at, &[(23, self.event_at(1))]).map_err(Box::new)?;
                 }
                 match self.local[2] {
                     0 => { self.anchor[2] = h; self.progress[0] = 0; self.local[2] = 1; self.waiting |= 0x4; }
@@ -341,7 +341,7 @@ impl Account {
             }
             14 => { // hold_end
                 if matches!(self.local[1], 0 | 2) {
-                    m.place_step_from(StepIx(1), at, &[(17, self.event_at(0))]).map_err(Box::new)?;
+                    m.place_step_from(StepIx(1), at, &[(22, self.event_at(0))]).map_err(Box::new)?;
                 }
                 match self.local[1] {
                     0 => { self.anchor[1] = h; self.local[1] = 1; self.waiting |= 0x2; }
