@@ -69,7 +69,9 @@ pub fn counting(d: DurationM) -> String {
         Unit::Days => format!("exactly {n} × 24 hours from the anchor instant, at the same clock time"),
         Unit::CalendarDays => format!(
             "{} (自然日): the anchor's own day is not counted; ends at 24:00 local time of the {} day \
-             after the anchor's date (PRC Civil Code Art. 201, 203)",
+             after the anchor's date (PRC Civil Code Art. 201, 203); for a harmful provider step \
+             under customer-safe, a last day that is a rest day moves to the next working day \
+             (Art. 203 ¶1)",
             duration(d),
             ordinal(n)
         ),
@@ -85,7 +87,9 @@ pub fn counting(d: DurationM) -> String {
         ),
         Unit::CalendarMonths => format!(
             "{}: ends at 24:00 local time of the day of the {} month after the anchor's date that \
-             corresponds to it, or of that month's last day (PRC Civil Code Art. 201, 202)",
+             corresponds to it, or of that month's last day (PRC Civil Code Art. 201, 202); for a \
+             harmful provider step under customer-safe, a last day that is a rest day moves to the \
+             next working day (Art. 203 ¶1)",
             duration(d),
             ordinal(n)
         ),
