@@ -163,7 +163,7 @@ impl Gen<'_> {
         w!(self, "    #[inline(always)]");
         w!(
             self,
-            "    pub fn in_arrears(&self) -> bool {{ self.unknown_debt || self.outstanding > Decimal::ZERO }}"
+            "    pub fn in_arrears(&self) -> bool {{ self.unknown_debt || (self.outstanding.is_sign_positive() && !self.outstanding.is_zero()) }}"
         );
         w!(self, "");
         if !self.event_slots().is_empty() {

@@ -131,7 +131,7 @@ impl Account {
     /// Whether the account is in arrears: an amount is outstanding, or an
     /// arrears of unknown amount is unpaid.
     #[inline(always)]
-    pub fn in_arrears(&self) -> bool { self.unknown_debt || self.outstanding > Decimal::ZERO }
+    pub fn in_arrears(&self) -> bool { self.unknown_debt || (self.outstanding.is_sign_positive() && !self.outstanding.is_zero()) }
 
     /// Bit of a progress word: a payment since the rule started left the account settled.
     const SETTLED: u8 = 1 << 0;

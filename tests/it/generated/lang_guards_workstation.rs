@@ -130,7 +130,7 @@ impl Account {
     /// Whether the account is in arrears: an amount is outstanding, or an
     /// arrears of unknown amount is unpaid.
     #[inline(always)]
-    pub fn in_arrears(&self) -> bool { self.unknown_debt || self.outstanding > Decimal::ZERO }
+    pub fn in_arrears(&self) -> bool { self.unknown_debt || (self.outstanding.is_sign_positive() && !self.outstanding.is_zero()) }
 
     #[inline(always)]
     fn due_0(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
