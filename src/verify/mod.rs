@@ -5,13 +5,15 @@
 //! The search runs over the flat automaton ([`crate::compile::Automaton`]),
 //! never the AST or the model: what it proves is what the evaluator does.
 //! `net` turns each rule's chain into conditions on clocks (one per anchor
-//! point) and midnight counters; `search` explores the zone graph of
+//! point) and midnight counters; `account` abstracts the arrears balance
+//! of issue #12 to what the rules read of it; `search` explores the zone graph of
 //! every order and timing of events (docs/semantics.md, "What verify
 //! proves"); `monitor` watches the moves for the property; `witness`
 //! turns a violating path back into instants and a `scenario` block.
 //!
 //! Pure: no IO, no printing, no clock reads; the CLI measures time.
 
+mod account;
 mod dbm;
 mod monitor;
 mod net;
@@ -26,6 +28,10 @@ use crate::model::Target;
 use crate::model::{ActionRefM, DurationM, PropertyKindM, PropertyM};
 use crate::vocab::Verb;
 use search::{Monitor, Search};
+
+/// `settled` in a property: a `payment` after which the account is settled
+/// (never an event of an automaton).
+pub const SETTLED: EventId = EventId(u16::MAX);
 
 /// An action with the targets it must touch (none: any).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +80,9 @@ impl Prop {
             names
                 .iter()
                 .map(|n| {
+                    if n == "settled" {
+                        return Ok(SETTLED);
+                    }
                     ir.event_id(n)
                         .ok_or_else(|| format!("`{n}` is no event of this product's automaton"))
                 })
@@ -254,6 +263,11 @@ fn search_cone(
         Prop::AfterNo { after, until, .. } => events.extend(after.iter().chain(until)),
         Prop::Follows { after, unless, .. } => events.extend(after.iter().chain(unless)),
     }
+    // `settled` is a payment that settles
+    if let Some(e) = events.iter_mut().find(|e| **e == SETTLED) {
+        *e = ir.event_id("payment").unwrap_or(SETTLED);
+    }
+    events.retain(|e| *e != SETTLED);
     events.sort_by_key(|e| e.0);
     events.dedup();
     let search = Search {

@@ -31,11 +31,20 @@ impl Search<'_> {
         })
     }
 
+    /// Whether event `e` (the balance already moved) is one of `list`:
+    /// `settled` is a payment that leaves the account settled.
+    fn names(&self, list: &[EventId], e: EventId, d: &Disc) -> bool {
+        list.contains(&e)
+            || (list.contains(&super::SETTLED)
+                && !d.bal.in_arrears()
+                && self.ir.event_id("payment") == Some(e))
+    }
+
     /// The monitor sees event `e`; true when that alone violates.
     pub(super) fn monitor_event(&self, d: &mut Disc, z: &mut Dbm, e: EventId) -> bool {
         match self.mon.prop {
             Prop::NoBefore { from, unless, .. } => {
-                if unless.contains(&e) {
+                if self.names(unless, e, d) {
                     d.mon = 0;
                     if let Some(a) = self.mon.anchor {
                         let pt = self.net.anchors[a];
@@ -45,7 +54,7 @@ impl Search<'_> {
                         }
                         d.set &= !(1 << a);
                     }
-                } else if from.contains(&e) && d.mon == 0 {
+                } else if self.names(from, e, d) && d.mon == 0 {
                     d.mon = 1;
                     if let Some(a) = self.mon.anchor {
                         let pt = self.net.anchors[a];
@@ -59,16 +68,16 @@ impl Search<'_> {
             }
             Prop::Preceded { .. } => {}
             Prop::AfterNo { after, until, .. } => {
-                if until.contains(&e) {
+                if self.names(until, e, d) {
                     d.mon = 0;
-                } else if after.contains(&e) {
+                } else if self.names(after, e, d) {
                     d.mon = 1;
                 }
             }
             Prop::Follows { after, unless, .. } => {
-                if unless.contains(&e) {
+                if self.names(unless, e, d) {
                     d.mon = 0;
-                } else if after.contains(&e) {
+                } else if self.names(after, e, d) {
                     d.mon = 1;
                 }
             }

@@ -21,14 +21,19 @@
 //! has no guards), so a rule that performs no watched action and never
 //! terminates changes nothing the property is about.
 //!
-//! What this cannot express is refused with a reason (`Err`): the
-//! account-state forms of issue #12 (guards, the arrears balance,
-//! conjunctive cures, restrictions, `even if cured`), working days
-//! and months (their length depends on the date), a zone whose offset
+//! The account state of issue #12 is read through `super::account`: a
+//! rule's guard, a step's guard and a conjunctive cure on the abstract
+//! balance, and the restrictions while in arrears as steps that fire when
+//! the account enters arrears.
+//!
+//! What this cannot express is refused with a reason (`Err`): guards on a
+//! capability's or resource's state (another rule's steps change them),
+//! `even if cured` steps, steps counted from another rule's event, working
+//! days and months (their length depends on the date), a zone whose offset
 //! changes, a step counted from a `before` step.
 
 use crate::calendar::Clock;
-use crate::compile::{AnchorIr, Automaton, EventId, StepIx, TimingIr};
+use crate::compile::{AnchorIr, Automaton, CondIr, EventId, Fx, StepIx, TimingIr};
 use crate::model::{DurationM, TimingKindM, Unit};
 
 /// "This has been reached": a clock at least `c`, or a counter at least `n`.
@@ -57,10 +62,16 @@ pub struct StepV {
     pub due: Due,
     /// The anchor point this step's firing sets (some step counts from it).
     pub anchor: Option<usize>,
+    /// Its guard (empty: none): when it does not hold the step is skipped.
+    pub guard: Vec<CondIr>,
 }
 
 #[derive(Clone, Debug)]
 pub struct RuleV {
+    /// Its index in the automaton's rules.
+    pub ir_rule: usize,
+    /// The conditions that must hold for its trigger to start it.
+    pub guard: Vec<CondIr>,
     pub trigger: EventId,
     pub cures: Vec<EventId>,
     pub steps: Vec<StepV>,
@@ -91,6 +102,11 @@ pub struct Net {
     pub z: Option<usize>,
     /// The zone's UTC offset (seconds east).
     pub offset: i64,
+    /// The rules read the arrears balance (`super::account`).
+    pub balance: bool,
+    /// The steps of every restriction while in arrears, in order: they
+    /// fire when the account enters arrears.
+    pub restrictions: Vec<StepIx>,
 }
 
 const DAY: i64 = 86_400;
@@ -166,12 +182,6 @@ impl Net {
 
     /// The rules `keep` selects, as chains of conditions (in rule order).
     pub fn build(ir: &Automaton, clock: &Clock, keep: &[bool]) -> Result<Net, String> {
-        if ir.account_state {
-            return Err(format!(
-                "the account-state forms of issue #12 ({}) are not searched yet",
-                ir.state_forms.join(", ")
-            ));
-        }
         let offset = clock
             .fixed_offset()
             .ok_or("the time zone changes its UTC offset")?;
@@ -182,6 +192,13 @@ impl Net {
             max: vec![0, 1],
             z: None,
             offset,
+            balance: ir.account_state && ir.layout.balance,
+            restrictions: ir
+                .restrictions
+                .iter()
+                .flat_map(|r| r.steps.range())
+                .map(|k| StepIx(k as u32))
+                .collect(),
         };
         for (ri, r) in ir.rules.iter().enumerate() {
             if !keep.get(ri).copied().unwrap_or(true) {
@@ -194,6 +211,7 @@ impl Net {
                 ));
             }
             let steps: Vec<StepIx> = r.steps().map(StepIx).collect();
+            let guard = conditions(ir.conditions.get(r.guard.range()).unwrap_or(&[]))?;
             let trigger_anchor = net.add_anchor();
             let mut anchors = vec![trigger_anchor];
             // the steps some step counts from
@@ -263,13 +281,20 @@ impl Net {
                         ))
                     }
                 };
+                let guard = match ir.step_effects(s).first() {
+                    Some(Fx::Guard(c)) => conditions(ir.conditions.get(c.range()).unwrap_or(&[]))?,
+                    _ => Vec::new(),
+                };
                 out.push(StepV {
                     ix: s,
                     due,
                     anchor: step_anchor.get(k).copied().flatten(),
+                    guard,
                 });
             }
             net.rules.push(RuleV {
+                ir_rule: ri,
+                guard,
                 trigger: r.trigger,
                 cures: ir.cures(ri).to_vec(),
                 steps: out,
@@ -318,4 +343,15 @@ impl Net {
             _ => Due::Min(a, b),
         })
     }
+}
+
+/// A guard's conditions, when the search can read them: the balance only.
+fn conditions(conds: &[CondIr]) -> Result<Vec<CondIr>, String> {
+    if conds
+        .iter()
+        .any(|c| matches!(c, CondIr::Capability(..) | CondIr::Resource(..)))
+    {
+        return Err("a guard on a capability's or resource's state".into());
+    }
+    Ok(conds.to_vec())
 }

@@ -14,6 +14,7 @@
 //! by at least one second (clock [`W`]); it never passes a due instant.
 //! Midnight (`z` = 86 400) comes before anything else at its instant.
 
+use super::account::{self, Bal};
 use super::dbm::Dbm;
 use super::net::{Atom, Due, Net, W};
 use super::Prop;
@@ -38,6 +39,10 @@ pub struct Disc {
     pub phase: Phase,
     /// The property monitor's state.
     pub mon: u8,
+    /// The arrears balance (`super::account`).
+    pub bal: Bal,
+    /// Per rule: its conjunctive cure's progress (`Machine::progress`).
+    pub prog: Vec<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +50,8 @@ pub enum Move {
     Start,
     Delay,
     Midnight,
-    Event(EventId),
+    /// An event, and the balance it leaves.
+    Event(EventId, Bal),
     Fire(usize, StepIx),
     /// The property is violated (by the move before it, or by the state).
     Violation,
@@ -247,6 +253,8 @@ impl<'a> Search<'a> {
             term: false,
             phase: Phase::Fresh,
             mon: 0,
+            bal: Bal::Settled,
+            prog: vec![0; self.net.rules.len()],
         };
         (d, z)
     }
@@ -302,7 +310,9 @@ impl<'a> Search<'a> {
         };
         for &e in &self.events {
             for zone in &event_zones {
-                out.push(self.event(d, zone.clone(), e));
+                for b in account::moves(self.net, d.bal, e) {
+                    out.extend(self.event(d, zone.clone(), e, b));
+                }
             }
         }
         for zone in quiet {
@@ -319,22 +329,36 @@ impl<'a> Search<'a> {
         out
     }
 
-    fn event(&self, d: &Disc, mut z: Dbm, e: EventId) -> Succ {
+    /// Event `e` leaving the balance `b`: the balance moves (entering
+    /// arrears fires the restrictions), then every rule takes the event
+    /// in order (a conjunctive cure, a cure, or a start its guard allows).
+    fn event(&self, d: &Disc, mut z: Dbm, e: EventId, b: Bal) -> Vec<Succ> {
         let mut d2 = d.clone();
+        d2.bal = b;
         for (r, rule) in self.net.rules.iter().enumerate() {
             let k = usize::from(d2.locals[r]);
             let n = rule.steps.len();
             let idle = k == 0;
             let done = k == n + 1;
+            if !idle {
+                let (seen, cured) = account::progress(self.ir, rule.ir_rule, d2.prog[r], e, b);
+                d2.prog[r] = seen;
+                if cured {
+                    d2.locals[r] = 0;
+                    d2.prog[r] = 0;
+                    self.clear_rule(&mut d2, &mut z, r);
+                    continue;
+                }
+            }
             if !idle && rule.cures.contains(&e) {
                 d2.locals[r] = 0;
+                d2.prog[r] = 0;
                 self.clear_rule(&mut d2, &mut z, r);
-            } else if (idle || done) && rule.trigger == e {
+            } else if (idle || done) && rule.trigger == e && account::holds(&rule.guard, b) {
                 self.clear_rule(&mut d2, &mut z, r);
-                if n == 0 {
-                    d2.locals[r] = 1;
-                } else {
-                    d2.locals[r] = 1;
+                d2.prog[r] = 0;
+                d2.locals[r] = 1;
+                if n > 0 {
                     self.set_anchor(&mut d2, &mut z, rule.trigger_anchor);
                 }
             }
@@ -342,7 +366,23 @@ impl<'a> Search<'a> {
         let violated = self.monitor_event(&mut d2, &mut z, e);
         d2.phase = Phase::After;
         z.reset(W);
-        (Move::Event(e), d2, z, violated)
+        let mut out = vec![(d2, z, violated)];
+        if b.in_arrears() && !d.bal.in_arrears() {
+            // the restrictions apply at the event's instant
+            for &s in &self.net.restrictions {
+                out = out
+                    .into_iter()
+                    .flat_map(|(d, z, bad)| {
+                        self.monitor_fire(d, z, s)
+                            .into_iter()
+                            .map(move |(d, z, b2)| (d, z, bad || b2))
+                    })
+                    .collect();
+            }
+        }
+        out.into_iter()
+            .map(|(d2, z, bad)| (Move::Event(e, b), d2, z, bad))
+            .collect()
     }
 
     /// Rule `r` fires the step it waits for (in the zone where it is the
@@ -361,7 +401,9 @@ impl<'a> Search<'a> {
         if k + 1 == rule.steps.len() {
             self.clear_rule(&mut d2, &mut z, r);
         }
-        if self.ir.step(step.ix).terminates {
+        // a step whose guard does not hold fires nothing
+        let fires = account::holds(&step.guard, d.bal);
+        if fires && self.ir.step(step.ix).terminates {
             d2.term = true;
         }
         d2.phase = match d.phase {
@@ -370,6 +412,9 @@ impl<'a> Search<'a> {
         };
         z.reset(W);
         let mv = Move::Fire(r, step.ix);
+        if !fires {
+            return vec![(mv, d2, z, false)];
+        }
         self.monitor_fire(d2, z, step.ix)
             .into_iter()
             .map(|(d, z, bad)| (mv, d, z, bad))
@@ -441,12 +486,12 @@ impl<'a> Search<'a> {
                         mv: Move::Violation,
                     });
                     // a violation found by an event costs that event
-                    if matches!(mv, Move::Event(_)) {
+                    if matches!(mv, Move::Event(..)) {
                         queue.push_back(id + 1);
                     } else {
                         queue.push_front(id + 1);
                     }
-                } else if matches!(mv, Move::Event(_)) {
+                } else if matches!(mv, Move::Event(..)) {
                     queue.push_back(id);
                 } else {
                     queue.push_front(id);

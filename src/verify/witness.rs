@@ -13,12 +13,16 @@ use crate::eval::Machine;
 use crate::model::Target;
 use crate::vocab::Verb;
 use chrono::TimeZone;
+use rust_decimal::Decimal;
 
 /// A timeline that violates a property, in instants (UTC seconds).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counterexample {
     /// The events, in order.
     pub events: Vec<(i64, EventId)>,
+    /// Per event: its amount, when the automaton reads the arrears balance
+    /// (`arrears` and `payment`; an abstract path's amounts).
+    pub amounts: Vec<Option<Decimal>>,
     /// The step whose firing violates (none: a liveness property, the
     /// timeline ends without the action).
     pub step: Option<(i64, StepIx)>,
@@ -76,10 +80,16 @@ pub(super) fn concretise(
     };
     let at = |k: usize| start + total - v[base + 1 + k];
     let mut events = Vec::new();
+    let mut balances = Vec::new();
     let mut step = None;
+    let mut bal = d0.bal;
     for (k, (mv, _)) in path.iter().enumerate() {
         match mv {
-            Move::Event(e) => events.push((at(k), *e)),
+            Move::Event(e, b) => {
+                events.push((at(k), *e));
+                balances.push((*e, bal, *b));
+                bal = *b;
+            }
             Move::Fire(_, s) => step = Some((at(k), *s)),
             _ => {}
         }
@@ -91,6 +101,7 @@ pub(super) fn concretise(
     let _ = ir;
     Some(Counterexample {
         events,
+        amounts: super::account::amounts(&balances, search.net.balance),
         step,
         end: end_at,
         expect,
@@ -235,9 +246,13 @@ impl Counterexample {
         if ir.reading != crate::vocab::Reading::default() {
             s.push_str(&format!("  reading {}\n", ir.reading.name()));
         }
-        for (t, e) in &self.events {
+        for (k, (t, e)) in self.events.iter().enumerate() {
+            let amount = match self.amounts.get(k).copied().flatten() {
+                Some(a) => format!(" {a} CNY"),
+                None => String::new(),
+            };
             s.push_str(&format!(
-                "  {} {}\n",
+                "  {} {}{amount}\n",
                 instant_text(machine, *t),
                 ir.event_name(*e)
             ));

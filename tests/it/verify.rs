@@ -339,3 +339,72 @@ fn every_kind_of_account_is_verified_on_its_own() {
         "{scenario}"
     );
 }
+
+/// The arrears balance of issue #12, searched: a partial payment does not
+/// settle, an arrears the credit covers does not enter arrears, and a
+/// conjunctive cure needs all its parts. Each counterexample carries the
+/// amounts that make it real, and `clausec test` fails on it.
+#[test]
+fn account_state_automata_are_searched_with_the_balance_abstracted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("arrears_balance.clause");
+    let old =
+        std::fs::read_to_string(root().join("tests/lang/arrears_balance/arrears_balance.clause"))
+            .expect("read");
+    let props = "  verify {
+    no purge data before 8d from arrears unless settled
+    after settled no purge data until arrears
+    after payment no purge data until arrears
+  }
+
+";
+    let at = old.find("  scenario ").expect("a scenario");
+    std::fs::write(&file, format!("{}{props}{}", &old[..at], &old[at..])).expect("write");
+    let (code, v) = verify_json(&file);
+    assert_eq!(code, Some(1), "{v:#}");
+    let results = v["results"].as_array().expect("results");
+    let result = |p: &str| -> Vec<&str> {
+        results
+            .iter()
+            .filter(|r| r["property"] == p)
+            .map(|r| r["result"].as_str().unwrap_or_default())
+            .collect()
+    };
+    // both readings
+    assert_eq!(
+        result("no purge data before 8d from arrears unless settled"),
+        ["proved", "proved"],
+        "{v:#}"
+    );
+    assert_eq!(
+        result("after settled no purge data until arrears"),
+        ["proved", "proved"],
+        "{v:#}"
+    );
+    assert_eq!(
+        result("after payment no purge data until arrears"),
+        ["violated", "violated"],
+        "{v:#}"
+    );
+    let found = violated(&v);
+    // a payment too small to settle
+    for (_, _, scenario) in &found {
+        assert!(scenario.contains(" arrears 100.00 CNY\n"), "{scenario}");
+        assert!(scenario.contains(" payment 1.00 CNY\n"), "{scenario}");
+    }
+    let old = std::fs::read_to_string(&file).expect("read");
+    for (property, reading, scenario) in &found {
+        let indented: String = scenario.lines().map(|l| format!("  {l}\n")).collect();
+        let at = old.find("  scenario ").expect("a scenario");
+        std::fs::write(&file, format!("{}{indented}{}", &old[..at], &old[at..])).expect("write");
+        let out = clausec(&[
+            "test",
+            "--filter",
+            &format!("verify: {property}"),
+            &file.display().to_string(),
+        ]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{reading}: {stdout}");
+        assert!(stdout.contains("actual:   `purge data"), "{stdout}");
+    }
+}

@@ -1,0 +1,155 @@
+//! The account state of issue #12 as the search sees it: the arrears
+//! balance abstracted to three values, and what rules read of it (guards
+//! on `in arrears`/`settled`, conjunctive cures with `settled`,
+//! restrictions while in arrears), mirroring `eval/account.rs`.
+//!
+//! **The abstraction.** The evaluator's balance is an exact decimal and a
+//! flag for a debt of unknown amount; the rules read only whether the
+//! account is in arrears. The search keeps [`Bal`]: settled, settled with
+//! credit, in arrears. An `arrears` event leads from settled to in arrears;
+//! from settled with credit to in arrears (more than the credit) or settled
+//! with credit (less); in arrears it stays. A `payment` leads to settled
+//! with credit from settled or settled with credit, and from in arrears to
+//! settled with credit (enough) or in arrears (not enough). Every change
+//! of the real balance is one of these moves, so every timeline of the
+//! evaluator is a timeline of the search. Settled (no credit) is left out
+//! as a target: settled with credit allows every move settled allows and
+//! one more (an arrears the credit covers), and reads the same to every
+//! rule, so what it reaches includes what settled reaches. Conversely
+//! every path of the search is a real timeline with the amounts
+//! [`amounts`] picks.
+
+use super::net::Net;
+use crate::compile::{Automaton, CondIr, EventId, NONE, PROGRESS_SETTLED};
+use crate::vocab::BUILTIN_EVENTS;
+use rust_decimal::Decimal;
+
+/// The arrears balance, abstracted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bal {
+    /// Nothing owed, no credit (the start).
+    Settled,
+    /// Nothing owed, some credit.
+    Credit,
+    InArrears,
+}
+
+impl Bal {
+    pub fn in_arrears(self) -> bool {
+        self == Bal::InArrears
+    }
+}
+
+fn builtin(name: &str) -> EventId {
+    EventId(
+        BUILTIN_EVENTS
+            .iter()
+            .position(|e| *e == name)
+            .map_or(u16::MAX, |i| i as u16),
+    )
+}
+
+/// The balances event `e` may lead to from `b` (one when the balance
+/// does not move).
+pub fn moves(net: &Net, b: Bal, e: EventId) -> Vec<Bal> {
+    if !net.balance {
+        return vec![b];
+    }
+    if e == builtin("arrears") {
+        match b {
+            Bal::Settled | Bal::InArrears => vec![Bal::InArrears],
+            Bal::Credit => vec![Bal::InArrears, Bal::Credit],
+        }
+    } else if e == builtin("payment") {
+        match b {
+            Bal::Settled | Bal::Credit => vec![Bal::Credit],
+            Bal::InArrears => vec![Bal::Credit, Bal::InArrears],
+        }
+    } else {
+        vec![b]
+    }
+}
+
+/// Whether every condition of a guard holds with the balance `b`.
+pub fn holds(conds: &[CondIr], b: Bal) -> bool {
+    conds.iter().all(|c| match c {
+        CondIr::InArrears => b.in_arrears(),
+        CondIr::Settled => !b.in_arrears(),
+        // refused by `Net::build`; never holds here
+        CondIr::Capability(..) | CondIr::Resource(..) | CondIr::Never => false,
+    })
+}
+
+/// Rule `r`'s conjunctive cure after event `e` (the balance already
+/// moved to `b`): the progress it records, and whether the cure completes
+/// (`Machine::progress`).
+pub fn progress(ir: &Automaton, r: usize, seen: u64, e: EventId, b: Bal) -> (u64, bool) {
+    let Some(rule) = ir.rules.get(r) else {
+        return (seen, false);
+    };
+    if rule.progress_slot == NONE {
+        return (seen, false);
+    }
+    let mine = ir.conj_events.get(rule.conj_events.range()).unwrap_or(&[]);
+    let mut seen = seen;
+    let pos = mine.iter().position(|x| *x == e);
+    if let Some(i) = pos {
+        seen |= 1 << i;
+    }
+    let settled_now = !b.in_arrears();
+    let payment = e == builtin("payment");
+    if payment && settled_now {
+        seen |= PROGRESS_SETTLED;
+    }
+    let alts = ir
+        .conjunctions
+        .get(rule.conjunctions.range())
+        .unwrap_or(&[]);
+    let done = alts.iter().any(|c| {
+        let completes = pos.is_some_and(|i| c.events & (1 << i) != 0) || (c.settled && payment);
+        let events = seen & c.events == c.events;
+        let settled = !c.settled || (seen & PROGRESS_SETTLED != 0 && settled_now);
+        completes && events && settled
+    });
+    (seen, done)
+}
+
+/// Amounts for the balance moves of a path (`None`: the event moves no
+/// balance, or its amount does not matter): an arrears that enters arrears
+/// owes 100.00 more than the credit, one the credit covers 1.00; a payment
+/// that settles pays what is owed and 1 000.00 more, one that does not
+/// 1.00.
+pub fn amounts(moves: &[(EventId, Bal, Bal)], balance: bool) -> Vec<Option<Decimal>> {
+    let mut owed = Decimal::ZERO; // negative: credit
+    let hundred = Decimal::new(10_000, 2);
+    let one = Decimal::new(100, 2);
+    let thousand = Decimal::new(100_000, 2);
+    moves
+        .iter()
+        .map(|&(e, from, to)| {
+            if !balance {
+                return None;
+            }
+            let amount = if e == builtin("arrears") {
+                match (from, to) {
+                    (_, Bal::InArrears) if owed <= Decimal::ZERO => -owed + hundred,
+                    (_, Bal::InArrears) => hundred,
+                    _ => one,
+                }
+            } else if e == builtin("payment") {
+                match to {
+                    Bal::InArrears => one,
+                    _ => owed.max(Decimal::ZERO) + thousand,
+                }
+            } else {
+                return None;
+            };
+            if e == builtin("arrears") {
+                owed += amount;
+            } else {
+                owed -= amount;
+            }
+            Some(amount)
+        })
+        .collect()
+}
