@@ -250,6 +250,12 @@ pub fn is_reserved(word: &str) -> bool {
             | "unless"
             | "replaces"
             | "yields"
+            | "verify"
+            | "every"
+            | "preceded"
+            | "follows"
+            | "eventually"
+            | "no"
     )
 }
 
