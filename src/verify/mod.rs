@@ -292,6 +292,13 @@ fn search_cone(
     }
     let verdict = match found.path {
         None => Verdict::Proved,
+        // the search let a period extended by rest days end on any day the
+        // calendar could make it end: a violation may need a calendar the
+        // agreement's is not
+        Some(_) if net.slack => Verdict::NotVerified(format!(
+            "violated when a period in calendar days that rest days extend (Civil Code Art. 203) ends on some day up to {} days late; where the calendar's rest days fall is not searched",
+            net.rest_break
+        )),
         Some(path) => match witness::concretise(&search, &path, machine) {
             Some(c) => Verdict::Violated(Box::new(c)),
             None => Verdict::NotVerified(

@@ -108,7 +108,7 @@ impl Search<'_> {
                             out.push((d, late, false));
                         }
                     }
-                    super::net::Atom::Count { counter, n } => {
+                    super::net::Atom::Count { counter, n, .. } => {
                         let early = d.counters.get(counter).copied().unwrap_or(0) < n;
                         out.push((d, z, early));
                     }

@@ -39,8 +39,18 @@ use crate::model::{DurationM, TimingKindM, Unit};
 /// "This has been reached": a clock at least `c`, or a counter at least `n`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Atom {
-    Clock { clock: usize, c: i64 },
-    Count { counter: usize, n: u8 },
+    Clock {
+        clock: usize,
+        c: i64,
+    },
+    /// Due from the `n`-th midnight, and by the `n + slack`-th at the
+    /// latest: a period the rest days may extend (Civil Code Art. 203)
+    /// ends at one of those midnights, as the calendar places it.
+    Count {
+        counter: usize,
+        n: u8,
+        slack: u8,
+    },
 }
 
 /// When a waiting step is due.
@@ -104,6 +114,12 @@ pub struct Net {
     pub offset: i64,
     /// The rules read the arrears balance (`super::account`).
     pub balance: bool,
+    /// The most consecutive rest days of the calendar: how far the rest
+    /// days may extend a period in calendar days (Civil Code Art. 203).
+    pub rest_break: u8,
+    /// Some step's instant depends on where rest days fall (an atom with
+    /// slack): the search over-approximates it.
+    pub slack: bool,
     /// The steps of every restriction while in arrears, in order: they
     /// fire when the account enters arrears.
     pub restrictions: Vec<StepIx>,
@@ -149,7 +165,7 @@ impl Net {
         };
         match secs {
             Some(c) => Ok(self.clock_atom(a, c)),
-            None => self.count_atom(a, d.count.saturating_add(1)),
+            None => self.count_atom(a, d.count.saturating_add(1), 0),
         }
     }
 
@@ -159,10 +175,10 @@ impl Net {
         Atom::Clock { clock, c }
     }
 
-    fn count_atom(&mut self, a: usize, n: u32) -> Result<Atom, String> {
+    fn count_atom(&mut self, a: usize, n: u32, slack: u8) -> Result<Atom, String> {
         let n = u8::try_from(n)
             .ok()
-            .filter(|n| *n < u8::MAX)
+            .filter(|n| n.checked_add(slack).is_some_and(|m| m < u8::MAX))
             .ok_or("a count of more than 250 calendar days")?;
         if self.z.is_none() {
             self.z = Some(self.new_clock(DAY));
@@ -176,8 +192,11 @@ impl Net {
                 k
             }
         };
-        self.counter_cap[counter] = self.counter_cap[counter].max(n);
-        Ok(Atom::Count { counter, n })
+        self.counter_cap[counter] = self.counter_cap[counter].max(n + slack);
+        if slack > 0 {
+            self.slack = true;
+        }
+        Ok(Atom::Count { counter, n, slack })
     }
 
     /// The rules `keep` selects, as chains of conditions (in rule order).
@@ -193,6 +212,8 @@ impl Net {
             z: None,
             offset,
             balance: ir.account_state && ir.layout.balance,
+            rest_break: u8::try_from(ir.workdays.longest_break().max(0)).unwrap_or(u8::MAX / 2),
+            slack: false,
             restrictions: ir
                 .restrictions
                 .iter()
@@ -261,14 +282,7 @@ impl Net {
                         continue;
                     }
                     let a = anchor_of(t).ok_or("a step counted from another rule's event")?;
-                    if st.rest_days
-                        && matches!(t.kind, TimingKindM::After | TimingKindM::Within)
-                        && matches!(t.duration.unit, Unit::CalendarDays | Unit::CalendarMonths)
-                        && t.duration.count > 0
-                    {
-                        return Err("a period extended past rest days (Civil Code Art. 203 ¶1: its length depends on the calendar)".into());
-                    }
-                    atoms.push(net.atom(a, t, st.late)?);
+                    atoms.push(net.atom(a, t, st.late, st.rest_days)?);
                 }
                 let due = match (before, atoms.as_slice()) {
                     (b, []) if b > 0 => Due::Overdue,
@@ -309,7 +323,17 @@ impl Net {
     }
 
     /// The instant one timing places a step at, as an atom.
-    fn atom(&mut self, a: usize, t: &TimingIr, late: bool) -> Result<Atom, String> {
+    fn atom(&mut self, a: usize, t: &TimingIr, late: bool, rest: bool) -> Result<Atom, String> {
+        // Art. 203 moves the end of a period in calendar days past the
+        // rest days its last day falls in: by 0 to `rest_break` days
+        let extended = rest
+            && t.duration.count > 0
+            && t.duration.unit == Unit::CalendarDays
+            && matches!(t.kind, TimingKindM::After | TimingKindM::Within);
+        if extended && (late || t.kind == TimingKindM::After) {
+            let n = t.duration.count.saturating_add(1);
+            return self.count_atom(a, n, self.rest_break);
+        }
         match t.kind {
             TimingKindM::At => Ok(self.clock_atom(a, 0)),
             TimingKindM::After => self.after(a, t.duration),
@@ -320,9 +344,16 @@ impl Net {
             }
             TimingKindM::OnDay => {
                 let n = t.duration.count.saturating_add(u32::from(late));
-                self.count_atom(a, n)
+                self.count_atom(a, n, 0)
             }
-            TimingKindM::OnHour => Err("`on hour N`".into()),
+            // `on hour N`: the window [(N−1) h, N h], its end when late
+            TimingKindM::OnHour if t.duration.count == 0 => {
+                Err("`on hour 0` (a window that starts before its anchor)".into())
+            }
+            TimingKindM::OnHour => {
+                let n = i64::from(t.duration.count) - i64::from(!late);
+                Ok(self.clock_atom(a, n * 3600))
+            }
             TimingKindM::Before => Err("`before` inside a reading".into()),
         }
     }
@@ -335,10 +366,29 @@ impl Net {
                 clock: x,
                 c: if late { c.max(d) } else { c.min(d) },
             }),
-            (Count { counter: x, n }, Count { counter: y, n: m }) if x == y => Due::One(Count {
-                counter: x,
-                n: if late { n.max(m) } else { n.min(m) },
-            }),
+            (
+                Count {
+                    counter: x,
+                    n,
+                    slack: s,
+                },
+                Count {
+                    counter: y,
+                    n: m,
+                    slack: t,
+                },
+            ) if x == y => {
+                let (lo, hi) = if late {
+                    (n.max(m), (n + s).max(m + t))
+                } else {
+                    (n.min(m), (n + s).min(m + t))
+                };
+                Due::One(Count {
+                    counter: x,
+                    n: lo,
+                    slack: hi - lo,
+                })
+            }
             _ if late => Due::Max(a, b),
             _ => Due::Min(a, b),
         })

@@ -96,7 +96,7 @@ impl<'a> Search<'a> {
                 let mut z = z;
                 z.lower(clock, c).then_some(z)
             }
-            Atom::Count { counter, n } => {
+            Atom::Count { counter, n, .. } => {
                 (d.counters.get(counter).copied().unwrap_or(0) >= n).then_some(z)
             }
         }
@@ -108,8 +108,9 @@ impl<'a> Search<'a> {
                 let mut z = z;
                 z.upper(clock, c - 1).then_some(z)
             }
-            Atom::Count { counter, n } => {
-                (d.counters.get(counter).copied().unwrap_or(0) < n).then_some(z)
+            // not yet forced: a period rest days may extend can still wait
+            Atom::Count { counter, n, slack } => {
+                (d.counters.get(counter).copied().unwrap_or(0) < n + slack).then_some(z)
             }
         }
     }
@@ -169,7 +170,9 @@ impl<'a> Search<'a> {
             zs.retain_mut(|z| z.upper(zc, 86_400));
         }
         let reached = |a: &Atom| match *a {
-            Atom::Count { counter, n } => d.counters.get(counter).copied().unwrap_or(0) >= n,
+            Atom::Count { counter, n, slack } => {
+                d.counters.get(counter).copied().unwrap_or(0) >= n + slack
+            }
             Atom::Clock { .. } => false,
         };
         for r in 0..self.net.rules.len() {
