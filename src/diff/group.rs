@@ -53,12 +53,19 @@ fn without_product(c: &Change) -> String {
     }
 }
 
+/// The billing modes, then the kind of account (`prepaid did`) when the
+/// change is for one.
 fn billing_list(c: &Change) -> String {
-    c.billing
+    let modes = c
+        .billing
         .iter()
         .map(|b| b.name())
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    std::iter::once(modes)
+        .chain(c.variants.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn side(s: &Option<crate::diff::Side>) -> String {

@@ -18,6 +18,7 @@ mod money;
 pub mod probe;
 mod render;
 mod rules;
+pub(crate) use rules::{kinds, selection as kind_selection};
 pub mod scenario;
 
 pub use render::{markdown, text};
@@ -111,6 +112,10 @@ pub struct Change {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     pub billing: Vec<Billing>,
+    /// The kind of account (variant values) the change is for; empty: every
+    /// kind, or a product without variants.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     pub kind: ChangeKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old: Option<Side>,
@@ -241,8 +246,11 @@ pub fn scenario_files(report: &DiffReport, new: &Agreement) -> Vec<ScenarioFile>
         let (Some(d), Some(name)) = (&c.distinction, &c.scenario) else {
             continue;
         };
-        let billing = c.billing.first().map_or("postpaid", |b| b.name());
-        let block = scenario::scenario_text(name, &c.product, billing, d, new.zone);
+        let billing = std::iter::once(c.billing.first().map_or("postpaid", |b| b.name()))
+            .chain(c.variants.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let block = scenario::scenario_text(name, &c.product, &billing, d, new.zone);
         match out.iter_mut().find(|f| f.product == c.product) {
             Some(f) => {
                 f.text.push('\n');

@@ -7,6 +7,7 @@ use super::money;
 use super::probe::{self, act_text, when_text, Act, ProbeEvent, Run, HORIZON_SECS};
 use super::scenario::{distinguish, Distinction, Focus};
 use super::{Change, ChangeKind, DiffError, Side, READING};
+use crate::compile::Selection;
 use crate::eval::{Machine, Program};
 use crate::model::{Agreement, Product};
 use crate::vocab::{Billing, BUILTIN_EVENTS};
@@ -31,6 +32,7 @@ pub(super) fn change(
         product: product.into(),
         trigger: trigger.map(str::to_string),
         billing,
+        variants: Vec::new(),
         kind,
         old: None,
         new: None,
@@ -151,9 +153,10 @@ pub fn product_changes(ctx: &Ctx, po: &Product, pn: &Product) -> Result<Vec<Chan
         }
     }
     let mut behaviour: Vec<Change> = Vec::new();
-    for b in po.billing.iter().filter(|b| pn.billing.contains(b)) {
-        let select = |p: &Program, a: &Agreement| {
-            p.select(&po.id, Some(*b), READING)
+    for (b, kind) in kinds(ctx.old, po, ctx.new, pn) {
+        // each side gets the values its own product declares
+        let select = |p: &Program, a: &Agreement, product: &Product| {
+            p.select_with(&po.id, &selection(a, product, b, &kind))
                 .map_err(|source| DiffError::Select {
                     agreement: a.id.clone(),
                     product: po.id.clone(),
@@ -161,8 +164,9 @@ pub fn product_changes(ctx: &Ctx, po: &Product, pn: &Product) -> Result<Vec<Chan
                     source: Box::new(source),
                 })
         };
-        let mo = select(&ctx.old_program, ctx.old)?;
-        let mn = select(&ctx.new_program, ctx.new)?;
+        let b = &b;
+        let mo = select(&ctx.old_program, ctx.old, po)?;
+        let mn = select(&ctx.new_program, ctx.new, pn)?;
         let pb = Pb {
             ctx,
             product: &po.id,
@@ -175,21 +179,34 @@ pub fn product_changes(ctx: &Ctx, po: &Product, pn: &Product) -> Result<Vec<Chan
             billing: b.name().into(),
             source,
         })? {
+            let mut c = c;
+            c.variants = kind.clone();
             // the same change under another billing mode: one line for both
             match behaviour.iter_mut().find(|x| {
-                x.trigger == c.trigger && x.kind == c.kind && x.old == c.old && x.new == c.new
+                x.trigger == c.trigger
+                    && x.kind == c.kind
+                    && x.old == c.old
+                    && x.new == c.new
+                    && x.variants == c.variants
             }) {
                 Some(x) => {
-                    x.billing.push(*b);
-                    x.billing.sort();
+                    if !x.billing.contains(b) {
+                        x.billing.push(*b);
+                        x.billing.sort();
+                    }
                 }
                 None => behaviour.push(c),
             }
         }
     }
     for c in &mut behaviour {
+        let kind = if c.variants.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", c.variants.join(", "))
+        };
         let head = format!(
-            "{} · {} · {}",
+            "{} · {} · {}{kind}",
             c.product,
             c.trigger.as_deref().unwrap_or("-"),
             billing_list(&c.billing)
@@ -205,6 +222,41 @@ pub fn product_changes(ctx: &Ctx, po: &Product, pn: &Product) -> Result<Vec<Chan
         })?,
     );
     Ok(out)
+}
+
+/// The billing modes both versions sell the product in, each with every
+/// kind of account either version's filters tell apart (the new version's
+/// kinds, or the old one's when the new one has none).
+pub(crate) fn kinds(
+    old: &Agreement,
+    po: &Product,
+    new: &Agreement,
+    pn: &Product,
+) -> Vec<(Billing, Vec<String>)> {
+    po.billing
+        .iter()
+        .filter(|b| pn.billing.contains(b))
+        .flat_map(|&b| {
+            let in_new = crate::compile::kinds(new, pn, b);
+            let kinds = if in_new.iter().all(Vec::is_empty) {
+                crate::compile::kinds(old, po, b)
+            } else {
+                in_new
+            };
+            kinds.into_iter().map(move |k| (b, k))
+        })
+        .collect()
+}
+
+/// One version's selection of a kind of account: the values of `kind` its
+/// own product declares (a version without the dimension gets none).
+pub(crate) fn selection(a: &Agreement, p: &Product, b: Billing, kind: &[String]) -> Selection {
+    let mut s = Selection::default().billing(b).reading(READING);
+    s.variants = a
+        .variant_dimensions(p)
+        .filter_map(|d| kind.iter().find(|v| d.values.contains(v)).cloned())
+        .collect();
+    s
 }
 
 /// One product × billing mode under both versions.

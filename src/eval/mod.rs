@@ -100,6 +100,23 @@ impl Program {
             .collect()
     }
 
+    /// Every kind of account the program can run: (agreement, product,
+    /// billing, variant values), one per combination of values the
+    /// product's filters tell apart ([`crate::compile::kinds`]).
+    pub fn accounts(&self) -> Vec<(&str, &str, Billing, Vec<String>)> {
+        let mut out = Vec::new();
+        for a in &self.agreements {
+            for p in &a.products {
+                for &b in &p.billing {
+                    for k in crate::compile::kinds(a, p, b) {
+                        out.push((a.id.as_str(), p.id.as_str(), b, k));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Compiles `product` under `billing` (default: its first declared
     /// mode) and `reading`: [`Program::select_with`] with those two.
     pub fn select(

@@ -175,9 +175,20 @@ pub fn evaluate(
         billing,
         variants: Vec::new(),
     };
+    evaluate_account(agreement, &account, reading, timeline, at)
+}
+
+/// [`evaluate`] for an account with variant values.
+pub fn evaluate_account(
+    agreement: &Agreement,
+    account: &Account,
+    reading: Reading,
+    timeline: &[RefEvent],
+    at: i64,
+) -> Result<Evaluation, EvalError> {
     let e = engine(
         agreement,
-        &account,
+        account,
         reading,
         timeline,
         at,

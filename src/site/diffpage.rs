@@ -89,23 +89,32 @@ pub(super) fn page(
             .collect();
         let mut modes = Vec::new();
         if let (Some(po), Some(pn)) = (old.product(&id), new.product(&id)) {
-            for b in po.billing.iter().filter(|b| pn.billing.contains(b)) {
-                let lanes =
-                    |program: &crate::eval::Program| -> Result<Vec<super::lane::Lane>, SiteError> {
-                        let m = program
-                            .select(&id, Some(*b), Reading::CustomerSafe)
+            for (b, kind) in crate::diff::kinds(old, po, new, pn) {
+                let label = std::iter::once(b.name())
+                    .chain(kind.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let lanes = |program: &crate::eval::Program,
+                             a: &crate::model::Agreement,
+                             p: &crate::model::Product|
+                 -> Result<Vec<super::lane::Lane>, SiteError> {
+                    let selection =
+                        crate::diff::kind_selection(a, p, b, &kind).reading(Reading::CustomerSafe);
+                    let m =
+                        program
+                            .select_with(&id, &selection)
                             .map_err(|e| SiteError::Select {
                                 product: id.clone(),
                                 billing: b.name().into(),
                                 source: Box::new(e),
                             })?;
-                        canon::lanes(&m, super::t0()).map_err(|source| SiteError::Eval {
-                            product: id.clone(),
-                            billing: b.name().into(),
-                            source,
-                        })
-                    };
-                let (lo, ln) = (lanes(&old_program)?, lanes(&new_program)?);
+                    canon::lanes(&m, super::t0()).map_err(|source| SiteError::Eval {
+                        product: id.clone(),
+                        billing: b.name().into(),
+                        source,
+                    })
+                };
+                let (lo, ln) = (lanes(&old_program, old, po)?, lanes(&new_program, new, pn)?);
                 let axis = Axis::covering(lo.iter().chain(&ln), new.zone);
                 let mut titles: Vec<&str> =
                     lo.iter().chain(&ln).map(|l| l.title.as_str()).collect();
@@ -143,16 +152,26 @@ pub(super) fn page(
                         old: lo.iter().find(|l| l.title == *t).map(|l| {
                             let mut l = l.clone();
                             l.title = format!("{}: {}", report.old.label, l.title);
-                            lane_view(&l, &axis, &format!("{id}-{}-{i}-old", b.name()), &old_href)
+                            lane_view(
+                                &l,
+                                &axis,
+                                &format!("{id}-{}-{i}-old", label.replace(' ', "-")),
+                                &old_href,
+                            )
                         }),
                         new: ln.iter().find(|l| l.title == *t).map(|l| {
                             let mut l = l.clone();
                             l.title = format!("{}: {}", report.new.label, l.title);
-                            lane_view(&l, &axis, &format!("{id}-{}-{i}-new", b.name()), &new_href)
+                            lane_view(
+                                &l,
+                                &axis,
+                                &format!("{id}-{}-{i}-new", label.replace(' ', "-")),
+                                &new_href,
+                            )
                         }),
                     })
                     .collect();
-                modes.push((b.name().to_string(), pairs));
+                modes.push((label, pairs));
             }
         }
         products.push(ProductDiff { id, changes, modes });

@@ -120,9 +120,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn select(&self, p: &str, b: Billing, r: Reading) -> Result<Machine, SiteError> {
+    fn select(
+        &self,
+        p: &str,
+        b: Billing,
+        variants: &[String],
+        r: Reading,
+    ) -> Result<Machine, SiteError> {
+        let mut selection = crate::compile::Selection::default().billing(b).reading(r);
+        selection.variants = variants.to_vec();
         self.program
-            .select(p, Some(b), r)
+            .select_with(p, &selection)
             .map_err(|e| SiteError::Select {
                 product: p.into(),
                 billing: b.name().into(),
@@ -213,9 +221,9 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// One product × billing: its canonical lanes.
-fn canonical(ctx: &Ctx, p: &str, b: Billing) -> Result<Vec<Lane>, SiteError> {
-    let m = ctx.select(p, b, Reading::CustomerSafe)?;
+/// One product × billing × variant values: its canonical lanes.
+fn canonical(ctx: &Ctx, p: &str, b: Billing, variants: &[String]) -> Result<Vec<Lane>, SiteError> {
+    let m = ctx.select(p, b, variants, Reading::CustomerSafe)?;
     canon::lanes(&m, t0()).map_err(|source| SiteError::Eval {
         product: p.into(),
         billing: b.name().into(),
@@ -234,14 +242,18 @@ struct ScenarioRun {
 }
 
 fn scenario_runs(ctx: &Ctx, p: &Product) -> Result<Vec<ScenarioRun>, SiteError> {
-    let mut machines: BTreeMap<(Billing, bool), Machine> = BTreeMap::new();
+    let mut machines: BTreeMap<(Billing, Vec<String>, bool), Machine> = BTreeMap::new();
     let mut out = Vec::new();
     for s in &p.scenarios {
-        let key = (s.billing, s.reading == Reading::Earliest);
+        let key = (
+            s.billing,
+            s.variants.clone(),
+            s.reading == Reading::Earliest,
+        );
         let m: &Machine = match machines.entry(key) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(ctx.select(&p.id, s.billing, s.reading)?)
+                e.insert(ctx.select(&p.id, s.billing, &s.variants, s.reading)?)
             }
         };
         let outcome = crate::scenario::run_one(ctx.agreement, p, s, Ok(m));

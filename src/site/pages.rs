@@ -162,8 +162,17 @@ pub(super) fn product(ctx: &Ctx, p: &Product) -> Result<(Page, ProductEntry), Si
     // The billing mode in which the most harm is done comes first: that is
     // the picture a reviewer must see.
     let mut by_mode = Vec::new();
-    for b in &p.billing {
-        let lanes = canonical(ctx, &p.id, *b)?;
+    let kinds = p.billing.iter().flat_map(|&b| {
+        crate::compile::kinds(ctx.agreement, p, b)
+            .into_iter()
+            .map(move |k| (b, k))
+    });
+    for (b, variants) in kinds {
+        let lanes = canonical(ctx, &p.id, b, &variants)?;
+        let b = std::iter::once(b.name())
+            .chain(variants.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
         let harm = lanes
             .iter()
             .flat_map(|l| &l.marks)
@@ -179,11 +188,11 @@ pub(super) fn product(ctx: &Ctx, p: &Product) -> Result<(Page, ProductEntry), Si
     for (b, lanes, _) in by_mode {
         let axis = Axis::covering(&lanes, zone);
         modes.push(Mode {
-            billing: b.name().into(),
+            billing: b.clone(),
             lanes: lanes
                 .iter()
                 .enumerate()
-                .map(|(i, l)| lane_view(l, &axis, &format!("{}-{i}", b.name()), &href))
+                .map(|(i, l)| lane_view(l, &axis, &format!("{}-{i}", b.replace(' ', "-")), &href))
                 .collect(),
         });
     }

@@ -49,17 +49,17 @@ fn subjects() -> &'static Vec<Subject> {
         let mut out = Vec::new();
         for a in checked_agreements() {
             let program = Program::from_agreements(vec![a.clone()]);
-            for p in &a.products {
-                for &b in &p.billing {
-                    for reading in [Reading::CustomerSafe, Reading::Earliest] {
-                        let machine = program
-                            .select(&p.id, Some(b), reading)
-                            .expect("checked products compile");
-                        out.push(Subject {
-                            agreement: a.clone(),
-                            machine,
-                        });
-                    }
+            for (_, p, b, variants) in program.accounts() {
+                for reading in [Reading::CustomerSafe, Reading::Earliest] {
+                    let mut selection = clausec::Selection::default().billing(b).reading(reading);
+                    selection.variants = variants.clone();
+                    let machine = program
+                        .select_with(p, &selection)
+                        .expect("checked products compile");
+                    out.push(Subject {
+                        agreement: a.clone(),
+                        machine,
+                    });
                 }
             }
         }
@@ -116,7 +116,12 @@ proptest! {
         }
         let at = BASE + query * 60;
         let got = m.evaluate(&events, at);
-        let want = reference::evaluate(&s.agreement, &m.ir.product, m.ir.billing, m.ir.reading, &refs, at);
+        let account = reference::Account {
+            product: m.ir.product.clone(),
+            billing: m.ir.billing,
+            variants: m.ir.variants.clone(),
+        };
+        let want = reference::evaluate_account(&s.agreement, &account, m.ir.reading, &refs, at);
         prop_assert_eq!(got, want, "{} {} {:?}", m.ir.product, m.ir.billing.name(), m.ir.reading);
     }
 }

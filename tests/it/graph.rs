@@ -19,12 +19,12 @@ fn machines() -> Vec<Machine> {
         let (map, diags) = clausec::load::load_all(&[root.join(dir)]).expect("clause files exist");
         let program =
             Program::from_checked(clausec::frontend::front_end(&map, diags)).expect("checks");
-        for (_, product, billing) in program.products() {
-            out.push(
-                program
-                    .select(product, Some(billing), Reading::CustomerSafe)
-                    .expect("compiles"),
-            );
+        for (_, product, billing, variants) in program.accounts() {
+            let mut selection = clausec::Selection::default()
+                .billing(billing)
+                .reading(Reading::CustomerSafe);
+            selection.variants = variants;
+            out.push(program.select_with(product, &selection).expect("compiles"));
         }
     }
     out

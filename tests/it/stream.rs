@@ -138,10 +138,12 @@ fn output_is_in_time_order_and_the_same_for_any_threads_and_batches() {
     // `before` their trigger, which are known (and emitted) only when the
     // trigger comes.
     let mut before = std::collections::BTreeSet::new();
-    for (_, product, billing) in program.products() {
-        let m = program
-            .select(product, Some(billing), Reading::CustomerSafe)
-            .expect("selects");
+    for (_, product, billing, variants) in program.accounts() {
+        let mut selection = clausec::Selection::default()
+            .billing(billing)
+            .reading(Reading::CustomerSafe);
+        selection.variants = variants;
+        let m = program.select_with(product, &selection).expect("selects");
         for (s, text) in m.ir.steps.iter().zip(&m.ir.text.steps) {
             if s.timing.kind == clausec::model::TimingKindM::Before {
                 before.insert((product.to_string(), text.cite.clone()));
