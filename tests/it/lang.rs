@@ -687,16 +687,6 @@ fn machine_accounts() -> &'static Vec<Subject> {
                             let m = program
                                 .select_with(&p.id, &selection)
                                 .expect("the machine runs this feature");
-                            // A plain automaton (no account-state form, as
-                            // `variants`' is) does not take the rest-day
-                            // extension of its harmful periods yet
-                            // (docs/semantics.md, “What the compiled machine
-                            // runs today”); the reference does under the
-                            // customer-safe reading, so it is compared under
-                            // the earliest one until the time forms land.
-                            if !m.ir.account_state && reading == Reading::CustomerSafe {
-                                continue;
-                            }
                             out.push((a.clone(), m, events.clone()));
                         }
                     }
