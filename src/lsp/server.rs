@@ -511,6 +511,34 @@ mod tests {
     }
 
     #[test]
+    fn a_trigger_goes_to_the_general_rules_its_rule_replaces_as_written() {
+        let header = "agreement a \"A\" {\n  zone Asia/Shanghai\n}\n";
+        let general = "general §3 {\n  billing prepaid\n  on expiry at once stop service §3.4.1 quote \"x\"\n  on order after 7d void §4.2.1 quote \"y\"\n}\n";
+        // the expiry rule replaces §3.4.1; the order rule shares `void`
+        // with the general one but says nothing, so both apply
+        let product = "product p \"p\" §1 {\n  billing prepaid\n  on expiry replaces §3.4.1 at once stop service §1.1 quote \"z\"\n  on order after 3d void §1.2 quote \"w\"\n}\n";
+        let mut s = server(&[
+            ("/agr/agreement.clause", header),
+            ("/agr/general.clause", general),
+            ("/agr/p.clause", product),
+        ]);
+        open(&mut s, "file:///agr/p.clause", product);
+        let at = |s: &mut Server<MemDisk>, line: u32| {
+            ask(
+                s,
+                "textDocument/definition",
+                json!({"textDocument": {"uri": "file:///agr/p.clause"},
+                       "position": {"line": line, "character": 5}}),
+            )
+        };
+        let replaced = at(&mut s, 2);
+        assert_eq!(replaced["uri"], "file:///agr/general.clause");
+        assert_eq!(replaced["range"]["start"]["line"], 2);
+        // a built-in event has no declaration, and nothing is replaced
+        assert_eq!(at(&mut s, 3), Value::Null);
+    }
+
+    #[test]
     fn shutdown_then_exit_is_code_0_and_requests_after_shutdown_are_refused() {
         let mut s = server(&[]);
         assert_eq!(ask(&mut s, "shutdown", Value::Null), Value::Null);
