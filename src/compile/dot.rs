@@ -109,7 +109,7 @@ fn anchor_name(ir: &Automaton, step: StepIx, t: &TimingIr) -> Option<String> {
     Some(match t.anchor {
         AnchorIr::Trigger => ir.event_name(rule.trigger).to_string(),
         AnchorIr::Event { event, .. } => ir.event_name(event).to_string(),
-        AnchorIr::Step(a) => match &ir.text(a).label {
+        AnchorIr::Step(a) | AnchorIr::Fired { step: a, .. } => match &ir.text(a).label {
             Some(l) => l.clone(),
             // `after D` without `from`: the previous step, as written
             None if a.0 + 1 == step.0 => return None,

@@ -256,6 +256,11 @@ pub struct Rule {
     pub conjunctions: Span32,
     /// The slot of its cure progress, or [`NONE`] without conjunctions.
     pub progress_slot: u32,
+    /// Account slots (a range of slot indices, empty for most rules) that
+    /// keep the instant a step counted from another rule's event fired,
+    /// for a later step of the rule counting from it
+    /// ([`AnchorIr::Fired`]); cleared when the rule starts or is cured to idle.
+    pub fired_slots: Span32,
 }
 
 /// One condition of a guard, in the product's numbering.
@@ -313,6 +318,14 @@ pub enum AnchorIr {
     /// the step is not due).
     Event {
         event: EventId,
+        slot: u32,
+    },
+    /// An earlier step of the same rule that counts from another rule's
+    /// event: once it has fired, the instant it fired (account slot
+    /// `slot`, kept by [`Fx::Fired`]), its placement before (which moves
+    /// with the event).
+    Fired {
+        step: StepIx,
         slot: u32,
     },
 }
@@ -409,6 +422,10 @@ pub enum Fx {
     /// First of a guarded step's effects: when these conditions do not hold
     /// at its instant the step fires nothing (it is skipped).
     Guard(Span32),
+    /// Keeps the instant the step fires (skipped or not) in this account
+    /// slot, for a step counting from it ([`AnchorIr::Fired`]); before a
+    /// [`Fx::Guard`].
+    Fired(u32),
 }
 
 /// An event edge: the target state and what else the edge does.

@@ -382,12 +382,17 @@ pub fn compile(
     // the balance, for the account state and for a late fee on it
     let money = money_terms(general, product, kind);
     let late_fee = money.iter().any(|m| m.kind.family() == 0);
+    // steps counted from another rule's event that a later step counts
+    // from: one slot each after the anchor slots, for the instant they fire
+    let fired_total: usize = rules_m.iter().map(|r| fired_steps(r).len()).sum();
     let mut next_progress = if a.account_state || late_fee {
-        a.layout.with_state(true, conjunctive + anchor_names.len())
+        a.layout
+            .with_state(true, conjunctive + anchor_names.len() + fired_total)
     } else {
         0
     };
     let first_anchor = next_progress + conjunctive;
+    let mut next_fired = first_anchor + anchor_names.len();
     let mut anchors: Vec<(String, u32, EventId)> = Vec::new();
     for (i, name) in anchor_names.iter().enumerate() {
         let slot = (first_anchor + i) as u32;
@@ -402,6 +407,12 @@ pub fn compile(
     // per state: (event, target, flags) edges
     let mut edges: Vec<Vec<EdgeOf>> = Vec::new();
     for (ri, r) in rules_m.iter().enumerate() {
+        let fired: Vec<(usize, u32)> = fired_steps(r)
+            .into_iter()
+            .enumerate()
+            .map(|(i, j)| (j, (next_fired + i) as u32))
+            .collect();
+        next_fired += fired.len();
         lower_rule(
             &mut a,
             &mut edges,
@@ -409,7 +420,7 @@ pub fn compile(
             general,
             product,
             (ri, r),
-            &anchors,
+            (&anchors, &fired),
         );
         lower_state(
             &mut a,
@@ -421,6 +432,7 @@ pub fn compile(
             r,
             &mut next_progress,
         );
+        lower_fired(&mut a, ri, &fired);
     }
     for (ri, r) in rules_m.iter().enumerate() {
         lower_resume_step(&mut a, ri, r);
@@ -486,7 +498,7 @@ fn lower_rule(
     general: Option<&Terms>,
     product: &Product,
     (ri, r): (usize, &RuleM),
-    anchors: &[(String, u32, EventId)],
+    (anchors, fired): (&[(String, u32, EventId)], &[(usize, u32)]),
 ) {
     let trigger = events.id(&r.trigger);
     let event_anchor = |k: u16| -> AnchorIr {
@@ -525,7 +537,13 @@ fn lower_rule(
         anchor: match t.anchor {
             Anchor::Trigger => AnchorIr::Trigger,
             Anchor::Event(k) => event_anchor(k),
-            Anchor::Step(j) => AnchorIr::Step(StepIx(first_step + j as u32)),
+            Anchor::Step(j) => {
+                let step = StepIx(first_step + j as u32);
+                match fired.iter().find(|(x, _)| *x == j) {
+                    Some(&(_, slot)) => AnchorIr::Fired { step, slot },
+                    None => AnchorIr::Step(step),
+                }
+            }
         },
     };
     for s in &r.steps {
@@ -699,6 +717,7 @@ fn lower_rule(
         conj_events: Span32::of(0..0),
         conjunctions: Span32::of(0..0),
         progress_slot: NONE,
+        fired_slots: Span32::of(0..0),
     });
     a.text.rules.push(RuleText {
         name: r.name.clone(),
@@ -751,10 +770,58 @@ fn kept_states(r: &RuleM) -> u32 {
         .sum()
 }
 
+/// The steps of `r` counted from another rule's event that a later step
+/// counts from: their placement moves with the event, the later step
+/// counts from the instant they fired (docs/semantics.md, anchors).
+fn fired_steps(r: &RuleM) -> Vec<usize> {
+    let timings = |s: &crate::model::StepM| {
+        std::iter::once(s.timing)
+            .chain(s.alternative)
+            .collect::<Vec<_>>()
+    };
+    (0..r.steps.len())
+        .filter(|&j| {
+            let event = r.steps.get(j).is_some_and(|s| {
+                timings(s)
+                    .iter()
+                    .any(|t| matches!(t.anchor, Anchor::Event(_)))
+            });
+            event
+                && r.steps
+                    .iter()
+                    .any(|s| timings(s).iter().any(|t| t.anchor == Anchor::Step(j)))
+        })
+        .collect()
+}
+
+/// Rule `ri`'s steps that keep the instant they fire (`fired`: step index
+/// in the rule, slot): [`Fx::Fired`] first among their effects, before any
+/// guard (a skipped step has fired too), and the rule's slot range.
+fn lower_fired(a: &mut Automaton, ri: usize, fired: &[(usize, u32)]) {
+    let Some(rule) = a.rules.get(ri).copied() else {
+        return;
+    };
+    for &(j, slot) in fired {
+        let ix = rule.first_step as usize + j;
+        let Some(span) = a.fx_range.get(ix).copied() else {
+            continue;
+        };
+        let mut fx = vec![Fx::Fired(slot)];
+        fx.extend(a.fx.get(span.range()).unwrap_or(&[]).iter().copied());
+        let start = a.fx.len();
+        a.fx.extend(fx);
+        if let Some(x) = a.fx_range.get_mut(ix) {
+            *x = Span32::of(start..a.fx.len());
+        }
+    }
+    if let (Some(first), Some(x)) = (fired.iter().map(|f| f.1).min(), a.rules.get_mut(ri)) {
+        x.fired_slots = Span32::of(first as usize..first as usize + fired.len());
+    }
+}
+
 /// An automaton that reads the account state runs issue #12's meaning
 /// (docs/semantics.md); the forms this compiler does not run that way yet
-/// refuse it: a kept step counted from another rule's event, and a step
-/// counted from such a step.
+/// refuse it: a kept step counted from another rule's event.
 fn meaning_not_yet_changed(
     general: Option<&Terms>,
     product: &Product,
@@ -769,16 +836,6 @@ fn meaning_not_yet_changed(
         for s in &r.steps {
             if s.even_if_cured && event_anchored(s) {
                 return Some("even if cured from <another rule's event>");
-            }
-            let on_anchored =
-                std::iter::once(&s.timing)
-                    .chain(&s.alternative)
-                    .any(|t| match t.anchor {
-                        Anchor::Step(j) => r.steps.get(j).is_some_and(event_anchored),
-                        _ => false,
-                    });
-            if on_anchored {
-                return Some("a step counted from a step counted from another rule's event");
             }
         }
     }
@@ -1153,7 +1210,7 @@ fn plans(steps: &[Step], fixed_zone: bool) -> Vec<Plan> {
         let secs = unit.and_then(|u| u.checked_mul(i64::from(t.duration.count)));
         let base = match t.anchor {
             AnchorIr::Trigger => Some(0),
-            AnchorIr::Event { .. } => None,
+            AnchorIr::Event { .. } | AnchorIr::Fired { .. } => None,
             // a step anchors only on an earlier step of its rule
             AnchorIr::Step(j) => match plans.get(j.0 as usize) {
                 Some(Plan::Offset(o)) => Some(*o),

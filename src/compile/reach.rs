@@ -100,7 +100,7 @@ pub fn rule_reach(steps: &[Step], rule: &Rule, calendar: &WorkCalendar) -> Optio
             let base = match t.anchor {
                 AnchorIr::Trigger => 0,
                 // counted from the account's history: no bound from the trigger
-                AnchorIr::Event { .. } => return None,
+                AnchorIr::Event { .. } | AnchorIr::Fired { .. } => return None,
                 AnchorIr::Step(StepIx(j)) => {
                     let local = j.checked_sub(rule.first_step)?;
                     *reach.get(local as usize)?

@@ -109,6 +109,16 @@ impl Machine {
         }
     }
 
+    /// Rule `r` starts again or is cured back to idle: the instants its
+    /// steps counted from another rule's event fired at are forgotten.
+    fn clear_fired(&self, st: &mut AccountState, r: usize) {
+        for k in self.ir.rules[r].fired_slots.range() {
+            if let Some(s) = st.slots.get_mut(k) {
+                *s = 0;
+            }
+        }
+    }
+
     fn clear_progress(&self, st: &mut AccountState, r: usize) {
         let slot = self.ir.rules[r].progress_slot;
         if slot != NONE {
@@ -161,6 +171,9 @@ impl Machine {
                 self.cure(st, r, sid, ev.at, out);
                 self.clear_progress(st, r);
                 let to = cured_to.map_or(self.ir.rules[r].first_state, StateId);
+                if to == self.ir.rules[r].first_state {
+                    self.clear_fired(st, r);
+                }
                 self.set_local(st, r, to);
                 continue;
             }
@@ -173,6 +186,7 @@ impl Machine {
                 }
                 st.slots[Layout::anchor_slot(r)] = ev.at;
                 self.clear_progress(st, r);
+                self.clear_fired(st, r);
                 // the latest instant this event started a rule
                 for &(event, slot) in &self.ir.anchor_slots {
                     if event == ev.event {
@@ -185,6 +199,9 @@ impl Machine {
             if edge.flags & EdgeHot::RESUMES != 0 {
                 self.cure(st, r, sid, ev.at, out);
                 self.clear_progress(st, r);
+                if edge.target == self.ir.rules[r].first_state.0 {
+                    self.clear_fired(st, r);
+                }
             }
             self.set_local(st, r, StateId(edge.target));
         }

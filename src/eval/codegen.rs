@@ -22,9 +22,11 @@
 //! unknown-debt flag, each conjunctive cure's progress and the instants of
 //! the events steps count from; `event_with` takes an event's amount; guards
 //! are read where the machine reads them. Plain automata get the same code
-//! as before: nothing of it is written for them. The one form refused
-//! ([`CodegenError::NotEmitted`], by name) is a conjunctive cure naming more
-//! than 63 events.
+//! as before: nothing of it is written for them. The forms refused
+//! ([`CodegenError::NotEmitted`], by name; the evaluator runs them) are a
+//! conjunctive cure naming more than 63 events and the steps whose history
+//! the machine keeps in state slots (a step counted from a step counted from
+//! another rule's event).
 //!
 //! The module depends only on `clausec::eval::{Machine, EvalError}` (and
 //! `Decimal`, for an account-state module), the resource helpers
@@ -636,6 +638,8 @@ impl Gen<'_> {
                 Fx::Terminate => lines.push("self.terminated = true;".into()),
                 // read before the step fires (`fire_fn`)
                 Fx::Guard(_) => {}
+                // refused by `state::not_emitted`
+                Fx::Fired(_) => {}
             }
         }
         lines

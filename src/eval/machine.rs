@@ -420,6 +420,20 @@ impl Machine {
             },
             // 0 (or nothing): the event has not happened yet
             AnchorIr::Event { slot, .. } => Ok(slots.slot(slot).filter(|t| layout::accepted(*t))),
+            // the instant it fired, or (not yet fired) its placement, which
+            // is none while the event it counts from has not happened
+            AnchorIr::Fired { step, slot } => {
+                match slots.slot(slot).filter(|t| layout::accepted(*t)) {
+                    Some(t) => Ok(Some(t)),
+                    None => {
+                        let p = match known.get(step) {
+                            Some(at) => at,
+                            None => self.place_with(slots, rule_slot, step, trigger, known)?.at,
+                        };
+                        Ok((p != i64::MAX).then_some(p))
+                    }
+                }
+            }
         }
     }
 
@@ -874,6 +888,11 @@ impl Machine {
                 Fx::Guard(conds) => {
                     if !self.holds(st, conds) {
                         return false;
+                    }
+                }
+                Fx::Fired(slot) => {
+                    if let Some(s) = st.slots.get_mut(slot as usize) {
+                        *s = at;
                     }
                 }
                 Fx::Caps { mask, value } => st.caps = (st.caps & !mask) | value,

@@ -117,7 +117,7 @@ fn anchor_name(m: &Machine, step: StepIx, t: &TimingIr) -> String {
     match t.anchor {
         AnchorIr::Trigger => trigger.to_string(),
         AnchorIr::Event { event, .. } => m.ir.event_name(event).to_string(),
-        AnchorIr::Step(a) => match &m.ir.text(a).label {
+        AnchorIr::Step(a) | AnchorIr::Fired { step: a, .. } => match &m.ir.text(a).label {
             Some(l) => l.clone(),
             None => format!(
                 "the {} step",
@@ -147,7 +147,7 @@ fn anchor_at(m: &Machine, t: &TimingIr, trigger: i64) -> Option<i64> {
         AnchorIr::Trigger => Some(trigger),
         AnchorIr::Step(a) => m.place_step(a, trigger).ok(),
         // the account's history, not the trigger, places it
-        AnchorIr::Event { .. } => None,
+        AnchorIr::Event { .. } | AnchorIr::Fired { .. } => None,
     }
 }
 

@@ -272,7 +272,7 @@ impl Net {
                         .copied()
                         .flatten(),
                     // another rule's event (an account-state form, refused above)
-                    AnchorIr::Event { .. } => None,
+                    AnchorIr::Event { .. } | AnchorIr::Fired { .. } => None,
                 };
                 let mut atoms = Vec::new();
                 let mut before = 0;

@@ -31,10 +31,21 @@ const MAX_CONJ_EVENTS: usize = 63;
 
 /// The first form of the automaton the generator cannot write, if any.
 pub(super) fn not_emitted(m: &crate::eval::Machine) -> Option<&'static str> {
-    m.ir.rules
+    let ir = &m.ir;
+    if ir
+        .rules
         .iter()
         .any(|r| r.conj_events.range().len() > MAX_CONJ_EVENTS)
-        .then_some("until … and … naming more than 63 events")
+    {
+        return Some("until … and … naming more than 63 events");
+    }
+    let fx = |f: fn(&crate::compile::Fx) -> bool| {
+        (0..ir.steps.len()).any(|k| ir.step_effects(StepIx(k as u32)).iter().any(f))
+    };
+    if fx(|f| matches!(f, crate::compile::Fx::Fired(_))) {
+        return Some("a step counted from a step counted from another rule's event");
+    }
+    None
 }
 
 macro_rules! w {
