@@ -256,11 +256,12 @@ pub struct Rule {
     pub conjunctions: Span32,
     /// The slot of its cure progress, or [`NONE`] without conjunctions.
     pub progress_slot: u32,
-    /// Account slots (a range of slot indices, empty for most rules) that
-    /// keep the instant a step counted from another rule's event fired,
-    /// for a later step of the rule counting from it
-    /// ([`AnchorIr::Fired`]); cleared when the rule starts or is cured to idle.
-    pub fired_slots: Span32,
+    /// Account slots (a range of slot indices, empty for most rules) of
+    /// its steps' history, cleared when the rule starts or is cured to
+    /// idle: the instant a step counted from another rule's event fired,
+    /// for a later step counting from it ([`AnchorIr::Fired`]), and the
+    /// cure that dropped a kept step ([`Step::dropped_slot`]).
+    pub step_slots: Span32,
 }
 
 /// One condition of a guard, in the product's numbering.
@@ -356,6 +357,11 @@ pub struct Step {
     pub rest_days: bool,
     /// Its range in [`Automaton::actions`].
     pub actions: Span32,
+    /// An `even if cured` step counted from another rule's event: the
+    /// account slot that holds the instant of the cure that found the event
+    /// had not happened yet (the cure drops the step: it is due at once and
+    /// fires nothing, [`Fx::Dropped`]); [`NONE`] for every other step.
+    pub dropped_slot: u32,
 }
 
 fn modality_name<S: Serializer>(m: &Modality, s: S) -> Result<S::Ok, S::Error> {
@@ -426,6 +432,9 @@ pub enum Fx {
     /// slot, for a step counting from it ([`AnchorIr::Fired`]); before a
     /// [`Fx::Guard`].
     Fired(u32),
+    /// First of a dropped-capable step's effects ([`Step::dropped_slot`]):
+    /// when this account slot is set, the step fires nothing.
+    Dropped(u32),
 }
 
 /// An event edge: the target state and what else the edge does.

@@ -355,15 +355,6 @@ pub fn compile(
     if !restrictions.is_empty() {
         forms.push("while in arrears");
     }
-    if !forms.is_empty() {
-        if let Some(feature) = meaning_not_yet_changed(general, product, kind) {
-            return Err(CompileError::NotYetExecutable {
-                product: product.id.clone(),
-                billing: billing.name().to_string(),
-                feature,
-            });
-        }
-    }
     a.account_state = !forms.is_empty();
     a.state_forms = forms.iter().map(|f| f.to_string()).collect();
     let conjunctive = rules_m
@@ -382,12 +373,16 @@ pub fn compile(
     // the balance, for the account state and for a late fee on it
     let money = money_terms(general, product, kind);
     let late_fee = money.iter().any(|m| m.kind.family() == 0);
-    // steps counted from another rule's event that a later step counts
-    // from: one slot each after the anchor slots, for the instant they fire
-    let fired_total: usize = rules_m.iter().map(|r| fired_steps(r).len()).sum();
+    // steps' history after the anchor slots: a slot for each step counted
+    // from another rule's event that a later step counts from (the instant
+    // it fired), and for each kept step counted from one (a cure dropped it)
+    let history: usize = rules_m
+        .iter()
+        .map(|r| fired_steps(r).len() + dropped_steps(r).len())
+        .sum();
     let mut next_progress = if a.account_state || late_fee {
         a.layout
-            .with_state(true, conjunctive + anchor_names.len() + fired_total)
+            .with_state(true, conjunctive + anchor_names.len() + history)
     } else {
         0
     };
@@ -413,6 +408,12 @@ pub fn compile(
             .map(|(i, j)| (j, (next_fired + i) as u32))
             .collect();
         next_fired += fired.len();
+        let dropped: Vec<(usize, u32)> = dropped_steps(r)
+            .into_iter()
+            .enumerate()
+            .map(|(i, j)| (j, (next_fired + i) as u32))
+            .collect();
+        next_fired += dropped.len();
         lower_rule(
             &mut a,
             &mut edges,
@@ -432,7 +433,7 @@ pub fn compile(
             r,
             &mut next_progress,
         );
-        lower_fired(&mut a, ri, &fired);
+        lower_history(&mut a, ri, &fired, &dropped);
     }
     for (ri, r) in rules_m.iter().enumerate() {
         lower_resume_step(&mut a, ri, r);
@@ -578,6 +579,7 @@ fn lower_rule(
                     .chain(&s.alternative)
                     .any(takes_rest_days),
             actions: Span32::of(actions_start..a.actions.len()),
+            dropped_slot: NONE,
         });
         a.fx_range.push(Span32::of(fx_start..a.fx.len()));
         a.text.steps.push(StepText {
@@ -717,7 +719,7 @@ fn lower_rule(
         conj_events: Span32::of(0..0),
         conjunctions: Span32::of(0..0),
         progress_slot: NONE,
-        fired_slots: Span32::of(0..0),
+        step_slots: Span32::of(0..0),
     });
     a.text.rules.push(RuleText {
         name: r.name.clone(),
@@ -752,8 +754,9 @@ fn kept_after(r: &RuleM, fired: usize) -> Vec<usize> {
                 .all(|t| match t.anchor {
                     Anchor::Trigger => true,
                     Anchor::Step(i) => i < fired,
-                    // (`meaning_not_yet_changed` refuses event anchors)
-                    Anchor::Event(_) => false,
+                    // whether it has happened is known only at the cure:
+                    // the evaluator drops the step then if not
+                    Anchor::Event(_) => true,
                 })
         })
         .map(|(k, _)| k)
@@ -794,52 +797,59 @@ fn fired_steps(r: &RuleM) -> Vec<usize> {
         .collect()
 }
 
-/// Rule `ri`'s steps that keep the instant they fire (`fired`: step index
-/// in the rule, slot): [`Fx::Fired`] first among their effects, before any
-/// guard (a skipped step has fired too), and the rule's slot range.
-fn lower_fired(a: &mut Automaton, ri: usize, fired: &[(usize, u32)]) {
+/// The `even if cured` steps of `r` counted from another rule's event: a
+/// cure keeps them only when the event has happened by then.
+fn dropped_steps(r: &RuleM) -> Vec<usize> {
+    if r.cure.is_none() {
+        return Vec::new();
+    }
+    (0..r.steps.len())
+        .filter(|&j| {
+            r.steps.get(j).is_some_and(|s| {
+                s.even_if_cured
+                    && std::iter::once(&s.timing)
+                        .chain(&s.alternative)
+                        .any(|t| matches!(t.anchor, Anchor::Event(_)))
+            })
+        })
+        .collect()
+}
+
+/// Rule `ri`'s steps' history (step index in the rule, slot): the steps
+/// that keep the instant they fire get [`Fx::Fired`] first among their
+/// effects, before any guard (a skipped step has fired too); the kept steps
+/// a cure can drop get [`Fx::Dropped`] before that, and their slot. The
+/// rule's slot range covers both (they are contiguous).
+fn lower_history(a: &mut Automaton, ri: usize, fired: &[(usize, u32)], dropped: &[(usize, u32)]) {
     let Some(rule) = a.rules.get(ri).copied() else {
         return;
     };
-    for &(j, slot) in fired {
+    let first_fx = |a: &mut Automaton, j: usize, f: Fx| {
         let ix = rule.first_step as usize + j;
         let Some(span) = a.fx_range.get(ix).copied() else {
-            continue;
+            return;
         };
-        let mut fx = vec![Fx::Fired(slot)];
+        let mut fx = vec![f];
         fx.extend(a.fx.get(span.range()).unwrap_or(&[]).iter().copied());
         let start = a.fx.len();
         a.fx.extend(fx);
         if let Some(x) = a.fx_range.get_mut(ix) {
             *x = Span32::of(start..a.fx.len());
         }
-    }
-    if let (Some(first), Some(x)) = (fired.iter().map(|f| f.1).min(), a.rules.get_mut(ri)) {
-        x.fired_slots = Span32::of(first as usize..first as usize + fired.len());
-    }
-}
-
-/// An automaton that reads the account state runs issue #12's meaning
-/// (docs/semantics.md); the forms this compiler does not run that way yet
-/// refuse it: a kept step counted from another rule's event.
-fn meaning_not_yet_changed(
-    general: Option<&Terms>,
-    product: &Product,
-    kind: AccountKind<'_>,
-) -> Option<&'static str> {
-    let event_anchored = |s: &crate::model::StepM| {
-        std::iter::once(&s.timing)
-            .chain(&s.alternative)
-            .any(|t| matches!(t.anchor, Anchor::Event(_)))
     };
-    for r in applicable_rules(general, product, kind) {
-        for s in &r.steps {
-            if s.even_if_cured && event_anchored(s) {
-                return Some("even if cured from <another rule's event>");
-            }
+    for &(j, slot) in fired {
+        first_fx(a, j, Fx::Fired(slot));
+    }
+    for &(j, slot) in dropped {
+        first_fx(a, j, Fx::Dropped(slot));
+        if let Some(s) = a.steps.get_mut(rule.first_step as usize + j) {
+            s.dropped_slot = slot;
         }
     }
-    None
+    let slots = fired.iter().chain(dropped).map(|f| f.1 as usize);
+    if let (Some(first), Some(x)) = (slots.min(), a.rules.get_mut(ri)) {
+        x.step_slots = Span32::of(first..first + fired.len() + dropped.len());
+    }
 }
 
 /// The forms of issue #12 the rules use that read the account state.
@@ -1030,6 +1040,7 @@ fn lower_restriction(
             terminates: false,
             rest_days: false,
             actions: Span32::of(actions_start..a.actions.len()),
+            dropped_slot: NONE,
         });
         let fx_start = a.fx.len();
         a.fx.extend(fx);
@@ -1114,6 +1125,7 @@ fn lower_resume_step(a: &mut Automaton, ri: usize, r: &RuleM) {
         terminates: false,
         rest_days: false,
         actions: Span32::of(actions_start..a.actions.len()),
+        dropped_slot: NONE,
     });
     a.fx_range.push(Span32::of(a.fx.len()..a.fx.len()));
     a.text.steps.push(StepText {
@@ -1387,6 +1399,7 @@ fn lower_claim_step(a: &mut Automaton, m: &MoneyM) -> u32 {
         terminates: false,
         rest_days: false,
         actions: Span32::of(actions_start..a.actions.len()),
+        dropped_slot: NONE,
     });
     a.fx_range.push(Span32::of(a.fx.len()..a.fx.len()));
     a.text.steps.push(StepText {

@@ -10,7 +10,7 @@ use super::machine::{reported, Fault, PAYMENT};
 use super::types::*;
 use super::Machine;
 use crate::compile::layout::Layout;
-use crate::compile::{CondIr, EdgeHot, Span32, StateId, StepIx, NONE, PROGRESS_SETTLED};
+use crate::compile::{AnchorIr, CondIr, EdgeHot, Span32, StateId, StepIx, NONE, PROGRESS_SETTLED};
 use crate::model::ResourceState;
 
 impl Machine {
@@ -109,12 +109,48 @@ impl Machine {
         }
     }
 
-    /// Rule `r` starts again or is cured back to idle: the instants its
-    /// steps counted from another rule's event fired at are forgotten.
+    /// Rule `r` starts again or is cured back to idle: its steps' history
+    /// (instants fired, cures that dropped a kept step) is forgotten.
     fn clear_fired(&self, st: &mut AccountState, r: usize) {
-        for k in self.ir.rules[r].fired_slots.range() {
+        for k in self.ir.rules[r].step_slots.range() {
             if let Some(s) = st.slots.get_mut(k) {
                 *s = 0;
+            }
+        }
+    }
+
+    /// A cure at `at` led to local state `to`: each kept step of its chain
+    /// counted from another rule's event that has not happened is dropped
+    /// (docs/semantics.md, “Cure scope per step”).
+    fn drop_unanchored(&self, st: &mut AccountState, to: StateId, at: i64) {
+        let mut sid = to.0;
+        while self
+            .ir
+            .kept_from
+            .get(sid as usize)
+            .is_some_and(|j| *j != NONE)
+        {
+            let Some(&k) = self.ir.waits.get(sid as usize) else {
+                return;
+            };
+            let s = self.ir.step(StepIx(k));
+            if s.dropped_slot != NONE {
+                let happened = std::iter::once(&s.timing)
+                    .chain(s.alternative.as_ref())
+                    .all(|t| match t.anchor {
+                        AnchorIr::Event { slot, .. } => st
+                            .slots
+                            .get(slot as usize)
+                            .is_some_and(|t| crate::compile::layout::accepted(*t)),
+                        _ => true,
+                    });
+                if let Some(x) = st.slots.get_mut(s.dropped_slot as usize) {
+                    *x = if happened { 0 } else { at };
+                }
+            }
+            match self.ir.on_deadline.get(sid as usize) {
+                Some(&next) => sid = next,
+                None => return,
             }
         }
     }
@@ -174,6 +210,7 @@ impl Machine {
                 if to == self.ir.rules[r].first_state {
                     self.clear_fired(st, r);
                 }
+                self.drop_unanchored(st, to, ev.at);
                 self.set_local(st, r, to);
                 continue;
             }
@@ -202,6 +239,7 @@ impl Machine {
                 if edge.target == self.ir.rules[r].first_state.0 {
                     self.clear_fired(st, r);
                 }
+                self.drop_unanchored(st, StateId(edge.target), ev.at);
             }
             self.set_local(st, r, StateId(edge.target));
         }

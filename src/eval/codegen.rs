@@ -26,7 +26,8 @@
 //! ([`CodegenError::NotEmitted`], by name; the evaluator runs them) are a
 //! conjunctive cure naming more than 63 events and the steps whose history
 //! the machine keeps in state slots (a step counted from a step counted from
-//! another rule's event).
+//! another rule's event, an `even if cured` step counted from another
+//! rule's event).
 //!
 //! The module depends only on `clausec::eval::{Machine, EvalError}` (and
 //! `Decimal`, for an account-state module), the resource helpers
@@ -639,7 +640,7 @@ impl Gen<'_> {
                 // read before the step fires (`fire_fn`)
                 Fx::Guard(_) => {}
                 // refused by `state::not_emitted`
-                Fx::Fired(_) => {}
+                Fx::Fired(_) | Fx::Dropped(_) => {}
             }
         }
         lines

@@ -460,6 +460,17 @@ impl Machine {
             });
         }
         let s = self.ir.step(step);
+        if s.dropped_slot != crate::compile::NONE {
+            // a kept step a cure dropped: due at the cure, firing nothing
+            let cure = slots.slot(s.dropped_slot);
+            if let Some(at) = cure.filter(|t| layout::accepted(*t)) {
+                return Ok(Placement {
+                    at,
+                    readings: None,
+                    window: None,
+                });
+            }
+        }
         let late = s.late;
         let effective = |(p, w): (i64, Option<[i64; 2]>)| match w {
             Some([start, end]) => (if late { end } else { start }, w),
@@ -893,6 +904,16 @@ impl Machine {
                 Fx::Fired(slot) => {
                     if let Some(s) = st.slots.get_mut(slot as usize) {
                         *s = at;
+                    }
+                }
+                // a cure dropped this kept step: it fires nothing
+                Fx::Dropped(slot) => {
+                    if st
+                        .slots
+                        .get(slot as usize)
+                        .is_some_and(|t| layout::accepted(*t))
+                    {
+                        return false;
                     }
                 }
                 Fx::Caps { mask, value } => st.caps = (st.caps & !mask) | value,

@@ -66,6 +66,14 @@ impl Machine {
                 if kept == Some(false) && !fired {
                     continue; // cancelled by the cure
                 }
+                let dropped = s.dropped_slot != crate::compile::NONE
+                    && st
+                        .slots
+                        .get(s.dropped_slot as usize)
+                        .is_some_and(|t| crate::compile::layout::accepted(*t));
+                if kept == Some(true) && dropped {
+                    continue; // kept, but the cure found its event not yet happened
+                }
                 if !fired && terminated {
                     continue;
                 }

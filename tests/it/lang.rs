@@ -960,38 +960,6 @@ product ws "工作站" §1 {
     assert_eq!(theirs, vec![(at("2024-07-08T10:00"), Verb::Release)]);
 }
 
-/// What the machine does not run yet is refused by name, never run with
-/// another meaning: a kept step counted from another rule's event.
-#[test]
-fn forms_not_run_yet_are_refused_by_name() {
-    let refused = |src: &str| -> String {
-        let program = clausec::eval::Program::compile_str("x.clause", src).expect("checks");
-        match program.select("x", None, Reading::CustomerSafe) {
-            Err(e) => e.to_string(),
-            Ok(_) => "compiled".to_string(),
-        }
-    };
-    let kept = refused(
-        r#"
-product x "产品" §1 {
-  billing postpaid
-  resources data
-  events hold
-  on hold at once notify §1.1 quote "通知"
-  on expiry {
-    at once notify §1.2 quote "通知"
-    after 7d from hold purge data even if cured §1.3 quote "删除"
-    until renewal
-  }
-}
-"#,
-    );
-    assert!(
-        kept.contains("even if cured from <another rule's event>"),
-        "{kept}"
-    );
-}
-
 /// The late fee on the balance runs in the machine for an automaton
 /// without the account-state forms (issue #12 item 8): a partial payment
 /// lowers the fee from its day on, more arrears raise the base, and a

@@ -45,6 +45,9 @@ pub(super) fn not_emitted(m: &crate::eval::Machine) -> Option<&'static str> {
     if fx(|f| matches!(f, crate::compile::Fx::Fired(_))) {
         return Some("a step counted from a step counted from another rule's event");
     }
+    if fx(|f| matches!(f, crate::compile::Fx::Dropped(_))) {
+        return Some("even if cured from <another rule's event>");
+    }
     None
 }
 
