@@ -910,6 +910,32 @@ fn codegen_emits_the_account_state_and_refuses_a_form_it_does_not_emit() {
     assert!(text.contains("resume step"), "{text}");
 }
 
+/// The steps whose history the machine keeps in state slots run in the
+/// machine, and `codegen` refuses them by name rather than emit them
+/// without it.
+#[test]
+fn codegen_refuses_the_steps_whose_history_the_machine_keeps() {
+    for (file, product, form) in [
+        (
+            "anchors",
+            "reminders",
+            "a step counted from a step counted from another rule's event",
+        ),
+        (
+            "even_if_cured",
+            "archive",
+            "even if cured from <another rule's event>",
+        ),
+    ] {
+        let program = clausec::eval::Program::from_agreements(vec![lang(file)]);
+        let m = program
+            .select(product, Some(Billing::Postpaid), Reading::CustomerSafe)
+            .expect("the machine runs it");
+        let err = clausec::eval::codegen::generate_rust(&m, file).expect_err("refused");
+        assert!(err.to_string().contains(form), "{err}");
+    }
+}
+
 /// A cure keeps an `even if cured` step and cancels the others: the
 /// machine lists only the kept step as pending, as the reference does.
 #[test]
