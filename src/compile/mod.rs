@@ -211,6 +211,9 @@ fn product_targets(
         .collect()
 }
 
+/// An event steps count from: its name, its account slot and its id.
+type EventSlot = (String, u32, EventId);
+
 /// Event names, interned as the compiler meets them.
 struct Events(Vec<String>);
 
@@ -388,7 +391,7 @@ pub fn compile(
     };
     let first_anchor = next_progress + conjunctive;
     let mut next_fired = first_anchor + anchor_names.len();
-    let mut anchors: Vec<(String, u32, EventId)> = Vec::new();
+    let mut anchors: Vec<EventSlot> = Vec::new();
     for (i, name) in anchor_names.iter().enumerate() {
         let slot = (first_anchor + i) as u32;
         let id = events.id(name);
@@ -499,7 +502,7 @@ fn lower_rule(
     general: Option<&Terms>,
     product: &Product,
     (ri, r): (usize, &RuleM),
-    (anchors, fired): (&[(String, u32, EventId)], &[(usize, u32)]),
+    (anchors, fired): (&[EventSlot], &[(usize, u32)]),
 ) {
     let trigger = events.id(&r.trigger);
     let event_anchor = |k: u16| -> AnchorIr {
