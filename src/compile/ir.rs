@@ -681,6 +681,42 @@ impl Automaton {
             .unwrap_or(&[])
     }
 
+    /// Rule `r`'s cures as the author wrote them: each event of `until a,
+    /// b`, and each conjunctive cure as `a and b and settled`.
+    pub fn cure_texts(&self, r: usize) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .cures(r)
+            .iter()
+            .map(|c| self.event_name(*c).to_string())
+            .collect();
+        let Some(rule) = self.rules.get(r) else {
+            return out;
+        };
+        let events = self
+            .conj_events
+            .get(rule.conj_events.range())
+            .unwrap_or(&[]);
+        for c in self
+            .conjunctions
+            .get(rule.conjunctions.range())
+            .unwrap_or(&[])
+        {
+            let mut parts: Vec<&str> = events
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    u32::try_from(*i).is_ok_and(|i| i < 64 && c.events & (1 << i) != 0)
+                })
+                .map(|(_, e)| self.event_name(*e))
+                .collect();
+            if c.settled {
+                parts.push("settled");
+            }
+            out.push(parts.join(" and "));
+        }
+        out
+    }
+
     /// The rules with an edge on event `e`, in rule order.
     #[inline]
     pub fn reacting(&self, e: usize) -> &[u16] {

@@ -96,12 +96,31 @@ pub fn known_events(m: &Machine, events: &[ProbeEvent]) -> Vec<Event> {
 
 /// Runs a probe timeline through one version.
 pub fn run(m: &Machine, events: &[ProbeEvent], horizon: i64) -> Result<Run, EvalError> {
+    run_on(m, events, horizon, None)
+}
+
+/// [`run`], keeping only the acts of rules on `only` when it is given (the
+/// probe's other events set the account state up).
+pub fn run_on(
+    m: &Machine,
+    events: &[ProbeEvent],
+    horizon: i64,
+    only: Option<&str>,
+) -> Result<Run, EvalError> {
     let known = known_events(m, events);
     let (st, fired) = run_account(m, &known, horizon)?;
     let mut acts = Vec::new();
+    let on_trigger = |f: &Fired| {
+        only.is_none_or(|t| {
+            let rule = m.ir.step(f.step).rule;
+            m.ir.rules
+                .get(usize::from(rule))
+                .is_some_and(|r| m.ir.event_name(r.trigger) == t)
+        })
+    };
     // a cure's reported `resume` follows from the steps and the cure,
     // which the diff compares themselves (`diff/cure.rs`)
-    for f in fired.iter().filter(|f| f.restored == 0) {
+    for f in fired.iter().filter(|f| f.restored == 0 && on_trigger(f)) {
         acts.extend(acts_of(m, f));
     }
     let end = end_state(m, &st)?;

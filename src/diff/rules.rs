@@ -101,6 +101,13 @@ fn rule_triggers(m: &Machine) -> Vec<String> {
         .collect()
 }
 
+/// Whether a rule on `trigger` has a guard (it reads the account state).
+fn guarded_on(m: &Machine, trigger: &str) -> bool {
+    m.ir.rules
+        .iter()
+        .any(|r| m.ir.event_name(r.trigger) == trigger && !r.guard.range().is_empty())
+}
+
 /// Citation of the rules a trigger starts: their first steps' sections.
 pub(super) fn rule_cite(m: &Machine, label: &str, trigger: &str) -> String {
     let secs: Vec<String> =
@@ -319,13 +326,26 @@ impl Pb<'_> {
     }
 
     fn trigger(&self, t: &str) -> R<Vec<Change>> {
-        let events = vec![ProbeEvent {
+        // A rule guarded on the account state (`on deferral_end if in
+        // arrears`) does nothing on a settled account: its probe starts in
+        // arrears, and keeps only what the rules on `t` do.
+        let guarded = t != "arrears" && (guarded_on(self.old, t) || guarded_on(self.new, t));
+        let mut events = Vec::new();
+        if guarded {
+            events.push(ProbeEvent {
+                at: self.ctx.t0,
+                event: "arrears".to_string(),
+                amount: None,
+            });
+        }
+        events.push(ProbeEvent {
             at: self.ctx.t0,
             event: t.to_string(),
             amount: None,
-        }];
-        let ro = probe::run(self.old, &events, self.horizon())?;
-        let rn = probe::run(self.new, &events, self.horizon())?;
+        });
+        let only = guarded.then_some(t);
+        let ro = probe::run_on(self.old, &events, self.horizon(), only)?;
+        let rn = probe::run_on(self.new, &events, self.horizon(), only)?;
         let has_o = rule_triggers(self.old).iter().any(|x| x == t);
         let has_n = rule_triggers(self.new).iter().any(|x| x == t);
         let mut instants: Vec<i64> = ro.acts.iter().chain(&rn.acts).map(|a| a.at).collect();

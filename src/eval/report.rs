@@ -227,12 +227,7 @@ impl Machine {
                     action: a.verb.name().to_string(),
                     targets: self.target_names(self.ir.targets(a)),
                     cite: cite.clone(),
-                    cancelled_by: self
-                        .ir
-                        .cures(rule)
-                        .iter()
-                        .map(|c| self.ir.event_name(*c).to_string())
-                        .collect(),
+                    cancelled_by: self.ir.cure_texts(rule),
                 })
             })
             .collect();

@@ -4,7 +4,7 @@
 
 use super::place::{Ctx, Placed};
 use super::select;
-use super::{Account, RefError, RefEvent, Semantics};
+use super::{Account, RefError, RefEvent};
 use crate::ast::Modality;
 use crate::calendar::Clock;
 use crate::eval::EvalError;
@@ -103,7 +103,6 @@ pub struct Engine<'a> {
     pub timeline: &'a [RefEvent],
     pub clock: Clock,
     pub reading: Reading,
-    pub semantics: Semantics,
     pub rules: Vec<&'a RuleM>,
     pub restrictions: Vec<&'a RestrictionM>,
     pub money: Vec<&'a MoneyM>,
@@ -142,20 +141,17 @@ impl<'a> Engine<'a> {
         account: &'a Account,
         timeline: &'a [RefEvent],
         reading: Reading,
-        semantics: Semantics,
     ) -> Engine<'a> {
         let rules = select::rules(agreement, product, account);
-        let restrictions = match semantics {
-            Semantics::Current => Vec::new(),
-            Semantics::AccountState => select::restrictions(agreement, product, account),
-        };
+        // restrictions while in arrears and `even if cured` are the
+        // machine's meaning for every product: both semantics have them
+        let restrictions = select::restrictions(agreement, product, account);
         Engine {
             agreement,
             product,
             timeline,
             clock: Clock::exact_with_calendar(agreement.zone, agreement.workdays),
             reading,
-            semantics,
             runs: rules
                 .iter()
                 .map(|r| Run {
@@ -397,7 +393,6 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        // (today's semantics has no restrictions to react)
         self.balance_event(ev, true)?;
         match ev.event.as_str() {
             "purchase" => self.purchase = Some((ev.at, ev.amount, ev.until)),
@@ -484,7 +479,6 @@ impl<'a> Engine<'a> {
     /// cancels.
     fn cure(&mut self, k: usize, cure: &CureM, at: i64) {
         let rule = self.rules[k];
-        let account_state = self.semantics == Semantics::AccountState;
         let wanted: Vec<u16> = match &cure.resume {
             ResumeM::Nothing => Vec::new(),
             // this rule's own restrictions (#12, the compiled machine's too):
@@ -521,7 +515,7 @@ impl<'a> Engine<'a> {
         }
         // `even if cured` steps whose anchor has happened stay
         let mut kept = Vec::new();
-        if account_state {
+        {
             for &i in &self.runs[k].pending {
                 let step = &rule.steps[i];
                 if !step.even_if_cured {

@@ -9,27 +9,22 @@
 //! states, cures and money are written again here, so the differential test
 //! cross-checks them.
 //!
-//! Two semantics, one interpreter:
+//! One meaning, two entry points. The compiled machine runs issue #12's
+//! account-state semantics (docs/semantics.md) for every product — the
+//! arrears balance, `settled` and conjunctive cures, restrictions while in
+//! arrears, guards, variants, anchors on another rule's event, `even if
+//! cured`, reported restorations, explicit precedence, ends and refunds by
+//! cause, refund windows, the late fee on the balance and the Civil Code's
+//! rest-day extension — and so does this interpreter. The entry points differ
+//! only in how they are asked and answer:
 //!
-//! * [`Semantics::Current`] is what the compiled machine computes today;
-//!   [`evaluate`] gives it as the evaluator's [`Evaluation`] for the
-//!   differential test.
-//! * [`Semantics::AccountState`] is issue #12's (docs/semantics.md): the
-//!   arrears balance, `settled` and conjunctive cures, restrictions while in
-//!   arrears, guards, variants, anchors on another rule's event, `even if
-//!   cured`, reported restorations, explicit precedence, refund causes and
-//!   `no_refund`, refund windows, the month-then-day refund, a late fee on
-//!   the balance, and the Civil Code's rest-day extension. [`run`] gives it
-//!   by name ([`Outcome`]); it is the oracle the back end is held to, and
-//!   the feature clause files under `tests/lang/` are checked against it.
-//!
-//! The compiled machine already runs issue #12's reported restorations and
-//! its `resume all` (what the rule's own steps restricted), so both
-//! semantics have them. The two differ where issue #12 changes the meaning
-//! of other forms that exist today (precedence, the late fee, the month-then-day
-//! refund, refund windows, the rest-day extension, payments after the
-//! agreement ended); the new forms only occur under the account-state
-//! semantics, since `compile` refuses them until the back end runs them.
+//! * [`evaluate`] ([`Semantics::Current`]) takes a product and billing mode
+//!   as the machine is selected and answers with the evaluator's
+//!   [`Evaluation`], for the differential test over the shipped agreements;
+//! * [`run`] ([`Semantics::AccountState`]) takes an [`Account`] with its
+//!   variant values, checks them as `eval` does (billing declared, variants
+//!   known and complete) and answers by name ([`Outcome`]); the feature clause
+//!   files under `tests/lang/` are checked against it.
 
 mod engine;
 mod money;
@@ -54,12 +49,13 @@ pub struct RefEvent {
     pub until: Option<i64>,
 }
 
-/// Which meaning the interpreter gives the language.
+/// How the interpreter is asked (one meaning: see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Semantics {
-    /// What the compiled machine does today.
+    /// As [`evaluate`] is asked: a selected product and billing mode, the
+    /// evaluator's errors.
     Current,
-    /// The account-state language of issue #12.
+    /// As [`run`] is asked: an account with its variant values, checked.
     AccountState,
 }
 
@@ -128,7 +124,7 @@ fn engine<'a>(
     }
     let accepted =
         |t: i64| (crate::compile::layout::FIRST..=crate::compile::layout::LAST).contains(&t);
-    let mut e = Engine::new(agreement, p, account, timeline, reading, semantics);
+    let mut e = Engine::new(agreement, p, account, timeline, reading);
     for ev in timeline.iter().filter(|e| e.at <= at) {
         if let Some(t) = [Some(ev.at), ev.until]
             .into_iter()

@@ -415,6 +415,20 @@ fn claim_step_ix(e: &Engine) -> StepIx {
     StepIx(u32::try_from(steps + resumes).unwrap_or(u32::MAX))
 }
 
+/// The index of restriction `index`'s step for its action `action` (or, with
+/// `action` = its number of actions, of its lift), in the compiler's
+/// numbering: after the rules' steps, their resume steps and the refund
+/// window's claim step, each restriction's actions and then its lift.
+fn restriction_step_ix(e: &Engine, index: usize, action: usize) -> StepIx {
+    let claim = e.money.iter().any(|m| m.kind.family() == 3);
+    let before: usize = e.restrictions[..index.min(e.restrictions.len())]
+        .iter()
+        .map(|r| r.actions.len() + 1)
+        .sum();
+    let first = claim_step_ix(e).0 as usize + usize::from(claim);
+    StepIx(u32::try_from(first + before + action).unwrap_or(u32::MAX))
+}
+
 /// A refund term's index among the terms about what an end refunds (the
 /// compiler's `Money::refunds`), from its index among all money terms.
 fn refund_ix(e: &Engine, term: Option<usize>) -> u16 {
@@ -444,6 +458,26 @@ pub fn evaluation(e: &Engine, at: i64) -> Result<Evaluation, RefError> {
             Source::Cure { rule } => Some(Fired {
                 at: a.at,
                 step: resume_step_ix(e, rule),
+                readings: None,
+                window: None,
+                restored: a.restored.iter().fold(0u32, |m, &c| {
+                    m | 1u32.checked_shl(u32::from(c)).unwrap_or(0)
+                }),
+            }),
+            Source::Restrict { index, action } => Some(Fired {
+                at: a.at,
+                step: restriction_step_ix(e, index, action),
+                readings: None,
+                window: None,
+                restored: 0,
+            }),
+            Source::Lift { index } => Some(Fired {
+                at: a.at,
+                step: restriction_step_ix(
+                    e,
+                    index,
+                    e.restrictions.get(index).map_or(0, |r| r.actions.len()),
+                ),
                 readings: None,
                 window: None,
                 restored: a.restored.iter().fold(0u32, |m, &c| {

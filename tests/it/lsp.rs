@@ -326,7 +326,7 @@ fn an_editor_session_on_a_shipped_file() {
             .iter()
             .filter(|c| c.starts_with("scenario"))
             .count(),
-        3
+        4
     );
 
     // formatting: a badly laid out buffer comes back as the shipped layout

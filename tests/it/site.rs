@@ -122,8 +122,17 @@ fn timelines_carry_the_dates_the_clause_comments_derive() {
         scenario.contains(&("irreversible", "2024-06-18T00:00:00+08:00")),
         "{scenario:?}"
     );
+    // its deletion has two readings from two anchors (reading B counts
+    // from the arrears, review row 4.1): the tooltip names both
     assert!(
-        mc.contains("06-02 … 06-16 counted; the last day is a rest day, so the period runs to the next working day (Civil Code Art. 203 ¶1) and ends 24:00 of 06-17 = 2024-06-18 00:00"),
+        mc.contains("two readings of terminate and stop service and purge data: 2024-06-18 00:00 or 2024-06-16 10:00"),
+        "tooltip of two readings"
+    );
+    // media_processing.clause's first scenario: the same extended period,
+    // counted from the arrears, with its date arithmetic
+    let mp = page(&pages, "aliyun_2024/media_processing.html");
+    assert!(
+        mp.contains("06-02 … 06-16 counted; the last day is a rest day, so the period runs to the next working day (Civil Code Art. 203 ¶1) and ends 24:00 of 06-17 = 2024-06-18 00:00"),
         "tooltip of an extended period"
     );
     assert!(mc.contains("<article class=\"scenario pass\">"));

@@ -12,6 +12,7 @@ use clausec::verify::{self, ActionPat, Prop, Verdict};
 use clausec::vocab::{Reading, Verb};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use rust_decimal::Decimal;
 use std::path::PathBuf;
 
 fn program(dir: &str) -> Program {
@@ -35,7 +36,10 @@ fn matches(m: &Machine, f: &Fired, p: &ActionPat) -> bool {
 }
 
 /// The property judged on what the machine does with `timeline`.
-fn violates(m: &Machine, prop: &Prop, timeline: &[(i64, EventId)]) -> bool {
+/// Whether `timeline` (instant, event, amount) breaks `prop` on the
+/// evaluator: amounts matter to account-state automata (a part payment
+/// does not settle).
+fn violates(m: &Machine, prop: &Prop, timeline: &[(i64, EventId, Option<Decimal>)]) -> bool {
     let mut st = m.new_account();
     let mut mon = false;
     let mut start = 0i64;
@@ -76,7 +80,7 @@ fn violates(m: &Machine, prop: &Prop, timeline: &[(i64, EventId)]) -> bool {
         }
     };
     let mut last = 0;
-    for &(t, e) in timeline {
+    for &(t, e, amount) in timeline {
         last = t;
         let before = m.advance_to(&mut st, t - 1).expect("advances");
         fire(before, &mut mon, start, &mut bad);
@@ -111,7 +115,7 @@ fn violates(m: &Machine, prop: &Prop, timeline: &[(i64, EventId)]) -> bool {
         let ev = Event {
             at: t,
             event: e,
-            amount: None,
+            amount,
             until: None,
         };
         let after = m.step(&mut st, &ev).expect("steps");
@@ -122,6 +126,18 @@ fn violates(m: &Machine, prop: &Prop, timeline: &[(i64, EventId)]) -> bool {
         .expect("advances");
     fire(rest, &mut mon, start, &mut bad);
     bad || (matches!(prop, Prop::Follows { .. }) && mon)
+}
+
+/// A counterexample's events with their amounts.
+fn with_amounts(
+    events: &[(i64, EventId)],
+    amounts: &[Option<Decimal>],
+) -> Vec<(i64, EventId, Option<Decimal>)> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, &(t, e))| (t, e, amounts.get(i).copied().flatten()))
+        .collect()
 }
 
 /// Generic properties about the harmful actions `m` performs.
@@ -231,7 +247,7 @@ fn random_timelines_never_violate_what_verify_proved() {
                         Verdict::Violated(c) => {
                             refuted += 1;
                             assert!(
-                                violates(&m, &prop, &c.events),
+                                violates(&m, &prop, &with_amounts(&c.events, &c.amounts)),
                                 "{product} {billing:?} {reading:?}: the counterexample of {prop:?} does not violate it: {c:?}"
                             );
                         }
@@ -251,11 +267,11 @@ fn random_timelines_never_violate_what_verify_proved() {
                             });
                             let result = runner.run(&timeline, |(start, steps)| {
                                 let mut t = base + start;
-                                let tl: Vec<(i64, EventId)> = steps
+                                let tl: Vec<(i64, EventId, Option<Decimal>)> = steps
                                     .iter()
                                     .map(|(g, e)| {
                                         t += g;
-                                        (t, *e)
+                                        (t, *e, None)
                                     })
                                     .collect();
                                 prop_assert!(!violates(&m, &prop, &tl), "{tl:?}");

@@ -5,10 +5,14 @@
 //! A cure that restores capabilities reports its rule's resume step
 //! (`Machine::ir.rules[r].resume_step`) at the cure instant; which of its
 //! targets were restored (those not active before) only the machine's `Fired::restored` says.
+//!
+//! An account-state automaton (issue #12; forms: until … and … / until settled, if <condition>, from <another rule's event>): the record holds the
+//! arrears balance, exact, and `event_with` takes the event's amount (what an
+//! `arrears` owes or a `payment` pays; `event` passes none).
 #![allow(clippy::all, dead_code, unused_variables, unused_mut, unused_assignments)]
 
 use clausec::compile::StepIx;
-use clausec::eval::{EvalError, Machine};
+use clausec::eval::{Decimal, EvalError, Machine};
 
 pub const RULES: usize = 8;
 /// Event ids, as in the machine's vocabulary.
@@ -50,12 +54,16 @@ fn held_due(t: i64) -> u32 {
     if t > LAST { if t == i64::MAX { NONE } else { BEYOND } } else { (t - EPOCH + 1).max(1) as u32 }
 }
 
-/// One account's state, 52 bytes. `repr(C)`, largest fields first.
+/// One account's state, 76 bytes. `repr(C)`, largest fields first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Account {
     /// Each rule's trigger instant, held form (read only while the rule is not idle).
     anchor: [u32; RULES],
+    /// The instants of the events steps count from, held form (0: none yet; the arrears episode last, 0 while settled).
+    ev_at: [u32; 1],
+    /// The arrears balance: what is owed, exact (negative: credit).
+    pub outstanding: Decimal,
     /// The latest instant seen, held form (0: none yet).
     now: u32,
     /// The earliest deadline, held form.
@@ -66,10 +74,14 @@ pub struct Account {
     pub resources: u8,
     /// Bit r: rule r is in a waiting state (it has a deadline).
     waiting: u8,
+    /// Each conjunctive cure's events seen since its rule started (bit i: its i-th event; `SETTLED`: a payment left the account settled).
+    progress: [u8; 2],
     /// Each rule's local state (0 = idle).
     pub local: [u8; RULES],
     /// A step terminated the agreement for this account.
     pub terminated: bool,
+    /// An arrears of unknown amount is unpaid (the machine's `UNKNOWN_DEBT`).
+    unknown_debt: bool,
 }
 
 impl Default for Account {
@@ -77,6 +89,7 @@ impl Default for Account {
         Account {
             anchor: [0; RULES], now: 0, next_due: NONE,
             caps: 0, resources: 0, waiting: 0, local: [0; RULES], terminated: false,
+            ev_at: [0; 1], outstanding: Decimal::ZERO, progress: [0; 2], unknown_debt: false,
         }
     }
 }
@@ -98,7 +111,7 @@ impl Account {
     /// bring an account into cache ahead of its event.
     #[inline(always)]
     pub fn touch(&self) -> u32 {
-        self.anchor[0] ^ u32::from(self.terminated)
+        self.anchor[0] ^ u32::from(self.unknown_debt)
     }
 
     /// Raises `now` to `at`, a step fired before an error (a step
@@ -126,6 +139,18 @@ impl Account {
     /// Rule `r`'s trigger instant.
     #[inline(always)]
     fn anchor_at(&self, r: usize) -> i64 { EPOCH - 1 + i64::from(self.anchor[r]) }
+
+    /// Whether the account is in arrears: an amount is outstanding, or an
+    /// arrears of unknown amount is unpaid.
+    #[inline(always)]
+    pub fn in_arrears(&self) -> bool { self.unknown_debt || (self.outstanding.is_sign_positive() && !self.outstanding.is_zero()) }
+
+    /// The instant of event slot `i` (0: the event has not happened).
+    #[inline(always)]
+    fn event_at(&self, i: usize) -> i64 { match self.ev_at[i] { 0 => 0, x => EPOCH - 1 + i64::from(x) } }
+
+    /// Bit of a progress word: a payment since the rule started left the account settled.
+    const SETTLED: u8 = 1 << 0;
 
     #[inline(always)]
     fn due_0(&self, m: &Machine) -> Result<i64, Box<EvalError>> {
@@ -188,7 +213,7 @@ impl Account {
         Ok(match self.local[7] {
             1 => self.anchor_at(7),
             2 => self.anchor_at(7),
-            3 => m.place_step(StepIx(9), self.anchor_at(7)).map_err(Box::new)?,
+            3 => m.place_step_from(StepIx(9), self.anchor_at(7), &[(28, self.event_at(0))]).map_err(Box::new)?,
             _ => i64::MAX,
         })
     }
@@ -425,345 +450,170 @@ impl Account {
         }
     }
 
-    /// Applies event `ev` (an index into [`EVENTS`]) at `at`.
+    /// Applies event `ev` (an index into [`EVENTS`]) at `at`, without an amount.
     #[inline]
     pub fn event(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {
-        let result = self.apply(m, ev, at, out).map_err(|e| *e);
+        self.event_with(m, ev, at, None, out)
+    }
+
+    /// Applies event `ev` at `at` with its amount (an `arrears` owes it, a
+    /// `payment` pays it; other events' amounts are the machine's money terms').
+    #[inline]
+    pub fn event_with(&mut self, m: &Machine, ev: usize, at: i64, amount: Option<Decimal>, out: &mut impl FnMut(u32, i64)) -> Result<(), EvalError> {
+        let result = self.apply(m, ev, at, amount, out).map_err(|e| *e);
         debug_assert_eq!(self.waiting, self.waiting_of_locals(), "waiting mask");
         result
     }
 
-    #[inline(always)]
-    fn apply(&mut self, m: &Machine, ev: usize, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
+    fn apply(&mut self, m: &Machine, ev: usize, at: i64, amount: Option<Decimal>, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
         if !(EPOCH..=LAST).contains(&at) { return Err(Box::new(EvalError::OutOfRange { at })); }
+        if let Some(a) = amount.filter(|a| a.is_sign_negative() && !a.is_zero()) { return Err(Box::new(EvalError::NegativeAmount { at, amount: a })); }
         let h = held(at);
         if h < self.now { return Err(Box::new(EvalError::OutOfOrder { at, previous: self.now() })); }
         if self.next_due < h { self.rounds(m, at - 1, out)?; }
         self.now = h;
-        if self.terminated { return Ok(()); }
+        if self.terminated { return self.move_balance(ev, amount); }
         match ev {
             0 => { // arrears
-                let mut full = false;
-                let mut d0 = i64::MAX;
+                let was = self.in_arrears();
+                self.move_balance(0, amount)?;
+                if !was && self.in_arrears() {
+                    self.ev_at[0] = h;
+                }
                 match self.local[0] {
-                    0 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; d0 = self.due_0(m)?; }
-                    2 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; d0 = self.due_0(m)?; }
+                    0 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; }
+                    2 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; }
                     _ => {}
                 }
-                let mut d6 = i64::MAX;
                 match self.local[6] {
-                    0 => { self.anchor[6] = h; self.local[6] = 1; self.waiting |= 0x40; d6 = self.due_6(m)?; }
-                    2 => { self.anchor[6] = h; self.local[6] = 1; self.waiting |= 0x40; d6 = self.due_6(m)?; }
+                    0 => { self.anchor[6] = h; self.progress[0] = 0; self.local[6] = 1; self.waiting |= 0x40; }
+                    2 => { self.anchor[6] = h; self.progress[0] = 0; self.local[6] = 1; self.waiting |= 0x40; }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
-                } else if self.next_due <= h {
-                    self.rounds(m, at, out)?;
-                } else {
-                    let rest = self.next_due;
-                    while d0 <= at { let fired = d0; self.fire_0(fired, out); d0 = match self.due_0(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
-                    while d6 <= at { let fired = d6; self.fire_6(fired, out); d6 = match self.due_6(m) { Ok(d) => d, Err(e) => { self.lag(fired); return Err(e); } }; }
-                    let mut due = i64::MAX;
-                    due = due.min(d0);
-                    due = due.min(d6);
-                    self.next_due = rest.min(held_due(due));
                 }
             }
             1 => { // payment
-                let mut full = false;
+                let was = self.in_arrears();
+                self.move_balance(1, amount)?;
+                if was && !self.in_arrears() {
+                    self.ev_at[0] = 0;
+                }
+                let settled = !self.in_arrears();
                 match self.local[0] {
-                    1 => { full = true; self.local[0] = 0; self.waiting &= !0x1; }
+                    1 => { self.local[0] = 0; self.waiting &= !0x1; }
                     2 => { self.local[0] = 0; }
                     _ => {}
                 }
                 match self.local[6] {
-                    1 => { full = true; if (self.caps as u64) & 0x7 != 0 { out(10, at); } self.caps &= !0x7; self.local[6] = 0; self.waiting &= !0x40; }
-                    2 => { if (self.caps as u64) & 0x7 != 0 { out(10, at); } self.caps &= !0x7; self.local[6] = 0; }
+                    1 => { let p = self.progress[0] | if settled { Self::SETTLED } else { 0 }; self.progress[0] = p; if p & Self::SETTLED != 0 && settled { if (self.caps as u64) & 0x7 != 0 { out(10, at); } self.caps &= !0x7; self.progress[0] = 0; self.local[6] = 0; self.waiting &= !0x40; } }
+                    2 => { let p = self.progress[0] | if settled { Self::SETTLED } else { 0 }; self.progress[0] = p; if p & Self::SETTLED != 0 && settled { if (self.caps as u64) & 0x7 != 0 { out(10, at); } self.caps &= !0x7; self.progress[0] = 0; self.local[6] = 0; } }
                     _ => {}
                 }
                 match self.local[7] {
-                    1 => { full = true; self.local[7] = 0; self.waiting &= !0x80; }
-                    2 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.local[7] = 0; self.waiting &= !0x80; }
-                    3 => { full = true; if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.local[7] = 0; self.waiting &= !0x80; }
-                    4 => { if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.local[7] = 0; }
+                    1 => { let p = self.progress[1] | if settled { Self::SETTLED } else { 0 }; self.progress[1] = p; if p & Self::SETTLED != 0 && settled { self.progress[1] = 0; self.local[7] = 0; self.waiting &= !0x80; } }
+                    2 => { let p = self.progress[1] | if settled { Self::SETTLED } else { 0 }; self.progress[1] = p; if p & Self::SETTLED != 0 && settled { if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.progress[1] = 0; self.local[7] = 0; self.waiting &= !0x80; } }
+                    3 => { let p = self.progress[1] | if settled { Self::SETTLED } else { 0 }; self.progress[1] = p; if p & Self::SETTLED != 0 && settled { if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.progress[1] = 0; self.local[7] = 0; self.waiting &= !0x80; } }
+                    4 => { let p = self.progress[1] | if settled { Self::SETTLED } else { 0 }; self.progress[1] = p; if p & Self::SETTLED != 0 && settled { if (self.caps as u64) & 0x3f != 0 { out(11, at); } self.caps = 0; self.progress[1] = 0; self.local[7] = 0; } }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
                 }
             }
             6 => { // outage_start
-                let mut full = false;
-                let mut d3 = i64::MAX;
                 match self.local[3] {
-                    0 => { self.anchor[3] = h; self.local[3] = 1; self.waiting |= 0x8; d3 = self.due_3(m)?; }
-                    2 => { self.anchor[3] = h; self.local[3] = 1; self.waiting |= 0x8; d3 = self.due_3(m)?; }
+                    0 => { self.anchor[3] = h; self.local[3] = 1; self.waiting |= 0x8; }
+                    2 => { self.anchor[3] = h; self.local[3] = 1; self.waiting |= 0x8; }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
-                } else if self.next_due <= h {
-                    self.rounds(m, at, out)?;
-                } else {
-                    let rest = self.next_due;
-                    let mut due = i64::MAX;
-                    due = due.min(d3);
-                    self.next_due = rest.min(held_due(due));
                 }
             }
             7 => { // outage_end
-                let mut full = false;
                 match self.local[3] {
-                    1 => { full = true; self.local[3] = 0; self.waiting &= !0x8; }
+                    1 => { self.local[3] = 0; self.waiting &= !0x8; }
                     2 => { self.local[3] = 0; }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
                 }
             }
             8 => { // provider_notice
                 if matches!(self.local[1], 0 | 2) {
                     m.place_step(StepIx(1), at).map_err(Box::new)?;
                 }
-                let mut full = false;
-                let mut d1 = i64::MAX;
                 match self.local[1] {
-                    0 => { self.anchor[1] = h; self.local[1] = 1; self.waiting |= 0x2; d1 = self.due_1(m)?; }
-                    2 => { self.anchor[1] = h; self.local[1] = 1; self.waiting |= 0x2; d1 = self.due_1(m)?; }
+                    0 => { self.anchor[1] = h; self.local[1] = 1; self.waiting |= 0x2; }
+                    2 => { self.anchor[1] = h; self.local[1] = 1; self.waiting |= 0x2; }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
-                } else if self.next_due <= h {
-                    self.rounds(m, at, out)?;
-                } else {
-                    let rest = self.next_due;
-                    let mut due = i64::MAX;
-                    due = due.min(d1);
-                    self.next_due = rest.min(held_due(due));
                 }
             }
             9 => { // deferral_end
                 if matches!(self.local[7], 0 | 4) {
-                    m.place_step(StepIx(9), at).map_err(Box::new)?;
+                    m.place_step_from(StepIx(9), at, &[(28, self.event_at(0))]).map_err(Box::new)?;
                 }
-                let mut full = false;
-                let mut d7 = i64::MAX;
                 match self.local[7] {
-                    0 => { self.anchor[7] = h; self.local[7] = 1; self.waiting |= 0x80; d7 = self.due_7(m)?; }
-                    4 => { self.anchor[7] = h; self.local[7] = 1; self.waiting |= 0x80; d7 = self.due_7(m)?; }
+                    0 => { if self.in_arrears() { self.anchor[7] = h; self.progress[1] = 0; self.local[7] = 1; self.waiting |= 0x80; } }
+                    4 => { if self.in_arrears() { self.anchor[7] = h; self.progress[1] = 0; self.local[7] = 1; self.waiting |= 0x80; } }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
-                } else if self.next_due <= h {
-                    self.rounds(m, at, out)?;
-                } else {
-                    let rest = self.next_due;
-                    loop {
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d7 < due { best = 7; due = d7; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            7 => { self.fire_7(due, out); if self.terminated { self.next_due = NONE; break; } d7 = match self.due_7(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
-                            _ => break,
-                        }
-                    }
                 }
             }
             10 => { // bill
                 if matches!(self.local[2], 0 | 2) {
                     m.place_step(StepIx(2), at).map_err(Box::new)?;
                 }
-                let mut full = false;
-                let mut d2 = i64::MAX;
                 match self.local[2] {
-                    0 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; d2 = self.due_2(m)?; }
-                    2 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; d2 = self.due_2(m)?; }
+                    0 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; }
+                    2 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
-                } else if self.next_due <= h {
-                    self.rounds(m, at, out)?;
-                } else {
-                    let rest = self.next_due;
-                    loop {
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d2 < due { best = 2; due = d2; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            2 => { self.fire_2(due, out); d2 = match self.due_2(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
-                            _ => break,
-                        }
-                    }
                 }
             }
             13 => { // charging_start
                 if matches!(self.local[4], 0 | 2) {
                     m.place_step(StepIx(4), at).map_err(Box::new)?;
                 }
-                let mut full = false;
-                let mut d4 = i64::MAX;
                 match self.local[4] {
-                    0 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
-                    2 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; d4 = self.due_4(m)?; }
+                    0 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; }
+                    2 => { self.anchor[4] = h; self.local[4] = 1; self.waiting |= 0x10; }
                     _ => {}
-                }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
-                } else if self.next_due <= h {
-                    self.rounds(m, at, out)?;
-                } else {
-                    let rest = self.next_due;
-                    loop {
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d4 < due { best = 4; due = d4; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            4 => { self.fire_4(due, out); d4 = match self.due_4(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
-                            _ => break,
-                        }
-                    }
                 }
             }
             14 => { // price_change
                 if matches!(self.local[5], 0 | 2) {
                     m.place_step(StepIx(5), at).map_err(Box::new)?;
                 }
-                let mut full = false;
-                let mut d5 = i64::MAX;
                 match self.local[5] {
-                    0 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
-                    2 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; d5 = self.due_5(m)?; }
+                    0 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; }
+                    2 => { self.anchor[5] = h; self.local[5] = 1; self.waiting |= 0x20; }
                     _ => {}
                 }
-                if full && self.waiting == 0 {
-                    self.next_due = NONE;
-                } else if full {
-                    let mut due = i64::MAX;
-                    due = due.min(self.due_0(m)?);
-                    due = due.min(self.due_1(m)?);
-                    due = due.min(self.due_2(m)?);
-                    due = due.min(self.due_3(m)?);
-                    due = due.min(self.due_4(m)?);
-                    due = due.min(self.due_5(m)?);
-                    due = due.min(self.due_6(m)?);
-                    due = due.min(self.due_7(m)?);
-                    self.next_due = held_due(due);
-                    if due <= at { self.rounds(m, at, out)?; }
-                } else if self.next_due <= h {
-                    self.rounds(m, at, out)?;
-                } else {
-                    let rest = self.next_due;
-                    loop {
-                        let (mut best, mut due) = (usize::MAX, i64::MAX);
-                        if d5 < due { best = 5; due = d5; }
-                        if due > at { self.next_due = rest.min(held_due(due)); break; }
-                        match best {
-                            5 => { self.fire_5(due, out); d5 = match self.due_5(m) { Ok(d) => d, Err(e) => { self.lag(due); return Err(e); } }; }
-                            _ => break,
-                        }
-                    }
-                }
             }
+            _ => { if self.next_due <= h { self.rounds(m, at, out)?; } return Ok(()); }
+        }
+        self.settle(m, at, out)
+    }
+
+    /// The balance moves: an `arrears` adds its amount (or owes an unknown one),
+    /// a `payment` pays it (without an amount: all that is owed; credit is kept).
+    #[inline(always)]
+    fn move_balance(&mut self, ev: usize, amount: Option<Decimal>) -> Result<(), Box<EvalError>> {
+        match (ev, amount) {
+            (0, Some(x)) => self.outstanding = self.outstanding.checked_add(x).ok_or_else(|| Box::new(EvalError::Overflow))?,
+            (0, None) => self.unknown_debt = true,
+            (1, Some(x)) => { self.unknown_debt = false; self.outstanding = self.outstanding.checked_sub(x).ok_or_else(|| Box::new(EvalError::Overflow))?; }
+            (1, None) => { self.unknown_debt = false; self.outstanding = self.outstanding.min(Decimal::ZERO); }
             _ => {}
         }
-        if self.next_due <= h { self.rounds(m, at, out)?; }
+        Ok(())
+    }
+
+    /// Every rule's deadline again (an event may have moved the instants
+    /// steps count from), then the deadlines due at `at`.
+    fn settle(&mut self, m: &Machine, at: i64, out: &mut impl FnMut(u32, i64)) -> Result<(), Box<EvalError>> {
+        if self.terminated { self.next_due = NONE; return Ok(()); }
+        let mut due = i64::MAX;
+        due = due.min(self.due_0(m)?);
+        due = due.min(self.due_1(m)?);
+        due = due.min(self.due_2(m)?);
+        due = due.min(self.due_3(m)?);
+        due = due.min(self.due_4(m)?);
+        due = due.min(self.due_5(m)?);
+        due = due.min(self.due_6(m)?);
+        due = due.min(self.due_7(m)?);
+        self.next_due = held_due(due);
+        if due <= at { self.rounds(m, at, out)?; }
         Ok(())
     }
 }
