@@ -18,6 +18,7 @@ mod money;
 pub mod probe;
 mod render;
 mod rules;
+#[cfg(feature = "site")]
 pub(crate) use rules::{kinds, selection as kind_selection};
 pub mod scenario;
 
