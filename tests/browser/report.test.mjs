@@ -101,7 +101,8 @@ test('every product page loads without console errors', async () => {
 test('the marks of a known scenario sit at the x of their dates', async () => {
   // clauses/aliyun-2024/maxcompute.clause, first scenario: arrears and the
   // (empty) deferral end 2024-06-01T10:00 suspend at once; 15 calendar days
-  // (06-02 … 06-16) end 2024-06-17T00:00, when data is purged.
+  // (06-02 … 06-16) end on a Sunday, so (Civil Code Art. 203 ¶1) the period
+  // runs to 24:00 of Monday 06-17: data is purged at 2024-06-18T00:00.
   const { page, problems } = await open('aliyun_2024/maxcompute.html');
   const found = await page.evaluate(() => {
     const fig = [...document.querySelectorAll('article.scenario')]
@@ -126,17 +127,17 @@ test('the marks of a known scenario sit at the x of their dates', async () => {
   assert.deepEqual(problems, []);
   assert.ok(found.verdict, 'the scenario passes');
   const expectX = (iso) => found.left + ((Date.parse(iso) / 1000 - found.start) / (found.end - found.start)) * found.width;
-  for (const [iso, kind] of [['2024-06-01T10:00:00+08:00', 'harm-harmful'], ['2024-06-17T00:00:00+08:00', 'harm-irreversible']]) {
+  for (const [iso, kind] of [['2024-06-01T10:00:00+08:00', 'harm-harmful'], ['2024-06-18T00:00:00+08:00', 'harm-irreversible']]) {
     const at = found.marks.filter((m) => Date.parse(m.at) === Date.parse(iso));
     assert.ok(at.length > 0, `a mark at ${iso}: ${JSON.stringify(found.marks)}`);
     assert.ok(at.some((m) => m.cls.includes(kind)), `${kind} at ${iso}`);
     for (const m of at) assert.ok(Math.abs(m.x - expectX(iso)) < 0.75, `mark at ${iso}: x ${m.x}, expected ${expectX(iso)}`);
   }
   // the purge falls on a local midnight: on the axis it sits on that date's tick
-  const tick = found.ticks.find((t) => t.date === '2024-06-17');
+  const tick = found.ticks.find((t) => t.date === '2024-06-18');
   if (tick) {
     const purge = found.marks.find((m) => m.cls.includes('harm-irreversible'));
-    assert.ok(Math.abs(purge.x - tick.x) < 0.75, `purge at the 06-17 tick (${purge.x} vs ${tick.x})`);
+    assert.ok(Math.abs(purge.x - tick.x) < 0.75, `purge at the 06-18 tick (${purge.x} vs ${tick.x})`);
   }
   await page.close();
 });
