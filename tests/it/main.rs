@@ -12,6 +12,7 @@ pub const AGREEMENTS: &[&str] = &[
 mod architecture;
 mod authoring;
 mod bad_input;
+mod bench_baseline;
 mod cli;
 mod codegen;
 mod coverage;
