@@ -170,10 +170,12 @@ pub struct Automaton {
     pub cure_resume: Vec<u64>,
     /// Per local state: where its rule's cure leads ([`NONE`] where no cure
     /// applies): `idle`, or the first state of the chain that waits for the
-    /// `even if cured` steps the cure keeps.
+    /// `even if cured` steps the cure keeps, one state per step, then a
+    /// `done` of the chain's own (it takes the events `done` takes).
     pub cured_to: Vec<u32>,
-    /// Per local state: for a state of a kept chain, how many of the rule's
-    /// steps had fired when the cure came ([`NONE`] for every other state).
+    /// Per local state: for a state of a kept chain and the `done` that
+    /// ends it, how many of the rule's steps had fired when the cure came
+    /// ([`NONE`] for every other state).
     pub kept_from: Vec<u32>,
     pub edges: Edges,
     pub steps: Vec<Step>,
@@ -259,8 +261,9 @@ pub struct Rule {
     /// Account slots (a range of slot indices, empty for most rules) of
     /// its steps' history, cleared when the rule starts or is cured to
     /// idle: the instant a step counted from another rule's event fired,
-    /// for a later step counting from it ([`AnchorIr::Fired`]), and the
-    /// cure that dropped a kept step ([`Step::dropped_slot`]).
+    /// for a later step counting from it ([`AnchorIr::Fired`]), the cure
+    /// that dropped a kept step ([`Step::dropped_slot`]), and the instant a
+    /// guarded step was skipped ([`Step::skipped_slot`]).
     pub step_slots: Span32,
 }
 
@@ -362,6 +365,11 @@ pub struct Step {
     /// had not happened yet (the cure drops the step: it is due at once and
     /// fires nothing, [`Fx::Dropped`]); [`NONE`] for every other step.
     pub dropped_slot: u32,
+    /// A guarded step whose window, right or obligation the status reports
+    /// once it has fired: the account slot that holds the instant its guard
+    /// did not hold (it fired nothing, so the status reports nothing of
+    /// it); [`NONE`] for every other step.
+    pub skipped_slot: u32,
 }
 
 fn modality_name<S: Serializer>(m: &Modality, s: S) -> Result<S::Ok, S::Error> {
@@ -788,9 +796,9 @@ impl Automaton {
         self.cure_resume.get(s.0 as usize).copied().unwrap_or(0)
     }
 
-    /// For a state of a kept chain (`even if cured`): the rule's steps that
-    /// had fired when the cure came (as a bound, `first_step + j`) and the
-    /// steps the chain keeps, in order.
+    /// For a state of a kept chain (`even if cured`), or the `done` that
+    /// ends it: the rule's steps that had fired when the cure came (as a
+    /// bound, `first_step + j`) and the steps the chain keeps, in order.
     pub fn kept_chain(&self, s: StateId) -> Option<(u32, Vec<u32>)> {
         let j = *self.kept_from.get(s.0 as usize).filter(|j| **j != NONE)?;
         let rule = self
@@ -800,7 +808,10 @@ impl Automaton {
         let mut at = *self.cured_to.get(from.0 as usize)?;
         let mut kept = Vec::new();
         while self.kept_from.get(at as usize).is_some_and(|x| *x == j) {
-            kept.push(*self.waits.get(at as usize)?);
+            match *self.waits.get(at as usize)? {
+                NONE => break, // the chain's own `done`
+                step => kept.push(step),
+            }
             at = *self.on_deadline.get(at as usize)?;
         }
         Some((rule.first_step + j, kept))

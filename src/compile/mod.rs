@@ -378,10 +378,11 @@ pub fn compile(
     let late_fee = money.iter().any(|m| m.kind.family() == 0);
     // steps' history after the anchor slots: a slot for each step counted
     // from another rule's event that a later step counts from (the instant
-    // it fired), and for each kept step counted from one (a cure dropped it)
+    // it fired), for each kept step counted from one (a cure dropped it),
+    // and for each guarded step the status reports once fired (skipped)
     let history: usize = rules_m
         .iter()
-        .map(|r| fired_steps(r).len() + dropped_steps(r).len())
+        .map(|r| fired_steps(r).len() + dropped_steps(r).len() + skipped_steps(r).len())
         .sum();
     let mut next_progress = if a.account_state || late_fee {
         a.layout
@@ -417,6 +418,12 @@ pub fn compile(
             .map(|(i, j)| (j, (next_fired + i) as u32))
             .collect();
         next_fired += dropped.len();
+        let skipped: Vec<(usize, u32)> = skipped_steps(r)
+            .into_iter()
+            .enumerate()
+            .map(|(i, j)| (j, (next_fired + i) as u32))
+            .collect();
+        next_fired += skipped.len();
         lower_rule(
             &mut a,
             &mut edges,
@@ -436,7 +443,7 @@ pub fn compile(
             r,
             &mut next_progress,
         );
-        lower_history(&mut a, ri, &fired, &dropped);
+        lower_history(&mut a, ri, [&fired, &dropped, &skipped]);
     }
     for (ri, r) in rules_m.iter().enumerate() {
         lower_resume_step(&mut a, ri, r);
@@ -583,6 +590,7 @@ fn lower_rule(
                     .any(takes_rest_days),
             actions: Span32::of(actions_start..a.actions.len()),
             dropped_slot: NONE,
+            skipped_slot: NONE,
         });
         a.fx_range.push(Span32::of(fx_start..a.fx.len()));
         a.text.steps.push(StepText {
@@ -598,10 +606,11 @@ fn lower_rule(
     // What a cure from each state restores: the listed capabilities, or for
     // `resume all` what the rule's steps fired before it restricted.
     let mut restricted = vec![0u64];
+    // per step: the fields it leaves not active
+    let mut restricts = Vec::new();
     for k in 0..n {
         let fx = a.step_effects(StepIx(first_step + k));
         let here = fx.iter().fold(0, |m, f| match *f {
-            // the fields this step leaves not active
             Fx::Caps { mask, value } => (0..MAX_CAPABILITIES).fold(m, |m, i| {
                 let field = Layout::cap_field(i);
                 if mask & field != 0 && value & field != 0 {
@@ -612,6 +621,7 @@ fn lower_rule(
             }),
             _ => m,
         });
+        restricts.push(here);
         let before = restricted.last().copied().unwrap_or(0);
         restricted.push(before | here);
     }
@@ -633,14 +643,15 @@ fn lower_rule(
         flags: EdgeHot::PRESENT | EdgeHot::SETS_ANCHOR,
     };
     // `even if cured` steps a cure from waiting(j) keeps: a chain of states
-    // after `done`, each waiting for one of them, the last leading to done
+    // after `done`, each waiting for one of them, then a `done` of its own
+    // (the status must know which steps the cure cancelled)
     let mut chains: Vec<(usize, u32)> = Vec::new(); // (j, first state)
     let mut next_state = base + n + 2;
     for j in 0..=n as usize {
         let kept = kept_after(r, j);
         if !kept.is_empty() {
             chains.push((j, next_state));
-            next_state += kept.len() as u32;
+            next_state += kept.len() as u32 + 1;
         }
     }
     let cured_to = |j: usize| {
@@ -689,8 +700,10 @@ fn lower_rule(
     if !cures.contains(&trigger) && !in_conjunction {
         done_edges.push(start);
     }
-    edges.push(done_edges);
-    // the kept chains: no event edges (the trigger and cures are ignored)
+    edges.push(done_edges.clone());
+    // the kept chains: no event edges (the trigger and cures are ignored);
+    // each ends in its own `done`, which takes the events `done` takes and
+    // keeps how many steps had fired at the cure
     for (j, first) in &chains {
         let kept = kept_after(r, *j);
         for (i, k) in kept.iter().enumerate() {
@@ -698,13 +711,20 @@ fn lower_rule(
             a.cured_to.push(NONE);
             a.kept_from.push(*j as u32);
             a.waits.push(first_step + *k as u32);
-            a.on_deadline.push(if i + 1 == kept.len() {
-                done.0
-            } else {
-                first + i as u32 + 1
-            });
+            a.on_deadline.push(first + i as u32 + 1);
             edges.push(Vec::new());
         }
+        let fired = restricted.get(*j).copied().unwrap_or(0);
+        let kept_restrict = kept
+            .iter()
+            .fold(fired, |m, k| m | restricts.get(*k).copied().unwrap_or(0));
+        a.cure_resume
+            .push(if resume_all { kept_restrict } else { listed });
+        a.cured_to.push(cured_to(n as usize).0);
+        a.kept_from.push(*j as u32);
+        a.waits.push(NONE);
+        a.on_deadline.push(NONE);
+        edges.push(done_edges.clone());
     }
     let state_count = next_state - base;
     a.state_rule
@@ -766,13 +786,16 @@ fn kept_after(r: &RuleM, fired: usize) -> Vec<usize> {
         .collect()
 }
 
-/// The extra local states of a rule's kept `even if cured` steps.
+/// The extra local states of a rule's kept `even if cured` steps: per
+/// chain, one per kept step and its own `done`.
 fn kept_states(r: &RuleM) -> u32 {
     if r.cure.is_none() {
         return 0;
     }
     (0..=r.steps.len())
         .map(|j| kept_after(r, j).len() as u32)
+        .filter(|&k| k > 0)
+        .map(|k| k + 1)
         .sum()
 }
 
@@ -821,9 +844,10 @@ fn dropped_steps(r: &RuleM) -> Vec<usize> {
 /// Rule `ri`'s steps' history (step index in the rule, slot): the steps
 /// that keep the instant they fire get [`Fx::Fired`] first among their
 /// effects, before any guard (a skipped step has fired too); the kept steps
-/// a cure can drop get [`Fx::Dropped`] before that, and their slot. The
-/// rule's slot range covers both (they are contiguous).
-fn lower_history(a: &mut Automaton, ri: usize, fired: &[(usize, u32)], dropped: &[(usize, u32)]) {
+/// a cure can drop get [`Fx::Dropped`] before that, and their slot; the
+/// guarded steps the status reports get their slot ([`Step::skipped_slot`]).
+/// The rule's slot range covers all three (they are contiguous).
+fn lower_history(a: &mut Automaton, ri: usize, [fired, dropped, skipped]: [&[(usize, u32)]; 3]) {
     let Some(rule) = a.rules.get(ri).copied() else {
         return;
     };
@@ -849,10 +873,40 @@ fn lower_history(a: &mut Automaton, ri: usize, fired: &[(usize, u32)], dropped: 
             s.dropped_slot = slot;
         }
     }
-    let slots = fired.iter().chain(dropped).map(|f| f.1 as usize);
-    if let (Some(first), Some(x)) = (slots.min(), a.rules.get_mut(ri)) {
-        x.step_slots = Span32::of(first..first + fired.len() + dropped.len());
+    for &(j, slot) in skipped {
+        if let Some(s) = a.steps.get_mut(rule.first_step as usize + j) {
+            s.skipped_slot = slot;
+        }
     }
+    let slots = fired
+        .iter()
+        .chain(dropped)
+        .chain(skipped)
+        .map(|f| f.1 as usize);
+    if let (Some(first), Some(x)) = (slots.min(), a.rules.get_mut(ri)) {
+        x.step_slots = Span32::of(first..first + fired.len() + dropped.len() + skipped.len());
+    }
+}
+
+/// The guarded steps of `r` whose status entry, once they have fired,
+/// depends on whether their guard held: a window (`within`, `on calendar
+/// day`, `on hour`), a right (`may`) or an obligation (`customer must`). A
+/// skipped step fired nothing, so it has none (docs/semantics.md, guards).
+fn skipped_steps(r: &RuleM) -> Vec<usize> {
+    (0..r.steps.len())
+        .filter(|&j| {
+            r.steps.get(j).is_some_and(|s| {
+                let window = std::iter::once(&s.timing).chain(&s.alternative).any(|t| {
+                    matches!(
+                        t.kind,
+                        TimingKindM::Within | TimingKindM::OnDay | TimingKindM::OnHour
+                    )
+                });
+                let reported = s.modality != Modality::Will;
+                !s.guard.is_empty() && (window || reported)
+            })
+        })
+        .collect()
 }
 
 /// The forms of issue #12 the rules use that read the account state.
@@ -1044,6 +1098,7 @@ fn lower_restriction(
             rest_days: false,
             actions: Span32::of(actions_start..a.actions.len()),
             dropped_slot: NONE,
+            skipped_slot: NONE,
         });
         let fx_start = a.fx.len();
         a.fx.extend(fx);
@@ -1129,6 +1184,7 @@ fn lower_resume_step(a: &mut Automaton, ri: usize, r: &RuleM) {
         rest_days: false,
         actions: Span32::of(actions_start..a.actions.len()),
         dropped_slot: NONE,
+        skipped_slot: NONE,
     });
     a.fx_range.push(Span32::of(a.fx.len()..a.fx.len()));
     a.text.steps.push(StepText {
@@ -1403,6 +1459,7 @@ fn lower_claim_step(a: &mut Automaton, m: &MoneyM) -> u32 {
         rest_days: false,
         actions: Span32::of(actions_start..a.actions.len()),
         dropped_slot: NONE,
+        skipped_slot: NONE,
     });
     a.fx_range.push(Span32::of(a.fx.len()..a.fx.len()));
     a.text.steps.push(StepText {

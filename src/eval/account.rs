@@ -130,7 +130,8 @@ impl Machine {
             .get(sid as usize)
             .is_some_and(|j| *j != NONE)
         {
-            let Some(&k) = self.ir.waits.get(sid as usize) else {
+            // the chain's own `done` ends it
+            let Some(&k) = self.ir.waits.get(sid as usize).filter(|k| **k != NONE) else {
                 return;
             };
             let s = self.ir.step(StepIx(k));

@@ -889,6 +889,18 @@ impl Machine {
         }
     }
 
+    /// `step`'s guard did not hold at `at`: the status must know it fired
+    /// nothing ([`crate::compile::Step::skipped_slot`]).
+    #[inline(never)]
+    fn skip(&self, st: &mut AccountState, step: StepIx, at: i64) {
+        let slot = self.ir.step(step).skipped_slot;
+        if slot != crate::compile::NONE {
+            if let Some(s) = st.slots.get_mut(slot as usize) {
+                *s = at;
+            }
+        }
+    }
+
     /// State effects of a fired step (only `will` steps change state), from
     /// the step's precompiled effects ([`super::hot::Fx`]).
     /// Returns false when the step's guard did not hold: it fired nothing.
@@ -898,6 +910,7 @@ impl Machine {
             match *fx {
                 Fx::Guard(conds) => {
                     if !self.holds(st, conds) {
+                        self.skip(st, step, at);
                         return false;
                     }
                 }

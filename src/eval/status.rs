@@ -83,6 +83,14 @@ impl Machine {
                 if !fired && p.at != i64::MAX {
                     pending.push(Pending { due: p.at, step });
                 }
+                let skipped = s.skipped_slot != crate::compile::NONE
+                    && st
+                        .slots
+                        .get(s.skipped_slot as usize)
+                        .is_some_and(|t| crate::compile::layout::accepted(*t));
+                if fired && skipped {
+                    continue; // its guard did not hold: it fired nothing
+                }
                 if let Some([start, end]) = p.window {
                     if fired || start <= at {
                         windows.push(Window {

@@ -657,6 +657,7 @@ fn every_feature_file_is_in_canonical_layout() {
 type NamedAct = (String, String, Vec<String>, String, Option<String>);
 
 /// An obligation by name: (party, kind, amount, until, citation).
+type NamedWindow = (String, String, Option<String>, String, Option<String>);
 type NamedOwing = (
     String,
     String,
@@ -703,7 +704,8 @@ proptest::proptest! {
     /// on random time lines (amounts or none, payments larger than the
     /// debt), the compiled machine and the reference's account-state
     /// semantics report the same actions (instant, verb, targets, rule,
-    /// citation) and the same capability, service and resource states.
+    /// citation), pending steps, windows and obligations, and the same
+    /// capability, service and resource states.
     #[test]
     fn the_machine_agrees_with_the_account_state_semantics(
         which in proptest::prelude::any::<proptest::sample::Index>(),
@@ -765,6 +767,20 @@ proptest::proptest! {
                 pending.sort();
                 expected.sort();
                 proptest::prop_assert_eq!(pending, expected, "pending: {} {:?}", m.ir.product, m.ir.reading);
+                // windows and rights: none of a step that fired nothing
+                let mut windows: Vec<NamedWindow> = r
+                    .windows
+                    .iter()
+                    .map(|w| (w.action.clone(), w.start.clone(), w.end.clone(), w.rule.clone(), w.cite.clone()))
+                    .collect();
+                let mut expected: Vec<NamedWindow> = o
+                    .windows
+                    .iter()
+                    .map(|w| (w.verb.name().to_string(), m.format_instant(w.start), w.end.map(|e| m.format_instant(e)), w.rule.clone(), w.cite.clone()))
+                    .collect();
+                windows.sort();
+                expected.sort();
+                proptest::prop_assert_eq!(windows, expected, "windows: {} {:?}", m.ir.product, m.ir.reading);
                 let caps: Vec<(String, clausec::model::CapabilityState)> = m
                     .ir
                     .capabilities

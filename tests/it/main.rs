@@ -16,6 +16,7 @@ mod bench_baseline;
 mod cli;
 mod codegen;
 mod coverage;
+mod cure_scope;
 mod decoders;
 mod diagnostics;
 mod diff;

@@ -230,7 +230,7 @@ impl Account {
             4 => {
                 out(5, at);
                 self.resources = clausec::eval::release_resources(self.resources as u32, 0x3) as u8;
-                self.local[2] = 3;
+                self.local[2] = 5;
                 self.waiting &= !0x4;
             }
             _ => {}
@@ -363,6 +363,7 @@ impl Account {
                     1 => { if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[2] = 0; self.waiting &= !0x4; }
                     2 => { if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[2] = 4; }
                     3 => { if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[2] = 0; }
+                    5 => { if (self.caps as u64) & 0x7 != 0 { out(8, at); } self.caps &= !0x7; self.local[2] = 0; }
                     _ => {}
                 }
             }
@@ -370,6 +371,7 @@ impl Account {
                 match self.local[2] {
                     0 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; }
                     3 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; }
+                    5 => { self.anchor[2] = h; self.local[2] = 1; self.waiting |= 0x4; }
                     _ => {}
                 }
             }

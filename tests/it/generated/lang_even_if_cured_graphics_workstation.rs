@@ -158,7 +158,7 @@ impl Account {
             4 => {
                 out(1, at);
                 self.resources = clausec::eval::release_resources(self.resources as u32, 0x3) as u8;
-                self.local[0] = 3;
+                self.local[0] = 5;
                 self.waiting &= !0x1;
             }
             _ => {}
@@ -238,6 +238,7 @@ impl Account {
                 match self.local[0] {
                     0 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; }
                     3 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; }
+                    5 => { self.anchor[0] = h; self.local[0] = 1; self.waiting |= 0x1; }
                     _ => {}
                 }
             }
@@ -246,6 +247,7 @@ impl Account {
                     1 => { if (self.caps as u64) & 0x7 != 0 { out(2, at); } self.caps = 0; self.local[0] = 0; self.waiting &= !0x1; }
                     2 => { if (self.caps as u64) & 0x7 != 0 { out(2, at); } self.caps = 0; self.local[0] = 4; }
                     3 => { if (self.caps as u64) & 0x7 != 0 { out(2, at); } self.caps = 0; self.local[0] = 0; }
+                    5 => { if (self.caps as u64) & 0x7 != 0 { out(2, at); } self.caps = 0; self.local[0] = 0; }
                     _ => {}
                 }
             }
