@@ -45,6 +45,7 @@ pub fn front_end(map: &SourceMap, load_diags: Vec<Diagnostic>) -> Checked {
             agreements: Vec::new(),
             diagnostics,
             allowed: Vec::new(),
+            acknowledged: Vec::new(),
         };
     }
     let (files, mut parse_diags) = parse_loaded(map, &diagnostics);

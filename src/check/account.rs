@@ -366,24 +366,35 @@ fn replaces(sink: &mut Sink, view: &BlockView, general: &BlockView) {
     }
 }
 
+/// A block's capability and resource names, as its targets index them.
+pub type Names<'a> = (&'a [String], &'a [String]);
+
+fn name_of<'a>((capabilities, resources): Names<'a>, t: Target) -> Option<&'a str> {
+    match t {
+        Target::Capability(i) => capabilities.get(usize::from(i)),
+        Target::Resource(i) => resources.get(usize::from(i)),
+    }
+    .map(String::as_str)
+}
+
 /// What a rule does to each piece of state, by name: (verb, timing,
 /// second reading) of its `will` steps.
-fn effects<'v>(view: &'v BlockView, r: &RuleM) -> Vec<(&'v str, Verb, TimingM, Option<TimingM>)> {
+fn effects<'v>(names: Names<'v>, r: &RuleM) -> Vec<(&'v str, Verb, TimingM, Option<TimingM>)> {
     let mut out = Vec::new();
     for s in r.steps.iter().filter(|s| s.modality == ast::Modality::Will) {
         for a in &s.actions {
-            let names: Vec<&str> = match a.verb {
-                Verb::Terminate => vec!["(the agreement)"],
-                Verb::Void => vec!["(the order)"],
+            let touched: Vec<&str> = match a.verb {
+                Verb::Terminate => vec![AGREEMENT],
+                Verb::Void => vec![ORDER],
                 v if capability_effect(v).is_some() || resource_effect(v).is_some() => a
                     .targets
                     .iter()
-                    .filter_map(|t| view.target_name(*t))
+                    .filter_map(|t| name_of(names, *t))
                     .collect(),
                 _ => Vec::new(),
             };
             out.extend(
-                names
+                touched
                     .into_iter()
                     .map(|n| (n, a.verb, s.timing, s.alternative)),
             );
@@ -392,29 +403,49 @@ fn effects<'v>(view: &'v BlockView, r: &RuleM) -> Vec<(&'v str, Verb, TimingM, O
     out
 }
 
+/// The piece of state `terminate` changes, as W0011 names it.
+pub const AGREEMENT: &str = "(the agreement)";
+/// The piece of state `void` changes, as W0011 names it.
+pub const ORDER: &str = "(the order)";
+
+/// W0011's test, the one owner of what a conflict is: product rule `r`
+/// and general rule `g` apply to the same accounts on one trigger, no
+/// precedence is written between them, and both change one piece of state
+/// (a capability, a resource, [`AGREEMENT`], [`ORDER`]) with different
+/// `will` steps (verb or timing). The name of the first such piece.
+pub fn conflict<'v>(
+    (r, mine): (&RuleM, Names<'v>),
+    (g, theirs): (&RuleM, Names<'v>),
+) -> Option<&'v str> {
+    if g.trigger != r.trigger || !overlap(r, g) || replaced_by(r, g) {
+        return None;
+    }
+    let mine = effects(mine, r);
+    let theirs = effects(theirs, g);
+    let on = |list: &[(&str, Verb, TimingM, Option<TimingM>)], n: &str| {
+        let mut v: Vec<String> = list
+            .iter()
+            .filter(|(m, ..)| *m == n)
+            .map(|(_, verb, t, alt)| format!("{verb:?} {t:?} {alt:?}"))
+            .collect();
+        v.sort();
+        v
+    };
+    mine.iter().map(|(n, ..)| *n).find(|n| {
+        let (x, y) = (on(&mine, n), on(&theirs, n));
+        !y.is_empty() && x != y
+    })
+}
+
 /// W0011: both rules apply and act on one piece of state differently.
 fn overlaps(sink: &mut Sink, view: &BlockView, general: &BlockView) {
     for (r, a) in &view.rules {
         for (g, ga) in &general.rules {
-            if g.trigger != r.trigger || !overlap(r, g) || replaced_by(r, g) {
+            let mine = (view.capabilities, view.resources);
+            let theirs = (general.capabilities, general.resources);
+            let Some(name) = conflict((r, mine), (g, theirs)) else {
                 continue;
-            }
-            let mine = effects(view, r);
-            let theirs = effects(general, g);
-            let differs = mine.iter().find(|(n, ..)| {
-                let on = |list: &[(&str, Verb, TimingM, Option<TimingM>)]| {
-                    let mut v: Vec<String> = list
-                        .iter()
-                        .filter(|(m, ..)| m == n)
-                        .map(|(_, verb, t, alt)| format!("{verb:?} {t:?} {alt:?}"))
-                        .collect();
-                    v.sort();
-                    v
-                };
-                let (x, y) = (on(&mine), on(&theirs));
-                !y.is_empty() && x != y
-            });
-            let Some((name, ..)) = differs else { continue };
+            };
             sink.push(
                 Diagnostic::new(
                     Code::W0011,

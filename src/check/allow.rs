@@ -79,18 +79,62 @@ fn sites(files: &[ast::File]) -> Vec<Site<'_>> {
     out
 }
 
+/// An `allow` of a finding of `clausec verify` (`V0001` …): the checker
+/// cannot tell whether it covers anything (W0007 is verify's to decide),
+/// so it hands it on.
+#[derive(Clone, Debug)]
+pub struct Acknowledgement {
+    pub code: String,
+    pub reason: String,
+    /// The step, cure or money term it is written in, or its block.
+    pub scope: Span,
+    /// For a block's `allow`: the steps, cures and money terms it does not
+    /// cover.
+    pub except: Vec<Span>,
+}
+
+impl Acknowledgement {
+    /// Whether it acknowledges a finding of `code` at `span`.
+    pub fn covers(&self, code: &str, span: Span) -> bool {
+        self.code == code
+            && inside(span, self.scope)
+            && !self.except.iter().any(|e| inside(span, *e))
+    }
+}
+
+/// What [`apply`] gives: the diagnostics left (with E0036 and W0007
+/// added), the warnings taken out, and the `allow`s of verify's findings.
+pub type Applied = (Vec<Diagnostic>, Vec<Diagnostic>, Vec<Acknowledgement>);
+
 /// Checks the `allow`s of `files` and takes the warnings they cover out of
-/// `diags`. Returns the diagnostics left (with E0036 and W0007 added) and
-/// the warnings taken out.
-pub fn apply(files: &[ast::File], diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+/// `diags`.
+pub fn apply(files: &[ast::File], diags: Vec<Diagnostic>) -> Applied {
     let mut sites = sites(files);
     let mut problems = Vec::new();
+    let mut acknowledged = Vec::new();
     for site in &mut sites {
         let a = site.allow;
         let code = Code::ALL
             .iter()
             .copied()
             .find(|c| c.as_str() == a.code.name);
+        if code.is_none() && crate::verify::Check::from_code(&a.code.name).is_some() {
+            if a.reason.value.trim().is_empty() {
+                problems.push(
+                    Diagnostic::new(Code::E0036, format!("`allow {}` without a reason", a.code.name))
+                        .at(a.reason.span, "empty")
+                        .help("say why the text makes this right, e.g. `allow V0001 \"§6.2 states the step for accounts this product never has\"`"),
+                );
+            } else {
+                acknowledged.push(Acknowledgement {
+                    code: a.code.name.to_uppercase(),
+                    reason: a.reason.value.clone(),
+                    scope: site.scope,
+                    except: site.except.clone(),
+                });
+            }
+            continue;
+        }
         match code {
             Some(c) if c.severity() == Severity::Warning && c != Code::W0007 => {
                 site.code = Some(c);
@@ -158,5 +202,5 @@ pub fn apply(files: &[ast::File], diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, V
         );
     }
     kept.extend(problems);
-    (kept, allowed)
+    (kept, allowed, acknowledged)
 }

@@ -8,8 +8,8 @@
 //! reports into a `Sink` and carries on with what it could make sense of,
 //! so one run lists every problem of every file.
 
-mod account;
-mod allow;
+pub(crate) mod account;
+pub mod allow;
 mod blocks;
 mod citations;
 mod conditions;
@@ -41,6 +41,8 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     /// Warnings acknowledged by an `allow` (not in `diagnostics`).
     pub allowed: Vec<Diagnostic>,
+    /// The `allow`s of `clausec verify`'s findings (`V0001` …).
+    pub acknowledged: Vec<allow::Acknowledgement>,
 }
 
 impl Checked {
@@ -129,10 +131,11 @@ pub fn check(map: &SourceMap, files: &[ast::File]) -> Checked {
     let (cited, quiet) = citations::verify_citations(map, files);
     diagnostics.retain(|d| !citations::is_follow_up(d, &quiet));
     diagnostics.extend(cited);
-    let (diagnostics, allowed) = allow::apply(files, diagnostics);
+    let (diagnostics, allowed, acknowledged) = allow::apply(files, diagnostics);
     Checked {
         agreements,
         diagnostics,
         allowed,
+        acknowledged,
     }
 }

@@ -31,14 +31,21 @@ pub fn run(a: ExplainCodeArgs) -> ExitCode {
 /// Prints the entry of `code`; exit code 2 for a code that does not exist.
 pub fn explain(code: &str) -> ExitCode {
     let wanted = code.trim().to_uppercase();
-    let known = Code::ALL.iter().find(|c| c.as_str() == wanted);
-    match known.and_then(|c| entry(c.as_str())) {
+    let known = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .chain(crate::verify::Check::ALL.iter().map(|c| c.code()))
+        .find(|c| *c == wanted);
+    match known.and_then(entry) {
         Some(text) => {
             println!("{text}");
             ExitCode::SUCCESS
         }
         None => {
-            let codes = Code::ALL.iter().map(|c| c.as_str());
+            let codes = Code::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .chain(crate::verify::Check::ALL.iter().map(|c| c.code()));
             let hint = crate::diagnostic::closest(&wanted, codes)
                 .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
             eprintln!(

@@ -41,6 +41,37 @@ struct Report {
     /// between runs).
     millis: u128,
     results: Vec<Row>,
+    /// Built-in findings not acknowledged by an `allow` (each fails the run).
+    findings: usize,
+    /// Built-in findings an `allow <code> "reason"` acknowledges.
+    allowed: usize,
+    /// Built-in checks the search could not decide for a rule.
+    not_checked: usize,
+    /// The built-in checks' results (docs/errors.md, V0001–V0005).
+    builtin: Vec<FindingRow>,
+}
+
+#[derive(Serialize)]
+struct FindingRow {
+    code: &'static str,
+    /// `finding`, `allowed` or `not_checked`.
+    result: &'static str,
+    message: String,
+    agreement: String,
+    product: String,
+    billing: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    variants: Vec<String>,
+    reading: String,
+    rule: String,
+    file: String,
+    line: usize,
+    /// Why an allowed finding is right (the `allow`'s reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// A timeline that shows it, as a scenario block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -147,14 +178,20 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             }
         }
     }
+    let (builtin, builtin_states) = builtin_rows(&args, &checked, &named);
     let count = |r: &str| rows.iter().filter(|x| x.result == r).count();
+    let found = |r: &str| builtin.iter().filter(|x| x.result == r).count();
     let report = Report {
+        findings: found("finding"),
+        allowed: found("allowed"),
+        not_checked: found("not_checked"),
         proved: count("proved"),
         violated: count("violated"),
         not_verified: count("not_verified"),
-        states: rows.iter().map(|r| r.states).sum(),
+        states: rows.iter().map(|r| r.states).sum::<usize>() + builtin_states,
         millis: started.elapsed().as_millis(),
         results: rows,
+        builtin,
     };
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&report) {
@@ -166,10 +203,142 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         },
         Format::Text => print_text(&report),
     }
-    if report.violated + report.not_verified > 0 {
+    if report.violated + report.not_verified + report.findings > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The built-in checks (src/verify/builtin.rs) on every kind of account of
+/// every product, each reading; the findings in the files named.
+fn builtin_rows(
+    args: &VerifyArgs,
+    checked: &crate::check::Checked,
+    named: &[&str],
+) -> (Vec<FindingRow>, usize) {
+    let mut out: Vec<FindingRow> = Vec::new();
+    let mut states = 0;
+    let mut said = std::collections::HashSet::new();
+    for a in &checked.agreements {
+        let scoped = Program::from_agreements(vec![a.clone()]);
+        for p in &a.products {
+            if args
+                .filter
+                .as_ref()
+                .is_some_and(|f| !p.id.contains(f.as_str()))
+            {
+                continue;
+            }
+            let accounts = p.billing.iter().flat_map(|&b| {
+                crate::compile::kinds(a, p, b)
+                    .into_iter()
+                    .map(move |variants| (b, variants))
+            });
+            for (billing, variants) in accounts {
+                for reading in Reading::ALL {
+                    let mut selection = Selection::default().billing(billing).reading(reading);
+                    selection.variants = variants.clone();
+                    // a product the compiler refuses: its properties say so
+                    let Ok(machine) = scoped.select_with(&p.id, &selection) else {
+                        continue;
+                    };
+                    let found = verify::builtin_checks(&machine, a, p, args.max_states);
+                    states += found.states;
+                    let row = |check: verify::Check,
+                               message: String,
+                               rule: &str,
+                               place: &verify::Place| FindingRow {
+                        code: check.code(),
+                        result: "finding",
+                        message,
+                        agreement: a.id.clone(),
+                        product: p.id.clone(),
+                        billing: billing.name().to_string(),
+                        variants: variants.clone(),
+                        reading: reading.name().to_string(),
+                        rule: rule.to_string(),
+                        file: place.file.clone(),
+                        line: place.line,
+                        reason: None,
+                        scenario: None,
+                    };
+                    for f in found.findings {
+                        if !named.contains(&f.place.file.as_str()) {
+                            continue;
+                        }
+                        let mut r = row(f.check, f.message.clone(), &f.rule, &f.place);
+                        let ack = f.place.span.and_then(|span| {
+                            checked
+                                .acknowledged
+                                .iter()
+                                .find(|k| k.covers(f.check.code(), span))
+                        });
+                        if let Some(k) = ack {
+                            r.result = "allowed";
+                            r.reason = Some(k.reason.clone());
+                        }
+                        r.scenario = f.counterexample.as_ref().map(|c| {
+                            c.scenario(&machine, &format!("verify: {} {}", f.check.code(), f.rule))
+                        });
+                        out.push(r);
+                    }
+                    for u in found.undecided {
+                        // a rule the search cannot express is said once
+                        // (a general rule's, for every product and reading)
+                        let key = (
+                            u.check,
+                            u.place.file.clone(),
+                            u.place.line,
+                            u.reason.clone(),
+                        );
+                        if !named.contains(&u.place.file.as_str()) || !said.insert(key) {
+                            continue;
+                        }
+                        let mut r = row(
+                            u.check,
+                            format!("not checked for rule {}: {}", u.rule, u.check.summary()),
+                            &u.rule,
+                            &u.place,
+                        );
+                        r.result = "not_checked";
+                        r.reason = Some(u.reason);
+                        out.push(r);
+                    }
+                }
+            }
+        }
+    }
+    (out, states)
+}
+
+fn print_builtin(report: &Report) {
+    let mut last = String::new();
+    for r in &report.builtin {
+        let kind = std::iter::once(r.billing.as_str())
+            .chain(r.variants.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let head = format!("{} / {} ({kind}, {})", r.agreement, r.product, r.reading);
+        if head != last {
+            println!("{head}");
+            last = head;
+        }
+        let word = match r.result {
+            "finding" => "FOUND       ",
+            "allowed" => "allowed     ",
+            _ => "not checked ",
+        };
+        println!("  {word} {} {}  ({}:{})", r.code, r.message, r.file, r.line);
+        if let Some(why) = &r.reason {
+            println!("    {why}");
+        }
+        if let Some(s) = &r.scenario {
+            println!("    timeline (paste into the product; `clausec test` shows it):");
+            for line in s.lines() {
+                println!("      {line}");
+            }
+        }
     }
 }
 
@@ -204,8 +373,16 @@ fn print_text(report: &Report) {
             }
         }
     }
+    print_builtin(report);
     println!(
-        "{} proved, {} violated, {} not verified; {} states in {} ms",
-        report.proved, report.violated, report.not_verified, report.states, report.millis
+        "{} proved, {} violated, {} not verified; built-in checks: {} found, {} allowed, {} not checked; {} states in {} ms",
+        report.proved,
+        report.violated,
+        report.not_verified,
+        report.findings,
+        report.allowed,
+        report.not_checked,
+        report.states,
+        report.millis
     );
 }

@@ -14,12 +14,14 @@
 //! Pure: no IO, no printing, no clock reads; the CLI measures time.
 
 mod account;
+mod builtin;
 mod dbm;
 mod monitor;
 mod net;
 mod search;
 mod witness;
 
+pub use builtin::{check as builtin_checks, Check, Finding, Place, Report, Undecided};
 pub use witness::Counterexample;
 
 use crate::compile::{EventId, StepIx};

@@ -42,5 +42,6 @@ mod state;
 mod stream;
 mod summary;
 mod verify;
+mod verify_builtin;
 mod verify_random;
 mod vocabulary;
