@@ -170,6 +170,16 @@ fn percent_of(fraction: rust_decimal::Decimal) -> String {
         .to_string()
 }
 
+/// The ends a refund term is about, as written (`on a, b`); nothing for
+/// a term about any end.
+fn on_causes(causes: &[String]) -> String {
+    if causes.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", causes.join(", "))
+    }
+}
+
 /// One money term as a line.
 fn money_line(m: &MoneyM) -> String {
     let modal = match m.modality {
@@ -201,13 +211,16 @@ fn money_line(m: &MoneyM) -> String {
         MoneyKindM::Refund {
             by_month,
             part_month_by_day,
-            ..
-        } => match (by_month, part_month_by_day) {
-            (true, true) => "refund unused prepaid, by month, part month by day".into(),
-            (true, false) => "refund unused prepaid, by month".into(),
-            _ => "refund unused prepaid".into(),
-        },
-        MoneyKindM::NoRefund { .. } => "no refund".into(),
+            causes,
+        } => {
+            let what = match (by_month, part_month_by_day) {
+                (true, true) => "refund unused prepaid, by month, part month by day",
+                (true, false) => "refund unused prepaid, by month",
+                _ => "refund unused prepaid",
+            };
+            format!("{what}{}", on_causes(causes))
+        }
+        MoneyKindM::NoRefund { causes } => format!("no refund{}", on_causes(causes)),
         MoneyKindM::RefundWindow {
             duration: d, from, ..
         } => {

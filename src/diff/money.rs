@@ -83,13 +83,16 @@ pub fn describe(m: &MoneyM) -> String {
         MoneyKindM::Refund {
             by_month,
             part_month_by_day,
-            ..
-        } => match (by_month, part_month_by_day) {
-            (true, true) => "unused prepaid, by month, part month by day".into(),
-            (true, false) => "unused prepaid, by month".into(),
-            _ => "unused prepaid".into(),
-        },
-        MoneyKindM::NoRefund { .. } => "no refund".into(),
+            causes,
+        } => {
+            let what = match (by_month, part_month_by_day) {
+                (true, true) => "unused prepaid, by month, part month by day",
+                (true, false) => "unused prepaid, by month",
+                _ => "unused prepaid",
+            };
+            format!("{what}{}", on_causes(causes))
+        }
+        MoneyKindM::NoRefund { causes } => format!("no refund{}", on_causes(causes)),
         MoneyKindM::RefundWindow { duration, from, .. } => {
             format!("{} from {from}", unit_text(duration.count, duration.unit))
         }
@@ -195,4 +198,14 @@ pub(super) fn changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
         out.push(c);
     }
     Ok(out)
+}
+
+/// The ends a refund term is about, as written (`on a, b`); nothing for
+/// a term about any end.
+fn on_causes(causes: &[String]) -> String {
+    if causes.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", causes.join(", "))
+    }
 }

@@ -30,6 +30,10 @@ pub const EVENTS: &[&str] = &[
     "bill",
     "purchase",
     "termination",
+    "provider_termination",
+    "attack_termination",
+    "infringement_termination",
+    "package_used_up",
     "charging_start",
     "price_change",
 ];
@@ -560,7 +564,7 @@ impl Account {
                     _ => {}
                 }
             }
-            13 => { // charging_start
+            17 => { // charging_start
                 if matches!(self.local[4], 0 | 2) {
                     m.place_step(StepIx(4), at).map_err(Box::new)?;
                 }
@@ -570,7 +574,7 @@ impl Account {
                     _ => {}
                 }
             }
-            14 => { // price_change
+            18 => { // price_change
                 if matches!(self.local[5], 0 | 2) {
                     m.place_step(StepIx(5), at).map_err(Box::new)?;
                 }
