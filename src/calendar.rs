@@ -282,12 +282,19 @@ impl Clock {
     }
 
     /// 00:00 local of the day after the local date of `at`.
+    #[inline]
     pub fn next_midnight(&self, at: i64) -> Result<i64, CalendarError> {
         if let Some(off) = self.fast(at) {
             if let Some(t) = Self::midnight_at(Self::day_at(at, off) + 1, off) {
                 return Ok(t);
             }
         }
+        self.next_midnight_exact(at)
+    }
+
+    /// [`Clock::next_midnight`] off the fast path.
+    #[inline(never)]
+    fn next_midnight_exact(&self, at: i64) -> Result<i64, CalendarError> {
         let next = self.date(at)?.succ_opt().ok_or(CalendarError::OutOfRange)?;
         self.midnight(next)
     }
@@ -424,6 +431,7 @@ impl Clock {
 
     /// Number of whole periods of `unit` (1 each) from `from` to `to`
     /// (0 when `to <= from`). Used by money terms.
+    #[inline]
     pub fn whole_periods(&self, from: i64, to: i64, per: Unit) -> Result<i64, CalendarError> {
         if to <= from {
             return Ok(0);
@@ -433,24 +441,28 @@ impl Clock {
             Unit::Minutes => Ok(secs / 60),
             Unit::Hours => Ok(secs / 3600),
             Unit::Days => Ok(secs / 86_400),
-            _ => {
-                // months (and calendar units): count by stepping, starting
-                // from an estimate so long spans stay cheap.
-                let mut n: u32 = 0;
-                loop {
-                    let next = self.add(
-                        from,
-                        DurationM {
-                            count: n + 1,
-                            unit: per,
-                        },
-                    )?;
-                    if next > to {
-                        return Ok(i64::from(n));
-                    }
-                    n += 1;
-                }
+            _ => self.whole_periods_stepped(from, to, per),
+        }
+    }
+
+    /// [`Clock::whole_periods`] of months and calendar units, counted by
+    /// stepping.
+    #[inline(never)]
+    fn whole_periods_stepped(&self, from: i64, to: i64, per: Unit) -> Result<i64, CalendarError> {
+        // months (and calendar units): count by stepping
+        let mut n: u32 = 0;
+        loop {
+            let next = self.add(
+                from,
+                DurationM {
+                    count: n + 1,
+                    unit: per,
+                },
+            )?;
+            if next > to {
+                return Ok(i64::from(n));
             }
+            n += 1;
         }
     }
 }
@@ -599,6 +611,14 @@ mod tests {
             proptest::prop_assert_eq!(fast.day_window(at, count), exact.day_window(at, count));
             proptest::prop_assert_eq!(fast.date(at), exact.date(at));
             proptest::prop_assert_eq!(fast.next_midnight(at), exact.next_midnight(at));
+            // Art. 203 ¶1 on any instant and on a midnight (a period's end)
+            proptest::prop_assert_eq!(fast.rest_day_extension(at), exact.rest_day_extension(at));
+            if let Ok(end) = exact.next_midnight(at) {
+                proptest::prop_assert_eq!(
+                    fast.rest_day_extension(end),
+                    exact.rest_day_extension(end)
+                );
+            }
             // the evaluator's inline calendar days: the exact answer or none
             if let (Some(t), true) = (fast.calendar_days_fast(at, i64::from(count)), count > 0) {
                 proptest::prop_assert_eq!(Ok(t), exact.add(at, dur(count, Unit::CalendarDays)));

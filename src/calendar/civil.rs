@@ -64,6 +64,19 @@ impl Clock {
     /// last day is a working day is returned unchanged; a last day outside
     /// the calendar is an error.
     pub fn rest_day_extension(&self, end: i64) -> Result<i64, CalendarError> {
+        // the integer path: day numbers under the zone's constant offset
+        if let Some(off) = self.fast(end) {
+            let mut last = Self::day_at(end, off) - 1;
+            if self.calendar.is_workday_number(last)? {
+                return Ok(end);
+            }
+            while !self.calendar.is_workday_number(last)? {
+                last += 1;
+            }
+            if let Some(t) = Self::midnight_at(last + 1, off) {
+                return Ok(t);
+            }
+        }
         let mut last = self
             .date(end)?
             .pred_opt()

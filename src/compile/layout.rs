@@ -668,11 +668,74 @@ pub fn amount_of_slots(lo: i64, hi: i64) -> Option<rust_decimal::Decimal> {
     Some(rust_decimal::Decimal::deserialize(b))
 }
 
+/// The sign of the amount two slots hold, as [`amount_of_slots`] reads
+/// them but without building the `Decimal` (the balance's per-event path
+/// asks only this): `None` unless they are one's encoding (unset slots
+/// read as zero).
+#[inline]
+pub fn amount_sign(lo: i64, hi: i64) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering;
+    if lo == UNSET && hi == UNSET {
+        return Some(Ordering::Equal);
+    }
+    // the low word of `lo` is the flags word (see `amount_of_slots`), its
+    // high word and `hi` the 96-bit mantissa
+    let flags = lo as u32;
+    if flags & 0x7F00_FFFF != 0 || (flags >> 16) & 0xFF > 28 {
+        return None;
+    }
+    Some(if (lo as u64) >> 32 == 0 && hi == 0 {
+        Ordering::Equal
+    } else if flags & 0x8000_0000 != 0 {
+        Ordering::Less
+    } else {
+        Ordering::Greater
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal::Decimal;
     use std::str::FromStr;
+
+    #[test]
+    fn amount_sign_is_the_sign_of_the_decoded_amount() {
+        let mut cases: Vec<(i64, i64)> = vec![
+            (UNSET, UNSET),
+            (0, 0),
+            (UNSET, 0),
+            (0, UNSET),
+            (0x7F00_0000, 0),
+            (0x001D_0000, 5),
+            (0x0001_0000, 0),
+            (0x8000_0000u32 as i64, 0),
+            (-1, -1),
+        ];
+        for x in [
+            "0",
+            "-0",
+            "0.00",
+            "-0.000",
+            "1",
+            "-1",
+            "0.0005",
+            "-0.01",
+            "123456789.123",
+            "-79228162514264337593543950335",
+            "79228162514264337593543950335",
+        ] {
+            let [lo, hi] = amount_slots(Decimal::from_str(x).expect("decimal"));
+            cases.push((lo, hi));
+        }
+        for (lo, hi) in cases {
+            assert_eq!(
+                amount_sign(lo, hi),
+                amount_of_slots(lo, hi).map(|d| d.cmp(&Decimal::ZERO)),
+                "{lo:#x} {hi:#x}"
+            );
+        }
+    }
 
     #[test]
     fn resource_effects_never_bring_purged_data_back() {

@@ -380,6 +380,7 @@ impl Machine {
     /// day is a rest day ends at 24:00 of the first working day after.
     ///
     /// [`Step::rest_days`]: crate::compile::Step::rest_days
+    #[inline(always)]
     fn rest_days(
         &self,
         s: &crate::compile::Step,
@@ -402,6 +403,29 @@ impl Machine {
         }
     }
 
+    /// One reading `t` of step `s` (`step`) from anchor `a` (none: the
+    /// event it counts from has not happened): its instant, the window's
+    /// end for a late reading, and its window.
+    #[inline(always)]
+    fn reading(
+        &self,
+        s: &crate::compile::Step,
+        step: StepIx,
+        t: &TimingIr,
+        a: Option<i64>,
+    ) -> Result<Option<Reading1>, Fault> {
+        let Some(a) = a else { return Ok(None) };
+        let (p, w) = self
+            .place_one(t, a)
+            .and_then(|p| self.rest_days(s, t, p))
+            .map_err(|e| self.calendar_error(step, e))?;
+        Ok(Some(match w {
+            Some([start, end]) => (if s.late { end } else { start }, w),
+            None => (p, None),
+        }))
+    }
+
+    #[inline(always)]
     fn anchor_of<S: Slots + ?Sized>(
         &self,
         slots: &S,
@@ -472,26 +496,14 @@ impl Machine {
             }
         }
         let late = s.late;
-        let effective = |(p, w): (i64, Option<[i64; 2]>)| match w {
-            Some([start, end]) => (if late { end } else { start }, w),
-            None => (p, None),
-        };
         // not due: an event it counts from has not happened
         let never = Placement {
             at: i64::MAX,
             readings: None,
             window: None,
         };
-        let one = |t: &TimingIr, a: Option<i64>| -> Result<Option<Reading1>, Fault> {
-            let Some(a) = a else { return Ok(None) };
-            let p = self
-                .place_one(t, a)
-                .and_then(|p| self.rest_days(s, t, p))
-                .map_err(|e| self.calendar_error(step, e))?;
-            Ok(Some(effective(p)))
-        };
         let a = self.anchor_of(slots, rule_slot, s.timing.anchor, trigger, known)?;
-        let first = one(&s.timing, a)?;
+        let first = self.reading(s, step, &s.timing, a)?;
         let Some(alt) = &s.alternative else {
             return Ok(first.map_or(never, |first| Placement {
                 at: first.0,
@@ -500,7 +512,7 @@ impl Machine {
             }));
         };
         let b = self.anchor_of(slots, rule_slot, alt.anchor, trigger, known)?;
-        let second = one(alt, b)?;
+        let second = self.reading(s, step, alt, b)?;
         let (first, second) = match (first, second) {
             (Some(f), Some(x)) => (f, x),
             // one reading can be placed: a customer-safe harmful step waits
