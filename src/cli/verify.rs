@@ -1,7 +1,10 @@
 //! `clausec verify`: the `verify { … }` properties of clause files, proved
 //! over every timeline of each product × billing mode × reading, or
-//! refuted with a counterexample scenario (src/verify). Exit 0 when every
-//! property is proved, 1 when one is violated or could not be verified.
+//! refuted with a counterexample scenario (src/verify), and the built-in
+//! checks V0001–V0005 on every product (src/verify/builtin.rs). Exit 0 when
+//! every property is proved and every finding is allowed, 1 when a property
+//! is violated or could not be verified or a finding is not allowed (a rule
+//! the built-in checks could not search does not fail the run).
 
 use crate::compile::Selection;
 use crate::eval::Program;
