@@ -993,3 +993,76 @@ fn action_words(ir: &Automaton, verb: Verb, targets: &[Target]) -> String {
         format!("{} {}", verb.name(), names.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Program;
+    use crate::vocab::{Billing, Reading};
+
+    /// The findings of `product` in `text` (postpaid, customer-safe).
+    fn findings(text: &str, product: &str) -> Vec<(Check, String)> {
+        let p = Program::compile_str("t.clause", text).expect("checks");
+        let m = p
+            .select(product, Some(Billing::Postpaid), Reading::CustomerSafe)
+            .expect("compiles");
+        let a = &p.agreements[0];
+        let prod = a.product(product).expect("product");
+        let r = check(&m, a, prod, super::super::STATE_LIMIT);
+        assert!(r.undecided.is_empty(), "{:?}", r.undecided);
+        r.findings
+            .into_iter()
+            .map(|f| (f.check, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_restriction_while_in_arrears_is_what_a_cure_restores() {
+        let text = r#"
+product eci "弹性容器" §1 {
+  billing postpaid
+  capabilities new_instances
+  while in arrears forbid new_instances §1.1
+  on arrears {
+    after 15d notify §1.2
+    until payment then resume new_instances
+  }
+}
+"#;
+        assert_eq!(findings(text, "eci"), Vec::new());
+        // without the restriction nothing restricts what the cure restores
+        let bare = text.replace("  while in arrears forbid new_instances §1.1\n", "");
+        let found = findings(&bare, "eci");
+        assert!(
+            found
+                .iter()
+                .any(|(c, m)| *c == Check::RestoresNothing && m.contains("new_instances")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn an_arrears_the_credit_covers_leaves_the_account_settled() {
+        // no guard on the rule: an arrears the credit covers starts it with
+        // the account settled, so the guarded purge can fire
+        let text = r#"
+product log "日志服务" §1 {
+  billing postpaid
+  resources data
+  on arrears {
+    after 15d purge data if settled §1.1
+    until payment
+  }
+}
+"#;
+        assert_eq!(findings(text, "log"), Vec::new());
+        let guarded = text.replace("on arrears {", "on arrears if in arrears {");
+        let found = findings(&guarded, "log");
+        assert!(
+            found
+                .iter()
+                .any(|(c, m)| *c == Check::NeverFires && m.contains("guard never holds")),
+            "{found:?}"
+        );
+    }
+}
