@@ -289,23 +289,13 @@ impl<'a> Ctx<'a> {
         let ir = self.ir();
         let keep: Vec<bool> = (0..ir.rules.len()).map(|r| rules.contains(&r)).collect();
         let net = Net::build(ir, &self.machine.clock, &keep)?;
-        let mut events = Vec::new();
-        let mut index = HashMap::new();
-        for (j, r) in net.rules.iter().enumerate() {
-            index.insert(r.ir_rule, j);
-            events.push(r.trigger);
-            events.extend(&r.cures);
-            if let Some(rule) = ir.rules.get(r.ir_rule) {
-                events.extend(ir.conj_events.get(rule.conj_events.range()).unwrap_or(&[]));
-            }
-        }
-        // the balance moves only by these two: a guard, a `settled` cure
-        // or a restriction reads it
-        if net.balance {
-            events.extend(["arrears", "payment"].iter().filter_map(|e| ir.event_id(e)));
-        }
-        events.sort_by_key(|e| e.0);
-        events.dedup();
+        let index = net
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(j, r)| (r.ir_rule, j))
+            .collect();
+        let events = reacting_events(ir, &net);
         Ok(Cone { net, events, index })
     }
 
@@ -788,6 +778,26 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Every event the rules of `net` react to: triggers, cure events, the
+/// parts of conjunctive cures, and `arrears` and `payment` when a rule
+/// reads the balance (they are what moves it), sorted, once each.
+pub(super) fn reacting_events(ir: &Automaton, net: &Net) -> Vec<EventId> {
+    let mut events = Vec::new();
+    for r in &net.rules {
+        events.push(r.trigger);
+        events.extend(&r.cures);
+        if let Some(rule) = ir.rules.get(r.ir_rule) {
+            events.extend(ir.conj_events.get(rule.conj_events.range()).unwrap_or(&[]));
+        }
+    }
+    if net.balance {
+        events.extend(["arrears", "payment"].iter().filter_map(|e| ir.event_id(e)));
+    }
+    events.sort_by_key(|e| e.0);
+    events.dedup();
+    events
+}
+
 /// The exploration proper: breadth-first in the number of events, as the
 /// property search ([`Search::run`]), each discrete state with the
 /// observer's value, subsumed zones skipped.
@@ -1038,6 +1048,45 @@ product eci "弹性容器" §1 {
                 .iter()
                 .any(|(c, m)| *c == Check::RestoresNothing && m.contains("new_instances")),
             "{found:?}"
+        );
+    }
+
+    /// The property search sends the parts of a conjunctive cure too
+    /// (`reacting_events`): without them the cure never completes, and a
+    /// purge it stops was “proved” to follow every expiry.
+    #[test]
+    fn a_conjunctive_cure_is_searched_by_properties_too() {
+        let text = r#"
+product p "产品" §1 {
+  billing prepaid
+  resources data
+  on expiry {
+    after 7d purge data §1.1
+    until renewal and order_paid
+  }
+}
+"#;
+        let program = Program::compile_str("t.clause", text).expect("checks");
+        let m = program
+            .select("p", Some(Billing::Prepaid), Reading::CustomerSafe)
+            .expect("compiles");
+        let id = |n: &str| m.ir.event_id(n).expect("event");
+        let follows = Prop::Follows {
+            action: ActionPat {
+                verb: Verb::Purge,
+                targets: Vec::new(),
+            },
+            after: vec![id("expiry")],
+            unless: Vec::new(),
+        };
+        let out = super::super::verify(&m, &follows, super::super::STATE_LIMIT);
+        let super::super::Verdict::Violated(c) = out.verdict else {
+            panic!("{out:?}")
+        };
+        let sent: Vec<&str> = c.events.iter().map(|(_, e)| m.ir.event_name(*e)).collect();
+        assert!(
+            sent.contains(&"renewal") && sent.contains(&"order_paid"),
+            "{sent:?}"
         );
     }
 

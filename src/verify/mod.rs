@@ -254,11 +254,9 @@ fn search_cone(
             Err(why) => return not(format!("the property counts in {why}")),
         }
     }
-    let mut events: Vec<EventId> = Vec::new();
-    for r in &net.rules {
-        events.push(r.trigger);
-        events.extend(&r.cures);
-    }
+    // every event a searched rule reacts to (a conjunctive cure's parts and
+    // the balance's moves included: left out, a cure could never complete)
+    let mut events = builtin::reacting_events(ir, &net);
     match prop {
         Prop::NoBefore { from, unless, .. } => events.extend(from.iter().chain(unless)),
         Prop::Preceded { .. } => {}
