@@ -128,7 +128,22 @@ fn step(rule: &RuleM, index: usize, s: &StepM, names: &Names) -> String {
 }
 
 fn cure(c: &CureM, names: &Names) -> String {
-    let mut out = format!("until {}", c.events.join(", "));
+    // as written: alternatives by `,`, the parts of one joined by `and`
+    let alternatives: Vec<String> = c
+        .events
+        .iter()
+        .cloned()
+        .chain(c.conjunctions.iter().map(|k| {
+            let parts: Vec<&str> = k
+                .events
+                .iter()
+                .map(String::as_str)
+                .chain(k.settled.then_some("settled"))
+                .collect();
+            parts.join(" and ")
+        }))
+        .collect();
+    let mut out = format!("until {}", alternatives.join(", "));
     match &c.resume {
         ResumeM::Nothing => {}
         ResumeM::All => out.push_str(" → resume all"),

@@ -75,7 +75,22 @@ fn resumed(c: &CureM, names: &Names) -> Vec<String> {
 }
 
 fn cure_sentence(c: &CureM, names: &Names) -> String {
-    let events: Vec<String> = c.events.iter().map(|e| format!("`{e}`")).collect();
+    // every alternative: one event, or parts that must all have happened
+    // (`settled`: a payment that leaves the account settled)
+    let events: Vec<String> = c
+        .events
+        .iter()
+        .map(|e| format!("`{e}`"))
+        .chain(c.conjunctions.iter().map(|k| {
+            let parts: Vec<String> = k
+                .events
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .chain(k.settled.then(|| "settling the arrears".to_string()))
+                .collect();
+            parts.join(" and ")
+        }))
+        .collect();
     let then = match &c.resume {
         ResumeM::Nothing => String::new(),
         ResumeM::All => "; everything that can be restored is restored".to_string(),
