@@ -799,8 +799,15 @@ impl Automaton {
     /// For a state of a kept chain (`even if cured`), or the `done` that
     /// ends it: the rule's steps that had fired when the cure came (as a
     /// bound, `first_step + j`) and the steps the chain keeps, in order.
+    #[inline]
     pub fn kept_chain(&self, s: StateId) -> Option<(u32, Vec<u32>)> {
         let j = *self.kept_from.get(s.0 as usize).filter(|j| **j != NONE)?;
+        self.kept_chain_of(s, j)
+    }
+
+    /// [`Automaton::kept_chain`] of a state of chain `j` (most states are
+    /// in none: that test stays inline).
+    fn kept_chain_of(&self, s: StateId, j: u32) -> Option<(u32, Vec<u32>)> {
         let rule = self
             .rules
             .get(usize::from(*self.state_rule.get(s.0 as usize)?))?;

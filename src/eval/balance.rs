@@ -129,7 +129,8 @@ impl Machine {
             return self.balance_general(st, ev);
         };
         let (lo, hi) = (w[BALANCE], w[BALANCE + 1]);
-        let was = flags & UNKNOWN_DEBT != 0 || amount_sign(lo, hi) == Some(Ordering::Greater);
+        let sign = amount_sign(lo, hi);
+        let was = flags & UNKNOWN_DEBT != 0 || sign == Some(Ordering::Greater);
         if let Some(lf) = fee {
             // the periods that ended by now, on the balance before the event
             const A: usize = MoneySlots::LATE_ACCRUED;
@@ -157,7 +158,7 @@ impl Machine {
                 }
             }
         }
-        if let Some([l, h]) = unknown_move(lo, hi, arrears) {
+        if let Some([l, h]) = unknown_move(lo, hi, sign, arrears) {
             w[BALANCE] = l;
             w[BALANCE + 1] = h;
         }
@@ -327,14 +328,14 @@ impl Machine {
 }
 
 /// The balance slots after an `arrears` (`arrears`) or `payment` of
-/// unknown amount, without `Decimal` arithmetic: what
+/// unknown amount, given their [`amount_sign`], without `Decimal` arithmetic: what
 /// [`Machine::move_balance`] writes — the amount re-encoded after an
 /// arrears, at most zero after a payment — or `None` where that is the
 /// slots as they are (re-encoding an amount gives its slots back; unset or
 /// unreadable slots read as zero and are written as zero's encoding).
 #[inline]
-fn unknown_move(lo: i64, hi: i64, arrears: bool) -> Option<[i64; 2]> {
-    let keep = match amount_sign(lo, hi) {
+fn unknown_move(lo: i64, hi: i64, sign: Option<Ordering>, arrears: bool) -> Option<[i64; 2]> {
+    let keep = match sign {
         None => false,
         // a payment settles a positive balance: zero
         Some(Ordering::Greater) => arrears,
@@ -436,7 +437,7 @@ product search "搜索" §2 {
         for (lo, hi) in cases {
             for arrears in [true, false] {
                 assert_eq!(
-                    unknown_move(lo, hi, arrears).unwrap_or([lo, hi]),
+                    unknown_move(lo, hi, amount_sign(lo, hi), arrears).unwrap_or([lo, hi]),
                     by_decimal(lo, hi, arrears),
                     "{lo:#x} {hi:#x} arrears {arrears}"
                 );

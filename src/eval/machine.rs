@@ -666,7 +666,8 @@ impl Machine {
     pub(super) fn recompute_due(&self, st: &mut AccountState) -> Result<(), Fault> {
         let mut due = i64::MAX;
         if st.flags & TERMINATED == 0 {
-            for r in 0..self.ir.rules.len() {
+            // an idle rule waits for nothing
+            for r in self.ir.layout.busy_rules(st.state) {
                 if let Some(d) = self.rule_due(st, r)? {
                     due = due.min(d);
                 }
@@ -724,7 +725,11 @@ impl Machine {
         // only waiting rules: firing a step moves no other rule
         let mut cand = [(0u32, i64::MAX); N];
         let mut m = 0;
-        for r in 0..self.ir.rules.len().min(N) {
+        // (an idle rule waits for nothing)
+        for r in self.ir.layout.busy_rules(st.state) {
+            if r >= N {
+                break;
+            }
             if let Some(due) = self.rule_due(st, r)? {
                 cand[m] = (r as u32, due);
                 m += 1;

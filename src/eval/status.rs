@@ -40,7 +40,11 @@ impl Machine {
         let mut pending = Vec::new();
         let mut windows = Vec::new();
         let mut obligations = Vec::new();
-        for (r, rule) in self.ir.rules.iter().enumerate() {
+        // idle rules have nothing pending, no window and no obligation
+        for r in self.ir.layout.busy_rules(st.state) {
+            let Some(rule) = self.ir.rules.get(r) else {
+                continue;
+            };
             let sid = StateId(self.ir.layout.local(st.state, r));
             // a cured rule waiting for its `even if cured` steps: those
             // before the cure fired, the kept ones fire in turn, the rest
