@@ -133,15 +133,14 @@ impl Machine {
         let was = flags & UNKNOWN_DEBT != 0 || sign == Some(Ordering::Greater);
         if let Some(lf) = fee {
             // the periods that ended by now, on the balance before the event
+            // the accrued fee, read as the general path reads it: unset
+            // slots as zero, written back as zero's encoding (any other
+            // value is an amount's encoding, as `Layout::check` holds for
+            // every state a machine takes, and re-encodes to itself)
             const A: usize = MoneySlots::LATE_ACCRUED;
-            match (w[A], w[A + 1]) {
-                // read as zero, written back as zero's encoding
-                (UNSET, UNSET) => {
-                    w[A] = 0;
-                    w[A + 1] = 0;
-                }
-                (l, h) if amount_sign(l, h).is_none() => return Err(Box::new(EvalError::Overflow)),
-                _ => {}
+            if w[A] == UNSET && w[A + 1] == UNSET {
+                w[A] = 0;
+                w[A + 1] = 0;
             }
             let start = w[MoneySlots::LATE_START];
             if start != UNSET && w[MoneySlots::LATE_END] == i64::MAX {

@@ -962,7 +962,20 @@ impl Machine {
         true
     }
 
+    /// What an event does to the money facts and the balance. Inline: the
+    /// balance's events without amount go straight to their shortcut, the
+    /// rest to [`Machine::money_facts`].
+    #[inline]
     pub(super) fn money_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
+        if matches!(ev.event.0, ARREARS | PAYMENT) && !self.ir.money.watches {
+            return self.balance_event(st, ev);
+        }
+        self.money_facts(st, ev)
+    }
+
+    /// [`Machine::money_event`] off its inline path.
+    #[inline(never)]
+    fn money_facts(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
         let m = self.ir.layout.money();
         // Built-in events have fixed ids: their index in BUILTIN_EVENTS.
         match ev.event.0 {
