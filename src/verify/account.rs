@@ -20,7 +20,9 @@
 //! [`amounts`] picks.
 
 use super::net::Net;
-use crate::compile::{Automaton, CondIr, EventId, NONE, PROGRESS_SETTLED};
+use crate::compile::layout::{Layout, PURGED, RELEASED};
+use crate::compile::{Automaton, CondIr, EventId, Fx, StepIx, NONE, PROGRESS_SETTLED};
+use crate::model::ResourceState;
 use crate::vocab::BUILTIN_EVENTS;
 use rust_decimal::Decimal;
 
@@ -70,13 +72,31 @@ pub fn moves(net: &Net, b: Bal, e: EventId) -> Vec<Bal> {
     }
 }
 
-/// Whether every condition of a guard holds with the balance `b`.
-pub fn holds(conds: &[CondIr], b: Bal) -> bool {
-    conds.iter().all(|c| match c {
+/// Whether every condition of a guard holds with the balance `b` and the
+/// resources `res` (packed as the evaluator packs them).
+pub fn holds(conds: &[CondIr], b: Bal, res: u32) -> bool {
+    conds.iter().all(|c| match *c {
         CondIr::InArrears => b.in_arrears(),
         CondIr::Settled => !b.in_arrears(),
+        CondIr::Resource(i, want) => {
+            let now = match Layout::resource(res, usize::from(i)) {
+                RELEASED => ResourceState::Released,
+                PURGED => ResourceState::Purged,
+                _ => ResourceState::Retained,
+            };
+            now == want
+        }
         // refused by `Net::build`; never holds here
-        CondIr::Capability(..) | CondIr::Resource(..) | CondIr::Never => false,
+        CondIr::Capability(..) | CondIr::Never => false,
+    })
+}
+
+/// The resources after step `s` fired (its release and purge effects).
+pub fn fired(ir: &Automaton, s: StepIx, res: u32) -> u32 {
+    ir.step_effects(s).iter().fold(res, |res, f| match *f {
+        Fx::Release(mask) => Layout::release(res, mask),
+        Fx::Purge(mask) => Layout::purge(res, mask),
+        _ => res,
     })
 }
 

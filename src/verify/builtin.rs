@@ -359,7 +359,7 @@ impl<'a> Ctx<'a> {
                         fired.insert(s);
                     }
                 }
-                Move::Event(..) if was_cured(d, d2, r) => cured = true,
+                Move::Event(..) if was_cured(search, d, d2, r) => cured = true,
                 _ => {}
             }
             ((), false)
@@ -475,7 +475,7 @@ impl<'a> Ctx<'a> {
                                 m |= step_restricts(search.ir, s) & resumable;
                             }
                         }
-                        if was_cured(d, d2, r) {
+                        if was_cured(search, d, d2, r) {
                             let from = StateId(first + u32::from(d.locals[r]));
                             let back =
                                 caps_of_fields(search.ir, search.ir.cure_resume(from)) & resumable;
@@ -633,12 +633,12 @@ impl<'a> Ctx<'a> {
                 let Some(jb) = search.net.rules.iter().position(|r| r.ir_rule == ir_b) else {
                     return ((), false);
                 };
-                let k = usize::from(d2.locals[jb]);
                 let rule_b = &search.net.rules[jb];
-                let waiting = k >= 1 && k <= rule_b.steps.len() && !d2.term;
-                let open = waiting
-                    && rule_b.steps[k - 1..]
+                let open = !d2.term
+                    && rule_b
+                        .to_come(d2.locals[jb])
                         .iter()
+                        .filter_map(|&i| rule_b.steps.get(i))
                         .any(|st| theirs.contains(&st.ix));
                 ((), open)
             },
@@ -718,10 +718,9 @@ impl<'a> Ctx<'a> {
             match mv {
                 Move::Event(..) => {
                     let started = |j: usize| {
-                        let n = net[j].steps.len() as u8;
-                        (d.locals[j] == 0 || d.locals[j] == n + 1) && d2.locals[j] == 1
+                        (d.locals[j] == 0 || net[j].is_done(d.locals[j])) && d2.locals[j] == 1
                     };
-                    let broken = |j: usize| started(j) || was_cured(d, d2, j);
+                    let broken = |j: usize| started(j) || was_cured(search, d, d2, j);
                     if started(jg) && started(jp) {
                         (1, false)
                     } else if broken(jg) || broken(jp) {
@@ -888,12 +887,20 @@ fn guard_holds(search: &Search, d: &Disc, j: usize, s: StepIx) -> bool {
         .rules
         .get(j)
         .and_then(|r| r.steps.iter().find(|st| st.ix == s))
-        .is_some_and(|st| account::holds(&st.guard, d.bal))
+        .is_some_and(|st| account::holds(&st.guard, d.bal, d.res))
 }
 
-/// Whether the move from `d` to `d2` cured rule `j` (net numbering).
-fn was_cured(d: &Disc, d2: &Disc, j: usize) -> bool {
-    d.locals.get(j).is_some_and(|&k| k != 0) && d2.locals.get(j) == Some(&0)
+/// Whether the move from `d` to `d2` cured rule `j` (net numbering): back
+/// to idle, or into the chain of the `even if cured` steps it keeps (only
+/// a cure enters one).
+fn was_cured(search: &Search, d: &Disc, d2: &Disc, j: usize) -> bool {
+    let (Some(&k), Some(&k2), Some(rule)) =
+        (d.locals.get(j), d2.locals.get(j), search.net.rules.get(j))
+    else {
+        return false;
+    };
+    let n = rule.steps.len();
+    k != 0 && (k2 == 0 || (usize::from(k) <= n && usize::from(k2) > n + 1))
 }
 
 /// W0004's steps: after a `terminate` of the same rule nothing fires.

@@ -205,7 +205,7 @@ fn search_cone(
     };
     // the cone of influence: rules that perform a watched action or end
     // the agreement
-    let keep: Vec<bool> = ir
+    let mut keep: Vec<bool> = ir
         .rules
         .iter()
         .map(|r| {
@@ -221,6 +221,7 @@ fn search_cone(
             })
         })
         .collect();
+    keep_resource_writers(ir, &mut keep);
     let mut net = match net::Net::build(ir, &machine.clock, &keep) {
         Ok(n) => n,
         Err(why) => return not(why),
@@ -309,6 +310,57 @@ fn search_cone(
     Outcome {
         verdict,
         states: found.states,
+    }
+}
+
+/// Adds to the cone every rule whose steps release or purge a resource a
+/// kept rule's guard reads (their firing decides whether it holds), until
+/// nothing changes.
+fn keep_resource_writers(ir: &crate::compile::Automaton, keep: &mut [bool]) {
+    use crate::compile::{CondIr, Fx};
+    let read = |ri: usize| -> u32 {
+        let Some(r) = ir.rules.get(ri) else {
+            return 0;
+        };
+        let guards = std::iter::once(r.guard).chain(r.steps().filter_map(|s| {
+            match ir.step_effects(StepIx(s)).first() {
+                Some(Fx::Guard(c)) => Some(*c),
+                _ => None,
+            }
+        }));
+        guards
+            .flat_map(|g| ir.conditions.get(g.range()).unwrap_or(&[]))
+            .fold(0, |m, c| match *c {
+                CondIr::Resource(i, _) => {
+                    m | crate::compile::layout::Layout::res_field(usize::from(i))
+                }
+                _ => m,
+            })
+    };
+    let writes = |ri: usize| -> u32 {
+        ir.rules.get(ri).map_or(0, |r| {
+            r.steps()
+                .flat_map(|s| ir.step_effects(StepIx(s)))
+                .fold(0, |m, f| match *f {
+                    Fx::Release(mask) | Fx::Purge(mask) => m | mask,
+                    _ => m,
+                })
+        })
+    };
+    loop {
+        let wanted = (0..keep.len())
+            .filter(|&r| keep.get(r).copied().unwrap_or(false))
+            .fold(0, |m, r| m | read(r));
+        let mut changed = false;
+        for (r, k) in keep.iter_mut().enumerate() {
+            if !*k && writes(r) & wanted != 0 {
+                *k = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
     }
 }
 

@@ -158,10 +158,7 @@ impl Search<'_> {
         match self.mon.prop {
             Prop::Follows { .. } => {
                 let n = self.net.rules.len();
-                let waiting = (0..n).any(|r| {
-                    let k = usize::from(d.locals[r]);
-                    k >= 1 && k <= self.net.rules[r].steps.len()
-                });
+                let waiting = (0..n).any(|r| self.waiting(d, r).is_some());
                 d.mon == 1 && (d.term || !waiting)
             }
             _ => false,

@@ -17,23 +17,27 @@
 //!   evaluator places it ([`crate::eval::Machine`]).
 //!
 //! Only the rules the property can see are built (the caller's `keep`):
-//! rules share no state that another rule reads (the compiled automaton
-//! has no guards), so a rule that performs no watched action and never
-//! terminates changes nothing the property is about.
+//! rules share no state that another rule reads but the balance and the
+//! resources a guard reads (the caller keeps every rule that changes one),
+//! so a rule that performs no watched action and never terminates changes
+//! nothing the property is about.
 //!
 //! The account state of issue #12 is read through `super::account`: a
 //! rule's guard, a step's guard and a conjunctive cure on the abstract
 //! balance, and the restrictions while in arrears as steps that fire when
 //! the account enters arrears.
 //!
+//! A rule's kept (`even if cured`) steps are chains of local states after
+//! its `done`, as `compile` lays them out ([`ChainV`]); a guard on a
+//! resource reads the resources the kept rules' fired steps changed.
+//!
 //! What this cannot express is refused with a reason (`Err`): guards on a
-//! capability's or resource's state (another rule's steps change them),
-//! `even if cured` steps, steps counted from another rule's event, working
-//! days and months (their length depends on the date), a zone whose offset
-//! changes, a step counted from a `before` step.
+//! capability's state (cures restore them), steps counted from another
+//! rule's event, working days and months (their length depends on the
+//! date), a zone whose offset changes, a step counted from a `before` step.
 
 use crate::calendar::Clock;
-use crate::compile::{AnchorIr, Automaton, CondIr, EventId, Fx, StepIx, TimingIr};
+use crate::compile::{AnchorIr, Automaton, CondIr, EventId, Fx, StateId, StepIx, TimingIr, NONE};
 use crate::model::{DurationM, TimingKindM, Unit};
 
 /// "This has been reached": a clock at least `c`, or a counter at least `n`.
@@ -76,6 +80,18 @@ pub struct StepV {
     pub guard: Vec<CondIr>,
 }
 
+/// The `even if cured` steps a cure keeps when it comes after the rule's
+/// first `from` steps fired: the search's local states `first ..
+/// first + steps.len()` wait for them in turn, `first + steps.len()` is
+/// the chain's own `done` (`compile`'s kept chain).
+#[derive(Clone, Debug)]
+pub struct ChainV {
+    pub from: usize,
+    /// The kept steps, by index in the rule.
+    pub steps: Vec<usize>,
+    pub first: u8,
+}
+
 #[derive(Clone, Debug)]
 pub struct RuleV {
     /// Its index in the automaton's rules.
@@ -89,6 +105,77 @@ pub struct RuleV {
     pub trigger_anchor: usize,
     /// Every anchor point of the rule (trigger first).
     pub anchors: Vec<usize>,
+    /// Its kept chains, by the number of steps fired at the cure.
+    pub chains: Vec<ChainV>,
+}
+
+impl RuleV {
+    /// The step (index in the rule) local state `k` waits for: `k − 1`
+    /// for `1 ..= steps`, a kept step in a chain.
+    pub fn waits(&self, k: u8) -> Option<usize> {
+        let n = self.steps.len();
+        let k = usize::from(k);
+        if (1..=n).contains(&k) {
+            return Some(k - 1);
+        }
+        self.chains.iter().find_map(|c| {
+            let i = k.checked_sub(usize::from(c.first))?;
+            c.steps.get(i).copied()
+        })
+    }
+
+    /// Whether `k` waits in a kept chain (events leave it unchanged).
+    pub fn in_chain(&self, k: u8) -> bool {
+        usize::from(k) > self.steps.len() + 1 && self.waits(k).is_some()
+    }
+
+    /// Whether `k` is `done` or a chain's own `done` (a trigger starts
+    /// the rule again).
+    pub fn is_done(&self, k: u8) -> bool {
+        usize::from(k) == self.steps.len() + 1
+            || self
+                .chains
+                .iter()
+                .any(|c| usize::from(c.first) + c.steps.len() == usize::from(k))
+    }
+
+    /// Where a cure from `k` leads: a kept chain, or idle (`None`).
+    pub fn cured_to(&self, k: u8) -> Option<u8> {
+        let from = usize::from(k).checked_sub(1)?;
+        if from >= self.steps.len() {
+            return None; // from `done` (nothing is left to keep) or a chain's
+        }
+        self.chains.iter().find(|c| c.from == from).map(|c| c.first)
+    }
+
+    /// The steps (index in the rule) still to come from local state `k`:
+    /// the one it waits for and those after it (in its chain, for a
+    /// chain's state).
+    pub fn to_come(&self, k: u8) -> Vec<usize> {
+        let n = self.steps.len();
+        let ku = usize::from(k);
+        if (1..=n).contains(&ku) {
+            return (ku - 1..n).collect();
+        }
+        self.chains
+            .iter()
+            .find_map(|c| {
+                let i = ku.checked_sub(usize::from(c.first))?;
+                c.steps.get(i..).map(<[usize]>::to_vec)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The local state after `k`'s step fired, and whether the rule is
+    /// then done (its anchors are freed).
+    pub fn after_fire(&self, k: u8) -> (u8, bool) {
+        let n = self.steps.len();
+        let next = k.saturating_add(1);
+        if usize::from(k) <= n {
+            return (next, usize::from(k) == n);
+        }
+        (next, self.is_done(next))
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -114,6 +201,8 @@ pub struct Net {
     pub offset: i64,
     /// The rules read the arrears balance (`super::account`).
     pub balance: bool,
+    /// A guard reads a resource: the search keeps the resources.
+    pub resources: bool,
     /// The most consecutive rest days of the calendar: how far the rest
     /// days may extend a period in calendar days (Civil Code Art. 203).
     pub rest_break: u8,
@@ -212,6 +301,7 @@ impl Net {
             z: None,
             offset,
             balance: ir.account_state && ir.layout.balance,
+            resources: false,
             rest_break: u8::try_from(ir.workdays.longest_break().max(0)).unwrap_or(u8::MAX / 2),
             slack: false,
             restrictions: ir
@@ -225,13 +315,8 @@ impl Net {
             if !keep.get(ri).copied().unwrap_or(true) {
                 continue;
             }
-            if r.state_count != r.step_count + 2 {
-                return Err(format!(
-                    "rule {} keeps `even if cured` steps after its cure",
-                    ir.rule_name(ri)
-                ));
-            }
             let steps: Vec<StepIx> = r.steps().map(StepIx).collect();
+            let chains = chains(ir, ri, steps.len())?;
             let guard = conditions(ir.conditions.get(r.guard.range()).unwrap_or(&[]))?;
             let trigger_anchor = net.add_anchor();
             let mut anchors = vec![trigger_anchor];
@@ -314,8 +399,15 @@ impl Net {
                 steps: out,
                 trigger_anchor,
                 anchors,
+                chains,
             });
         }
+        net.resources = net.rules.iter().any(|r| {
+            r.guard
+                .iter()
+                .chain(r.steps.iter().flat_map(|s| &s.guard))
+                .any(|c| matches!(c, CondIr::Resource(..)))
+        });
         if net.anchors.len() > 60 {
             return Err(format!("{} anchor points (at most 60)", net.anchors.len()));
         }
@@ -395,13 +487,49 @@ impl Net {
     }
 }
 
-/// A guard's conditions, when the search can read them: the balance only.
+/// Rule `ri`'s kept chains, numbered after its `done` (`n` steps).
+fn chains(ir: &Automaton, ri: usize, n: usize) -> Result<Vec<ChainV>, String> {
+    let Some(r) = ir.rules.get(ri) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<ChainV> = Vec::new();
+    let mut next = n + 2;
+    for j in 0..=n {
+        let from = StateId(r.first_state.0 + 1 + j as u32);
+        let to = ir.cured_to.get(from.0 as usize).copied().unwrap_or(NONE);
+        let Some((_, kept)) = (to != NONE).then(|| ir.kept_chain(StateId(to))).flatten() else {
+            continue;
+        };
+        let steps: Vec<usize> = kept
+            .iter()
+            .filter_map(|s| s.checked_sub(r.first_step).map(|k| k as usize))
+            .collect();
+        if kept
+            .iter()
+            .any(|s| ir.step(StepIx(*s)).dropped_slot != NONE)
+        {
+            return Err("an `even if cured` step counted from another rule's event".into());
+        }
+        let first = u8::try_from(next)
+            .ok()
+            .filter(|f| usize::from(*f) + steps.len() < usize::from(u8::MAX))
+            .ok_or_else(|| format!("rule {} has too many kept steps", ir.rule_name(ri)))?;
+        next += steps.len() + 1;
+        out.push(ChainV {
+            from: j,
+            steps,
+            first,
+        });
+    }
+    Ok(out)
+}
+
+/// A guard's conditions, when the search can read them: the balance and
+/// resources (only fired steps change a resource, and never back; the
+/// cone keeps every rule that changes one a guard reads).
 fn conditions(conds: &[CondIr]) -> Result<Vec<CondIr>, String> {
-    if conds
-        .iter()
-        .any(|c| matches!(c, CondIr::Capability(..) | CondIr::Resource(..)))
-    {
-        return Err("a guard on a capability's or resource's state".into());
+    if conds.iter().any(|c| matches!(c, CondIr::Capability(..))) {
+        return Err("a guard on a capability's state".into());
     }
     Ok(conds.to_vec())
 }

@@ -43,6 +43,9 @@ pub struct Disc {
     pub bal: Bal,
     /// Per rule: its conjunctive cure's progress (`Machine::progress`).
     pub prog: Vec<u64>,
+    /// The resources, packed as the evaluator packs them, when a guard
+    /// reads one ([`Net::resources`]); 0 otherwise.
+    pub res: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,10 +153,17 @@ impl<'a> Search<'a> {
     }
 
     /// The step rule `r` waits for.
-    fn waiting(&self, d: &Disc, r: usize) -> Option<usize> {
-        let k = usize::from(*d.locals.get(r)?);
-        let n = self.net.rules.get(r)?.steps.len();
-        (k >= 1 && k <= n).then(|| k - 1)
+    pub(super) fn waiting(&self, d: &Disc, r: usize) -> Option<usize> {
+        self.net.rules.get(r)?.waits(*d.locals.get(r)?)
+    }
+
+    /// The resources after step `s` fired, when a guard reads them.
+    fn resources(&self, s: StepIx, res: u32) -> u32 {
+        if self.net.resources {
+            account::fired(self.ir, s, res)
+        } else {
+            res
+        }
     }
 
     fn due_of(&self, d: &Disc, r: usize) -> Option<&Due> {
@@ -258,6 +268,7 @@ impl<'a> Search<'a> {
             mon: 0,
             bal: Bal::Settled,
             prog: vec![0; self.net.rules.len()],
+            res: 0,
         };
         (d, z)
     }
@@ -339,25 +350,31 @@ impl<'a> Search<'a> {
         let mut d2 = d.clone();
         d2.bal = b;
         for (r, rule) in self.net.rules.iter().enumerate() {
-            let k = usize::from(d2.locals[r]);
+            let k = d2.locals[r];
             let n = rule.steps.len();
             let idle = k == 0;
-            let done = k == n + 1;
-            if !idle {
-                let (seen, cured) = account::progress(self.ir, rule.ir_rule, d2.prog[r], e, b);
-                d2.prog[r] = seen;
-                if cured {
-                    d2.locals[r] = 0;
-                    d2.prog[r] = 0;
-                    self.clear_rule(&mut d2, &mut z, r);
-                    continue;
-                }
+            let done = rule.is_done(k);
+            if rule.in_chain(k) {
+                continue; // cured, waiting for its kept steps: events change nothing
             }
-            if !idle && rule.cures.contains(&e) {
-                d2.locals[r] = 0;
+            let mut cured = false;
+            if !idle {
+                let (seen, complete) = account::progress(self.ir, rule.ir_rule, d2.prog[r], e, b);
+                d2.prog[r] = seen;
+                cured = complete;
+            }
+            if !idle && (cured || rule.cures.contains(&e)) {
                 d2.prog[r] = 0;
-                self.clear_rule(&mut d2, &mut z, r);
-            } else if (idle || done) && rule.trigger == e && account::holds(&rule.guard, b) {
+                match rule.cured_to(k) {
+                    // the kept steps count on from the anchors they have
+                    Some(chain) => d2.locals[r] = chain,
+                    None => {
+                        d2.locals[r] = 0;
+                        self.clear_rule(&mut d2, &mut z, r);
+                    }
+                }
+            } else if (idle || done) && rule.trigger == e && account::holds(&rule.guard, b, d2.res)
+            {
                 self.clear_rule(&mut d2, &mut z, r);
                 d2.prog[r] = 0;
                 d2.locals[r] = 1;
@@ -375,7 +392,8 @@ impl<'a> Search<'a> {
             for &s in &self.net.restrictions {
                 out = out
                     .into_iter()
-                    .flat_map(|(d, z, bad)| {
+                    .flat_map(|(mut d, z, bad)| {
+                        d.res = self.resources(s, d.res);
                         self.monitor_fire(d, z, s)
                             .into_iter()
                             .map(move |(d, z, b2)| (d, z, bad || b2))
@@ -397,17 +415,21 @@ impl<'a> Search<'a> {
         let rule = &self.net.rules[r];
         let step = &rule.steps[k];
         let mut d2 = d.clone();
-        d2.locals[r] = (k + 2) as u8;
+        let (next, done) = rule.after_fire(d.locals[r]);
+        d2.locals[r] = next;
         if let Some(a) = step.anchor {
             self.set_anchor(&mut d2, &mut z, a);
         }
-        if k + 1 == rule.steps.len() {
+        if done {
             self.clear_rule(&mut d2, &mut z, r);
         }
         // a step whose guard does not hold fires nothing
-        let fires = account::holds(&step.guard, d.bal);
+        let fires = account::holds(&step.guard, d.bal, d.res);
         if fires && self.ir.step(step.ix).terminates {
             d2.term = true;
+        }
+        if fires {
+            d2.res = self.resources(step.ix, d2.res);
         }
         d2.phase = match d.phase {
             Phase::Fresh | Phase::Closed => Phase::Closed,

@@ -218,6 +218,7 @@ fn a_product_whose_forms_the_search_does_not_cover_is_not_verified_never_proved(
     let (_dir, file) = copy_2024(|old| old);
     // a kept step counted from another rule's event runs in the machine
     // (an account-state automaton), which the search does not cover yet
+    // (kept steps counted from the trigger or a step of the rule it does)
     let refused = file.with_file_name("refused.clause");
     std::fs::write(
         &refused,
@@ -249,9 +250,50 @@ fn a_product_whose_forms_the_search_does_not_cover_is_not_verified_never_proved(
         assert!(
             r["reason"]
                 .as_str()
-                .is_some_and(|s| s.contains("keeps `even if cured` steps after its cure")),
+                .is_some_and(|s| s.contains("counted from another rule's event")),
             "{r:#}"
         );
+    }
+}
+
+/// A rule's kept (`even if cured`) steps and a guard on a resource are
+/// searched (review row 1.7, the DNS §29.3 shape): with the guard, the
+/// deletion a renewal after the release keeps still comes after the
+/// release; without it, a renewal before the release leaves a deletion
+/// with nothing released before it, and the counterexample fails its test.
+#[test]
+fn kept_steps_and_resource_guards_are_searched() {
+    let (_dir, file) = copy_2024(|old| old);
+    let kept = file.with_file_name("kept.clause");
+    for (guard, proved, violated_count) in [(" if instance released", 4, 0), ("", 2, 2)] {
+        std::fs::write(
+            &kept,
+            format!(
+                "product kept \"云解析DNS\" §29 {{
+  billing prepaid
+  resources instance, data
+  on expiry {{
+    on calendar day 7 from expiry release instance
+    on calendar day 14 from expiry purge data{guard} even if cured
+    until renewal
+  }}
+  verify {{
+    every purge data preceded by release instance
+    after renewal no release instance until expiry
+  }}
+  // ---- scenarios ----
+}}
+"
+            ),
+        )
+        .expect("write");
+        let (_, v) = verify_json(&kept);
+        assert_eq!(v["proved"], proved, "guard `{guard}`: {v:#}");
+        assert_eq!(v["violated"], violated_count, "guard `{guard}`: {v:#}");
+        assert_eq!(v["not_verified"], 0, "guard `{guard}`: {v:#}");
+        if violated_count > 0 {
+            counterexamples_fail_their_test(&kept, &violated(&v), "purge data");
+        }
     }
 }
 
