@@ -74,6 +74,20 @@ fn resumed(c: &CureM, names: &Names) -> Vec<String> {
     }
 }
 
+/// The cure's alternatives in the clause's own words, for the JSON form
+/// (single events, then each conjunction: `renewal and settled`).
+fn cure_as_written(c: &CureM) -> Vec<String> {
+    let mut out = c.events.clone();
+    for conj in &c.conjunctions {
+        let mut parts = conj.events.clone();
+        if conj.settled {
+            parts.push("settled".to_string());
+        }
+        out.push(parts.join(" and "));
+    }
+    out
+}
+
 fn cure_sentence(c: &CureM, names: &Names) -> String {
     // every alternative: one event, or parts that must all have happened
     // (`settled`: a payment that leaves the account settled)
@@ -252,8 +266,9 @@ struct RuleJson<'a> {
     trigger: &'a str,
     billing: Vec<&'static str>,
     steps: Vec<StepJson<'a>>,
-    /// Events that cancel the pending steps.
-    until: &'a [String],
+    /// The cure's alternatives as written (`renewal`, `renewal and settled`):
+    /// any one of them cancels the pending steps.
+    until: Vec<String>,
     /// Capabilities a cure restores (`["all"]` for everything).
     then_resume: Vec<String>,
 }
@@ -303,7 +318,7 @@ pub fn json(agreements: &[Agreement]) -> Vec<AgreementJson<'_>> {
                                     cite: s.cite.as_deref(),
                                 })
                                 .collect(),
-                            until: r.cure.as_ref().map_or(&[], |c| c.events.as_slice()),
+                            until: r.cure.as_ref().map_or(Vec::new(), cure_as_written),
                             then_resume: r
                                 .cure
                                 .as_ref()
