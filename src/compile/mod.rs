@@ -82,14 +82,6 @@ pub enum CompileError {
     #[error("product `{product}` does not declare billing mode `{billing}`")]
     BillingNotDeclared { product: String, billing: String },
     #[error(
-        "`{feature}` is checked but not yet executable (product `{product}`, billing `{billing}`)"
-    )]
-    NotYetExecutable {
-        product: String,
-        billing: String,
-        feature: &'static str,
-    },
-    #[error(
         "product `{product}` has {count} {what}; the compact account state holds at most {max}"
     )]
     TooLarge {

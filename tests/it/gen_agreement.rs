@@ -9,7 +9,8 @@
 //! drawn description is a program the checker accepts. What it avoids, and
 //! why:
 //!
-//! * forms `compile` refuses as not yet executable (guards, `replaces` /
+//! * the account-state forms of issue #12, held to the reference by the
+//!   feature files and `lang.rs` instead (guards, `replaces` /
 //!   `yields`, anchors on another rule's event, `even if cured`, amounts on
 //!   steps, conjunctive cures, restrictions,
 //!   filtered money terms, `no_refund`, refund causes, `unless`);
