@@ -1,7 +1,7 @@
 //! Rendering an evaluation for people: `clausec explain` (a timeline with
 //! citations) and the text form of `clausec eval`. Builds strings only.
 
-use super::report::Report;
+use super::report::{PendingReport, Report};
 use super::{Evaluation, Machine, TimelineEvent};
 use std::fmt::Write;
 
@@ -95,15 +95,10 @@ pub fn explain(m: &Machine, events: &[TimelineEvent], e: &Evaluation, style: Sty
             for p in &report.pending {
                 let _ = writeln!(
                     out,
-                    "{}  pending: {} {} (cancelled by {})",
+                    "{}  pending: {}{}",
                     p.due,
-                    p.action,
-                    p.targets.join(", "),
-                    if p.cancelled_by.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        p.cancelled_by.join(", ")
-                    }
+                    pending_what(p),
+                    cure_note(p)
                 );
             }
             out.push_str(&summary(&report));
@@ -126,10 +121,10 @@ pub fn explain(m: &Machine, events: &[TimelineEvent], e: &Evaluation, style: Sty
             for p in &report.pending {
                 let _ = writeln!(
                     out,
-                    "| {} | pending: {} {} | | {} | |",
+                    "| {} | pending: {}{} | | {} | |",
                     p.due,
-                    p.action,
-                    p.targets.join(", "),
+                    pending_what(p),
+                    cure_note(p).replace('|', "\\|"),
                     p.cite
                         .as_deref()
                         .map(|c| format!("§{c}"))
@@ -144,6 +139,25 @@ pub fn explain(m: &Machine, events: &[TimelineEvent], e: &Evaluation, style: Sty
         }
     }
     out
+}
+
+/// A pending step's action and targets (`stop service`, `terminate`).
+fn pending_what(p: &PendingReport) -> String {
+    format!("{} {}", p.action, p.targets.join(", "))
+        .trim_end()
+        .to_string()
+}
+
+/// What a cure does to a pending step, in words: ` (kept even if cured)`,
+/// ` (cancelled by renewal, settled)`, or nothing for a rule without a cure.
+fn cure_note(p: &PendingReport) -> String {
+    if p.kept {
+        " (kept even if cured)".to_string()
+    } else if p.cancelled_by.is_empty() {
+        String::new()
+    } else {
+        format!(" (cancelled by {})", p.cancelled_by.join(", "))
+    }
 }
 
 /// Text that Markdown must not read as emphasis, code or a table cell.
@@ -241,11 +255,10 @@ pub fn status_text(r: &Report) -> String {
     for p in &r.pending {
         let _ = writeln!(
             out,
-            "pending {}  {} {} (cancelled by {})",
+            "pending {}  {}{}",
             p.due,
-            p.action,
-            p.targets.join(", "),
-            p.cancelled_by.join(", ")
+            pending_what(p),
+            cure_note(p)
         );
     }
     out.push_str(&summary(r));

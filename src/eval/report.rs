@@ -55,7 +55,13 @@ pub struct PendingReport {
     pub action: String,
     pub targets: Vec<String>,
     pub cite: Option<String>,
+    /// The rule's cures, each as written (`renewal`, `renewal and
+    /// settled`): any of them coming first cancels the step. Empty for a
+    /// kept step and for a rule without a cure.
     pub cancelled_by: Vec<String>,
+    /// An `even if cured` step a cure coming now would not cancel
+    /// ([`Pending::kept`]).
+    pub kept: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -227,7 +233,12 @@ impl Machine {
                     action: a.verb.name().to_string(),
                     targets: self.target_names(self.ir.targets(a)),
                     cite: cite.clone(),
-                    cancelled_by: self.ir.cure_texts(rule),
+                    cancelled_by: if p.kept {
+                        Vec::new()
+                    } else {
+                        self.ir.cure_texts(rule)
+                    },
+                    kept: p.kept,
                 })
             })
             .collect();

@@ -60,6 +60,18 @@ impl Machine {
                 StateKind::Waiting(s) => s.0,
                 _ => u32::MAX,
             };
+            // what a cure coming now would keep: all that is left of a kept
+            // chain, else the chain the cure would lead to (none: idle)
+            let keeps = match &chain {
+                Some(_) => None,
+                None => self
+                    .ir
+                    .cured_to
+                    .get(sid.0 as usize)
+                    .filter(|t| **t != crate::compile::NONE)
+                    .and_then(|t| self.ir.kept_chain(StateId(*t)))
+                    .map(|(_, kept)| kept),
+            };
             // steps are placed in order, each knowing those before it
             let mut known = Known::default();
             for k in rule.steps() {
@@ -85,7 +97,11 @@ impl Machine {
                 known.push(step, p.at);
                 // (`i64::MAX`: an event it counts from has not happened)
                 if !fired && p.at != i64::MAX {
-                    pending.push(Pending { due: p.at, step });
+                    pending.push(Pending {
+                        due: p.at,
+                        step,
+                        kept: kept == Some(true) || keeps.as_ref().is_some_and(|x| x.contains(&k)),
+                    });
                 }
                 let skipped = s.skipped_slot != crate::compile::NONE
                     && st

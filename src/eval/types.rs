@@ -153,6 +153,13 @@ pub struct Fired {
 pub struct Pending {
     pub due: i64,
     pub step: StepIx,
+    /// A cure coming now would not cancel it: the rule was cured already
+    /// and waits for its `even if cured` steps, or the step is `even if
+    /// cured` and its anchors have happened (docs/semantics.md, Cures).
+    /// Derived when the status is read, never stored per event. `false`
+    /// for a rule without a cure (nothing cancels its steps but the end of
+    /// the agreement).
+    pub kept: bool,
 }
 
 /// A `within` window or a right opened by a `may` / `customer may` step.

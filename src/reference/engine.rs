@@ -475,6 +475,30 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// Whether a cure of rule `k` coming now would keep its pending step
+    /// `i`: it is `even if cured` and its anchors have happened (the
+    /// trigger, a step that fired or was skipped, an event that exists).
+    pub fn keeps(&self, k: usize, i: usize) -> bool {
+        let (Some(rule), Some(run)) = (self.rules.get(k), self.runs.get(k)) else {
+            return false;
+        };
+        let Some(step) = rule.steps.get(i) else {
+            return false;
+        };
+        step.even_if_cured
+            && std::iter::once(&step.timing)
+                .chain(&step.alternative)
+                .all(|t| match t.anchor {
+                    crate::model::Anchor::Trigger => true,
+                    crate::model::Anchor::Step(j) => run.at.get(j).copied().flatten().is_some(),
+                    crate::model::Anchor::Event(e) => rule
+                        .anchor_events
+                        .get(usize::from(e))
+                        .and_then(|e| self.event_anchor(e))
+                        .is_some(),
+                })
+    }
+
     /// A cure at `at`: restore, report the `resume`, cancel what the cure
     /// cancels.
     fn cure(&mut self, k: usize, cure: &CureM, at: i64) {
@@ -514,31 +538,12 @@ impl<'a> Engine<'a> {
             });
         }
         // `even if cured` steps whose anchor has happened stay
-        let mut kept = Vec::new();
-        {
-            for &i in &self.runs[k].pending {
-                let step = &rule.steps[i];
-                if !step.even_if_cured {
-                    continue;
-                }
-                let anchored = std::iter::once(&step.timing)
-                    .chain(&step.alternative)
-                    .all(|t| match t.anchor {
-                        crate::model::Anchor::Trigger => true,
-                        crate::model::Anchor::Step(j) => {
-                            self.runs[k].at.get(j).copied().flatten().is_some()
-                        }
-                        crate::model::Anchor::Event(e) => rule
-                            .anchor_events
-                            .get(usize::from(e))
-                            .and_then(|e| self.event_anchor(e))
-                            .is_some(),
-                    });
-                if anchored {
-                    kept.push(i);
-                }
-            }
-        }
+        let kept: Vec<usize> = self.runs[k]
+            .pending
+            .iter()
+            .copied()
+            .filter(|&i| self.keeps(k, i))
+            .collect();
         let run = &mut self.runs[k];
         if kept.is_empty() {
             *run = Run {

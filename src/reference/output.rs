@@ -78,7 +78,8 @@ pub struct Owing {
 
 /// The status parts both outputs share, by rule and step.
 pub struct Parts {
-    pub pending: Vec<(i64, usize, usize)>,
+    /// (due, rule, step, kept: a cure coming now would not cancel it).
+    pub pending: Vec<(i64, usize, usize, bool)>,
     pub windows: Vec<OpenWindow>,
     pub obligations: Vec<Owing>,
 }
@@ -112,7 +113,11 @@ pub fn parts(e: &Engine, at: i64) -> Result<Parts, RefError> {
                 continue;
             };
             if !fired {
-                pending.push((when, k, i));
+                // kept: the rule was cured and waits for it, or a cure
+                // coming now would keep it; a rule without a cure keeps
+                // nothing (nothing cancels its steps)
+                let kept = run.waiting || (rule.cure.is_some() && e.keeps(k, i));
+                pending.push((when, k, i, kept));
             }
             if let Some([s0, e0]) = window {
                 if fired || s0 <= at {
@@ -492,9 +497,10 @@ pub fn evaluation(e: &Engine, at: i64) -> Result<Evaluation, RefError> {
     let mut pending: Vec<Pending> = p
         .pending
         .iter()
-        .map(|(due, k, i)| Pending {
+        .map(|(due, k, i, kept)| Pending {
             due: *due,
             step: step_ix(e, *k, *i),
+            kept: *kept,
         })
         .collect();
     pending.sort_by_key(|x| (x.due, x.step));
@@ -567,6 +573,8 @@ pub struct PendingOut {
     pub targets: Vec<String>,
     pub rule: String,
     pub cite: Option<String>,
+    /// A cure coming now would not cancel it (`even if cured`).
+    pub kept: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -735,7 +743,7 @@ pub fn outcome(e: &Engine, at: i64) -> Result<Outcome, RefError> {
     let pending = p
         .pending
         .iter()
-        .flat_map(|(due, k, i)| {
+        .flat_map(|(due, k, i, kept)| {
             let r = e.rules[*k];
             let s = &r.steps[*i];
             s.actions.iter().map(move |x| PendingOut {
@@ -744,6 +752,7 @@ pub fn outcome(e: &Engine, at: i64) -> Result<Outcome, RefError> {
                 targets: names(e, r.general, &x.targets),
                 rule: r.name.clone(),
                 cite: s.cite.clone(),
+                kept: *kept,
             })
         })
         .collect();

@@ -31,6 +31,7 @@ fn checked_agreements() -> Vec<Agreement> {
     dirs.sort();
     dirs.push(root.join("tests/it/data/eval_demo.clause"));
     dirs.push(root.join("tests/it/data/time_demo"));
+    dirs.push(root.join("tests/it/data/pending_demo"));
     let mut out = Vec::new();
     for d in dirs {
         let Ok((map, diags)) = clausec::load::load_all(std::slice::from_ref(&d)) else {

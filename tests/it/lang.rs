@@ -656,8 +656,14 @@ fn every_feature_file_is_in_canonical_layout() {
 /// An action by name: (instant, verb, targets, rule, citation).
 type NamedAct = (String, String, Vec<String>, String, Option<String>);
 
-/// An obligation by name: (party, kind, amount, until, citation).
+/// A window by name: (action, start, end, rule, citation).
 type NamedWindow = (String, String, Option<String>, String, Option<String>);
+
+/// A pending step by name: (due, action, targets, citation, kept — a cure
+/// coming now would not cancel it).
+type NamedPending = (String, String, Vec<String>, Option<String>, bool);
+
+/// An obligation by name: (party, kind, amount, until, citation).
 type NamedOwing = (
     String,
     String,
@@ -754,15 +760,15 @@ proptest::proptest! {
                     .map(|x| (m.format_instant(x.at), x.verb.name().to_string(), x.targets.clone(), x.rule.clone(), x.cite.clone()))
                     .collect();
                 proptest::prop_assert_eq!(mine, theirs, "{} {:?}", m.ir.product, m.ir.reading);
-                let mut pending: Vec<(String, String, Vec<String>, Option<String>)> = r
+                let mut pending: Vec<NamedPending> = r
                     .pending
                     .iter()
-                    .map(|x| (x.due.clone(), x.action.clone(), x.targets.clone(), x.cite.clone()))
+                    .map(|x| (x.due.clone(), x.action.clone(), x.targets.clone(), x.cite.clone(), x.kept))
                     .collect();
-                let mut expected: Vec<(String, String, Vec<String>, Option<String>)> = o
+                let mut expected: Vec<NamedPending> = o
                     .pending
                     .iter()
-                    .map(|x| (m.format_instant(x.due), x.verb.name().to_string(), x.targets.clone(), x.cite.clone()))
+                    .map(|x| (m.format_instant(x.due), x.verb.name().to_string(), x.targets.clone(), x.cite.clone(), x.kept))
                     .collect();
                 pending.sort();
                 expected.sort();

@@ -31,6 +31,7 @@ mod instant_order;
 mod lang;
 #[cfg(feature = "cli")]
 mod lsp;
+mod pending;
 mod quotes;
 mod readme;
 mod reliability;
