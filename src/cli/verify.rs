@@ -7,12 +7,13 @@
 //! the built-in checks could not search does not fail the run).
 
 use crate::compile::Selection;
-use crate::eval::Program;
+use crate::eval::{Machine, Program, SelectError};
 use crate::verify::{self, Prop, Verdict};
 use crate::vocab::Reading;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -110,75 +111,54 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     let named = super::named_files(&map);
     let started = Instant::now();
     let mut rows = Vec::new();
-    for a in &checked.agreements {
-        let scoped = Program::from_agreements(vec![a.clone()]);
-        for p in &a.products {
-            if p.properties.is_empty() {
-                continue;
-            }
-            if args
-                .filter
-                .as_ref()
-                .is_some_and(|f| !p.id.contains(f.as_str()))
-            {
-                continue;
-            }
-            let accounts = p.billing.iter().flat_map(|&b| {
-                crate::compile::kinds(a, p, b)
-                    .into_iter()
-                    .map(move |variants| (b, variants))
-            });
-            for (billing, variants) in accounts {
-                for reading in Reading::ALL {
-                    let mut selection = Selection::default().billing(billing).reading(reading);
-                    selection.variants = variants.clone();
-                    let machine = scoped.select_with(&p.id, &selection);
-                    for prop in p.properties.iter().filter(|q| {
-                        named.contains(&q.origin.file.as_str()) && q.billing.contains(&billing)
-                    }) {
-                        let t0 = Instant::now();
-                        let (result, reason, scenario, states) = match &machine {
-                            Err(e) => ("not_verified", Some(e.to_string()), None, 0),
-                            Ok(m) => match Prop::of(m, prop) {
-                                Err(why) => ("not_verified", Some(why), None, 0),
-                                Ok(q) => {
-                                    let out = verify::verify(m, &q, args.max_states);
-                                    match out.verdict {
-                                        Verdict::Proved => ("proved", None, None, out.states),
-                                        Verdict::NotVerified(why) => {
-                                            ("not_verified", Some(why), None, out.states)
-                                        }
-                                        Verdict::Violated(c) => {
-                                            let name = format!("verify: {}", prop.text);
-                                            (
-                                                "violated",
-                                                Some(c.reason.clone()),
-                                                Some(c.scenario(m, &name)),
-                                                out.states,
-                                            )
-                                        }
-                                    }
-                                }
-                            },
-                        };
-                        rows.push(Row {
-                            agreement: a.id.clone(),
-                            product: p.id.clone(),
-                            billing: billing.name().to_string(),
-                            variants: variants.clone(),
-                            reading: reading.name().to_string(),
-                            property: prop.text.clone(),
-                            file: prop.origin.file.clone(),
-                            line: prop.origin.line,
-                            result,
-                            reason,
-                            scenario,
-                            states,
-                            millis: t0.elapsed().as_millis(),
-                        });
+    for acc in accounts(&checked, &args).filter(|acc| !acc.product.properties.is_empty()) {
+        let (a, p, billing, reading) = (acc.agreement, acc.product, acc.billing, acc.reading);
+        let machine = acc.machine();
+        for prop in p
+            .properties
+            .iter()
+            .filter(|q| named.contains(&q.origin.file.as_str()) && q.billing.contains(&billing))
+        {
+            let t0 = Instant::now();
+            let (result, reason, scenario, states) = match &machine {
+                Err(e) => ("not_verified", Some(e.to_string()), None, 0),
+                Ok(m) => match Prop::of(m, prop) {
+                    Err(why) => ("not_verified", Some(why), None, 0),
+                    Ok(q) => {
+                        let out = verify::verify(m, &q, args.max_states);
+                        match out.verdict {
+                            Verdict::Proved => ("proved", None, None, out.states),
+                            Verdict::NotVerified(why) => {
+                                ("not_verified", Some(why), None, out.states)
+                            }
+                            Verdict::Violated(c) => {
+                                let name = format!("verify: {}", prop.text);
+                                (
+                                    "violated",
+                                    Some(c.reason.clone()),
+                                    Some(c.scenario(m, &name)),
+                                    out.states,
+                                )
+                            }
+                        }
                     }
-                }
-            }
+                },
+            };
+            rows.push(Row {
+                agreement: a.id.clone(),
+                product: p.id.clone(),
+                billing: billing.name().to_string(),
+                variants: acc.variants.clone(),
+                reading: reading.name().to_string(),
+                property: prop.text.clone(),
+                file: prop.origin.file.clone(),
+                line: prop.origin.line,
+                result,
+                reason,
+                scenario,
+                states,
+                millis: t0.elapsed().as_millis(),
+            });
         }
     }
     let (builtin, builtin_states) = builtin_rows(&args, &checked, &named);
@@ -213,6 +193,71 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     }
 }
 
+/// One kind of account `clausec verify` searches: a product of an agreement
+/// with one billing mode, one value per variant dimension its filters name,
+/// and one reading.
+struct Account<'a> {
+    agreement: &'a crate::model::Agreement,
+    product: &'a crate::model::Product,
+    billing: crate::vocab::Billing,
+    variants: Vec<String>,
+    reading: Reading,
+    /// The product's agreement alone: the machine is compiled from it.
+    scoped: Rc<Program>,
+}
+
+impl Account<'_> {
+    /// The compiled automaton of this kind of account (an error when the
+    /// compiler refuses the product).
+    fn machine(&self) -> Result<Machine, SelectError> {
+        let mut selection = Selection::default()
+            .billing(self.billing)
+            .reading(self.reading);
+        selection.variants = self.variants.clone();
+        self.scoped.select_with(&self.product.id, &selection)
+    }
+}
+
+/// Every kind of account of every product `--filter` admits, in the order
+/// agreements × products × billing modes × variant values × readings: the
+/// one walk the properties and the built-in checks share.
+fn accounts<'a>(
+    checked: &'a crate::check::Checked,
+    args: &'a VerifyArgs,
+) -> impl Iterator<Item = Account<'a>> + 'a {
+    checked.agreements.iter().flat_map(move |a| {
+        let scoped = Rc::new(Program::from_agreements(vec![a.clone()]));
+        a.products
+            .iter()
+            .filter(move |p| {
+                args.filter
+                    .as_ref()
+                    .is_none_or(|f| p.id.contains(f.as_str()))
+            })
+            .flat_map(move |p| {
+                let scoped = Rc::clone(&scoped);
+                p.billing
+                    .iter()
+                    .flat_map(move |&b| {
+                        crate::compile::kinds(a, p, b)
+                            .into_iter()
+                            .map(move |variants| (b, variants))
+                    })
+                    .flat_map(move |(billing, variants)| {
+                        let scoped = Rc::clone(&scoped);
+                        Reading::ALL.into_iter().map(move |reading| Account {
+                            agreement: a,
+                            product: p,
+                            billing,
+                            variants: variants.clone(),
+                            reading,
+                            scoped: Rc::clone(&scoped),
+                        })
+                    })
+            })
+    })
+}
+
 /// The built-in checks (src/verify/builtin.rs) on every kind of account of
 /// every product, each reading; the findings in the files named.
 fn builtin_rows(
@@ -223,93 +268,72 @@ fn builtin_rows(
     let mut out: Vec<FindingRow> = Vec::new();
     let mut states = 0;
     let mut said = std::collections::HashSet::new();
-    for a in &checked.agreements {
-        let scoped = Program::from_agreements(vec![a.clone()]);
-        for p in &a.products {
-            if args
-                .filter
-                .as_ref()
-                .is_some_and(|f| !p.id.contains(f.as_str()))
-            {
+    for acc in accounts(checked, args) {
+        let (a, p, billing, reading) = (acc.agreement, acc.product, acc.billing, acc.reading);
+        // a product the compiler refuses: its properties say so
+        let Ok(machine) = acc.machine() else {
+            continue;
+        };
+        let found = verify::builtin_checks(&machine, a, p, args.max_states);
+        states += found.states;
+        let row =
+            |check: verify::Check, message: String, rule: &str, place: &verify::Place| FindingRow {
+                code: check.code(),
+                result: "finding",
+                message,
+                agreement: a.id.clone(),
+                product: p.id.clone(),
+                billing: billing.name().to_string(),
+                variants: acc.variants.clone(),
+                reading: reading.name().to_string(),
+                rule: rule.to_string(),
+                file: place.file.clone(),
+                line: place.line,
+                reason: None,
+                scenario: None,
+            };
+        for f in found.findings {
+            if !named.contains(&f.place.file.as_str()) {
                 continue;
             }
-            let accounts = p.billing.iter().flat_map(|&b| {
-                crate::compile::kinds(a, p, b)
-                    .into_iter()
-                    .map(move |variants| (b, variants))
+            let mut r = row(f.check, f.message.clone(), &f.rule, &f.place);
+            let ack = f.place.span.and_then(|span| {
+                checked
+                    .acknowledged
+                    .iter()
+                    .find(|k| k.covers(f.check.code(), span))
             });
-            for (billing, variants) in accounts {
-                for reading in Reading::ALL {
-                    let mut selection = Selection::default().billing(billing).reading(reading);
-                    selection.variants = variants.clone();
-                    // a product the compiler refuses: its properties say so
-                    let Ok(machine) = scoped.select_with(&p.id, &selection) else {
-                        continue;
-                    };
-                    let found = verify::builtin_checks(&machine, a, p, args.max_states);
-                    states += found.states;
-                    let row = |check: verify::Check,
-                               message: String,
-                               rule: &str,
-                               place: &verify::Place| FindingRow {
-                        code: check.code(),
-                        result: "finding",
-                        message,
-                        agreement: a.id.clone(),
-                        product: p.id.clone(),
-                        billing: billing.name().to_string(),
-                        variants: variants.clone(),
-                        reading: reading.name().to_string(),
-                        rule: rule.to_string(),
-                        file: place.file.clone(),
-                        line: place.line,
-                        reason: None,
-                        scenario: None,
-                    };
-                    for f in found.findings {
-                        if !named.contains(&f.place.file.as_str()) {
-                            continue;
-                        }
-                        let mut r = row(f.check, f.message.clone(), &f.rule, &f.place);
-                        let ack = f.place.span.and_then(|span| {
-                            checked
-                                .acknowledged
-                                .iter()
-                                .find(|k| k.covers(f.check.code(), span))
-                        });
-                        if let Some(k) = ack {
-                            r.result = "allowed";
-                            r.reason = Some(k.reason.clone());
-                        }
-                        r.scenario = f.counterexample.as_ref().map(|c| {
-                            c.scenario(&machine, &format!("verify: {} {}", f.check.code(), f.rule))
-                        });
-                        out.push(r);
-                    }
-                    for u in found.undecided {
-                        // a rule the search cannot express is said once
-                        // (a general rule's, for every product and reading)
-                        let key = (
-                            u.check,
-                            u.place.file.clone(),
-                            u.place.line,
-                            u.reason.clone(),
-                        );
-                        if !named.contains(&u.place.file.as_str()) || !said.insert(key) {
-                            continue;
-                        }
-                        let mut r = row(
-                            u.check,
-                            format!("not checked for rule {}: {}", u.rule, u.check.summary()),
-                            &u.rule,
-                            &u.place,
-                        );
-                        r.result = "not_checked";
-                        r.reason = Some(u.reason);
-                        out.push(r);
-                    }
-                }
+            if let Some(k) = ack {
+                r.result = "allowed";
+                r.reason = Some(k.reason.clone());
             }
+            r.scenario = f
+                .counterexample
+                .as_ref()
+                .map(|c| c.scenario(&machine, &format!("verify: {} {}", f.check.code(), f.rule)));
+            out.push(r);
+        }
+        for u in found.undecided {
+            // a rule the search cannot express is said once
+            // (a general rule's, for every product and reading)
+            let key = (
+                u.check,
+                u.place.file.clone(),
+                u.place.line,
+                u.reason.clone(),
+            );
+            if !named.contains(&u.place.file.as_str()) || !said.insert(key) {
+                continue;
+            }
+            let mut r = row(
+                u.check,
+                format!("not checked for rule {}: {}", u.rule, u.check.summary()),
+                &u.rule,
+                &u.place,
+            );
+            r.result = "not_checked";
+            r.reason = Some(u.reason);
+            out.push(r);
         }
     }
     (out, states)
