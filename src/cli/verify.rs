@@ -1,7 +1,7 @@
 //! `clausec verify`: the `verify { … }` properties of clause files, proved
 //! over every timeline of each product × billing mode × reading, or
 //! refuted with a counterexample scenario (src/verify), and the built-in
-//! checks V0001–V0005 on every product (src/verify/builtin.rs). Exit 0 when
+//! checks V0001–V0005 on every product (src/verify/builtin/). Exit 0 when
 //! every property is proved and every finding is allowed, 1 when a property
 //! is violated or could not be verified or a finding is not allowed (a rule
 //! the built-in checks could not search does not fail the run).
@@ -258,7 +258,7 @@ fn accounts<'a>(
     })
 }
 
-/// The built-in checks (src/verify/builtin.rs) on every kind of account of
+/// The built-in checks (src/verify/builtin/) on every kind of account of
 /// every product, each reading; the findings in the files named.
 fn builtin_rows(
     args: &VerifyArgs,
