@@ -15,8 +15,8 @@
 
 use crate::ast::Modality;
 use crate::model::{
-    Agreement, Anchor, CureM, DurationM, LateFeeStart, MoneyKindM, MoneyM, RatePeriod, ResumeM,
-    RuleM, StepM, Target, TimingKindM, TimingM,
+    Agreement, Anchor, ConditionM, CureM, DurationM, LateFeeStart, MoneyKindM, MoneyM, RatePeriod,
+    ResumeM, RuleM, StepM, Target, TimingKindM, TimingM,
 };
 use std::fmt::Write;
 
@@ -103,6 +103,39 @@ fn target(names: &Names, t: &Target) -> String {
         .unwrap_or_else(|| format!("#{i}"))
 }
 
+/// A guard's conditions as written (`in arrears`, `instance released`),
+/// joined by `and`.
+fn conditions(guard: &[ConditionM], names: &Names) -> String {
+    let one = |c: &ConditionM| match c {
+        ConditionM::InArrears => "in arrears".to_string(),
+        ConditionM::Settled => "settled".to_string(),
+        ConditionM::Capability(i, st) => format!(
+            "{} {}",
+            target(names, &Target::Capability(*i)),
+            crate::expect::state_name(st)
+        ),
+        ConditionM::Resource(i, st) => format!(
+            "{} {}",
+            target(names, &Target::Resource(*i)),
+            crate::expect::state_name(st)
+        ),
+    };
+    guard.iter().map(one).collect::<Vec<_>>().join(" and ")
+}
+
+/// What the clause writes after a step's actions: its guard and whether
+/// the cure leaves it (` if instance released even if cured`).
+fn step_tail(s: &StepM, names: &Names) -> String {
+    let mut out = String::new();
+    if !s.guard.is_empty() {
+        let _ = write!(out, " if {}", conditions(&s.guard, names));
+    }
+    if s.even_if_cured {
+        out.push_str(" even if cured");
+    }
+    out
+}
+
 fn step(rule: &RuleM, index: usize, s: &StepM, names: &Names) -> String {
     let two = s.alternative.is_some();
     let mut out = timing(rule, index, &s.timing, two);
@@ -121,6 +154,7 @@ fn step(rule: &RuleM, index: usize, s: &StepM, names: &Names) -> String {
         }
     }
     out.push_str(&step_actions(s, names).join(" and "));
+    out.push_str(&step_tail(s, names));
     if let Some(c) = &s.cite {
         let _ = write!(out, " (§{c})");
     }
@@ -167,8 +201,13 @@ fn rule_line(rule: &RuleM, names: &Names) -> String {
         .enumerate()
         .map(|(i, s)| step(rule, i, s, names))
         .collect();
+    let guard = if rule.guard.is_empty() {
+        String::new()
+    } else {
+        format!(" if {}", conditions(&rule.guard, names))
+    };
     let mut out = format!(
-        "{}·{}: {}",
+        "{}·{}{guard}: {}",
         rule.trigger,
         billing.join("/"),
         steps.join(" → ")

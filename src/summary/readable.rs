@@ -6,7 +6,10 @@
 //! `+7d from suspended`, and a list per rule, not a table cell holding a
 //! whole timeline. The words for durations are [`crate::describe`]'s.
 
-use super::{money_line, section_key, sorted, source_name, step_actions, target, Names};
+use super::{
+    conditions, money_line, section_key, sorted, source_name, step_actions, step_tail, target,
+    Names,
+};
 use crate::ast::Modality;
 use crate::describe::duration_words;
 use crate::model::{Agreement, Anchor, CureM, ResumeM, RuleM, StepM, TimingKindM, TimingM};
@@ -88,7 +91,7 @@ fn cure_as_written(c: &CureM) -> Vec<String> {
     out
 }
 
-fn cure_sentence(c: &CureM, names: &Names) -> String {
+fn cure_sentence(rule: &RuleM, c: &CureM, names: &Names) -> String {
     // every alternative: one event, or parts that must all have happened
     // (`settled`: a payment that leaves the account settled)
     let events: Vec<String> = c
@@ -110,15 +113,42 @@ fn cure_sentence(c: &CureM, names: &Names) -> String {
         ResumeM::All => "; everything that can be restored is restored".to_string(),
         ResumeM::Listed(_) => format!("; then {} are restored", resumed(c, names).join(", ")),
     };
+    // `even if cured` steps: kept once what they count from has happened
+    // (a step they count from that the cure cancels never comes)
+    let kept: Vec<String> = rule
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.even_if_cured)
+        .map(|(i, _)| format!("step {}", i + 1))
+        .collect();
+    let except = match kept.as_slice() {
+        [] => String::new(),
+        [one] => format!(", except {one}, which is kept once what it counts from has happened"),
+        more => format!(
+            ", except {}, which are kept once what they count from has happened",
+            more.join(" and ")
+        ),
+    };
     format!(
-        "Pending steps are cancelled by {}{then}.",
+        "Pending steps are cancelled by {}{except}{then}.",
         events.join(" or ")
     )
 }
 
 fn rule_markdown(out: &mut String, rule: &RuleM, names: &Names) {
     let billing: Vec<&str> = rule.billing.iter().map(|b| b.name()).collect();
-    let _ = writeln!(out, "**On `{}`** ({}):\n", rule.trigger, billing.join(", "));
+    let guard = if rule.guard.is_empty() {
+        String::new()
+    } else {
+        format!(", if {}", conditions(&rule.guard, names))
+    };
+    let _ = writeln!(
+        out,
+        "**On `{}`** ({}){guard}:\n",
+        rule.trigger,
+        billing.join(", ")
+    );
     for (i, s) in rule.steps.iter().enumerate() {
         let cite = s
             .cite
@@ -126,15 +156,16 @@ fn rule_markdown(out: &mut String, rule: &RuleM, names: &Names) {
             .map_or(String::new(), |c| format!(" (§{c})"));
         let _ = writeln!(
             out,
-            "{}. {}: {}{}{cite}",
+            "{}. {}: {}{}{}{cite}",
             i + 1,
             step_when(rule, s),
             who(s.modality),
-            step_actions(s, names).join(" and ")
+            step_actions(s, names).join(" and "),
+            step_tail(s, names)
         );
     }
     if let Some(c) = &rule.cure {
-        let _ = writeln!(out, "\n{}", cure_sentence(c, names));
+        let _ = writeln!(out, "\n{}", cure_sentence(rule, c, names));
     }
     out.push('\n');
 }
@@ -265,6 +296,8 @@ struct PartJson<'a> {
 struct RuleJson<'a> {
     trigger: &'a str,
     billing: Vec<&'static str>,
+    /// The rule's `if` as written (`in arrears`); empty: none.
+    guard: String,
     steps: Vec<StepJson<'a>>,
     /// The cure's alternatives as written (`renewal`, `renewal and settled`):
     /// any one of them cancels the pending steps.
@@ -279,6 +312,11 @@ struct StepJson<'a> {
     when: String,
     modality: &'static str,
     actions: Vec<String>,
+    /// The step's `if` as written (`instance released`); empty: none.
+    guard: String,
+    /// `even if cured`: the rule's cure does not cancel it once what it
+    /// counts from has happened.
+    even_if_cured: bool,
     cite: Option<&'a str>,
 }
 
@@ -307,6 +345,7 @@ pub fn json(agreements: &[Agreement]) -> Vec<AgreementJson<'_>> {
                         .map(|r| RuleJson {
                             trigger: &r.trigger,
                             billing: r.billing.iter().map(|b| b.name()).collect(),
+                            guard: conditions(&r.guard, &p.names),
                             steps: r
                                 .steps
                                 .iter()
@@ -315,6 +354,8 @@ pub fn json(agreements: &[Agreement]) -> Vec<AgreementJson<'_>> {
                                     when: step_when(r, s),
                                     modality: s.modality.keyword(),
                                     actions: step_actions(s, &p.names),
+                                    guard: conditions(&s.guard, &p.names),
+                                    even_if_cured: s.even_if_cured,
                                     cite: s.cite.as_deref(),
                                 })
                                 .collect(),

@@ -57,3 +57,57 @@ fn settled_and_conjunctive_cures_are_written_out() {
         .collect();
     assert_eq!(cures, ["renewal and settled"]);
 }
+
+/// A step the cure does not cancel and a step's guard are written out in
+/// every form: the sentence about the cure once named every pending step as
+/// cancelled (graphics workstation §13.2's release after the stop) and the
+/// DNS deletion read as unconditional (its `if instance released` dropped).
+#[test]
+fn kept_steps_and_guards_are_written_out() {
+    let agreements = checked("clauses/aliyun-2024");
+    let md = markdown(&agreements);
+    assert!(
+        md.contains(
+            "2. on calendar day 14 after `expiry`: purge data if instance released even if cured (§29.3)\n\n\
+             Pending steps are cancelled by `renewal`, except step 2, which is kept once what it counts from has happened."
+        ),
+        "DNS §29.3"
+    );
+    assert!(
+        md.contains(
+            "release instance and purge data even if cured (§13.2)\n\n\
+             Pending steps are cancelled by settling the arrears, except step 2, which is kept once what it counts from has happened."
+        ),
+        "graphics workstation §13.2"
+    );
+    assert!(md.contains("**On `deferral_end`** (postpaid), if in arrears:"));
+    let line = text(&agreements);
+    assert!(
+        line.contains(
+            "on calendar day 14 from expiry purge data if instance released even if cured (§29.3)"
+        ),
+        "{line}"
+    );
+    let json = serde_json::to_value(clausec::summary::json(&agreements)).unwrap_or_default();
+    let steps: Vec<(String, bool)> = json[0]["parts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["id"] == "dns")
+        .flat_map(|p| p["rules"].as_array().cloned().unwrap_or_default())
+        .flat_map(|r| r["steps"].as_array().cloned().unwrap_or_default())
+        .map(|s| {
+            (
+                s["guard"].as_str().unwrap_or("?").to_string(),
+                s["even_if_cured"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (String::new(), false),
+            ("instance released".to_string(), true)
+        ]
+    );
+}
