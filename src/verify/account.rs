@@ -72,6 +72,42 @@ pub fn moves(net: &Net, b: Bal, e: EventId) -> Vec<Bal> {
     }
 }
 
+/// Whether the search must carry the balance: a searched rule's guard or
+/// step guard reads it, a searched rule's cure is conjunctive (its
+/// progress may wait for `settled`), the property names `settled`
+/// (`names_settled`), or a restriction while in arrears performs an action
+/// the property sees, ends the agreement or changes a resource. Otherwise
+/// nothing the search observes reads it, and `arrears` and `payment` are
+/// events like any other (searched when a searched rule reacts to them or
+/// the property names them): carrying it would only multiply the states
+/// by its three values.
+pub fn read(ir: &Automaton, net: &Net, names_settled: bool, seen: &[&super::ActionPat]) -> bool {
+    let reads = |c: &CondIr| matches!(c, CondIr::InArrears | CondIr::Settled);
+    let rules = net.rules.iter().any(|r| {
+        r.guard.iter().any(reads)
+            || r.steps.iter().any(|s| s.guard.iter().any(reads))
+            || ir
+                .rules
+                .get(r.ir_rule)
+                .is_some_and(|x| x.progress_slot != NONE)
+    });
+    let restrictions = net.restrictions.iter().any(|&s| {
+        ir.step(s).terminates
+            || ir
+                .step_effects(s)
+                .iter()
+                .any(|f| matches!(f, Fx::Release(_) | Fx::Purge(_)))
+            || ir.actions(s).iter().any(|a| {
+                seen.iter().any(|p| {
+                    p.verb == a.verb
+                        && (p.targets.is_empty()
+                            || ir.targets(a).iter().any(|t| p.targets.contains(t)))
+                })
+            })
+    });
+    names_settled || rules || restrictions
+}
+
 /// Whether every condition of a guard holds with the balance `b` and the
 /// resources `res` (packed as the evaluator packs them).
 pub fn holds(conds: &[CondIr], b: Bal, res: u32) -> bool {
@@ -172,4 +208,53 @@ pub fn amounts(moves: &[(EventId, Bal, Bal)], balance: bool) -> Vec<Option<Decim
             Some(amount)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Program;
+    use crate::vocab::{Billing, Reading, Verb};
+
+    #[test]
+    fn the_balance_is_searched_only_where_something_reads_it() {
+        let text = r#"
+product p "日志服务" §1 {
+  billing postpaid
+  resources data
+  events hold, unhold
+  on arrears {
+    after 24h suspend service §1.1
+    until settled
+  }
+  on hold {
+    after 7d purge data §1.2
+    until unhold
+  }
+}
+"#;
+        let p = Program::compile_str("t.clause", text).expect("checks");
+        let m = p
+            .select("p", Some(Billing::Postpaid), Reading::CustomerSafe)
+            .expect("compiles");
+        let ir = &m.ir;
+        assert!(ir.account_state && ir.layout.balance);
+        let rule = |e: &str| {
+            let e = ir.event_id(e).expect("event");
+            ir.rules.iter().position(|r| r.trigger == e).expect("rule")
+        };
+        let net = |r: usize| {
+            let keep: Vec<bool> = (0..ir.rules.len()).map(|k| k == r).collect();
+            Net::build(ir, &m.clock, &keep).expect("searchable")
+        };
+        let purge = super::super::ActionPat {
+            verb: Verb::Purge,
+            targets: Vec::new(),
+        };
+        // `until settled` reads it; the hold rule does not
+        assert!(read(ir, &net(rule("arrears")), false, &[&purge]));
+        assert!(!read(ir, &net(rule("hold")), false, &[&purge]));
+        // unless the property names `settled`
+        assert!(read(ir, &net(rule("hold")), true, &[&purge]));
+    }
 }

@@ -226,6 +226,18 @@ fn search_cone(
         Ok(n) => n,
         Err(why) => return not(why),
     };
+    // the balance only where something searched reads it (`account::read`)
+    let names_settled = match prop {
+        Prop::NoBefore { from, unless, .. } => from.iter().chain(unless).any(|e| *e == SETTLED),
+        Prop::AfterNo { after, until, .. }
+        | Prop::Follows {
+            after,
+            unless: until,
+            ..
+        } => after.iter().chain(until).any(|e| *e == SETTLED),
+        Prop::Preceded { .. } => false,
+    };
+    net.balance = net.balance && account::read(ir, &net, names_settled, seen);
     // an action reported before the instant it fires at cannot be timed
     for rule in &net.rules {
         for s in &rule.steps {
