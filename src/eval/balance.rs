@@ -105,17 +105,98 @@ impl Machine {
         Ok(())
     }
 
+    /// An event after the agreement ended
+    /// ([`TERMINATED`](crate::compile::layout::TERMINATED)): only money
+    /// moves (docs/semantics.md, “The arrears balance”): an `arrears` or
+    /// `payment` moves the balance and opens or closes the late fee's
+    /// episode, the events of a refund window are still recorded; no
+    /// rule, restriction or deadline reacts, so nothing fires and nothing
+    /// else is written.
+    #[inline]
+    pub(super) fn ended_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
+        if self.ir.money.refund_window.is_some() {
+            self.money_watch(st, ev);
+        }
+        self.balance_event(st, ev)
+    }
+
     /// [`Machine::balance_event`] for an event of unknown amount (what a
     /// stream of events without amounts sends, every event after the
-    /// agreement ended included): the slots and flags
+    /// agreement ended included) on the usual balance, zero's encoding
+    /// (`[0, 0]`, which such events leave as it is): the slots and flags
     /// [`Machine::balance_general`] writes, on one borrow of the money
     /// slots and the balance after them, without `Decimal` arithmetic. An
-    /// arrears owes an unknown amount more; a payment settles what is owed
-    /// (a credit stays) ([`unknown_move`]). Where periods of a known
-    /// balance ended, the late fee needs `Decimal` arithmetic: that takes
-    /// the general path before anything is written.
+    /// arrears owes an unknown amount more; a payment pays it. Any other
+    /// balance takes [`Machine::unknown_move_event`]. Where periods of a
+    /// known balance ended, the late fee needs `Decimal` arithmetic: that
+    /// takes the general path before anything is written.
     #[inline]
     fn unknown_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
+        let base = self.ir.layout.money().base;
+        debug_assert_eq!(self.ir.layout.balance_slot(), base + BALANCE);
+        let Some(w) = st
+            .slots
+            .get_mut(base..base + SPAN)
+            .and_then(|s| <&mut [i64; SPAN]>::try_from(s).ok())
+        else {
+            return self.balance_general(st, ev);
+        };
+        if w[BALANCE] != 0 || w[BALANCE + 1] != 0 {
+            return self.unknown_move_event(st, ev);
+        }
+        // zero: in arrears only for the unknown debt, and unmoved
+        let arrears = ev.event.0 == ARREARS;
+        let was = st.flags & UNKNOWN_DEBT != 0;
+        let mut flags = if arrears {
+            st.flags | UNKNOWN_DEBT
+        } else {
+            st.flags & !UNKNOWN_DEBT
+        };
+        let Some(lf) = self.ir.money.late_fee.as_ref() else {
+            st.flags = flags;
+            return Ok(());
+        };
+        // as `unknown_move_event` below, with the balance before the
+        // event zero
+        const A: usize = MoneySlots::LATE_ACCRUED;
+        if w[A] == UNSET && w[A + 1] == UNSET {
+            w[A] = 0;
+            w[A + 1] = 0;
+        }
+        let start = w[MoneySlots::LATE_START];
+        if start != UNSET && w[MoneySlots::LATE_END] == i64::MAX {
+            let periods = self
+                .clock
+                .whole_periods(start, ev.at, money::period_unit(lf.per))
+                .map_err(calendar)?;
+            if periods > w[MoneySlots::LATE_PERIODS] {
+                if !was {
+                    return self.balance_general(st, ev);
+                }
+                w[MoneySlots::LATE_PERIODS] = periods;
+                flags |= LATE_UNKNOWN;
+            }
+        }
+        st.flags = flags;
+        match (was, arrears) {
+            (false, true) => {
+                let start = money::late_fee_start(&self.clock, lf.from, ev.at).map_err(calendar)?;
+                w[MoneySlots::LATE_START] = start;
+                w[MoneySlots::LATE_END] = i64::MAX;
+                w[MoneySlots::LATE_PERIODS] = 0;
+            }
+            (true, false) => w[MoneySlots::LATE_END] = ev.at,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// [`Machine::unknown_event`] on a balance other than zero's encoding
+    /// (a credit, an amount owed, unset or unreadable slots), off the
+    /// inline path: an arrears owes an unknown amount more; a payment
+    /// settles what is owed (a credit stays) ([`unknown_move`]).
+    #[inline(never)]
+    fn unknown_move_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
         let base = self.ir.layout.money().base;
         debug_assert_eq!(self.ir.layout.balance_slot(), base + BALANCE);
         let fee = self.ir.money.late_fee.as_ref();
@@ -412,6 +493,93 @@ product search "搜索" §2 {
             }
         }
         assert!(taken > 1_000 && ended > 100, "{taken} {ended}");
+    }
+
+    /// After the end only money moves, on its own path
+    /// ([`Machine::ended_event`]): on accounts a random mix of arrears and
+    /// payments ended, every later arrears or payment (with and without
+    /// amounts, on a zero, owed, credit or unknown balance, with the late
+    /// fee's episode open or closed) leaves the state the general path
+    /// (`Decimal` arithmetic) leaves, fires nothing, and leaves the late
+    /// fee the status reports the same; any other event changes nothing
+    /// but the account's instant.
+    #[test]
+    fn after_the_end_money_moves_as_on_the_general_path() {
+        use crate::vocab::{Billing, Reading};
+        let program = super::super::Program::compile_str("shop.clause", SHOP).expect("checks");
+        let m = program
+            .select("search", Some(Billing::Postpaid), Reading::CustomerSafe)
+            .expect("compiles");
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let (mut ended, mut moved, mut zero) = (0, 0, 0);
+        for _ in 0..300 {
+            let mut st = m.new_account();
+            let mut at = 1_717_207_200;
+            for _ in 0..40 {
+                at += 3_600 * (1 + next(96) as i64);
+                let name = match next(8) {
+                    0 => "purchase",
+                    1 => "outage_start",
+                    2..=4 => "payment",
+                    _ => "arrears",
+                };
+                let mut ev = m.event(name, at).expect("event");
+                if next(3) == 0 {
+                    ev.amount = Some(Decimal::new(next(5_000) as i64, 2));
+                }
+                let mut out = Vec::new();
+                if st.flags & crate::compile::layout::TERMINATED == 0 {
+                    m.step_into(&mut st, &ev, &mut out).expect("steps");
+                    continue;
+                }
+                ended += 1;
+                let mut general = st.clone();
+                general.now = at;
+                if matches!(name, "arrears" | "payment") {
+                    zero += usize::from(m.outstanding(&st).is_zero() && ev.amount.is_none());
+                    m.balance_general(&mut general, &ev).expect("moves");
+                    moved += usize::from(general.slots != st.slots || general.flags != st.flags);
+                }
+                m.step_into(&mut st, &ev, &mut out).expect("steps");
+                assert!(out.is_empty(), "{name} fired {out:?}");
+                let whole = |s: &AccountState| {
+                    let (a, b) = (s.state, s.caps);
+                    (
+                        a,
+                        b,
+                        s.resources,
+                        s.flags,
+                        s.now,
+                        s.next_due,
+                        s.slots.clone(),
+                    )
+                };
+                assert_eq!(
+                    whole(&st),
+                    whole(&general),
+                    "{name} {:?} at {at}",
+                    ev.amount
+                );
+                let fee = |s: &AccountState| {
+                    m.status(s, at + 86_400 * 40)
+                        .expect("status")
+                        .obligations
+                        .into_iter()
+                        .find(|o| o.kind == ObligationKind::LateFee)
+                };
+                assert_eq!(fee(&st), fee(&general));
+            }
+        }
+        assert!(
+            ended > 2_000 && moved > 1_000 && zero > 300,
+            "{ended} {moved} {zero}"
+        );
     }
 
     /// What [`Machine::move_balance`] writes for an event without amount.

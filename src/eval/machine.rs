@@ -1061,7 +1061,12 @@ impl Machine {
         self.apply(st, ev, out).map_err(|e| *e)
     }
 
-    /// The body of [`Machine::step_into`].
+    /// The body of [`Machine::step_into`]. Inline: an account whose
+    /// agreement has ended takes the money-only path
+    /// ([`Machine::ended_event`]) without entering the rules' path
+    /// ([`Machine::apply_live`]); nothing is due after the end, so no
+    /// deadline fires before its event.
+    #[inline]
     pub(super) fn apply(
         &self,
         st: &mut AccountState,
@@ -1069,22 +1074,41 @@ impl Machine {
         out: &mut Vec<Fired>,
     ) -> Result<(), Fault> {
         if ev.at < st.now {
-            return Err(Box::new(EvalError::OutOfOrder {
-                at: ev.at,
-                previous: st.now,
-            }));
+            return Err(self.out_of_order(st, ev));
         }
+        if st.flags & TERMINATED != 0 {
+            st.now = ev.at;
+            return self.ended_event(st, ev);
+        }
+        self.apply_live(st, ev, out)
+    }
+
+    /// [`Machine::apply`]'s error for an event before the account's last
+    /// instant (off the inline path).
+    #[cold]
+    #[inline(never)]
+    fn out_of_order(&self, st: &AccountState, ev: &Event) -> Fault {
+        Box::new(EvalError::OutOfOrder {
+            at: ev.at,
+            previous: st.now,
+        })
+    }
+
+    /// [`Machine::apply`] for an account whose agreement has not ended
+    /// (a deadline before the event may still end it).
+    #[inline(never)]
+    fn apply_live(
+        &self,
+        st: &mut AccountState,
+        ev: &Event,
+        out: &mut Vec<Fired>,
+    ) -> Result<(), Fault> {
         // deadlines strictly before the event first (an accepted instant is
         // past 2000, so `ev.at - 1` cannot overflow)
         self.fire_due(st, ev.at - 1, out)?;
         st.now = ev.at;
         if st.flags & TERMINATED != 0 {
-            // only money goes on after the agreement ended: a payment
-            // still settles the balance and closes the late fee
-            if self.ir.money.refund_window.is_some() {
-                self.money_watch(st, ev);
-            }
-            return self.balance_event(st, ev);
+            return self.ended_event(st, ev);
         }
         if self.ir.account_state {
             return self.apply_account(st, ev, out);

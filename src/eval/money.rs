@@ -25,7 +25,9 @@ pub fn rounding_name(r: Rounding) -> &'static str {
     }
 }
 
-/// The instant a late fee starts to accrue.
+/// The instant a late fee starts to accrue. Inline: the balance's
+/// per-event path opens an episode with it.
+#[inline]
 pub fn late_fee_start(
     clock: &Clock,
     from: LateFeeStart,
