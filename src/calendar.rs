@@ -287,8 +287,8 @@ impl Clock {
     /// On the fast path (the late fee's start, per arrears episode): `at`
     /// is in the fast span, so its local time is positive and its day
     /// number an unsigned division, and the next midnight is after `at`,
-    /// so only the span's end bounds it ([`Clock::midnight_at`] of
-    /// [`Clock::day_at`] + 1, in fewer instructions).
+    /// so only the span's end bounds it (`midnight_at` of `day_at` + 1,
+    /// in fewer instructions).
     #[inline]
     pub fn next_midnight(&self, at: i64) -> Result<i64, CalendarError> {
         if let Some(off) = self.fast(at) {
