@@ -12,54 +12,80 @@ use super::{Change, ChangeKind, Side};
 use crate::eval::Machine;
 use std::collections::BTreeSet;
 
-fn cures_of(m: &Machine, trigger: &str) -> Vec<String> {
-    m.ir.rules
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| m.ir.event_name(r.trigger) == trigger)
-        .flat_map(|(ri, _)| {
+/// The cure alternatives of the rules on `trigger`, each as the probe
+/// events that make it: one event (`until renewal`), or every event part of
+/// a conjunctive cure in the order the rule lists them, with `payment` for
+/// `settled` (a payment without an amount leaves the account settled:
+/// docs/semantics.md, “The arrears balance”). `until settled` alone is
+/// `[payment]`.
+fn cures_of(m: &Machine, trigger: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (ri, r) in m.ir.rules.iter().enumerate() {
+        if m.ir.event_name(r.trigger) != trigger {
+            continue;
+        }
+        out.extend(
             m.ir.cures(ri)
                 .iter()
-                .map(|c| m.ir.event_name(*c).to_string())
-        })
-        .collect()
+                .map(|c| vec![m.ir.event_name(*c).to_string()]),
+        );
+        let events = m.ir.conj_events.get(r.conj_events.range()).unwrap_or(&[]);
+        for c in m.ir.conjunctions.get(r.conjunctions.range()).unwrap_or(&[]) {
+            let mut parts: Vec<String> = events
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    u32::try_from(*i).is_ok_and(|i| i < 64 && c.events & (1 << i) != 0)
+                })
+                .map(|(_, e)| m.ir.event_name(*e).to_string())
+                .collect();
+            if c.settled && !parts.iter().any(|p| p == "payment") {
+                parts.push("payment".to_string());
+            }
+            out.push(parts);
+        }
+    }
+    out
 }
 
 impl Pb<'_> {
+    /// `base`: the trigger's probe (with the arrears before it when a
+    /// rule on `t` is guarded), `only`: the trigger whose rules' acts are
+    /// kept, as for the runs `ro` and `rn` without a cure.
     pub(super) fn cure_changes(
         &self,
         t: &str,
-        ro: &Run,
-        rn: &Run,
+        base: &[ProbeEvent],
+        only: Option<&str>,
+        (ro, rn): (&Run, &Run),
         instants: &[i64],
     ) -> R<Vec<Change>> {
         let mut cures = cures_of(self.old, t);
         cures.extend(cures_of(self.new, t));
-        cures.sort_by_key(|c| trigger_order(c));
+        cures.sort_by_key(|c| {
+            (
+                c.len(),
+                c.iter().map(|e| trigger_order(e)).collect::<Vec<_>>(),
+            )
+        });
         cures.dedup();
         let mut out: Vec<Change> = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
-        let trig = ProbeEvent {
-            at: self.ctx.t0,
-            event: t.to_string(),
-            amount: None,
-        };
-        for c in &cures {
+        for parts in &cures {
+            let c = parts.join("` and `");
             for &inst in instants {
                 let cure_at = inst - 60;
                 if cure_at <= self.ctx.t0 {
                     continue;
                 }
-                let events = vec![
-                    trig.clone(),
-                    ProbeEvent {
-                        at: cure_at,
-                        event: c.clone(),
-                        amount: None,
-                    },
-                ];
-                let co = probe::run(self.old, &events, self.horizon())?;
-                let cn = probe::run(self.new, &events, self.horizon())?;
+                let mut events = base.to_vec();
+                events.extend(parts.iter().map(|e| ProbeEvent {
+                    at: cure_at,
+                    event: e.clone(),
+                    amount: None,
+                }));
+                let co = probe::run_on(self.old, &events, self.horizon(), only)?;
+                let cn = probe::run_on(self.new, &events, self.horizon(), only)?;
                 let after = |r: &Run| -> Vec<Act> {
                     r.acts.iter().filter(|a| a.at >= cure_at).cloned().collect()
                 };
@@ -150,7 +176,7 @@ impl Pb<'_> {
                         },
                     ));
                 }
-                found.extend(self.resumption(t, &trig, &events, cure_at)?);
+                found.extend(self.resumption(t, base, &events, cure_at)?);
                 for (key, so, sn, focus) in found {
                     if !seen.insert(format!("{c} {key} {} {}", so.what, sn.what)) {
                         continue;
@@ -173,7 +199,7 @@ impl Pb<'_> {
     fn resumption(
         &self,
         t: &str,
-        trig: &ProbeEvent,
+        base: &[ProbeEvent],
         events: &[ProbeEvent],
         cure_at: i64,
     ) -> R<Vec<(String, Side, Side, Focus)>> {
@@ -191,8 +217,8 @@ impl Pb<'_> {
             }
             Ok(v)
         };
-        let before_o = status(self.old, std::slice::from_ref(trig))?;
-        let before_n = status(self.new, std::slice::from_ref(trig))?;
+        let before_o = status(self.old, base)?;
+        let before_n = status(self.new, base)?;
         let after_o = status(self.old, events)?;
         let after_n = status(self.new, events)?;
         let mut out = Vec::new();

@@ -25,6 +25,86 @@ pub fn terms<'a>(a: &'a Agreement, product: &str) -> [Option<&'a MoneyM>; 4] {
     }
 }
 
+/// The terms about what an end refunds (`refund`, `no_refund`) in force for
+/// `product`, in deciding order as compiled: the product's, then the
+/// general terms'; the first about an end decides it.
+fn refund_terms<'a>(a: &'a Agreement, product: &'a Product) -> Vec<&'a MoneyM> {
+    product
+        .money
+        .iter()
+        .chain(a.general.iter().flat_map(|g| g.money.iter()))
+        .filter(|m| {
+            matches!(
+                m.kind,
+                MoneyKindM::Refund { .. } | MoneyKindM::NoRefund { .. }
+            )
+        })
+        .collect()
+}
+
+/// The causes a refund term is about (none: any end).
+fn causes(m: &MoneyM) -> &[String] {
+    match &m.kind {
+        MoneyKindM::Refund { causes, .. } | MoneyKindM::NoRefund { causes } => causes,
+        _ => &[],
+    }
+}
+
+/// The term that decides what an end caused by `cause` refunds (`None`: an
+/// end no term names, decided by a term about any end).
+fn deciding<'a>(terms: &[&'a MoneyM], cause: Option<&str>) -> Option<&'a MoneyM> {
+    terms.iter().copied().find(|m| {
+        let on = causes(m);
+        on.is_empty() || cause.is_some_and(|c| on.iter().any(|x| x == c))
+    })
+}
+
+/// What a refund term refunds, its causes aside (they are compared per
+/// cause): `unused prepaid, by month`, `no refund`.
+fn refund_value(m: &MoneyM) -> String {
+    let mut bare = m.clone();
+    if let MoneyKindM::Refund { causes, .. } | MoneyKindM::NoRefund { causes } = &mut bare.kind {
+        causes.clear();
+    }
+    describe(&bare)
+}
+
+/// Per end cause named by either version (then any other end): the term
+/// that decides the refund in each version, where they differ by value.
+/// `refund` alone when neither version names a cause.
+#[allow(clippy::type_complexity)]
+fn refund_changes<'a>(
+    old: &[&'a MoneyM],
+    new: &[&'a MoneyM],
+) -> Vec<(String, Option<&'a MoneyM>, Option<&'a MoneyM>)> {
+    let mut named: Vec<&str> = old
+        .iter()
+        .chain(new)
+        .flat_map(|m| causes(m).iter().map(String::as_str))
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let other = if named.is_empty() {
+        "refund".to_string()
+    } else {
+        "refund on any other end".to_string()
+    };
+    named
+        .iter()
+        .map(|c| (format!("refund on {c}"), Some(*c)))
+        .chain(std::iter::once((other, None)))
+        .filter_map(|(label, cause)| {
+            let (o, n) = (deciding(old, cause), deciding(new, cause));
+            let same = match (o, n) {
+                (None, None) => true,
+                (Some(x), Some(y)) => refund_value(x) == refund_value(y),
+                _ => false,
+            };
+            (!same).then_some((label, o, n))
+        })
+        .collect()
+}
+
 /// Same value (citations and quotes aside).
 pub fn same(a: Option<&MoneyM>, b: Option<&MoneyM>) -> bool {
     match (a, b) {
@@ -156,23 +236,36 @@ pub(super) fn changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
         .copied()
         .filter(|b| pn.billing.contains(b))
         .collect();
+    // (kind, label, old term, new term): one per kind, refunds per cause
+    let mut differing: Vec<(usize, String, Option<&MoneyM>, Option<&MoneyM>)> = Vec::new();
     for k in 0..4 {
-        if same(to[k], tn[k]) {
-            continue;
+        if k == 2 {
+            let (ro, rn) = (refund_terms(ctx.old, po), refund_terms(ctx.new, pn));
+            for (label, o, n) in refund_changes(&ro, &rn) {
+                differing.push((k, label, o, n));
+            }
+        } else if !same(to[k], tn[k]) {
+            differing.push((k, KINDS[k].to_string(), to[k], tn[k]));
         }
+    }
+    for (k, label, old_term, new_term) in differing {
+        let value = |m: &MoneyM| if k == 2 { refund_value(m) } else { describe(m) };
         let side = |m: Option<&crate::model::MoneyM>, label: &str, p: &Product| Side {
-            what: m.map_or_else(|| "none".to_string(), describe),
-            cite: match m.and_then(|m| m.cite.clone()) {
-                Some(c) => format!("{label} {}", section(&c)),
-                None => format!("{label} §{}", p.section.trim_start_matches('§')),
+            what: m.map_or_else(|| "none".to_string(), value),
+            cite: match (m, m.and_then(|m| m.cite.clone())) {
+                (_, Some(c)) => format!("{label} {}", section(&c)),
+                // no article to cite: the end is refunded by no term, of
+                // the product or the general terms
+                (None, None) if k == 2 => format!("{label}: no term about this end"),
+                _ => format!("{label} §{}", p.section.trim_start_matches('§')),
             },
         };
-        let so = side(to[k], &ctx.old_label, po);
-        let sn = side(tn[k], &ctx.new_label, pn);
+        let so = side(old_term, &ctx.old_label, po);
+        let sn = side(new_term, &ctx.new_label, pn);
         let mut c = change(&po.id, None, common.clone(), ChangeKind::Money);
         c.text = format!(
-            "{} · money: {}: {} ({}) → {} ({})",
-            po.id, KINDS[k], so.what, so.cite, sn.what, sn.cite
+            "{} · money: {label}: {} ({}) → {} ({})",
+            po.id, so.what, so.cite, sn.what, sn.cite
         );
         c.old = Some(so);
         c.new = Some(sn);
@@ -189,7 +282,7 @@ pub(super) fn changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
             }
             _ => {
                 c.no_scenario = Some(match k {
-                    2 => "refunds need a purchase with the end of its paid term, which scenario events cannot state".into(),
+                    2 => "the diff's probe timelines state no purchase with the end of its paid term, which a refund needs".into(),
                     3 => "the evaluator computes no value from a refund window".into(),
                     _ => "no billing mode in common".into(),
                 })

@@ -391,7 +391,7 @@ impl Pb<'_> {
             return Ok(out);
         }
         out.extend(self.acts_changes(t, &events, &ro, &rn, &instants)?);
-        out.extend(self.cure_changes(t, &ro, &rn, &instants)?);
+        out.extend(self.cure_changes(t, &events, only, (&ro, &rn), &instants)?);
         Ok(out)
     }
 

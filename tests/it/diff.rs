@@ -414,3 +414,102 @@ fn money_terms_are_compared_by_value() {
     );
     assert_eq!(r.changes.len(), 2, "the JSON keeps one entry per product");
 }
+
+/// A cure that needs the arrears settled, alone or with another event, is
+/// probed like a single-event cure (the diff once read only `until E`), and
+/// a rule guarded on the account state is probed with the arrears it needs
+/// before the trigger and the cure.
+#[test]
+fn settled_conjunctive_and_guarded_cures_are_compared() {
+    let settled = SHOP.replace("until payment then", "until settled then");
+    let both = SHOP.replace("until payment then", "until renewal and settled then");
+    let r = separated(&settled, &both);
+    assert!(!r.changes.is_empty(), "a payment alone no longer cures");
+    assert!(
+        r.changes.iter().all(|c| c.kind == ChangeKind::Cure),
+        "{}",
+        diff::text(&r)
+    );
+    assert!(
+        diff::text(&r).contains("`payment` 1min before +24h: cancels suspend reindex, upload"),
+        "{}",
+        diff::text(&r)
+    );
+    // the other way round: the conjunction's probe cures both
+    let r = separated(&both, &settled);
+    assert!(
+        diff::text(&r)
+            .contains("`payment` 1min before +24h: does not cancel suspend reindex, upload"),
+        "{}",
+        diff::text(&r)
+    );
+    let guarded = |cure: &str| {
+        SHOP.replace(
+            "  on expiry after 7d purge §1.2\n",
+            &format!("  on expiry if in arrears {{ after 7d purge §1.2 until {cure} }}\n"),
+        )
+    };
+    let r = separated(&guarded("payment"), &guarded("renewal"));
+    let text = diff::text(&r);
+    assert!(
+        text.contains("logs · expiry · prepaid: `payment` 1min before +7d: cancels purge")
+            && text.contains("`renewal` 1min before +7d: does not cancel purge"),
+        "{text}"
+    );
+}
+
+/// Refund terms are compared per end cause: a `no_refund` for one cause
+/// after the first refund term (2024 §10.6 after §3.4.4) is a change, and
+/// one change of the general terms is listed once for every product.
+#[test]
+fn refund_terms_are_compared_per_cause() {
+    let with = |terms: &str| {
+        SHOP.replace(
+            "  late_fee may 0.05% per day of arrears from arrears §3.4\n",
+            &format!(
+                "  late_fee may 0.05% per day of arrears from arrears §3.4\n  events provider_termination, infringement_termination\n{terms}"
+            ),
+        )
+    };
+    let old = with("  refund unused prepaid on provider_termination §3.5\n");
+    let new = with(
+        "  refund unused prepaid on provider_termination §3.5\n  no_refund on infringement_termination §3.6\n",
+    );
+    let r = diff::diff(
+        &in_memory(&[("a.clause", &old)]),
+        &in_memory(&[("a.clause", &new)]),
+        &Options::default(),
+    )
+    .expect("diff runs");
+    assert_eq!(
+        diff::text(&r),
+        "2 products · money: refund on infringement_termination: none (anonymous: no term about this end) → no refund (anonymous §3.6) — logs (prepaid), search (postpaid)\n"
+    );
+    assert!(r.changes.iter().all(|c| c.kind == ChangeKind::Money));
+    // the same term first or second decides the same ends: no change
+    let reordered = with(
+        "  no_refund on infringement_termination §3.6\n  refund unused prepaid on provider_termination §3.5\n",
+    );
+    let r = diff::diff(
+        &in_memory(&[("a.clause", &new)]),
+        &in_memory(&[("a.clause", &reordered)]),
+        &Options::default(),
+    )
+    .expect("diff runs");
+    assert!(r.changes.is_empty(), "{}", diff::text(&r));
+    // a term about any end after them decides the other ends
+    let any = with(
+        "  refund unused prepaid on provider_termination §3.5\n  no_refund on infringement_termination §3.6\n  refund unused prepaid prorated by month §3.7\n",
+    );
+    let r = diff::diff(
+        &in_memory(&[("a.clause", &new)]),
+        &in_memory(&[("a.clause", &any)]),
+        &Options::default(),
+    )
+    .expect("diff runs");
+    assert!(
+        diff::text(&r).starts_with("2 products · money: refund on any other end: none (anonymous: no term about this end) → unused prepaid, by month (anonymous §3.7)"),
+        "{}",
+        diff::text(&r)
+    );
+}
