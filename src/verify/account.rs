@@ -74,7 +74,8 @@ pub fn moves(net: &Net, b: Bal, e: EventId) -> Vec<Bal> {
 
 /// Whether the search must carry the balance: a searched rule's guard or
 /// step guard reads it, a searched rule's cure is conjunctive (its
-/// progress may wait for `settled`), the property names `settled`
+/// progress may wait for `settled`), a searched step counts from the
+/// arrears episode's start ([`Net::episode`]), the property names `settled`
 /// (`names_settled`), or a restriction while in arrears performs an action
 /// the property sees, ends the agreement or changes a resource. Otherwise
 /// nothing the search observes reads it, and `arrears` and `payment` are
@@ -91,6 +92,8 @@ pub fn read(ir: &Automaton, net: &Net, names_settled: bool, seen: &[&super::Acti
                 .get(r.ir_rule)
                 .is_some_and(|x| x.progress_slot != NONE)
     });
+    // a step counted from `arrears` counts from the episode's start
+    let episode = net.episode.is_some();
     let restrictions = net.restrictions.iter().any(|&s| {
         ir.step(s).terminates
             || ir
@@ -105,7 +108,7 @@ pub fn read(ir: &Automaton, net: &Net, names_settled: bool, seen: &[&super::Acti
                 })
             })
     });
-    names_settled || rules || restrictions
+    names_settled || rules || episode || restrictions
 }
 
 /// Whether every condition of a guard holds with the balance `b` and the

@@ -15,6 +15,7 @@
 
 mod account;
 mod builtin;
+mod cone;
 mod dbm;
 mod monitor;
 mod net;
@@ -176,7 +177,10 @@ pub fn verify(machine: &Machine, prop: &Prop, limit: usize) -> Outcome {
     // them may be cut off by a terminate: the full search decides it.
     if !matches!(prop, Prop::Follows { .. }) {
         let first = search_cone(machine, prop, &watched, &seen, false, limit);
-        if matches!(first.verdict, Verdict::Proved) {
+        // (the same rules: the first search decides)
+        if matches!(first.verdict, Verdict::Proved)
+            || cone(machine, &seen, false) == cone(machine, &seen, true)
+        {
             return first;
         }
         let full = search_cone(machine, prop, &watched, &seen, true, limit);
@@ -186,6 +190,30 @@ pub fn verify(machine: &Machine, prop: &Prop, limit: usize) -> Outcome {
         };
     }
     search_cone(machine, prop, &watched, &seen, true, limit)
+}
+
+/// The cone of influence: the rules that perform a watched action (and,
+/// with `terminating`, those that end the agreement), and the rules whose
+/// steps change what they read ([`cone::closed`]).
+fn cone(machine: &Machine, seen: &[&ActionPat], terminating: bool) -> Vec<bool> {
+    let ir = &machine.ir;
+    let keep: Vec<bool> = ir
+        .rules
+        .iter()
+        .map(|r| {
+            r.steps().map(StepIx).any(|s| {
+                (terminating && ir.step(s).terminates)
+                    || ir.actions(s).iter().any(|a| {
+                        seen.iter().any(|p| {
+                            p.verb == a.verb
+                                && (p.targets.is_empty()
+                                    || ir.targets(a).iter().any(|t| p.targets.contains(t)))
+                        })
+                    })
+            })
+        })
+        .collect();
+    cone::closed(ir, &keep)
 }
 
 /// The search over the rules that perform a watched action (and, with
@@ -203,25 +231,7 @@ fn search_cone(
         verdict: Verdict::NotVerified(why),
         states: 0,
     };
-    // the cone of influence: rules that perform a watched action or end
-    // the agreement
-    let mut keep: Vec<bool> = ir
-        .rules
-        .iter()
-        .map(|r| {
-            r.steps().map(StepIx).any(|s| {
-                (terminating && ir.step(s).terminates)
-                    || ir.actions(s).iter().any(|a| {
-                        seen.iter().any(|p| {
-                            p.verb == a.verb
-                                && (p.targets.is_empty()
-                                    || ir.targets(a).iter().any(|t| p.targets.contains(t)))
-                        })
-                    })
-            })
-        })
-        .collect();
-    keep_resource_writers(ir, &mut keep);
+    let keep = cone(machine, seen, terminating);
     let mut net = match net::Net::build(ir, &machine.clock, &keep) {
         Ok(n) => n,
         Err(why) => return not(why),
@@ -322,57 +332,6 @@ fn search_cone(
     Outcome {
         verdict,
         states: found.states,
-    }
-}
-
-/// Adds to the cone every rule whose steps release or purge a resource a
-/// kept rule's guard reads (their firing decides whether it holds), until
-/// nothing changes.
-fn keep_resource_writers(ir: &crate::compile::Automaton, keep: &mut [bool]) {
-    use crate::compile::{CondIr, Fx};
-    let read = |ri: usize| -> u32 {
-        let Some(r) = ir.rules.get(ri) else {
-            return 0;
-        };
-        let guards = std::iter::once(r.guard).chain(r.steps().filter_map(|s| {
-            match ir.step_effects(StepIx(s)).first() {
-                Some(Fx::Guard(c)) => Some(*c),
-                _ => None,
-            }
-        }));
-        guards
-            .flat_map(|g| ir.conditions.get(g.range()).unwrap_or(&[]))
-            .fold(0, |m, c| match *c {
-                CondIr::Resource(i, _) => {
-                    m | crate::compile::layout::Layout::res_field(usize::from(i))
-                }
-                _ => m,
-            })
-    };
-    let writes = |ri: usize| -> u32 {
-        ir.rules.get(ri).map_or(0, |r| {
-            r.steps()
-                .flat_map(|s| ir.step_effects(StepIx(s)))
-                .fold(0, |m, f| match *f {
-                    Fx::Release(mask) | Fx::Purge(mask) => m | mask,
-                    _ => m,
-                })
-        })
-    };
-    loop {
-        let wanted = (0..keep.len())
-            .filter(|&r| keep.get(r).copied().unwrap_or(false))
-            .fold(0, |m, r| m | read(r));
-        let mut changed = false;
-        for (r, k) in keep.iter_mut().enumerate() {
-            if !*k && writes(r) & wanted != 0 {
-                *k = true;
-                changed = true;
-            }
-        }
-        if !changed {
-            return;
-        }
     }
 }
 

@@ -17,6 +17,7 @@
 //! ignores them), so the monitor stops with the automaton.
 
 use super::dbm::Dbm;
+use super::net::{Atom, Due};
 use super::search::{Disc, Search};
 use super::{ActionPat, Prop};
 use crate::compile::{EventId, StepIx};
@@ -98,7 +99,7 @@ impl Search<'_> {
                 };
                 let mut out = Vec::new();
                 match within {
-                    super::net::Atom::Clock { clock, c } => {
+                    super::net::Atom::Clock { clock, c, .. } => {
                         let mut early = z.clone();
                         if early.upper(clock, c - 1) {
                             out.push((d.clone(), early, true));
@@ -157,8 +158,16 @@ impl Search<'_> {
     pub(super) fn stuck_violation(&self, d: &Disc) -> bool {
         match self.mon.prop {
             Prop::Follows { .. } => {
-                let n = self.net.rules.len();
-                let waiting = (0..n).any(|r| self.waiting(d, r).is_some());
+                // a step waits that time alone makes due (a step counted
+                // from an event that has not happened waits for an event)
+                let set = |a: &Atom| d.set & (1 << a.anchor()) != 0;
+                let waiting = (0..self.net.rules.len()).any(|r| match self.due_of(d, r) {
+                    None => false,
+                    Some(Due::Overdue) => true,
+                    Some(Due::One(a)) => set(a),
+                    Some(Due::Min(a, b)) => set(a) || set(b),
+                    Some(Due::Max(a, b)) => set(a) && set(b),
+                });
                 d.mon == 1 && (d.term || !waiting)
             }
             _ => false,

@@ -17,10 +17,11 @@
 //!   evaluator places it ([`crate::eval::Machine`]).
 //!
 //! Only the rules the property can see are built (the caller's `keep`):
-//! rules share no state that another rule reads but the balance and the
-//! resources a guard reads (the caller keeps every rule that changes one),
-//! so a rule that performs no watched action and never terminates changes
-//! nothing the property is about.
+//! rules share no state that another rule reads but the balance, the
+//! resources a guard reads and the events a step counts from (the caller
+//! keeps every rule that changes one, `super::cone`), so a rule that
+//! performs no watched action and never terminates changes nothing the
+//! property is about.
 //!
 //! The account state of issue #12 is read through `super::account`: a
 //! rule's guard, a step's guard and a conjunctive cure on the abstract
@@ -31,10 +32,17 @@
 //! its `done`, as `compile` lays them out ([`ChainV`]); a guard on a
 //! resource reads the resources the kept rules' fired steps changed.
 //!
+//! A step counted from another rule's event (`from <event>`) counts from
+//! a global anchor point: reset when the event starts a rule, or for
+//! `arrears` when the account enters arrears (unset when it is settled).
+//! While it is unset the step is not due.
+//!
 //! What this cannot express is refused with a reason (`Err`): guards on a
-//! capability's state (cures restore them), steps counted from another
-//! rule's event, working days and months (their length depends on the
-//! date), a zone whose offset changes, a step counted from a `before` step.
+//! capability's state (cures restore them), an `even if cured` step
+//! counted from another rule's event (a cure may drop it), a `before` step
+//! counted from another rule's event, working days and months (their
+//! length depends on the date), a zone whose offset changes, a step
+//! counted from a `before` step.
 
 use crate::calendar::Clock;
 use crate::compile::{AnchorIr, Automaton, CondIr, EventId, Fx, StateId, StepIx, TimingIr, NONE};
@@ -44,6 +52,8 @@ use crate::model::{DurationM, TimingKindM, Unit};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Atom {
     Clock {
+        /// The anchor point it counts from (unset: never reached).
+        anchor: usize,
         clock: usize,
         c: i64,
     },
@@ -51,10 +61,20 @@ pub enum Atom {
     /// latest: a period the rest days may extend (Civil Code Art. 203)
     /// ends at one of those midnights, as the calendar places it.
     Count {
+        anchor: usize,
         counter: usize,
         n: u8,
         slack: u8,
     },
+}
+
+impl Atom {
+    /// The anchor point it counts from.
+    pub fn anchor(&self) -> usize {
+        match *self {
+            Atom::Clock { anchor, .. } | Atom::Count { anchor, .. } => anchor,
+        }
+    }
 }
 
 /// When a waiting step is due.
@@ -212,6 +232,13 @@ pub struct Net {
     /// The steps of every restriction while in arrears, in order: they
     /// fire when the account enters arrears.
     pub restrictions: Vec<StepIx>,
+    /// The anchor point of each event a step counts from (`from <event>`,
+    /// not `arrears`): reset when the event starts a rule.
+    pub event_anchors: Vec<(EventId, usize)>,
+    /// The anchor point of the start of the current arrears episode, when
+    /// a step counts from `arrears` (another rule's trigger): reset when
+    /// the account enters arrears, unset when it is settled.
+    pub episode: Option<usize>,
 }
 
 const DAY: i64 = 86_400;
@@ -261,7 +288,11 @@ impl Net {
     fn clock_atom(&mut self, a: usize, c: i64) -> Atom {
         let clock = self.anchors[a].clock;
         self.max[clock] = self.max[clock].max(c);
-        Atom::Clock { clock, c }
+        Atom::Clock {
+            anchor: a,
+            clock,
+            c,
+        }
     }
 
     fn count_atom(&mut self, a: usize, n: u32, slack: u8) -> Result<Atom, String> {
@@ -285,11 +316,19 @@ impl Net {
         if slack > 0 {
             self.slack = true;
         }
-        Ok(Atom::Count { counter, n, slack })
+        Ok(Atom::Count {
+            anchor: a,
+            counter,
+            n,
+            slack,
+        })
     }
 
-    /// The rules `keep` selects, as chains of conditions (in rule order).
+    /// The rules `keep` selects, and every rule whose steps change what a
+    /// kept rule reads (`super::cone::closed`), as chains of conditions (in
+    /// rule order).
     pub fn build(ir: &Automaton, clock: &Clock, keep: &[bool]) -> Result<Net, String> {
+        let keep = super::cone::closed(ir, keep);
         let offset = clock
             .fixed_offset()
             .ok_or("the time zone changes its UTC offset")?;
@@ -310,6 +349,8 @@ impl Net {
                 .flat_map(|r| r.steps.range())
                 .map(|k| StepIx(k as u32))
                 .collect(),
+            event_anchors: Vec::new(),
+            episode: None,
         };
         for (ri, r) in ir.rules.iter().enumerate() {
             if !keep.get(ri).copied().unwrap_or(true) {
@@ -325,7 +366,7 @@ impl Net {
             for &s in &steps {
                 let st = ir.step(s);
                 for t in std::iter::once(&st.timing).chain(st.alternative.as_ref()) {
-                    if let AnchorIr::Step(j) = t.anchor {
+                    if let AnchorIr::Step(j) | AnchorIr::Fired { step: j, .. } = t.anchor {
                         let k = j.0.checked_sub(r.first_step).map(|k| k as usize);
                         let Some(slot) = k.and_then(|k| step_anchor.get_mut(k)) else {
                             return Err(format!(
@@ -350,23 +391,30 @@ impl Net {
             let mut out = Vec::new();
             for (k, &s) in steps.iter().enumerate() {
                 let st = ir.step(s);
-                let anchor_of = |t: &TimingIr| match t.anchor {
-                    AnchorIr::Trigger => Some(trigger_anchor),
-                    AnchorIr::Step(j) => step_anchor
-                        .get((j.0 - r.first_step) as usize)
-                        .copied()
-                        .flatten(),
-                    // another rule's event (an account-state form, refused above)
-                    AnchorIr::Event { .. } | AnchorIr::Fired { .. } => None,
-                };
                 let mut atoms = Vec::new();
                 let mut before = 0;
                 for t in std::iter::once(&st.timing).chain(st.alternative.as_ref()) {
+                    let a = match t.anchor {
+                        AnchorIr::Trigger => Some(trigger_anchor),
+                        AnchorIr::Step(j) | AnchorIr::Fired { step: j, .. } => step_anchor
+                            .get(j.0.wrapping_sub(r.first_step) as usize)
+                            .copied()
+                            .flatten(),
+                        AnchorIr::Event { event, slot } => {
+                            if t.kind == TimingKindM::Before {
+                                return Err(format!(
+                                    "a `before` step of rule {} counted from another rule's event",
+                                    ir.rule_name(ri)
+                                ));
+                            }
+                            Some(net.event_anchor(ir, event, slot)?)
+                        }
+                    };
                     if t.kind == TimingKindM::Before {
                         before += 1;
                         continue;
                     }
-                    let a = anchor_of(t).ok_or("a step counted from another rule's event")?;
+                    let a = a.ok_or("a step counted from a step it cannot find")?;
                     atoms.push(net.atom(a, t, st.late, st.rest_days)?);
                 }
                 let due = match (before, atoms.as_slice()) {
@@ -380,9 +428,13 @@ impl Net {
                         ))
                     }
                 };
-                let guard = match ir.step_effects(s).first() {
-                    Some(Fx::Guard(c)) => conditions(ir.conditions.get(c.range()).unwrap_or(&[]))?,
-                    _ => Vec::new(),
+                // its guard (after the `Fired` that keeps its instant)
+                let guard = match ir.step_effects(s).iter().find_map(|f| match f {
+                    Fx::Guard(c) => Some(*c),
+                    _ => None,
+                }) {
+                    Some(c) => conditions(ir.conditions.get(c.range()).unwrap_or(&[]))?,
+                    None => Vec::new(),
                 };
                 out.push(StepV {
                     ix: s,
@@ -412,6 +464,29 @@ impl Net {
             return Err(format!("{} anchor points (at most 60)", net.anchors.len()));
         }
         Ok(net)
+    }
+
+    /// The anchor point of another rule's event (`from <event>`): the start
+    /// of the current arrears episode for `arrears`, else the latest instant
+    /// the event started a rule.
+    fn event_anchor(&mut self, ir: &Automaton, event: EventId, slot: u32) -> Result<usize, String> {
+        if slot == ir.episode_slot && slot != NONE {
+            if !self.balance {
+                return Err("a step counted from the arrears episode without the balance".into());
+            }
+            if let Some(a) = self.episode {
+                return Ok(a);
+            }
+            let a = self.add_anchor();
+            self.episode = Some(a);
+            return Ok(a);
+        }
+        if let Some(&(_, a)) = self.event_anchors.iter().find(|(e, _)| *e == event) {
+            return Ok(a);
+        }
+        let a = self.add_anchor();
+        self.event_anchors.push((event, a));
+        Ok(a)
     }
 
     /// The instant one timing places a step at, as an atom.
@@ -454,12 +529,21 @@ impl Net {
     fn pair(&mut self, a: Atom, b: Atom, late: bool) -> Result<Due, String> {
         use Atom::*;
         Ok(match (a, b) {
-            (Clock { clock: x, c }, Clock { clock: y, c: d }) if x == y => Due::One(Clock {
+            (
+                Clock {
+                    anchor,
+                    clock: x,
+                    c,
+                },
+                Clock { clock: y, c: d, .. },
+            ) if x == y => Due::One(Clock {
+                anchor,
                 clock: x,
                 c: if late { c.max(d) } else { c.min(d) },
             }),
             (
                 Count {
+                    anchor,
                     counter: x,
                     n,
                     slack: s,
@@ -468,6 +552,7 @@ impl Net {
                     counter: y,
                     n: m,
                     slack: t,
+                    ..
                 },
             ) if x == y => {
                 let (lo, hi) = if late {
@@ -476,6 +561,7 @@ impl Net {
                     (n.min(m), (n + s).min(m + t))
                 };
                 Due::One(Count {
+                    anchor,
                     counter: x,
                     n: lo,
                     slack: hi - lo,

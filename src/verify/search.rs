@@ -93,9 +93,17 @@ pub struct Search<'a> {
 type Succ = (Move, Disc, Dbm, bool);
 
 impl<'a> Search<'a> {
+    /// Whether anchor point `a` is set (an event anchor may not be yet).
+    fn is_set(d: &Disc, a: usize) -> bool {
+        d.set & (1 << a) != 0
+    }
+
     fn reached(&self, d: &Disc, z: Dbm, a: &Atom) -> Option<Dbm> {
+        if !Self::is_set(d, a.anchor()) {
+            return None;
+        }
         match *a {
-            Atom::Clock { clock, c } => {
+            Atom::Clock { clock, c, .. } => {
                 let mut z = z;
                 z.lower(clock, c).then_some(z)
             }
@@ -106,15 +114,18 @@ impl<'a> Search<'a> {
     }
 
     fn unreached(&self, d: &Disc, z: Dbm, a: &Atom) -> Option<Dbm> {
+        if !Self::is_set(d, a.anchor()) {
+            return Some(z);
+        }
         match *a {
-            Atom::Clock { clock, c } => {
+            Atom::Clock { clock, c, .. } => {
                 let mut z = z;
                 z.upper(clock, c - 1).then_some(z)
             }
             // not yet forced: a period rest days may extend can still wait
-            Atom::Count { counter, n, slack } => {
-                (d.counters.get(counter).copied().unwrap_or(0) < n + slack).then_some(z)
-            }
+            Atom::Count {
+                counter, n, slack, ..
+            } => (d.counters.get(counter).copied().unwrap_or(0) < n + slack).then_some(z),
         }
     }
 
@@ -166,9 +177,9 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn due_of(&self, d: &Disc, r: usize) -> Option<&Due> {
+    pub(super) fn due_of(&self, d: &Disc, r: usize) -> Option<&Due> {
         let k = self.waiting(d, r)?;
-        Some(&self.net.rules[r].steps[k].due)
+        Some(&self.net.rules.get(r)?.steps.get(k)?.due)
     }
 
     /// The time bounds of waiting steps: time never passes a due instant.
@@ -179,11 +190,18 @@ impl<'a> Search<'a> {
         if let Some(zc) = self.net.z {
             zs.retain_mut(|z| z.upper(zc, 86_400));
         }
+        let set = |a: &Atom| Self::is_set(d, a.anchor());
         let reached = |a: &Atom| match *a {
-            Atom::Count { counter, n, slack } => {
-                d.counters.get(counter).copied().unwrap_or(0) >= n + slack
-            }
+            Atom::Count {
+                counter, n, slack, ..
+            } => set(a) && d.counters.get(counter).copied().unwrap_or(0) >= n + slack,
             Atom::Clock { .. } => false,
+        };
+        // an unset anchor bounds nothing: its step is not due until an
+        // event sets it
+        let bound = |a: &Atom| match *a {
+            Atom::Clock { clock, c, .. } if set(a) => Some((clock, c)),
+            _ => None,
         };
         for r in 0..self.net.rules.len() {
             let Some(due) = self.due_of(d, r) else {
@@ -192,26 +210,14 @@ impl<'a> Search<'a> {
             // alternatives, each a conjunction of bounds `clock ≤ c`
             let alternatives: Vec<Vec<(usize, i64)>> = match *due {
                 Due::Overdue => vec![Vec::new()],
-                Due::One(Atom::Clock { clock, c }) => vec![vec![(clock, c)]],
-                Due::One(Atom::Count { .. }) => vec![Vec::new()],
-                Due::Min(a, b) => vec![[a, b]
-                    .iter()
-                    .filter_map(|x| match *x {
-                        Atom::Clock { clock, c } => Some((clock, c)),
-                        Atom::Count { .. } => None,
-                    })
-                    .collect()],
-                Due::Max(Atom::Clock { clock: x, c }, Atom::Clock { clock: y, c: e }) => {
-                    vec![vec![(x, c)], vec![(y, e)]]
-                }
-                Due::Max(Atom::Clock { clock, c }, b) | Due::Max(b, Atom::Clock { clock, c }) => {
-                    if reached(&b) {
-                        vec![vec![(clock, c)]]
-                    } else {
-                        vec![Vec::new()]
-                    }
-                }
-                Due::Max(..) => vec![Vec::new()],
+                Due::One(a) => vec![bound(&a).into_iter().collect()],
+                Due::Min(a, b) => vec![[a, b].iter().filter_map(bound).collect()],
+                Due::Max(a, b) => match (bound(&a), bound(&b)) {
+                    (Some(x), Some(y)) => vec![vec![x], vec![y]],
+                    (Some(x), None) if reached(&b) => vec![vec![x]],
+                    (None, Some(y)) if reached(&a) => vec![vec![y]],
+                    _ => vec![Vec::new()],
+                },
             };
             zs = zs
                 .into_iter()
@@ -344,11 +350,21 @@ impl<'a> Search<'a> {
     }
 
     /// Event `e` leaving the balance `b`: the balance moves (entering
-    /// arrears fires the restrictions), then every rule takes the event
-    /// in order (a conjunctive cure, a cure, or a start its guard allows).
+    /// arrears starts an episode and fires the restrictions, settling ends
+    /// it), then every rule takes the event in order (a conjunctive cure, a
+    /// cure, or a start its guard allows), and an event a step counts from
+    /// moves to this instant when it started a rule.
     fn event(&self, d: &Disc, mut z: Dbm, e: EventId, b: Bal) -> Vec<Succ> {
         let mut d2 = d.clone();
         d2.bal = b;
+        if let Some(a) = self.net.episode {
+            match (d.bal.in_arrears(), b.in_arrears()) {
+                (false, true) => self.set_anchor(&mut d2, &mut z, a),
+                (true, false) => self.clear_anchor(&mut d2, &mut z, a),
+                _ => {}
+            }
+        }
+        let mut started = false;
         for (r, rule) in self.net.rules.iter().enumerate() {
             let k = d2.locals[r];
             let n = rule.steps.len();
@@ -367,7 +383,7 @@ impl<'a> Search<'a> {
                 d2.prog[r] = 0;
                 match rule.cured_to(k) {
                     // the kept steps count on from the anchors they have
-                    Some(chain) => d2.locals[r] = chain,
+                    Some(chain) => self.cure_to_chain(&mut d2, &mut z, r, chain),
                     None => {
                         d2.locals[r] = 0;
                         self.clear_rule(&mut d2, &mut z, r);
@@ -380,6 +396,14 @@ impl<'a> Search<'a> {
                 d2.locals[r] = 1;
                 if n > 0 {
                     self.set_anchor(&mut d2, &mut z, rule.trigger_anchor);
+                }
+                started = true;
+            }
+        }
+        if started {
+            for &(ev, a) in &self.net.event_anchors {
+                if ev == e {
+                    self.set_anchor(&mut d2, &mut z, a);
                 }
             }
         }
@@ -404,6 +428,29 @@ impl<'a> Search<'a> {
         out.into_iter()
             .map(|(d2, z, bad)| (Move::Event(e, b), d2, z, bad))
             .collect()
+    }
+
+    /// Rule `r` is cured into the kept chain starting at local state
+    /// `chain`: the anchors its steps count from are kept, the rule's
+    /// others forgotten (nothing reads them any more).
+    fn cure_to_chain(&self, d: &mut Disc, z: &mut Dbm, r: usize, chain: u8) {
+        d.locals[r] = chain;
+        let rule = &self.net.rules[r];
+        let needed = rule
+            .to_come(chain)
+            .iter()
+            .filter_map(|&k| rule.steps.get(k))
+            .flat_map(|st| match st.due {
+                Due::Overdue => Vec::new(),
+                Due::One(a) => vec![a],
+                Due::Min(a, b) | Due::Max(a, b) => vec![a, b],
+            })
+            .fold(0u64, |m, a| m | 1 << a.anchor());
+        for &a in &rule.anchors {
+            if needed & (1 << a) == 0 {
+                self.clear_anchor(d, z, a);
+            }
+        }
     }
 
     /// Rule `r` fires the step it waits for (in the zone where it is the
@@ -458,8 +505,14 @@ impl<'a> Search<'a> {
         let mut passed: HashMap<Disc, Vec<usize>> = HashMap::new();
         passed.entry(d0).or_default().push(0);
         let mut queue: VecDeque<usize> = VecDeque::from([0]);
+        // nodes whose zone a later node of the same state includes: what
+        // they reach, it reaches (successors are monotone in the zone)
+        let mut covered: Vec<bool> = vec![false];
         let mut states = 0;
         while let Some(i) = queue.pop_front() {
+            if covered.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             states += 1;
             if nodes[i].mv == Move::Violation {
                 return Searched {
@@ -483,6 +536,7 @@ impl<'a> Search<'a> {
                     parent: i,
                     mv: Move::Violation,
                 });
+                covered.push(false);
                 queue.push_front(nodes.len() - 1);
                 continue;
             }
@@ -495,6 +549,15 @@ impl<'a> Search<'a> {
                 }
                 let id = nodes.len();
                 if !bad {
+                    seen.retain(|&j| {
+                        let sub = zone.includes(&nodes[j].zone);
+                        if sub {
+                            if let Some(c) = covered.get_mut(j) {
+                                *c = true;
+                            }
+                        }
+                        !sub
+                    });
                     seen.push(id);
                 }
                 nodes.push(Node {
@@ -503,6 +566,7 @@ impl<'a> Search<'a> {
                     parent: i,
                     mv,
                 });
+                covered.push(false);
                 if bad {
                     nodes.push(Node {
                         disc,
@@ -510,6 +574,7 @@ impl<'a> Search<'a> {
                         parent: id,
                         mv: Move::Violation,
                     });
+                    covered.push(false);
                     // a violation found by an event costs that event
                     if matches!(mv, Move::Event(..)) {
                         queue.push_back(id + 1);

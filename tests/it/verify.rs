@@ -451,3 +451,114 @@ fn account_state_automata_are_searched_with_the_balance_abstracted() {
         assert!(stdout.contains("actual:   `purge data"), "{stdout}");
     }
 }
+
+/// Writes `text` as a product file beside the log-service one in a copy
+/// of the 2024 agreement; its `verify` report.
+fn verify_product(
+    name: &str,
+    text: &str,
+) -> (tempfile::TempDir, PathBuf, Option<i32>, serde_json::Value) {
+    let (dir, file) = copy_2024(|old| old);
+    let path = file.with_file_name(format!("{name}.clause"));
+    std::fs::write(&path, text).expect("write");
+    let (code, v) = verify_json(&path);
+    (dir, path, code, v)
+}
+
+fn results_of(v: &serde_json::Value, property: &str) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["property"] == property)
+        .map(|r| r["result"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// `even if cured` (graphics workstation §13.2): the cure keeps the
+/// release the stop started, so the minimum times hold and "after settled
+/// no purge" does not; the counterexample pays after the stop, and
+/// `clausec test` fails on it.
+#[test]
+fn even_if_cured_steps_are_searched_through_the_chain_the_cure_keeps() {
+    let (_dir, file, code, v) = verify_product(
+        "kept",
+        "product kept \"日志服务\" §2 {
+  billing postpaid
+  resources data
+  on arrears {
+    stopped: after 1h stop service
+    after 7d from stopped purge data even if cured
+    until settled
+  }
+  verify {
+    no purge data before 169h from arrears
+    every purge preceded by stop
+    after settled no purge data until arrears
+  }
+
+  // ---- scenarios ----
+}
+",
+    );
+    assert_eq!(code, Some(1), "{v:#}");
+    for p in [
+        "no purge data before 169h from arrears",
+        "every purge preceded by stop",
+    ] {
+        assert_eq!(results_of(&v, p), ["proved", "proved"], "{p}: {v:#}");
+    }
+    let after = "after settled no purge data until arrears";
+    assert_eq!(results_of(&v, after), ["violated", "violated"], "{v:#}");
+    let found = violated(&v);
+    assert!(
+        found.iter().all(|(_, _, s)| s.contains(" payment ")),
+        "{found:?}"
+    );
+    counterexamples_fail_their_test(&file, &found, "purge data");
+}
+
+/// A step counted from another rule's event (MaxCompute §17.1.4): `from
+/// arrears` counts from the start of the arrears episode, so the purge
+/// keeps 15 days from the arrears but not from the later deferral end.
+#[test]
+fn a_step_counted_from_another_rules_event_is_searched_from_that_event() {
+    let (_dir, file, code, v) = verify_product(
+        "anchored",
+        "product anchored \"日志服务\" §2 {
+  billing postpaid
+  resources data
+  on arrears at once notify
+  on deferral_end if in arrears {
+    at once suspend service
+    after 15d from arrears purge data
+    until settled
+  }
+  verify {
+    no purge data before 15d from arrears unless settled
+    every purge preceded by suspend
+    no purge data before 15d from deferral_end unless settled
+  }
+
+  // ---- scenarios ----
+}
+",
+    );
+    assert_eq!(code, Some(1), "{v:#}");
+    for p in [
+        "no purge data before 15d from arrears unless settled",
+        "every purge preceded by suspend",
+    ] {
+        assert_eq!(results_of(&v, p), ["proved", "proved"], "{p}: {v:#}");
+    }
+    let late = "no purge data before 15d from deferral_end unless settled";
+    assert_eq!(results_of(&v, late), ["violated", "violated"], "{v:#}");
+    let found = violated(&v);
+    // the deferral ends after the arrears began
+    for (_, _, s) in &found {
+        let arrears = s.find(" arrears ").expect("an arrears");
+        let end = s.find(" deferral_end").expect("a deferral end");
+        assert!(arrears < end, "{s}");
+    }
+    counterexamples_fail_their_test(&file, &found, "purge data");
+}
