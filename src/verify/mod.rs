@@ -19,6 +19,7 @@ mod cone;
 mod dbm;
 mod monitor;
 mod net;
+mod replay;
 mod search;
 mod witness;
 
@@ -316,12 +317,15 @@ fn search_cone(
     let verdict = match found.path {
         None => Verdict::Proved,
         // the search let a period extended by rest days end on any day the
-        // calendar could make it end: a violation may need a calendar the
-        // agreement's is not
-        Some(_) if net.slack => Verdict::NotVerified(format!(
-            "violated when a period in calendar days that rest days extend (Civil Code Art. 203) ends on some day up to {} days late; where the calendar's rest days fall is not searched",
-            net.rest_break
-        )),
+        // calendar could make it end: the violation counts when the
+        // evaluator, with the agreement's calendar, shows it too
+        Some(path) if net.slack => match witness::confirmed(&search, &path, machine) {
+            Some(c) => Verdict::Violated(Box::new(c)),
+            None => Verdict::NotVerified(format!(
+                "violated when a period in calendar days that rest days extend (Civil Code Art. 203) ends on some day up to {} days late; where the calendar's rest days fall is not searched",
+                net.rest_break
+            )),
+        },
         Some(path) => match witness::concretise(&search, &path, machine) {
             Some(c) => Verdict::Violated(Box::new(c)),
             None => Verdict::NotVerified(

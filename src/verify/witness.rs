@@ -261,3 +261,37 @@ impl Counterexample {
         s
     }
 }
+
+/// [`concretise`] for a search that over-approximates where rest days
+/// fall: the timeline run through the evaluator must violate the property
+/// too, and the violating instant is the evaluator's (`None`: it does not).
+pub(super) fn confirmed(
+    search: &Search,
+    path: &[(Move, Disc)],
+    machine: &Machine,
+) -> Option<Counterexample> {
+    let mut c = concretise(search, path, machine)?;
+    let settles: Vec<bool> = path
+        .iter()
+        .filter_map(|(mv, _)| match mv {
+            Move::Event(_, b) => Some(!b.in_arrears()),
+            _ => None,
+        })
+        .collect();
+    let prop = search.mon.prop;
+    match super::replay::replay(machine, prop, &c.events, &c.amounts, &settles)? {
+        super::replay::Replayed::Holds => None,
+        super::replay::Replayed::Never => matches!(prop, Prop::Follows { .. }).then_some(c),
+        super::replay::Replayed::At(at, s) => {
+            if matches!(prop, Prop::Follows { .. }) {
+                return None;
+            }
+            c.step = Some((at, s));
+            let (expect, reason) = expectation(prop, machine, c.step, c.end.max(at));
+            c.expect = expect;
+            c.reason = reason;
+            c.end = c.end.max(at);
+            Some(c)
+        }
+    }
+}
