@@ -83,6 +83,7 @@ impl Pb<'_> {
                     at: cure_at,
                     event: e.clone(),
                     amount: None,
+                    until: None,
                 }));
                 let co = probe::run_on(self.old, &events, self.horizon(), only)?;
                 let cn = probe::run_on(self.new, &events, self.horizon(), only)?;

@@ -76,7 +76,12 @@ fn refund_value(m: &MoneyM) -> String {
 fn refund_changes<'a>(
     old: &[&'a MoneyM],
     new: &[&'a MoneyM],
-) -> Vec<(String, Option<&'a MoneyM>, Option<&'a MoneyM>)> {
+) -> Vec<(
+    String,
+    Option<String>,
+    Option<&'a MoneyM>,
+    Option<&'a MoneyM>,
+)> {
     let mut named: Vec<&str> = old
         .iter()
         .chain(new)
@@ -100,7 +105,7 @@ fn refund_changes<'a>(
                 (Some(x), Some(y)) => refund_value(x) == refund_value(y),
                 _ => false,
             };
-            (!same).then_some((label, o, n))
+            (!same).then_some((label, cause.map(str::to_string), o, n))
         })
         .collect()
 }
@@ -180,8 +185,8 @@ pub fn describe(m: &MoneyM) -> String {
 }
 
 /// A probe timeline for a money kind, and the instants to look at; `None`
-/// when no scenario can observe the kind (refunds need a purchase with the
-/// end of its term, which scenario events cannot state; refund windows and
+/// when no scenario can observe the kind (refunds are probed per cause by
+/// [`refund_probe`]; refund windows and
 /// a late fee's modality change no evaluated value).
 pub fn probe(kind: usize, t0: i64) -> Option<(Vec<ProbeEvent>, Vec<i64>)> {
     let hour = 3_600;
@@ -192,6 +197,7 @@ pub fn probe(kind: usize, t0: i64) -> Option<(Vec<ProbeEvent>, Vec<i64>)> {
                 at: t0,
                 event: "arrears".into(),
                 amount: Some(Decimal::new(10_000, 2)),
+                until: None,
             }],
             vec![
                 t0 + hour,
@@ -212,17 +218,44 @@ pub fn probe(kind: usize, t0: i64) -> Option<(Vec<ProbeEvent>, Vec<i64>)> {
                     at: t0 - d * day,
                     event: "payment".into(),
                     amount: Some(Decimal::new(100 << i, 2)),
+                    until: None,
                 });
             }
             events.push(ProbeEvent {
                 at: t0,
                 event: "outage_start".into(),
                 amount: None,
+                until: None,
             });
             Some((events, vec![t0 + hour]))
         }
         _ => None,
     }
+}
+
+/// The refund probe for an end caused by `cause` (`None`: any other end,
+/// the built-in `termination`): a year of 1200.00 CNY bought 31 days
+/// before the end, then the end at `t0`; the refund is looked at an hour
+/// later.
+fn refund_probe(cause: Option<&str>, t0: i64) -> (Vec<ProbeEvent>, Vec<i64>) {
+    let day = 86_400;
+    (
+        vec![
+            ProbeEvent {
+                at: t0 - 31 * day,
+                event: "purchase".into(),
+                amount: Some(Decimal::new(120_000, 2)),
+                until: Some(t0 + 334 * day),
+            },
+            ProbeEvent {
+                at: t0,
+                event: cause.unwrap_or("termination").to_string(),
+                amount: None,
+                until: None,
+            },
+        ],
+        vec![t0 + 3_600],
+    )
 }
 
 /// Money terms that differ between the versions, each with a scenario when
@@ -236,19 +269,28 @@ pub(super) fn changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
         .copied()
         .filter(|b| pn.billing.contains(b))
         .collect();
-    // (kind, label, old term, new term): one per kind, refunds per cause
-    let mut differing: Vec<(usize, String, Option<&MoneyM>, Option<&MoneyM>)> = Vec::new();
+    // (kind, label, old term, new term, probe): one per kind, refunds per
+    // cause
+    type Differing<'a> = (
+        usize,
+        String,
+        Option<&'a MoneyM>,
+        Option<&'a MoneyM>,
+        Option<(Vec<ProbeEvent>, Vec<i64>)>,
+    );
+    let mut differing: Vec<Differing> = Vec::new();
     for k in 0..4 {
         if k == 2 {
             let (ro, rn) = (refund_terms(ctx.old, po), refund_terms(ctx.new, pn));
-            for (label, o, n) in refund_changes(&ro, &rn) {
-                differing.push((k, label, o, n));
+            for (label, cause, o, n) in refund_changes(&ro, &rn) {
+                let probe = refund_probe(cause.as_deref(), ctx.t0);
+                differing.push((k, label, o, n, Some(probe)));
             }
         } else if !same(to[k], tn[k]) {
-            differing.push((k, KINDS[k].to_string(), to[k], tn[k]));
+            differing.push((k, KINDS[k].to_string(), to[k], tn[k], probe(k, ctx.t0)));
         }
     }
-    for (k, label, old_term, new_term) in differing {
+    for (k, label, old_term, new_term, probe) in differing {
         let value = |m: &MoneyM| if k == 2 { refund_value(m) } else { describe(m) };
         let side = |m: Option<&crate::model::MoneyM>, label: &str, p: &Product| Side {
             what: m.map_or_else(|| "none".to_string(), value),
@@ -269,7 +311,7 @@ pub(super) fn changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
         );
         c.old = Some(so);
         c.new = Some(sn);
-        match (probe(k, ctx.t0), common.first()) {
+        match (probe, common.first()) {
             (Some((events, instants)), Some(b)) => {
                 let mo = ctx.old_program.select(&po.id, Some(*b), READING);
                 let mn = ctx.new_program.select(&pn.id, Some(*b), READING);
@@ -278,11 +320,15 @@ pub(super) fn changes(ctx: &Ctx, po: &Product, pn: &Product) -> R<Vec<Change>> {
                         Some(x) => c.distinction = Some(Distinction { events, expectation: x }),
                         None => c.no_scenario = Some("the change alters no amount a scenario can expect (e.g. only the modality, or the new version has no such term)".into()),
                     }
+                } else {
+                    c.no_scenario = Some(format!(
+                        "a {} account of the product needs a variant value, which the money probes do not choose",
+                        b.name()
+                    ));
                 }
             }
             _ => {
                 c.no_scenario = Some(match k {
-                    2 => "the diff's probe timelines state no purchase with the end of its paid term, which a refund needs".into(),
                     3 => "the evaluator computes no value from a refund window".into(),
                     _ => "no billing mode in common".into(),
                 })

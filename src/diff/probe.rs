@@ -24,6 +24,8 @@ pub struct ProbeEvent {
     pub at: i64,
     pub event: String,
     pub amount: Option<Decimal>,
+    /// A `purchase`'s end of the paid term (the refund probes).
+    pub until: Option<i64>,
 }
 
 /// Where an action's words are: section, file and line.
@@ -88,6 +90,7 @@ pub fn known_events(m: &Machine, events: &[ProbeEvent]) -> Vec<Event> {
         .filter_map(|e| {
             m.event(&e.event, e.at).ok().map(|mut ev| {
                 ev.amount = e.amount;
+                ev.until = e.until;
                 ev
             })
         })

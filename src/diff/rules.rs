@@ -336,12 +336,14 @@ impl Pb<'_> {
                 at: self.ctx.t0,
                 event: "arrears".to_string(),
                 amount: None,
+                until: None,
             });
         }
         events.push(ProbeEvent {
             at: self.ctx.t0,
             event: t.to_string(),
             amount: None,
+            until: None,
         });
         let only = guarded.then_some(t);
         let ro = probe::run_on(self.old, &events, self.horizon(), only)?;

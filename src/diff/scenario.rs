@@ -197,9 +197,17 @@ pub fn scenario_text(
         escape(name)
     );
     for e in &d.events {
+        let until = e
+            .until
+            .map(|u| format!(" until {}", instant(u)))
+            .unwrap_or_default();
         match e.amount {
-            Some(a) => s.push_str(&format!("    {} {} {a} CNY\n", instant(e.at), e.event)),
-            None => s.push_str(&format!("    {} {}\n", instant(e.at), e.event)),
+            Some(a) => s.push_str(&format!(
+                "    {} {} {a} CNY{until}\n",
+                instant(e.at),
+                e.event
+            )),
+            None => s.push_str(&format!("    {} {}{until}\n", instant(e.at), e.event)),
         }
     }
     s.push_str(&format!("    {}\n  }}\n", d.expectation.text(&instant)));

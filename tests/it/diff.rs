@@ -459,8 +459,9 @@ fn settled_conjunctive_and_guarded_cures_are_compared() {
 }
 
 /// Refund terms are compared per end cause: a `no_refund` for one cause
-/// after the first refund term (2024 §10.6 after §3.4.4) is a change, and
-/// one change of the general terms is listed once for every product.
+/// after the first refund term (2024 §10.6 after §3.4.4) is a change, with
+/// a scenario that tells the versions apart, and one change of the general
+/// terms is listed once for every product.
 #[test]
 fn refund_terms_are_compared_per_cause() {
     let with = |terms: &str| {
@@ -475,12 +476,9 @@ fn refund_terms_are_compared_per_cause() {
     let new = with(
         "  refund unused prepaid on provider_termination §3.5\n  no_refund on infringement_termination §3.6\n",
     );
-    let r = diff::diff(
-        &in_memory(&[("a.clause", &old)]),
-        &in_memory(&[("a.clause", &new)]),
-        &Options::default(),
-    )
-    .expect("diff runs");
+    // each with a scenario (a year bought, then the end) that holds under
+    // the new version only
+    let r = separated(&old, &new);
     assert_eq!(
         diff::text(&r),
         "2 products · money: refund on infringement_termination: none (anonymous: no term about this end) → no refund (anonymous §3.6) — logs (prepaid), search (postpaid)\n"
@@ -501,12 +499,7 @@ fn refund_terms_are_compared_per_cause() {
     let any = with(
         "  refund unused prepaid on provider_termination §3.5\n  no_refund on infringement_termination §3.6\n  refund unused prepaid prorated by month §3.7\n",
     );
-    let r = diff::diff(
-        &in_memory(&[("a.clause", &new)]),
-        &in_memory(&[("a.clause", &any)]),
-        &Options::default(),
-    )
-    .expect("diff runs");
+    let r = separated(&new, &any);
     assert!(
         diff::text(&r).starts_with("2 products · money: refund on any other end: none (anonymous: no term about this end) → unused prepaid, by month (anonymous §3.7)"),
         "{}",
