@@ -289,7 +289,7 @@ impl Clock {
     /// number an unsigned division, and the next midnight is after `at`,
     /// so only the span's end bounds it (`midnight_at` of `day_at` + 1,
     /// in fewer instructions).
-    #[inline]
+    #[inline(always)]
     pub fn next_midnight(&self, at: i64) -> Result<i64, CalendarError> {
         if let Some(off) = self.fast(at) {
             if let Ok(local) = u64::try_from(at + off) {
@@ -632,6 +632,13 @@ mod tests {
             // the evaluator's inline calendar days: the exact answer or none
             if let (Some(t), true) = (fast.calendar_days_fast(at, i64::from(count)), count > 0) {
                 proptest::prop_assert_eq!(Ok(t), exact.add(at, dur(count, Unit::CalendarDays)));
+            }
+            // and with the rest-day extension (a `Plan::RestDays` step, a
+            // reading of a two-reading step)
+            let rest = fast.calendar_days_rest_fast(at, i64::from(count));
+            if let (Some(t), true) = (rest, count > 0) {
+                let end = exact.add(at, dur(count, Unit::CalendarDays));
+                proptest::prop_assert_eq!(Ok(t), end.and_then(|e| exact.rest_day_extension(e)));
             }
             if let Ok(day) = exact.date(at) {
                 proptest::prop_assert_eq!(fast.midnight(day), exact.midnight(day));

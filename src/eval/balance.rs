@@ -130,7 +130,7 @@ impl Machine {
     /// balance takes [`Machine::unknown_move_event`]. Where periods of a
     /// known balance ended, the late fee needs `Decimal` arithmetic: that
     /// takes the general path before anything is written.
-    #[inline]
+    #[inline(always)]
     fn unknown_event(&self, st: &mut AccountState, ev: &Event) -> Result<(), Fault> {
         let base = self.ir.layout.money().base;
         debug_assert_eq!(self.ir.layout.balance_slot(), base + BALANCE);

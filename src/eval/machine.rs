@@ -75,6 +75,14 @@ pub(super) struct Known {
 }
 
 impl Known {
+    /// No step placed yet (what `default` gives, as a constant the hot
+    /// paths borrow instead of building one per rule).
+    pub(super) const EMPTY: Known = Known {
+        steps: [0; 4],
+        at: [0; 4],
+        len: 0,
+    };
+
     pub(super) fn get(&self, step: StepIx) -> Option<i64> {
         (0..self.len.min(4))
             .find(|&i| self.steps[i] == step.0)
@@ -132,12 +140,16 @@ pub struct Machine {
     /// The automaton (read it freely: names, rules, steps, the layout).
     pub ir: Automaton,
     pub(crate) clock: Clock,
+    /// A fresh account's slots ([`Layout::fresh_slots`]), copied by
+    /// [`Machine::reset`].
+    fresh: Box<[i64]>,
 }
 
 impl Machine {
     pub fn new(ir: Automaton) -> Result<Machine, crate::calendar::CalendarError> {
         let clock = Clock::with_calendar(ir.zone, ir.workdays);
-        Ok(Machine { ir, clock })
+        let fresh = ir.layout.fresh_slots();
+        Ok(Machine { ir, clock, fresh })
     }
 
     /// The fingerprint of the automaton (what its account states record).
@@ -184,7 +196,7 @@ impl Machine {
                 for k in 0..rule.step_count {
                     let step = StepIx(rule.first_step + k);
                     let slot = Layout::anchor_slot(r);
-                    self.place_with(&st.slots[..], slot, step, at, &Known::default())?;
+                    self.place_with(&st.slots[..], slot, step, at, &Known::EMPTY)?;
                 }
             }
         }
@@ -201,18 +213,18 @@ impl Machine {
             flags: 0,
             now: i64::MIN,
             next_due: i64::MAX,
-            slots: self.ir.layout.fresh_slots(),
+            slots: self.fresh.clone(),
             checked: Some(self.ir.fingerprint),
         }
     }
 
     /// Resets an account to the fresh state without reallocating.
     pub fn reset(&self, st: &mut AccountState) {
-        if st.slots.len() != self.ir.layout.slots {
+        if st.slots.len() != self.fresh.len() {
             *st = self.new_account();
             return;
         }
-        self.ir.layout.reset_slots(&mut st.slots);
+        st.slots.copy_from_slice(&self.fresh);
         st.fingerprint = self.ir.fingerprint;
         st.checked = Some(self.ir.fingerprint);
         st.state = 0;
@@ -415,6 +427,18 @@ impl Machine {
         a: Option<i64>,
     ) -> Result<Option<Reading1>, Fault> {
         let Some(a) = a else { return Ok(None) };
+        // `after N calendar days` with the rest-day extension: on the
+        // clock's integer path as a `Plan::RestDays` step (`None` off it)
+        if t.kind == TimingKindM::After
+            && s.rest_days
+            && t.duration.unit == crate::model::Unit::CalendarDays
+            && t.duration.count > 0
+        {
+            let n = i64::from(t.duration.count);
+            if let Some(at) = self.clock.calendar_days_rest_fast(a, n) {
+                return Ok(Some((at, None)));
+            }
+        }
         let (p, w) = self
             .place_one(t, a)
             .and_then(|p| self.rest_days(s, t, p))
@@ -511,7 +535,12 @@ impl Machine {
                 window: first.1,
             }));
         };
-        let b = self.anchor_of(slots, rule_slot, alt.anchor, trigger, known)?;
+        // (the two readings usually count from one anchor: placed once)
+        let b = if alt.anchor == s.timing.anchor {
+            a
+        } else {
+            self.anchor_of(slots, rule_slot, alt.anchor, trigger, known)?
+        };
         let second = self.reading(s, step, alt, b)?;
         let (first, second) = match (first, second) {
             (Some(f), Some(x)) => (f, x),
@@ -605,7 +634,7 @@ impl Machine {
     #[inline(always)]
     fn rule_due(&self, st: &AccountState, r: usize) -> Result<Option<i64>, Fault> {
         match self.ir.waiting(self.local(st, r)) {
-            Some(step) => Ok(Some(self.due_of(st, r, step, &Known::default())?)),
+            Some(step) => Ok(Some(self.due_of(st, r, step, &Known::EMPTY)?)),
             None => Ok(None),
         }
     }
@@ -723,7 +752,8 @@ impl Machine {
         out: &mut Vec<Fired>,
     ) -> Result<(), Fault> {
         // only waiting rules: firing a step moves no other rule
-        let mut cand = [(0u32, i64::MAX); N];
+        // (only `cand[..m]` is read: zeros are the cheapest fill)
+        let mut cand = [(0u32, 0i64); N];
         let mut m = 0;
         // (an idle rule waits for nothing)
         for r in self.ir.layout.busy_rules(st.state) {
@@ -828,7 +858,7 @@ impl Machine {
             let mut best: Option<(i64, usize, StepIx, Placement)> = None;
             for r in 0..self.ir.rules.len() {
                 if let Some(step) = self.ir.waiting(self.local(st, r)) {
-                    let p = self.place_knowing(st, step, &Known::default())?;
+                    let p = self.place_knowing(st, step, &Known::EMPTY)?;
                     if best.as_ref().is_none_or(|b| p.at < b.0) {
                         best = Some((p.at, r, step, p));
                     }
@@ -1180,7 +1210,8 @@ impl Machine {
             // deadline of the others, all after `ev.at - 1`. When it is
             // after `ev.at` too, only moved rules can be due now.
             {
-                let mut cand = [(0u32, i64::MAX); 8];
+                // (only `cand[..m]` is read: zeros are the cheapest fill)
+                let mut cand = [(0u32, 0i64); 8];
                 let mut m = 0;
                 let mut due = old_due;
                 let mut overflow = false;
