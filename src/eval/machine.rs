@@ -6,7 +6,8 @@
 //! those the event made due (`at once`, `before`) included: a period ends
 //! at 24:00 of its last day (Civil Code Art. 203), so a payment at that
 //! instant is still within it (docs/semantics.md). A `will terminate` step
-//! ends everything: nothing fires after it and further events are ignored.
+//! ends everything: nothing fires after it, and further events take the
+//! money-only path of `balance.rs` (`Machine::ended_event`).
 
 use super::types::*;
 use crate::calendar::{CalendarError, Clock};
