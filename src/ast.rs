@@ -528,4 +528,6 @@ pub enum PropertyKind {
         after: Vec<Ident>,
         unless: Vec<Ident>,
     },
+    /// `late_fee at most <rate> of arrears`: a money bound.
+    LateFeeAtMost { rate: RateLit },
 }

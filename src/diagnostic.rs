@@ -86,6 +86,7 @@ codes! {
     E0049 = "E0049", Error, "amount not allowed here";
     E0050 = "E0050", Error, "invalid working-day calendar file";
     E0051 = "E0051", Error, "property that cannot mean anything";
+    E0052 = "E0052", Error, "money bound without a term of its kind";
     W0001 = "W0001", Warning, "irreversible action without earlier warning step";
     W0002 = "W0002", Warning, "step without citation";
     W0003 = "W0003", Warning, "step without quote";

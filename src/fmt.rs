@@ -545,6 +545,9 @@ pub fn property_text(p: &Property) -> String {
             names(after),
             unless("unless", u)
         ),
+        PropertyKind::LateFeeAtMost { rate } => {
+            format!("late_fee at most {} of arrears", rate_text(rate))
+        }
     }
 }
 

@@ -658,4 +658,8 @@ pub enum PropertyKindM {
         after: Vec<String>,
         unless: Vec<String>,
     },
+    /// `late_fee at most <rate> per day of arrears`: at every instant the
+    /// late fee is at most `rate` (a fraction: 0.05% → 0.0005) of the most
+    /// owed on each whole day counted (docs/semantics.md, "Money bounds").
+    LateFeeAtMost { rate: Decimal },
 }

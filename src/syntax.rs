@@ -840,23 +840,7 @@ impl Lower {
                 Rule::section => cite = Some(self.section(c)),
                 Rule::quote => quote = c.into_inner().next().map(|s| self.string(s)),
                 Rule::note => note = c.into_inner().next().map(|s| self.string(s)),
-                Rule::rate => {
-                    let rspan = self.span(&c);
-                    let mut percent = String::new();
-                    let mut per = None;
-                    for r in c.into_inner() {
-                        match r.as_rule() {
-                            Rule::number => percent = r.as_str().to_string(),
-                            Rule::ident => per = Some(self.ident(r)),
-                            _ => {}
-                        }
-                    }
-                    rate = Some(RateLit {
-                        percent,
-                        per,
-                        span: rspan,
-                    });
-                }
+                Rule::rate => rate = Some(self.rate(c)),
                 Rule::ident => idents.push(self.ident(c)),
                 Rule::rounding => rounding = c.into_inner().next().map(|i| self.ident(i)),
                 Rule::duration => duration = Some(self.duration(c)),
@@ -1012,6 +996,21 @@ impl Lower {
         }
     }
 
+    /// `0.05% per day`.
+    fn rate(&self, p: Pair<Rule>) -> RateLit {
+        let span = self.span(&p);
+        let mut percent = String::new();
+        let mut per = None;
+        for r in p.into_inner() {
+            match r.as_rule() {
+                Rule::number => percent = r.as_str().to_string(),
+                Rule::ident => per = Some(self.ident(r)),
+                _ => {}
+            }
+        }
+        RateLit { percent, per, span }
+    }
+
     fn property(&self, p: Pair<Rule>) -> Option<Property> {
         let span = self.span(&p);
         let form = p.into_inner().next()?;
@@ -1057,6 +1056,9 @@ impl Lower {
                     unless,
                 }
             }
+            Rule::prop_late_fee => PropertyKind::LateFeeAtMost {
+                rate: self.rate(it.next()?),
+            },
             _ => return None,
         };
         Some(Property { kind, span })

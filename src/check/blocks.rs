@@ -183,6 +183,17 @@ pub fn check_agreement(
         };
         for item in &b.items {
             let BodyItem::Verify(v) = item else { continue };
+            if matches!(b.kind, BlockKind::General) {
+                properties::general_bounds(
+                    sink,
+                    general.as_ref(),
+                    general_scope.as_ref(),
+                    &general_events,
+                    &mut products,
+                    v,
+                );
+                continue;
+            }
             let Some(i) = index else {
                 if !matches!(b.kind, BlockKind::Product { .. }) {
                     properties::misplaced(sink, v);
@@ -197,7 +208,14 @@ pub fn check_agreement(
             for prop in &v.properties {
                 if let Some(mut m) = properties::check(sink, &ps.scope, &general_events, prop) {
                     m.billing = billing.clone();
-                    p.properties.push(m);
+                    let terms: Vec<&MoneyM> = p
+                        .money
+                        .iter()
+                        .chain(general.iter().flat_map(|g| &g.money))
+                        .collect();
+                    if properties::bound_without_term(sink, &m, &terms) {
+                        p.properties.push(m);
+                    }
                 }
             }
         }

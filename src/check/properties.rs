@@ -6,15 +6,52 @@ use super::names::{self, Scope};
 use super::{literals, Sink};
 use crate::ast::{self, Ident, PropertyKind};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{ActionRefM, PropertyKindM, PropertyM};
+use crate::model::{ActionRefM, MoneyM, Product, PropertyKindM, PropertyM, RatePeriod, Terms};
+use crate::vocab::Billing;
 
-/// A `verify` block outside a product (E0051).
+/// A `verify` block outside a product and the general terms (E0051).
 pub fn misplaced(sink: &mut Sink, v: &ast::VerifyBlock) {
     sink.push(
         Diagnostic::new(Code::E0051, "`verify` outside a product")
             .at(v.span, "properties are about one product's timelines")
             .help("move the block into the `product` whose timelines it is about"),
     );
+}
+
+/// A property about actions in the general terms' `verify` block (E0051):
+/// only money bounds, which need no product's names, may stand there.
+pub fn general_only_money(sink: &mut Sink, p: &ast::Property) -> bool {
+    if matches!(p.kind, PropertyKind::LateFeeAtMost { .. }) {
+        return true;
+    }
+    sink.push(
+        Diagnostic::new(Code::E0051, "a property about actions in the general terms")
+            .at(p.span, "actions and events are one product's")
+            .help("state it in the `verify` block of each product it is about; the general terms' `verify` holds money bounds only"),
+    );
+    false
+}
+
+/// A money bound on a kind no term of `terms` is about (E0052): it would
+/// hold of nothing.
+pub fn bound_without_term(sink: &mut Sink, p: &PropertyM, terms: &[&MoneyM]) -> bool {
+    let PropertyKindM::LateFeeAtMost { .. } = p.kind else {
+        return true;
+    };
+    if terms
+        .iter()
+        .any(|t| matches!(t.kind, crate::model::MoneyKindM::LateFee { .. }))
+    {
+        return true;
+    }
+    sink.push(
+        Diagnostic::new(Code::E0052, "a late-fee bound without a late fee")
+            .at(p.origin.span, "no `late_fee` term applies here")
+            .help(
+                "bound the late fee the text charges: write its `late_fee` term, or drop the bound",
+            ),
+    );
+    false
 }
 
 fn action(sink: &mut Sink, scope: &Scope, a: &ast::Action) -> Option<ActionRefM> {
@@ -158,6 +195,18 @@ pub fn check(
                 unless: unless_m?,
             }
         }
+        PropertyKind::LateFeeAtMost { rate } => {
+            let (r, per) = literals::rate(sink, rate)?;
+            if per != RatePeriod::Day {
+                sink.push(
+                    Diagnostic::new(Code::E0051, "a late-fee bound counts whole days")
+                        .at(rate.span, "a rate per day is a bound; this one is not")
+                        .help("write the rate the text gives per day: `late_fee at most 0.05% per day of arrears`"),
+                );
+                return None;
+            }
+            PropertyKindM::LateFeeAtMost { rate: r }
+        }
     };
     Some(PropertyM {
         kind,
@@ -169,4 +218,48 @@ pub fn check(
 
 fn action_of(sink: &mut Sink, scope: &Scope, a: &ast::Action) -> Option<ActionRefM> {
     action(sink, scope, a)
+}
+
+/// The general terms' `verify` block: each money bound is checked once
+/// and becomes a property of every product, for the billing modes of the
+/// block's filter the product declares (its accounts' machines decide which
+/// late fee applies).
+pub fn general_bounds(
+    sink: &mut Sink,
+    general: Option<&Terms>,
+    scope: Option<&Scope>,
+    general_events: &[String],
+    products: &mut [Product],
+    v: &ast::VerifyBlock,
+) {
+    let (Some(general), Some(scope)) = (general, scope) else {
+        return;
+    };
+    let modes = super::filters::resolve(sink, scope, &[], v.billing.as_deref()).billing;
+    let terms: Vec<&MoneyM> = general.money.iter().collect();
+    for prop in &v.properties {
+        if !general_only_money(sink, prop) {
+            continue;
+        }
+        let Some(m) = check(sink, scope, general_events, prop) else {
+            continue;
+        };
+        if !bound_without_term(sink, &m, &terms) {
+            continue;
+        }
+        for p in products.iter_mut() {
+            let billing: Vec<Billing> = p
+                .billing
+                .iter()
+                .copied()
+                .filter(|b| modes.contains(b))
+                .collect();
+            if !billing.is_empty() {
+                p.properties.push(PropertyM {
+                    billing,
+                    ..m.clone()
+                });
+            }
+        }
+    }
 }

@@ -122,10 +122,13 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             let t0 = Instant::now();
             let (result, reason, scenario, states) = match &machine {
                 Err(e) => ("not_verified", Some(e.to_string()), None, 0),
-                Ok(m) => match Prop::of(m, prop) {
+                Ok(m) => match money_or_prop(m, prop) {
                     Err(why) => ("not_verified", Some(why), None, 0),
                     Ok(q) => {
-                        let out = verify::verify(m, &q, args.max_states);
+                        let out = match q {
+                            Ok(bound) => verify::late_fee_at_most(m, bound),
+                            Err(q) => verify::verify(m, &q, args.max_states),
+                        };
                         match out.verdict {
                             Verdict::Proved => ("proved", None, None, out.states),
                             Verdict::NotVerified(why) => {
@@ -190,6 +193,18 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A money bound's rate (decided on the late fee itself), or the property
+/// for the zone-graph search.
+fn money_or_prop(
+    m: &Machine,
+    prop: &crate::model::PropertyM,
+) -> Result<Result<rust_decimal::Decimal, Prop>, String> {
+    match prop.kind {
+        crate::model::PropertyKindM::LateFeeAtMost { rate } => Ok(Ok(rate)),
+        _ => Prop::of(m, prop).map(Err),
     }
 }
 

@@ -17,6 +17,7 @@ mod account;
 mod builtin;
 mod cone;
 mod dbm;
+mod money;
 mod monitor;
 mod net;
 mod replay;
@@ -24,6 +25,7 @@ mod search;
 mod witness;
 
 pub use builtin::{check as builtin_checks, Check, Finding, Place, Report, Undecided};
+pub use money::late_fee_at_most;
 pub use witness::Counterexample;
 
 use crate::compile::{EventId, StepIx};
@@ -130,6 +132,10 @@ impl Prop {
                 after: events(after)?,
                 unless: events(unless)?,
             },
+            // decided on the late fee itself (`money.rs`), not on the zone graph
+            PropertyKindM::LateFeeAtMost { .. } => {
+                return Err("a money bound is decided by `late_fee_at_most`".into())
+            }
         })
     }
 }
