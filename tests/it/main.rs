@@ -44,5 +44,6 @@ mod stream;
 mod summary;
 mod verify;
 mod verify_builtin;
+mod verify_money;
 mod verify_random;
 mod vocabulary;
