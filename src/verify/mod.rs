@@ -9,7 +9,8 @@
 //! of issue #12 to what the rules read of it; `search` explores the zone graph of
 //! every order and timing of events (docs/semantics.md, "What verify
 //! proves"); `monitor` watches the moves for the property; `witness`
-//! turns a violating path back into instants and a `scenario` block.
+//! turns a violating path back into instants and a `scenario` block;
+//! `months` keeps calendar months as marks on the midnight counters.
 //!
 //! Pure: no IO, no printing, no clock reads; the CLI measures time.
 
@@ -19,6 +20,7 @@ mod cone;
 mod dbm;
 mod money;
 mod monitor;
+mod months;
 mod net;
 mod replay;
 mod search;
@@ -322,6 +324,14 @@ fn search_cone(
     }
     let verdict = match found.path {
         None => Verdict::Proved,
+        // a month's end on any midnight its length can take (`months`):
+        // the violation counts when the evaluator shows it too
+        Some(path) if !net.months.is_empty() => match witness::confirmed(&search, &path, machine) {
+            Some(c) => Verdict::Violated(Box::new(c)),
+            None => Verdict::NotVerified(
+                "violated when a period in calendar months ends on some midnight its length can take (Civil Code Art. 202); the evaluator's run of that timeline does not violate it".into(),
+            ),
+        },
         // the search let a period extended by rest days end on any day the
         // calendar could make it end: the violation counts when the
         // evaluator, with the agreement's calendar, shows it too

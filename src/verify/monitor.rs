@@ -53,6 +53,7 @@ impl Search<'_> {
                         if let Some(k) = pt.counter {
                             d.counters[k] = 0;
                         }
+                        self.net.reset_months(&mut d.counters, a);
                         d.set &= !(1 << a);
                     }
                 } else if self.names(from, e, d) && d.mon == 0 {
@@ -63,6 +64,7 @@ impl Search<'_> {
                         if let Some(k) = pt.counter {
                             d.counters[k] = 0;
                         }
+                        self.net.reset_months(&mut d.counters, a);
                         d.set |= 1 << a;
                     }
                 }

@@ -40,9 +40,10 @@
 //! What this cannot express is refused with a reason (`Err`): guards on a
 //! capability's state (cures restore them), an `even if cured` step
 //! counted from another rule's event (a cure may drop it), a `before` step
-//! counted from another rule's event, working days and months (their
-//! length depends on the date), a zone whose offset changes, a step
-//! counted from a `before` step.
+//! counted from another rule's event, working days and months on the
+//! clock (their length depends on the date), more than 8 calendar months,
+//! a zone whose offset changes, a step counted from a `before` step.
+//! Calendar months are month marks (`super::months`).
 
 use crate::calendar::Clock;
 use crate::compile::{AnchorIr, Automaton, CondIr, EventId, Fx, StateId, StepIx, TimingIr, NONE};
@@ -232,6 +233,9 @@ pub struct Net {
     /// The steps of every restriction while in arrears, in order: they
     /// fire when the account enters arrears.
     pub restrictions: Vec<StepIx>,
+    /// The month ends some step or the property counts to
+    /// (`super::months`).
+    pub months: Vec<super::months::MonthMark>,
     /// The anchor point of each event a step counts from (`from <event>`,
     /// not `arrears`): reset when the event starts a rule.
     pub event_anchors: Vec<(EventId, usize)>,
@@ -275,8 +279,11 @@ impl Net {
             Unit::Workdays => {
                 return Err("working days (their length depends on the calendar)".into())
             }
-            Unit::Months | Unit::CalendarMonths => {
-                return Err("months (their length depends on the date)".into())
+            Unit::CalendarMonths => return self.month_atom(a, d.count, 0),
+            Unit::Months => {
+                return Err(
+                    "months on the clock (`N months`: their length depends on the date)".into(),
+                )
             }
         };
         match secs {
@@ -295,7 +302,7 @@ impl Net {
         }
     }
 
-    fn count_atom(&mut self, a: usize, n: u32, slack: u8) -> Result<Atom, String> {
+    pub(super) fn count_atom(&mut self, a: usize, n: u32, slack: u8) -> Result<Atom, String> {
         let n = u8::try_from(n)
             .ok()
             .filter(|n| n.checked_add(slack).is_some_and(|m| m < u8::MAX))
@@ -351,6 +358,7 @@ impl Net {
                 .collect(),
             event_anchors: Vec::new(),
             episode: None,
+            months: Vec::new(),
         };
         for (ri, r) in ir.rules.iter().enumerate() {
             if !keep.get(ri).copied().unwrap_or(true) {
@@ -460,6 +468,7 @@ impl Net {
                 .chain(r.steps.iter().flat_map(|s| &s.guard))
                 .any(|c| matches!(c, CondIr::Resource(..)))
         });
+        net.fit_constants();
         if net.anchors.len() > 60 {
             return Err(format!("{} anchor points (at most 60)", net.anchors.len()));
         }
@@ -489,15 +498,46 @@ impl Net {
         Ok(a)
     }
 
+    /// Each anchor point's clock compared with the constants of the atoms
+    /// the steps kept: an atom [`Net::pair`] dropped leaves a clock that
+    /// nothing reads, which extrapolation then forgets (it would otherwise
+    /// tell apart zones no step can).
+    fn fit_constants(&mut self) {
+        let mut max = self.max.clone();
+        for pt in &self.anchors {
+            if let Some(m) = max.get_mut(pt.clock) {
+                *m = 0;
+            }
+        }
+        for s in self.rules.iter().flat_map(|r| &r.steps) {
+            let (a, b) = match s.due {
+                Due::Overdue => (None, None),
+                Due::One(a) => (Some(a), None),
+                Due::Min(a, b) | Due::Max(a, b) => (Some(a), Some(b)),
+            };
+            for atom in a.into_iter().chain(b) {
+                if let Atom::Clock { clock, c, .. } = atom {
+                    if let Some(m) = max.get_mut(clock) {
+                        *m = (*m).max(c);
+                    }
+                }
+            }
+        }
+        self.max = max;
+    }
+
     /// The instant one timing places a step at, as an atom.
     fn atom(&mut self, a: usize, t: &TimingIr, late: bool, rest: bool) -> Result<Atom, String> {
-        // Art. 203 moves the end of a period in calendar days past the
-        // rest days its last day falls in: by 0 to `rest_break` days
+        // Art. 203 moves the end of a period in calendar days or months
+        // past the rest days its last day falls in: by 0 to `rest_break` days
         let extended = rest
             && t.duration.count > 0
-            && t.duration.unit == Unit::CalendarDays
+            && matches!(t.duration.unit, Unit::CalendarDays | Unit::CalendarMonths)
             && matches!(t.kind, TimingKindM::After | TimingKindM::Within);
         if extended && (late || t.kind == TimingKindM::After) {
+            if t.duration.unit == Unit::CalendarMonths {
+                return self.month_atom(a, t.duration.count, self.rest_break);
+            }
             let n = t.duration.count.saturating_add(1);
             return self.count_atom(a, n, self.rest_break);
         }
@@ -528,6 +568,23 @@ impl Net {
     /// Two readings: the later (`late`) or the earlier of their instants.
     fn pair(&mut self, a: Atom, b: Atom, late: bool) -> Result<Due, String> {
         use Atom::*;
+        // exact time against midnights from one anchor point: `n`
+        // midnights after an instant are at least (n − 1) × 24 h + 1 s
+        // after it, so when `c` is no more the midnights are the later
+        // instant and the clock the earlier one, whatever the time of day
+        // (`after 7d or after 7 calendar days`: the 8th midnight)
+        let (clock, count) = match (a, b) {
+            (x @ Clock { .. }, y @ Count { .. }) | (y @ Count { .. }, x @ Clock { .. }) => (x, y),
+            _ => (a, b),
+        };
+        if let (Clock { anchor: p, c, .. }, Count { anchor: q, n, .. }) = (clock, count) {
+            // (a month mark counts from its anchor too, but is not its
+            // midnight counter)
+            let midnights = self.anchors.get(q).and_then(|pt| pt.counter);
+            if p == q && midnights == Some(count_of(&count)) && c <= (i64::from(n) - 1) * DAY + 1 {
+                return Ok(Due::One(if late { count } else { clock }));
+            }
+        }
         Ok(match (a, b) {
             (
                 Clock {
@@ -570,6 +627,14 @@ impl Net {
             _ if late => Due::Max(a, b),
             _ => Due::Min(a, b),
         })
+    }
+}
+
+/// A count atom's counter.
+fn count_of(a: &Atom) -> usize {
+    match *a {
+        Atom::Count { counter, .. } => counter,
+        Atom::Clock { .. } => usize::MAX,
     }
 }
 

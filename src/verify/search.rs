@@ -238,6 +238,7 @@ impl<'a> Search<'a> {
         if let Some(k) = pt.counter {
             d.counters[k] = 0;
         }
+        self.net.reset_months(&mut d.counters, a);
         d.set |= 1 << a;
     }
 
@@ -247,6 +248,7 @@ impl<'a> Search<'a> {
         if let Some(k) = pt.counter {
             d.counters[k] = 0;
         }
+        self.net.reset_months(&mut d.counters, a);
         d.set &= !(1 << a);
     }
 
@@ -297,7 +299,14 @@ impl<'a> Search<'a> {
                         d2.counters[k] = d2.counters[k].saturating_add(1).min(cap);
                     }
                 }
-                out.push((Move::Midnight, d2, tick, false));
+                // the month ends that may fall on this midnight
+                for counters in self.net.month_midnight(&d2.counters, d2.set) {
+                    let d3 = Disc {
+                        counters,
+                        ..d2.clone()
+                    };
+                    out.push((Move::Midnight, d3, tick.clone(), false));
+                }
             }
             if !rest.upper(zc, 86_399) {
                 return out;

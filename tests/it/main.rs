@@ -45,5 +45,6 @@ mod summary;
 mod verify;
 mod verify_builtin;
 mod verify_money;
+mod verify_months;
 mod verify_random;
 mod vocabulary;

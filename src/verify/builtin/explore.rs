@@ -125,7 +125,10 @@ impl Ctx<'_> {
                 return None;
             }
             explored.hit.as_ref()?;
-            if cone.net.slack {
+            if !cone.net.months.is_empty() {
+                // marks of different lengths are chosen independently
+                last = Some(Err("found when a period in calendar months ends on some midnight its length can take (Civil Code Art. 202); which midnight the date gives is not searched".into()));
+            } else if cone.net.slack {
                 last = Some(Err(format!(
                     "found when a period in calendar days that rest days extend (Civil Code Art. 203) ends on some day up to {} days late; where the calendar's rest days fall is not searched",
                     cone.net.rest_break
