@@ -684,3 +684,53 @@ fn conditions(conds: &[CondIr]) -> Result<Vec<CondIr>, String> {
     }
     Ok(conds.to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Program;
+    use crate::vocab::{Billing, Reading};
+
+    /// `after 7d or after 7 calendar days` from one anchor: the 8th
+    /// midnight is always the later instant, 7 × 24 h the earlier, and the
+    /// clock of the one left out is compared with nothing.
+    #[test]
+    fn two_readings_from_one_anchor_keep_the_instant_the_reading_takes() {
+        let text = r#"
+product p "图形工作站服务" §1 {
+  billing prepaid
+  resources data
+  on expiry {
+    after 7d or after 7 calendar days purge data §1.1 note "two readings"
+    until renewal
+  }
+}
+"#;
+        let p = Program::compile_str("t.clause", text).expect("checks");
+        for (reading, calendar) in [(Reading::CustomerSafe, true), (Reading::Earliest, false)] {
+            let m = p
+                .select("p", Some(Billing::Prepaid), reading)
+                .expect("compiles");
+            let keep = vec![true; m.ir.rules.len()];
+            let net = Net::build(&m.ir, &m.clock, &keep).expect("searchable");
+            let dues: Vec<Due> = net
+                .rules
+                .iter()
+                .flat_map(|r| r.steps.iter().map(|s| s.due))
+                .collect();
+            assert_eq!(dues.len(), 1, "{dues:?}");
+            match dues[0] {
+                Due::One(Atom::Count { n, .. }) if calendar => assert_eq!(n, 8),
+                Due::One(Atom::Clock { clock, c, .. }) if !calendar => {
+                    assert_eq!(c, 7 * DAY);
+                    assert_eq!(net.max[clock], 7 * DAY);
+                }
+                other => panic!("{reading:?}: {other:?}"),
+            }
+            // no anchor clock is compared with 7 × 24 h under customer-safe
+            if calendar {
+                assert!(net.anchors.iter().all(|pt| net.max[pt.clock] == 0));
+            }
+        }
+    }
+}
