@@ -319,7 +319,11 @@ impl Net {
                 k
             }
         };
-        self.counter_cap[counter] = self.counter_cap[counter].max(n + slack);
+        // one more for a count from another rule's event: the search must
+        // see when it is past before its rule starts (`Search::backdated`)
+        let event = self.episode == Some(a) || self.event_anchors.iter().any(|(_, x)| *x == a);
+        let cap = (n + slack).saturating_add(u8::from(event));
+        self.counter_cap[counter] = self.counter_cap[counter].max(cap);
         if slack > 0 {
             self.slack = true;
         }
