@@ -592,3 +592,34 @@ fn a_step_counted_from_another_rules_event_is_searched_from_that_event() {
         .collect();
     counterexamples_fail_their_test(&file, &found, "purge data");
 }
+
+/// The three small shipped agreements verify whole: every property proved,
+/// no built-in finding, exit 0 (the CI runs the release binary over the
+/// larger ones; `.ci/run`).
+#[test]
+fn the_small_shipped_agreements_verify_whole() {
+    let out = clausec(&[
+        "verify",
+        "--format",
+        "json",
+        "clauses/maxcompute-2018",
+        "clauses/tracing-2019",
+        "clauses/support-plan-2020",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let results = v["results"].as_array().expect("results");
+    assert!(results.len() >= 16, "{v:#}");
+    assert!(results.iter().all(|r| r["result"] == "proved"), "{v:#}");
+    for agreement in ["maxcompute_2018", "tracing_2019", "support_plan_2020"] {
+        assert!(
+            results.iter().any(|r| r["agreement"] == agreement),
+            "{agreement}: {v:#}"
+        );
+    }
+    assert_eq!(v["proved"], results.len(), "{v:#}");
+    assert_eq!(v["violated"], 0, "{v:#}");
+    assert_eq!(v["not_verified"], 0, "{v:#}");
+    assert_eq!(v["findings"], 0, "{v:#}");
+}
