@@ -42,6 +42,7 @@ mod site;
 mod state;
 mod stream;
 mod summary;
+mod support;
 mod verify;
 mod verify_builtin;
 mod verify_money;

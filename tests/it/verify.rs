@@ -4,41 +4,13 @@
 //! the same reason.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn clausec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clausec"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("clausec runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::support::{clausec, copy_agreement, root, text, verify_json};
 
 /// A copy of the 2024 agreement (with its texts) whose log-service file
 /// gets `edit` applied; returns the temp dir and the file's path.
 fn copy_2024(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let agreement = dir.path().join("aliyun-2024");
-    let sources = dir.path().join("sources");
-    for (from, to) in [
-        ("clauses/aliyun-2024", &agreement),
-        ("clauses/sources", &sources),
-    ] {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(root().join(from)).expect("read dir") {
-            let p = e.expect("entry").path();
-            std::fs::copy(&p, to.join(p.file_name().expect("name"))).expect("copy");
-        }
-    }
+    let (dir, agreement) = copy_agreement("aliyun-2024");
     let file = agreement.join("log_service.clause");
     let old = without_shipped_properties(&std::fs::read_to_string(&file).expect("read"));
     std::fs::write(&file, edit(old)).expect("write");
@@ -81,13 +53,6 @@ const PROPS: &str = "  verify {
     eventually purge follows arrears unless settled
   }
 ";
-
-fn verify_json(file: &Path) -> (Option<i32>, serde_json::Value) {
-    let out = clausec(&["verify", "--format", "json", &file.display().to_string()]);
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
-    (out.status.code(), v)
-}
 
 /// The one violated result of a report, with its counterexample.
 fn violated(v: &serde_json::Value) -> Vec<(String, String, String)> {

@@ -4,34 +4,11 @@
 //! pasted into its product, makes `clausec test` show the same action; an
 //! `allow` acknowledges a finding.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+
+use crate::support::{clausec, root, text, verify_json};
 
 const CODES: [&str; 5] = ["V0001", "V0002", "V0003", "V0004", "V0005"];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn clausec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clausec"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("clausec runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn verify_json(file: &Path) -> (Option<i32>, serde_json::Value) {
-    let out = clausec(&["verify", "--format", "json", &file.display().to_string()]);
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
-    (out.status.code(), v)
-}
 
 fn rows<'v>(v: &'v serde_json::Value, result: &str) -> Vec<&'v serde_json::Value> {
     v["builtin"]

@@ -4,37 +4,13 @@
 //! refuted with a scenario that `clausec test` fails on the fee owed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn clausec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clausec"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("clausec runs")
-}
+use crate::support::{clausec, copy_agreement};
 
 /// A copy of maxcompute-2018 (with its text) whose general late fee is
 /// written `late_fee` instead of the shipped one.
 fn copy_with(late_fee: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let agreement = dir.path().join("maxcompute-2018");
-    let sources = dir.path().join("sources");
-    for (from, to) in [
-        ("clauses/maxcompute-2018", &agreement),
-        ("clauses/sources", &sources),
-    ] {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(root().join(from)).expect("read dir") {
-            let p = e.expect("entry").path();
-            std::fs::copy(&p, to.join(p.file_name().expect("name"))).expect("copy");
-        }
-    }
+    let (dir, agreement) = copy_agreement("maxcompute-2018");
     let general = agreement.join("general.clause");
     let old = std::fs::read_to_string(&general).expect("read");
     let shipped = "late_fee may 0.05% per day of arrears from next_day §3.4";

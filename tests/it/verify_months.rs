@@ -4,24 +4,8 @@
 //! counterexample that `clausec test` fails on.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn clausec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clausec"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("clausec runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::support::{clausec, copy_agreement, text};
 
 fn verify_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
     let mut all = vec!["verify", "--format", "json"];
@@ -49,19 +33,7 @@ fn results(v: &serde_json::Value) -> Vec<(String, String, String)> {
 
 /// A copy of the 2024 agreement whose certification file gets `edit`.
 fn copy_2024(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let agreement = dir.path().join("aliyun-2024");
-    let sources = dir.path().join("sources");
-    for (from, to) in [
-        ("clauses/aliyun-2024", &agreement),
-        ("clauses/sources", &sources),
-    ] {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(root().join(from)).expect("read dir") {
-            let p = e.expect("entry").path();
-            std::fs::copy(&p, to.join(p.file_name().expect("name"))).expect("copy");
-        }
-    }
+    let (dir, agreement) = copy_agreement("aliyun-2024");
     let file = agreement.join("aliyun_certification.clause");
     let old = std::fs::read_to_string(&file).expect("read");
     let new = edit(old.clone());
