@@ -528,7 +528,7 @@ impl Machine {
             window: None,
         };
         let a = self.anchor_of(slots, rule_slot, s.timing.anchor, trigger, known)?;
-        let first = self.reading(s, step, &s.timing, a)?;
+        let first = not_before_trigger(&s.timing, self.reading(s, step, &s.timing, a)?, trigger);
         let Some(alt) = &s.alternative else {
             return Ok(first.map_or(never, |first| Placement {
                 at: first.0,
@@ -542,7 +542,7 @@ impl Machine {
         } else {
             self.anchor_of(slots, rule_slot, alt.anchor, trigger, known)?
         };
-        let second = self.reading(s, step, alt, b)?;
+        let second = not_before_trigger(alt, self.reading(s, step, alt, b)?, trigger);
         let (first, second) = match (first, second) {
             (Some(f), Some(x)) => (f, x),
             // one reading can be placed: a customer-safe harmful step waits
@@ -1268,5 +1268,20 @@ impl Machine {
     pub fn next_deadline(&self, st: &AccountState) -> Result<Option<i64>, EvalError> {
         self.admit_ref(st)?;
         Ok((st.next_due != i64::MAX && st.flags & TERMINATED == 0).then_some(st.next_due))
+    }
+}
+
+/// A step counted from another rule's event (`from <event>`, not `before`)
+/// is never due before its own rule's trigger: overdue when the rule
+/// starts, it is due at the trigger (docs/semantics.md, "Running rules").
+#[inline(always)]
+fn not_before_trigger(t: &TimingIr, r: Option<Reading1>, trigger: i64) -> Option<Reading1> {
+    match (t.anchor, r) {
+        (AnchorIr::Event { .. }, Some((at, w)))
+            if t.kind != TimingKindM::Before && at < trigger =>
+        {
+            Some((trigger, w))
+        }
+        (_, r) => r,
     }
 }

@@ -87,6 +87,21 @@ impl Ctx<'_> {
         }))
     }
 
+    /// A reading counted from another rule's event (not `before`) that
+    /// would fall before this rule's trigger is due at the trigger.
+    fn clamped(&self, t: &TimingM, r: Option<Reading1>) -> Option<Reading1> {
+        match r {
+            Some((at, w))
+                if matches!(t.anchor, Anchor::Event(_))
+                    && !matches!(t.kind, TimingKindM::Before)
+                    && at < self.trigger =>
+            {
+                Some((self.trigger, w))
+            }
+            r => r,
+        }
+    }
+
     /// (instant, readings, window) of step `i`; `None` while an event it
     /// counts from has not happened. Customer-safe takes the later reading
     /// of a harmful step and waits for both; otherwise the earlier of the
@@ -96,11 +111,11 @@ impl Ctx<'_> {
             return Ok(None);
         };
         let late = self.reading == Reading::CustomerSafe && harmful(s);
-        let first = self.one(&s.timing, late)?;
+        let first = self.clamped(&s.timing, self.one(&s.timing, late)?);
         let Some(alt) = &s.alternative else {
             return Ok(first.map(|f| (f.0, None, f.1)));
         };
-        let second = self.one(alt, late)?;
+        let second = self.clamped(alt, self.one(alt, late)?);
         let (first, second) = match (first, second) {
             (Some(f), Some(s)) => (f, s),
             (Some(one), None) | (None, Some(one)) if !late => {
