@@ -322,14 +322,6 @@ fn search_cone(
             states: found.states - 1,
         };
     }
-    if found.backdated {
-        return Outcome {
-            verdict: Verdict::NotVerified(
-                "a step performing the watched action can fall due before the instant its rule reaches it (counted from another rule's event that came long before): the evaluator reports it at that earlier instant, which the search does not place".into(),
-            ),
-            states: found.states,
-        };
-    }
     let verdict = match found.path {
         None => Verdict::Proved,
         // a month's end on any midnight its length can take (`months`):

@@ -24,7 +24,7 @@ use crate::compile::{EventId, StepIx};
 
 impl Search<'_> {
     /// Whether step `s` performs an action matching `p`.
-    pub(super) fn step_matches(&self, s: StepIx, p: &ActionPat) -> bool {
+    fn step_matches(&self, s: StepIx, p: &ActionPat) -> bool {
         self.ir.actions(s).iter().any(|a| {
             a.verb == p.verb
                 && (p.targets.is_empty()

@@ -319,11 +319,7 @@ impl Net {
                 k
             }
         };
-        // one more for a count from another rule's event: the search must
-        // see when it is past before its rule starts (`Search::backdated`)
-        let event = self.episode == Some(a) || self.event_anchors.iter().any(|(_, x)| *x == a);
-        let cap = (n + slack).saturating_add(u8::from(event));
-        self.counter_cap[counter] = self.counter_cap[counter].max(cap);
+        self.counter_cap[counter] = self.counter_cap[counter].max(n + slack);
         if slack > 0 {
             self.slack = true;
         }

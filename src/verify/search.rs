@@ -81,9 +81,6 @@ pub struct Searched {
     pub path: Option<Vec<(Move, Disc)>>,
     /// The state limit was reached first.
     pub exhausted: bool,
-    /// A watched step became due before the instant it became waiting
-    /// ([`Search::backdated`]); the search stopped there.
-    pub backdated: bool,
 }
 
 pub struct Search<'a> {
@@ -465,51 +462,6 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Whether a waiting step that performs the watched action can be due
-    /// strictly before now. Time never passes a due instant of a waiting
-    /// step, so only a step that became waiting after its instant can: one
-    /// counted from another rule's event that happened long before its
-    /// rule started (MaxCompute 2024's reading B, 15×24 h from the arrears,
-    /// when the deferral ends later), or one placed before the step ahead
-    /// of it. The evaluator reports such a step at its own, earlier instant
-    /// (docs/semantics.md “Running rules”), which the search, firing it
-    /// now, does not place: the property is not decided.
-    fn backdated(&self, d: &Disc, z: &Dbm) -> bool {
-        let action = match self.mon.prop {
-            Prop::NoBefore { action, .. }
-            | Prop::AfterNo { action, .. }
-            | Prop::Follows { action, .. }
-            | Prop::Preceded { action, .. } => action,
-        };
-        let past = |a: &Atom| {
-            Self::is_set(d, a.anchor())
-                && match *a {
-                    Atom::Clock { clock, c, .. } => {
-                        let mut z = z.clone();
-                        z.lower(clock, c + 1)
-                    }
-                    Atom::Count {
-                        counter, n, slack, ..
-                    } => d.counters.get(counter).copied().unwrap_or(0) > n.saturating_add(slack),
-                }
-        };
-        (0..self.net.rules.len()).any(|r| {
-            let Some(step) = self
-                .waiting(d, r)
-                .and_then(|k| self.net.rules.get(r)?.steps.get(k))
-            else {
-                return false;
-            };
-            self.step_matches(step.ix, action)
-                && match step.due {
-                    Due::Overdue => false,
-                    Due::One(a) => past(&a),
-                    Due::Min(a, b) => past(&a) || past(&b),
-                    Due::Max(a, b) => past(&a) && past(&b),
-                }
-        })
-    }
-
     /// Rule `r` fires the step it waits for (in the zone where it is the
     /// one to fire); the monitor may split the zone.
     fn fire(&self, d: &Disc, mut z: Dbm, r: usize) -> Vec<Succ> {
@@ -576,7 +528,6 @@ impl<'a> Search<'a> {
                     states,
                     path: Some(path_to(&nodes, i)),
                     exhausted: false,
-                    backdated: false,
                 };
             }
             if states > limit {
@@ -584,7 +535,6 @@ impl<'a> Search<'a> {
                     states,
                     path: None,
                     exhausted: true,
-                    backdated: false,
                 };
             }
             if self.stuck_violation(&nodes[i].disc) {
@@ -600,16 +550,6 @@ impl<'a> Search<'a> {
                 continue;
             }
             let succ = self.successors(&nodes[i].disc, &nodes[i].zone);
-            if succ.iter().any(|(mv, d, z, _)| {
-                matches!(mv, Move::Event(..) | Move::Fire(..)) && self.backdated(d, z)
-            }) {
-                return Searched {
-                    states,
-                    path: None,
-                    exhausted: false,
-                    backdated: true,
-                };
-            }
             for (mv, disc, mut zone, bad) in succ {
                 zone.extrapolate(&self.net.max);
                 let seen = passed.entry(disc.clone()).or_default();
@@ -661,7 +601,6 @@ impl<'a> Search<'a> {
             states,
             path: None,
             exhausted: false,
-            backdated: false,
         }
     }
 }
